@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  boolean,
+  duration,
+  hostPort,
+  integer,
+  list,
+  loadSettings,
+  oneOf,
+  parseDuration,
+  sensitive,
+  string,
+  url,
+} from './settings';
+
+const spec = {
+  addr: hostPort('GRPC_ADDR', { default: '127.0.0.1:50051' }),
+  workers: integer('WORKERS', { default: 4, min: 1, max: 64 }),
+  timeout: duration('TIMEOUT', { default: 15_000 }),
+  mongo: url('MONGO_URL', { protocols: ['mongodb', 'mongodb+srv'] }),
+  level: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
+  insecure: boolean('ALLOW_HTTP', { default: false }),
+  hosts: list('HOSTS', (s) => s.toUpperCase(), { default: [] }),
+  token: sensitive(string('TOKEN', { pattern: /^[a-z]{8,}$/ })),
+};
+
+describe('loadSettings', () => {
+  it('applies defaults and parses values', () => {
+    const settings = loadSettings(
+      { MONGO_URL: 'mongodb://127.0.0.1:27017/x', TIMEOUT: '1m30s', HOSTS: 'a, b,,c', LOG_LEVEL: 'WARN', TOKEN: 'abcdefgh' },
+      spec,
+    );
+    expect(settings).toEqual({
+      addr: '127.0.0.1:50051',
+      workers: 4,
+      timeout: 90_000,
+      mongo: 'mongodb://127.0.0.1:27017/x',
+      level: 'warn',
+      insecure: false,
+      hosts: ['A', 'B', 'C'],
+      token: 'abcdefgh',
+    });
+  });
+
+  it('reports every bad variable at once, one line each', () => {
+    const error = (() => {
+      try {
+        loadSettings(
+          { GRPC_ADDR: 'nope', WORKERS: '0', TIMEOUT: '15 seconds', ALLOW_HTTP: 'maybe', LOG_LEVEL: 'loud', TOKEN: 'SECRET-VALUE' },
+          spec,
+        );
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(7);
+    expect(problems[0]).toMatch(/^GRPC_ADDR: expected host:port.*got "nope"/);
+    expect(problems.find((p) => p.startsWith('WORKERS'))).toMatch(/from 1 to 64/);
+    expect(problems.find((p) => p.startsWith('MONGO_URL'))).toMatch(/required.*not set/);
+    expect(problems.find((p) => p.startsWith('TOKEN'))).toMatch(/value hidden/);
+    expect((error as ConfigError).message).not.toContain('SECRET-VALUE');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadSettings({ WORKERS: '' }, { workers: spec.workers }).workers).toBe(4);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['250ms', 250],
+    ['15s', 15_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['5d', 432_000_000],
+    ['1h30m', 5_400_000],
+  ])('%s is %d ms', (raw, ms) => expect(parseDuration(raw)).toBe(ms));
+
+  it.each(['', '15', 's', '15x', '1h 30m', '-5s'])('rejects %j', (raw) => {
+    expect(() => parseDuration(raw)).toThrow(/duration/);
+  });
+});

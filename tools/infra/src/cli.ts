@@ -1,0 +1,47 @@
+import { BINARIES, ensureInstalled, type BinaryName } from './install';
+import { startInfrastructure } from './servers';
+
+const USAGE = `usage: npm run infra -- <command>
+
+  install [--tools]   install nats-server and ferretdb (with --tools also nats, grpcurl and
+                      grpc-health-probe) through the Go module proxy, at pinned versions
+  up                  start nats-server (JetStream) and a MongoDB-wire server on free loopback
+                      ports (or use NATS_URL / MONGO_URL), print their URLs, stop on Ctrl-C`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const log = (line: string) => console.error(`infra: ${line}`);
+  switch (command) {
+    case 'install': {
+      const names = (rest.includes('--tools') ? Object.keys(BINARIES) : ['natsServer', 'ferretdb']) as BinaryName[];
+      await ensureInstalled(names, log);
+      for (const name of names) log(`${BINARIES[name].name} ${BINARIES[name].version} ready`);
+      return 0;
+    }
+    case 'up': {
+      log('starting servers...');
+      const infra = await startInfrastructure();
+      console.log(`NATS_URL=${infra.nats.url}`);
+      console.log(`MONGO_URL=${infra.mongo.url}`);
+      log('running; Ctrl-C stops them');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      log('stopping...');
+      await infra.close();
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`infra: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
