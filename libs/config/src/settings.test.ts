@@ -7,6 +7,7 @@ import {
   integer,
   list,
   loadSettings,
+  natsServers,
   oneOf,
   parseDuration,
   sensitive,
@@ -19,6 +20,7 @@ const spec = {
   workers: integer('WORKERS', { default: 4, min: 1, max: 64 }),
   timeout: duration('TIMEOUT', { default: 15_000 }),
   mongo: url('MONGO_URL', { protocols: ['mongodb', 'mongodb+srv'] }),
+  nats: natsServers('NATS_URL', { default: ['nats://127.0.0.1:4222'] }),
   level: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
   insecure: boolean('ALLOW_HTTP', { default: false }),
   hosts: list('HOSTS', (s) => s.toUpperCase(), { default: [] }),
@@ -36,6 +38,7 @@ describe('loadSettings', () => {
       workers: 4,
       timeout: 90_000,
       mongo: 'mongodb://127.0.0.1:27017/x',
+      nats: ['nats://127.0.0.1:4222'],
       level: 'warn',
       insecure: false,
       hosts: ['A', 'B', 'C'],
@@ -47,7 +50,7 @@ describe('loadSettings', () => {
     const error = (() => {
       try {
         loadSettings(
-          { GRPC_ADDR: 'nope', WORKERS: '0', TIMEOUT: '15 seconds', ALLOW_HTTP: 'maybe', LOG_LEVEL: 'loud', TOKEN: 'SECRET-VALUE' },
+          { GRPC_ADDR: 'nope', NATS_URL: 'nats://a:1,http://b', WORKERS: '0', TIMEOUT: '15 seconds', ALLOW_HTTP: 'maybe', LOG_LEVEL: 'loud', TOKEN: 'SECRET-VALUE' },
           spec,
         );
       } catch (e) {
@@ -57,7 +60,8 @@ describe('loadSettings', () => {
     })();
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
-    expect(problems).toHaveLength(7);
+    expect(problems).toHaveLength(8);
+    expect(problems.find((p) => p.startsWith('NATS_URL'))).toMatch(/item "http:\/\/b": expected a nats:\/\//);
     expect(problems[0]).toMatch(/^GRPC_ADDR: expected host:port.*got "nope"/);
     expect(problems.find((p) => p.startsWith('WORKERS'))).toMatch(/from 1 to 64/);
     expect(problems.find((p) => p.startsWith('MONGO_URL'))).toMatch(/required.*not set/);

@@ -144,19 +144,29 @@ export function hostPort(variable: string, options: Options<string> = {}): Setti
   });
 }
 
+/** Parses an absolute URL whose scheme is one of `protocols`; throws a readable error otherwise. */
+export function parseUrl(raw: string, protocols: readonly string[]): string {
+  const expected = `expected a ${protocols.map((p) => `${p}://`).join(' or ')} URL`;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new Error(expected);
+  }
+  if (!protocols.includes(parsed.protocol.replace(/:$/, ''))) throw new Error(expected);
+  return raw;
+}
+
 export function url(variable: string, options: Options<string> & { protocols: readonly string[] }): Setting<string> {
   const protocols = options.protocols;
-  return setting(variable, `a ${protocols.join(' or ')} URL`, options, (raw) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch {
-      throw new Error(`expected a ${protocols.join(' or ')} URL`);
-    }
-    if (!protocols.includes(parsed.protocol.replace(/:$/, ''))) {
-      throw new Error(`expected a ${protocols.join(' or ')} URL`);
-    }
-    return raw;
+  return setting(variable, `a ${protocols.map((p) => `${p}://`).join(' or ')} URL`, options, (raw) => parseUrl(raw, protocols));
+}
+
+/** NATS server URLs, comma-separated (`nats://a:4222,nats://b:4222`). */
+export function natsServers(variable: string, options: Options<string[]> = {}): Setting<string[]> {
+  return list(variable, (raw) => parseUrl(raw, ['nats', 'tls', 'ws', 'wss']), {
+    ...options,
+    describe: 'comma-separated nats:// URLs',
   });
 }
 

@@ -1,3 +1,4 @@
 export * from './ids';
 export * from './violations';
 export * from './errors';
+export * from './events';

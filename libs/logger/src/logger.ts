@@ -58,7 +58,9 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       ...(mixin ? { mixin: () => mixin() } : {}),
     },
-    options.destination,
+    // Synchronous writes: a service's last lines (why it stopped) must reach the log even when
+    // the process exits right after; services do not log per event, so the cost is small.
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 

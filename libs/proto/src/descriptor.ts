@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 
 /**
  * The descriptor set of every .proto file (`buf build` output), for gRPC server reflection.
@@ -6,4 +7,20 @@ import { readFileSync } from 'node:fs';
  */
 export function loadDescriptorSet(): Buffer {
   return readFileSync(new URL('./gen/descriptor.binpb', import.meta.url));
+}
+
+/**
+ * The encoded FileDescriptorProtos of the set, exactly as buf wrote them: the original file
+ * names and imports, which reflection clients such as grpcurl need to resolve every type.
+ */
+export function fileDescriptorProtos(set: Uint8Array = loadDescriptorSet()): Buffer[] {
+  const reader = new BinaryReader(set);
+  const files: Buffer[] = [];
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    // FileDescriptorSet: `repeated FileDescriptorProto file = 1;` (buf images add fields we skip).
+    if (field === 1 && wireType === WireType.LengthDelimited) files.push(Buffer.from(reader.bytes()));
+    else reader.skip(wireType);
+  }
+  return files;
 }

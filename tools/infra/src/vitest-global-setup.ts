@@ -1,14 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { startInfrastructure } from './servers';
+import './provided-context';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** nats://127.0.0.1:<port> of a nats-server with JetStream shared by the project's test files. */
-    natsUrl: string;
-    /** mongodb://127.0.0.1:<port>/ of the MongoDB-wire server shared by the project's test files. */
-    mongoUrl: string;
-  }
-}
 
 /**
  * Vitest global set-up for integration tests: starts (installing if needed) a real nats-server

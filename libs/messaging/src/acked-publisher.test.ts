@@ -1,0 +1,52 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNats, type Server } from '@callbacks/infra';
+import { AckedPublisher, PublishError } from './acked-publisher';
+import { connectNats, type NatsConnection } from './connection';
+
+let nats: Server;
+let nc: NatsConnection;
+beforeAll(async () => {
+  nats = await startNats();
+  nc = await connectNats({ servers: [nats.url], name: 'test' });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: 'ACKED', subjects: ['acked.>'], duplicate_window: 60_000_000_000 });
+});
+afterAll(async () => {
+  await nc?.close();
+  await nats?.close();
+});
+
+describe('AckedPublisher', () => {
+  it('resolves with the stored sequence, many publishes in flight at once', async () => {
+    const publisher = new AckedPublisher(nc);
+    const acks = await Promise.all(Array.from({ length: 500 }, (_, i) => publisher.publish(`acked.${i % 7}`, `m${i}`, { msgId: `id-${i}` })));
+    expect(acks.every((a) => a.stream === 'ACKED' && !a.duplicate)).toBe(true);
+    expect(new Set(acks.map((a) => a.seq)).size).toBe(500);
+    expect(publisher.inFlight).toBe(0);
+    publisher.close();
+  });
+
+  it('reports a duplicate Nats-Msg-Id instead of storing it again', async () => {
+    const publisher = new AckedPublisher(nc);
+    const first = await publisher.publish('acked.dup', 'x', { msgId: 'same' });
+    const again = await publisher.publish('acked.dup', 'x', { msgId: 'same' });
+    expect(again).toEqual({ stream: 'ACKED', seq: first.seq, duplicate: true });
+    publisher.close();
+  });
+
+  it('fails clearly when no stream stores the subject', async () => {
+    const publisher = new AckedPublisher(nc);
+    const error = await publisher.publish('nowhere.at.all', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PublishError);
+    expect((error as PublishError).code).toBe(503);
+    publisher.close();
+  });
+
+  it('fails publishes still in flight when closed', async () => {
+    const publisher = new AckedPublisher(nc);
+    const pending = publisher.publish('acked.late', 'x');
+    publisher.close();
+    await expect(pending).rejects.toThrow(/closed before the stream acknowledged/);
+  });
+});

@@ -1,0 +1,28 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { startNats, type Server } from '@callbacks/infra';
+import { connectNats } from './connection';
+import { SUBJECTS } from './subjects';
+
+let nats: Server;
+afterAll(async () => {
+  await nats?.close();
+});
+
+describe('connectNats', () => {
+  it('rides out a NATS restart: the same connection publishes and receives again', async () => {
+    nats = await startNats();
+    const nc = await connectNats({ servers: [nats.url], name: 'test' });
+    const reconnected = (async () => {
+      for await (const status of nc.status()) if (status.type === 'reconnect') return;
+    })();
+
+    await nats.managed!.restart();
+    await reconnected;
+
+    const sub = nc.subscribe(SUBJECTS.callbackChanges('acct-1'), { max: 1 });
+    nc.publish(SUBJECTS.callbackChanges('acct-1'), 'hello');
+    for await (const msg of sub) expect(msg.string()).toBe('hello');
+    expect(nc.isClosed()).toBe(false);
+    await nc.close();
+  });
+});

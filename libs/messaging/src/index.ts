@@ -1,0 +1,5 @@
+export * from './subjects';
+export * from './connection';
+export * from './streams';
+export * from './event-publisher';
+export * from './acked-publisher';

@@ -1,0 +1,64 @@
+/**
+ * Every NATS subject the system uses, in one place. Tokens are ids (SPEC §2: `[A-Za-z0-9_-]`),
+ * which never contain the `.`, `*` or `>` that would break a subject.
+ */
+
+export type EntityKind = 'profile' | 'subprofile';
+export type ActionName = 'create' | 'update' | 'delete';
+
+export const SUBJECTS = {
+  /** Profile events: `callbacks.events.v1.<account>.<database>.<profile|subprofile>.<create|update|delete>`. */
+  event: (accountId: string, databaseId: string, kind: EntityKind, action: ActionName) =>
+    `callbacks.events.v1.${accountId}.${databaseId}.${kind}.${action}`,
+  allEvents: 'callbacks.events.v1.>',
+
+  /** Committed callback changes, for matchers: `callbacks.changes.v1.<account>`. */
+  callbackChanges: (accountId: string) => `callbacks.changes.v1.${accountId}`,
+  allCallbackChanges: 'callbacks.changes.v1.>',
+
+  /** Delivery jobs, for dispatchers: `callbacks.deliveries.v1.<account>.<callback>`. */
+  deliveryJob: (accountId: string, callbackId: string) => `callbacks.deliveries.v1.${accountId}.${callbackId}`,
+  allDeliveryJobs: 'callbacks.deliveries.v1.>',
+
+  /**
+   * A scheduled retry (a JetStream message schedule, ADR-51) that the server republishes to the
+   * delivery job subject when it is due. One subject per delivery attempt: a schedule subject
+   * holds exactly one schedule.
+   */
+  retrySchedule: (deliveryId: string, attempt: number) => `callbacks.retries.v1.${deliveryId}.${attempt}`,
+  allRetrySchedules: 'callbacks.retries.v1.>',
+
+  /** Attempt results, for the delivery log: `callbacks.results.v1.<account>.<callback>`. */
+  attemptResult: (accountId: string, callbackId: string) => `callbacks.results.v1.${accountId}.${callbackId}`,
+  allAttemptResults: 'callbacks.results.v1.>',
+
+  /** Events that could not be decoded or validated, with the reason in a header. */
+  deadLetterEvents: 'callbacks.deadletter.v1.events',
+  allDeadLetters: 'callbacks.deadletter.v1.>',
+} as const;
+
+/** The parts of a profile event subject, or undefined when it is not one. */
+export function parseEventSubject(
+  subject: string,
+): { accountId: string; databaseId: string; kind: EntityKind; action: ActionName } | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 7 || parts[0] !== 'callbacks' || parts[1] !== 'events' || parts[2] !== 'v1') return undefined;
+  const [, , , accountId, databaseId, kind, action] = parts as [string, string, string, string, string, string, string];
+  if (kind !== 'profile' && kind !== 'subprofile') return undefined;
+  if (action !== 'create' && action !== 'update' && action !== 'delete') return undefined;
+  return { accountId, databaseId, kind, action };
+}
+
+/** Headers the system sets on its own messages. */
+export const HEADERS = {
+  contentType: 'Content-Type',
+  msgId: 'Nats-Msg-Id',
+  deadLetterReason: 'Callbacks-Dead-Letter-Reason',
+  originalSubject: 'Callbacks-Original-Subject',
+  originalSequence: 'Callbacks-Original-Sequence',
+} as const;
+
+export const CONTENT_TYPES = {
+  protobuf: 'application/protobuf',
+  json: 'application/json',
+} as const;

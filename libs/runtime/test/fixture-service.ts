@@ -1,0 +1,19 @@
+// A minimal service for run-service.test.ts: FIXTURE_PORT must be a number.
+import { integer, loadSettings, oneOf } from '@callbacks/config';
+import { runService } from '../src/run-service';
+
+runService(
+  'fixture',
+  (env) => loadSettings(env, { port: integer('FIXTURE_PORT'), logLevel: oneOf('LOG_LEVEL', ['info', 'silent'] as const, { default: 'info' }) }),
+  async (settings, log) => {
+    // Like a real service, something keeps the process alive until it is stopped.
+    const alive = setInterval(() => undefined, 60_000);
+    log.info({ port: settings.port }, 'started');
+    return {
+      async stop() {
+        clearInterval(alive);
+        log.info('stopped cleanly');
+      },
+    };
+  },
+);

@@ -1,0 +1,36 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const fixture = fileURLToPath(new URL('./fixture-service.ts', import.meta.url));
+
+function runFixture(env: Record<string, string>, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onStdout?.(stdout, child);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('runService', () => {
+  it('exits 2 naming each bad variable', async () => {
+    const { code, stderr } = await runFixture({ FIXTURE_PORT: 'eighty', LOG_LEVEL: 'loud' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('FIXTURE_PORT: expected an integer');
+    expect(stderr).toContain('LOG_LEVEL: expected one of info, silent');
+  });
+
+  it('stops gracefully on SIGTERM and exits 0', async () => {
+    const { code, stdout } = await runFixture({ FIXTURE_PORT: '80' }, (text, child) => {
+      if (text.includes('"msg":"started"') && !text.includes('shutting down')) child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('"msg":"stopped cleanly"');
+  });
+});

@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs one of the apps as its own process (as in production), prefixing its JSON log lines
+ * with its name so the demo's output stays readable.
+ */
+export function runService(app: string, env: Record<string, string>, print: (line: string) => void): ServiceProcess {
+  const child = spawn(TSX, [join(ROOT, 'apps', app, 'src/main.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const relay = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) print(`[${app}] ${summarise(line)}`);
+  };
+  child.stdout.on('data', relay);
+  child.stderr.on('data', relay);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    name: app,
+    child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A JSON log line as `level msg key=value ...`, other lines as they are. */
+function summarise(line: string): string {
+  try {
+    const { level, msg, time: _time, service: _service, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const extras = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    return `${String(level)} ${String(msg)}${extras ? ` ${extras}` : ''}`;
+  } catch {
+    return line;
+  }
+}
