@@ -1,7 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { Metadata, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { startInfrastructure } from '@callbacks/infra';
-import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { Action } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { CallbackState, Format, callbackStateToJSON, formatToJSON, type Callback } from '@callbacks/proto/callbacks/v1/callback';
 import { CallbackServiceClient, type CreateCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 import { FieldComparison, RuleMode } from '@callbacks/proto/callbacks/v1/condition';
@@ -116,7 +116,8 @@ async function createWhenReady(client: CallbackServiceClient, metadata: Metadata
           error ? reject(error) : resolve(res),
         ),
       );
-      return response.callback!;
+      if (!response.callback) throw new Error('CreateCallback answered without a callback');
+      return response.callback;
     } catch (error) {
       const code = (error as ServiceError).code;
       const retryable = code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED;

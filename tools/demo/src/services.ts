@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 export interface ServiceProcess {
   name: string;
@@ -16,7 +15,9 @@ export interface ServiceProcess {
  * with its name so the demo's output stays readable.
  */
 export function runService(app: string, env: Record<string, string>, print: (line: string) => void): ServiceProcess {
-  const child = spawn(TSX, [join(ROOT, 'apps', app, 'src/main.ts')], {
+  // `node --import tsx` rather than the tsx binary: one process, so signals reach the service.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps', app, 'src/main.ts')], {
+    cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,64 @@
+import { InvalidArgumentError, Violations, isId } from '@callbacks/domain';
+import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import type { ListCallbacksRequest } from '@callbacks/proto/callbacks/v1/callback_service';
+import type { Principal } from '../auth/tokens';
+import { decodePageToken, encodePageToken } from './page-token';
+import type { CallbackFilter, CallbackRepository } from './ports';
+import { assertMayAccess, scopeOf } from './scope';
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+export interface CallbackPage {
+  callbacks: Callback[];
+  nextPageToken: string;
+}
+
+export class ListCallbacks {
+  constructor(private readonly deps: { repository: CallbackRepository }) {}
+
+  async execute(principal: Principal, request: ListCallbacksRequest): Promise<CallbackPage> {
+    const v = Violations.root();
+    for (const field of ['accountId', 'databaseId', 'collectionId'] as const) {
+      const value = request[field];
+      if (value !== '' && !isId(value)) v.add('INVALID_ID', 'is not a valid id', snake(field));
+    }
+    if (request.collectionId !== '' && request.databaseId === '') {
+      v.add('REQUIRED', 'is required when collection_id is given', 'database_id');
+    }
+    if (request.state === CallbackState.UNRECOGNIZED) v.add('UNKNOWN_ENUM', 'is not a CALLBACK_STATE_* value', 'state');
+    if (request.pageSize < 0 || request.pageSize > MAX_PAGE_SIZE) {
+      v.add('OUT_OF_RANGE', `must be from 1 to ${MAX_PAGE_SIZE} (0 means ${DEFAULT_PAGE_SIZE})`, 'page_size');
+    }
+    if (!v.empty) throw new InvalidArgumentError(v.all);
+
+    let scope = scopeOf(principal);
+    if (request.accountId !== '') {
+      assertMayAccess(principal, request.accountId);
+      scope = [request.accountId];
+    }
+    const filter: CallbackFilter = {
+      scope,
+      ...(request.databaseId ? { databaseId: request.databaseId } : {}),
+      ...(request.collectionId ? { collectionId: request.collectionId } : {}),
+      ...(request.state !== CallbackState.UNSPECIFIED ? { state: request.state } : {}),
+      ...(Object.keys(request.labels).length > 0 ? { labels: request.labels } : {}),
+    };
+    const fingerprinted = { ...filter, labels: Object.entries(filter.labels ?? {}).sort() };
+    const afterId = decodePageToken(request.pageToken, fingerprinted);
+    const size = request.pageSize || DEFAULT_PAGE_SIZE;
+
+    // One extra row tells whether another page follows without a second query.
+    const rows = await this.deps.repository.list(filter, afterId, size + 1);
+    const callbacks = rows.slice(0, size);
+    const last = callbacks[callbacks.length - 1];
+    return {
+      callbacks,
+      nextPageToken: rows.length > size && last ? encodePageToken(last.id, fingerprinted) : '',
+    };
+  }
+}
+
+function snake(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

@@ -1,0 +1,33 @@
+import type { Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
+
+/** The accounts a query may see: every account, or these. */
+export type AccountScope = '*' | readonly string[];
+
+export interface CallbackFilter {
+  scope: AccountScope;
+  databaseId?: string;
+  collectionId?: string;
+  state?: CallbackState;
+  /** Every pair must match. */
+  labels?: Readonly<Record<string, string>>;
+}
+
+/** Where callbacks are stored. Implementations translate storage failures into UnavailableError. */
+export interface CallbackRepository {
+  insert(callback: Callback): Promise<void>;
+  findById(id: string, scope: AccountScope): Promise<Callback | undefined>;
+  /** Ordered by id; the page starts after `afterId`. */
+  list(filter: CallbackFilter, afterId: string | undefined, limit: number): Promise<Callback[]>;
+  /** Replaces the stored callback if it is still at `expectedRevision`; false otherwise. */
+  replace(callback: Callback, expectedRevision: number): Promise<boolean>;
+  /** Deletes the callback if it is still at `expectedRevision`; false otherwise. */
+  delete(id: string, expectedRevision: number): Promise<boolean>;
+}
+
+/** Tells the rest of the system (matchers) about committed changes. Never fails the caller. */
+export interface CallbackChangeNotifier {
+  upserted(callback: Callback): void;
+  deleted(callback: Callback): void;
+}
+
+export type Clock = () => Date;

@@ -1,0 +1,100 @@
+import { InvalidArgumentError, RevisionConflictError, Violations } from '@callbacks/domain';
+import type { Callback, DeliveryPolicy } from '@callbacks/proto/callbacks/v1/callback';
+import type { UpdateCallbackRequest } from '@callbacks/proto/callbacks/v1/callback_service';
+import type { Principal } from '../auth/tokens';
+import type { CallbackDeps } from './create-callback';
+import { callbackNotFound, requireCallbackId, scopeOf } from './scope';
+import { API_ORIGINS, validateCallback } from './validate-callback';
+
+/** Mask paths a caller may update, and how each copies from the request onto the stored callback. */
+const MUTABLE: Record<string, (target: Callback, source: Callback) => void> = {
+  url: (t, s) => (t.url = s.url),
+  format: (t, s) => (t.format = s.format),
+  actions: (t, s) => (t.actions = s.actions),
+  triggers: (t, s) => (t.triggers = s.triggers),
+  disable_on_api_calls: (t, s) => (t.disableOnApiCalls = s.disableOnApiCalls),
+  condition: (t, s) => (t.condition = s.condition),
+  state: (t, s) => (t.state = s.state),
+  state_reason: (t, s) => (t.stateReason = s.stateReason),
+  delivery_policy: (t, s) => (t.deliveryPolicy = s.deliveryPolicy),
+  'delivery_policy.max_concurrency': (t, s) => (policyOf(t).maxConcurrency = s.deliveryPolicy?.maxConcurrency ?? 0),
+  'delivery_policy.max_requests_per_second': (t, s) =>
+    (policyOf(t).maxRequestsPerSecond = s.deliveryPolicy?.maxRequestsPerSecond ?? 0),
+  'delivery_policy.timeout': (t, s) => (policyOf(t).timeout = s.deliveryPolicy?.timeout),
+  description: (t, s) => (t.description = s.description),
+  labels: (t, s) => (t.labels = s.labels),
+};
+
+const IMMUTABLE = new Set(['id', 'account_id', 'database_id', 'collection_id', 'revision', 'create_time', 'update_time', 'state_change_time']);
+
+function policyOf(callback: Callback): DeliveryPolicy {
+  callback.deliveryPolicy ??= { maxConcurrency: 0, maxRequestsPerSecond: 0, timeout: undefined };
+  return callback.deliveryPolicy;
+}
+
+export class UpdateCallback {
+  constructor(private readonly deps: CallbackDeps) {}
+
+  async execute(principal: Principal, request: UpdateCallbackRequest): Promise<Callback> {
+    const input = request.callback;
+    if (!input) throw new InvalidArgumentError([{ field: 'callback', reason: 'REQUIRED', description: 'is required' }]);
+    const id = requireCallbackId(input.id, 'callback.id');
+    const paths = maskPaths(request.updateMask ?? []);
+
+    const current = await this.deps.repository.findById(id, scopeOf(principal));
+    if (!current) throw callbackNotFound(id);
+    if (request.expectedRevision !== 0 && request.expectedRevision !== current.revision) {
+      throw new RevisionConflictError('callback', id, request.expectedRevision, current.revision);
+    }
+
+    const next: Callback = structuredClone(current);
+    for (const path of paths) MUTABLE[path]?.(next, input);
+    applyApiCallSwitch(next, paths.includes('disable_on_api_calls') ? input.disableOnApiCalls : undefined);
+    const v = Violations.root('callback');
+    const normalized = validateCallback(next, this.deps.limits, v);
+    if (!v.empty) throw new InvalidArgumentError(v.all);
+
+    const now = this.deps.clock();
+    const stateChanged = normalized.state !== current.state;
+    const updated: Callback = {
+      ...normalized,
+      revision: current.revision + 1,
+      updateTime: now,
+      stateChangeTime: stateChanged ? now : current.stateChangeTime,
+      stateReason: stateChanged && !paths.includes('state_reason') ? '' : normalized.stateReason,
+    };
+    if (!(await this.deps.repository.replace(updated, current.revision))) {
+      // Changed between our read and our write: the caller must read again.
+      const latest = await this.deps.repository.findById(id, scopeOf(principal));
+      if (!latest) throw callbackNotFound(id);
+      throw new RevisionConflictError('callback', id, current.revision, latest.revision);
+    }
+    this.deps.notifier.upserted(updated);
+    return updated;
+  }
+}
+
+/**
+ * "Disable on API calls" acts only when the update names it: true removes REST and SOAP from
+ * the triggers (in validateCallback), false puts them back. Otherwise the triggers are taken
+ * as given, so an update of `triggers` alone can add REST.
+ */
+function applyApiCallSwitch(next: Callback, requested: boolean | undefined): void {
+  next.disableOnApiCalls = requested === true;
+  if (requested === false && next.triggers.length > 0) next.triggers = [...next.triggers, ...API_ORIGINS];
+}
+
+/** Validates the mask; `*` means every mutable field. */
+function maskPaths(raw: readonly string[]): string[] {
+  const v = Violations.root('update_mask.paths');
+  if (raw.length === 0) v.add('REQUIRED', 'name at least one field to update (or "*" for all)');
+  const paths: string[] = [];
+  raw.forEach((path, i) => {
+    if (path === '*') paths.push(...Object.keys(MUTABLE).filter((p) => !p.includes('.')));
+    else if (IMMUTABLE.has(path)) v.add('IMMUTABLE_FIELD', `${path} cannot be changed; create a new callback instead`, i);
+    else if (!(path in MUTABLE)) v.add('UNKNOWN_FIELD', `${JSON.stringify(path)} is not an updatable Callback field`, i);
+    else paths.push(path);
+  });
+  if (!v.empty) throw new InvalidArgumentError(v.all);
+  return paths;
+}

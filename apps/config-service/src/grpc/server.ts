@@ -1,0 +1,64 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { fileDescriptorProtos } from '@callbacks/proto/descriptor';
+import { CallbackServiceService, type CallbackServiceServer } from '@callbacks/proto/callbacks/v1/callback_service';
+
+export const CALLBACK_SERVICE_NAME = 'callbacks.v1.CallbackService';
+
+export interface GrpcServer {
+  server: Server;
+  health: HealthImplementation;
+  /** The bound port (useful with port 0). */
+  port: number;
+}
+
+/**
+ * The config service's gRPC server: CallbackService, standard health checking
+ * (grpc.health.v1) and server reflection (so grpcurl works without .proto files).
+ */
+export async function startGrpcServer(address: string, implementation: CallbackServiceServer): Promise<GrpcServer> {
+  const server = new Server({
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.max_receive_message_length': 4 << 20,
+  });
+  server.addService(CallbackServiceService, implementation);
+
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [CALLBACK_SERVICE_NAME]: 'NOT_SERVING' });
+  health.addToServer(server);
+
+  // Reflection reads only `fileDescriptorProtos` from a package definition. Ours come straight
+  // from buf (proto-loader's re-generated files lose the well-known-type imports, and grpcurl
+  // then cannot resolve google.protobuf.Duration).
+  const definitions = {
+    ...loadSync(healthProtoPath),
+    'callbacks.v1': { format: 'Protocol Buffer 3 FileDescriptorProto', fileDescriptorProtos: fileDescriptorProtos() },
+  } as unknown as PackageDefinition;
+  new ReflectionService(definitions).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return { server, health, port };
+}
+
+export function setServing(health: HealthImplementation, serving: boolean): void {
+  const state = serving ? 'SERVING' : 'NOT_SERVING';
+  health.setStatus('', state);
+  health.setStatus(CALLBACK_SERVICE_NAME, state);
+}
+
+/** Stops taking calls, lets in-flight ones finish (up to `graceMs`), then cuts the rest. */
+export async function shutdownGrpcServer(server: Server, graceMs: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import type {} from '@callbacks/infra/vitest-global-setup';
+import { createLogger } from '@callbacks/logger';
+import type { CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_service';
+import { callbackClient } from '@callbacks/testing';
+import { startConfigService, type RunningConfigService } from '../src/app';
+import { hashToken } from '../src/auth/tokens';
+import { loadConfigServiceSettings } from '../src/config';
+
+export const TOKENS = {
+  accountA: 'token-for-account-a',
+  accountB: 'token-for-account-b',
+  admin: 'token-for-every-account',
+} as const;
+
+export interface Harness {
+  service: RunningConfigService;
+  client: CallbackServiceClient;
+  address: string;
+  database: string;
+  close(): Promise<void>;
+}
+
+/** Starts the config service in-process on a free port against the given real servers. */
+export async function startHarness(options: { mongoUrl: string; natsUrl: string; env?: Record<string, string> }): Promise<Harness> {
+  const database = `cfg_${randomBytes(6).toString('hex')}`;
+  const settings = loadConfigServiceSettings({
+    CONFIG_GRPC_ADDR: '127.0.0.1:0',
+    MONGO_URL: options.mongoUrl,
+    CONFIG_MONGO_DATABASE: database,
+    CONFIG_MONGO_TIMEOUT: '2s',
+    NATS_URL: options.natsUrl,
+    CONFIG_TOKENS: JSON.stringify([
+      { name: 'crm-a', sha256: hashToken(TOKENS.accountA), accounts: ['acct-a'] },
+      { name: 'crm-b', sha256: hashToken(TOKENS.accountB), accounts: ['acct-b'] },
+      { name: 'admin', sha256: hashToken(TOKENS.admin), accounts: '*' },
+    ]),
+    CONFIG_ALLOW_HTTP_URLS: 'false',
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+  const service = await startConfigService(settings, createLogger({ service: 'config-service-test', level: 'silent' }));
+  const address = `127.0.0.1:${service.port}`;
+  const client = callbackClient(address);
+  return {
+    service,
+    client,
+    address,
+    database,
+    async close() {
+      client.close();
+      await service.stop();
+    },
+  };
+}
+
+export { auth, call, callFails, sampleCallback, violatedFields } from '@callbacks/testing';

@@ -1,0 +1,5 @@
+export * from './grpc';
+export * from './fixtures';
+export * from './processes';
+export * from './jetstream';
+export * from './config-service';

@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+// Services must not outlive the test run that started them.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** One of the apps, running as its own process as in production. */
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  private lines: string[] = [];
+  private waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  private exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(
+    readonly app: string,
+    private readonly env: Record<string, string>,
+    /** A log message that says the service is ready, e.g. `matcher consuming events`. */
+    private readonly readyMessage: RegExp,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Every log line so far (JSON lines from the service's logger). */
+  get output(): readonly string[] {
+    return this.lines;
+  }
+
+  async start(timeoutMs = 60_000): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps', this.app, 'src/main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'info', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    live.add(child);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        live.delete(child);
+        if (this.child === child) this.child = undefined;
+        resolve(code);
+      }),
+    );
+    let partial = '';
+    const onData = (chunk: Buffer) => {
+      const text = partial + chunk.toString('utf8');
+      const parts = text.split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts.filter(Boolean)) this.onLine(line);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    await Promise.race([
+      this.waitFor(this.readyMessage, timeoutMs),
+      this.exited.then((code) => {
+        throw new Error(`${this.app} exited with ${code} before it was ready:\n${this.lines.slice(-20).join('\n')}`);
+      }),
+    ]);
+  }
+
+  /** Resolves with the first log line (from now on, or already seen) matching `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const seen = this.lines.find((line) => pattern.test(line));
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${this.app}: no log line matching ${pattern} within ${timeoutMs} ms:\n${this.lines.slice(-20).join('\n')}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        pattern,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
+    });
+  }
+
+  /** Graceful stop (SIGTERM); resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    this.child?.kill('SIGTERM');
+    return this.exited;
+  }
+
+  /** A crash: SIGKILL, no chance to finish anything. */
+  async kill(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  private onLine(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > 5_000) this.lines.splice(0, 1_000);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.pattern.test(line)) return true;
+      w.resolve(line);
+      return false;
+    });
+  }
+}
