@@ -1,0 +1,95 @@
+import { hostname } from 'node:os';
+import type { Logger } from '@callbacks/logger';
+import { SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
+import { CallbackChange } from '@callbacks/proto/callbacks/v1/callback_change';
+import { CallbackIndex } from './callbacks/callback-index';
+import { CallbackSync } from './callbacks/callback-sync';
+import type { MatcherSettings } from './config';
+import { EventConsumer, MATCHER_CONSUMER } from './events/event-consumer';
+import { EventHandler, type HandlerStats } from './events/event-handler';
+import { ConfigServiceCallbackSource } from './grpc/config-service-client';
+
+export interface RunningMatcher {
+  index: CallbackIndex;
+  stats: HandlerStats;
+  stop(): Promise<void>;
+}
+
+const ms = (n: number) => n * 1_000_000;
+
+/** Wires a matcher from validated settings and starts it. */
+export async function startMatcher(settings: MatcherSettings, log: Logger): Promise<RunningMatcher> {
+  const instance = `${hostname()}:${process.pid}`;
+  const nc = await connectNats({ servers: settings.natsServers, name: `matcher ${instance}` });
+
+  // The streams and the consumer this service owns (idempotent; every instance does it).
+  await ensureStream(nc, 'events', {
+    replicas: settings.eventsReplicas,
+    maxAgeMs: settings.eventsMaxAgeMs,
+    duplicateWindowMs: settings.eventsDuplicateWindowMs,
+  });
+  await ensureStream(nc, 'deliveries', {
+    replicas: settings.deliveriesReplicas,
+    maxAgeMs: settings.deliveriesMaxAgeMs,
+    duplicateWindowMs: settings.deliveriesDuplicateWindowMs,
+  });
+  await ensureStream(nc, 'deadLetters', {
+    replicas: settings.eventsReplicas,
+    maxAgeMs: settings.deadLettersMaxAgeMs,
+    duplicateWindowMs: settings.eventsDuplicateWindowMs,
+  });
+  await ensureConsumer(nc, 'events', {
+    durable_name: MATCHER_CONSUMER,
+    filter_subject: SUBJECTS.allEvents,
+    ack_wait: ms(settings.ackWaitMs),
+    max_ack_pending: settings.maxAckPending,
+    max_deliver: -1,
+  });
+
+  const index = new CallbackIndex((callback, problems) =>
+    log.error({ callback_id: callback.id, revision: callback.revision, problems }, 'callback condition does not compile; it matches nothing'),
+  );
+  const source = new ConfigServiceCallbackSource(settings.configServiceAddr, settings.configServiceToken);
+  const sync = new CallbackSync(index, source, log, settings.resyncIntervalMs);
+
+  // Subscribe before the first snapshot so that no change slips between the two.
+  const changes = nc.subscribe(SUBJECTS.allCallbackChanges, {
+    callback: (error, msg) => {
+      if (error) return log.warn({ err: error }, 'change notice subscription error');
+      try {
+        sync.apply(CallbackChange.decode(msg.data));
+      } catch (decodeError) {
+        log.warn({ err: decodeError, subject: msg.subject }, 'ignoring an undecodable change notice');
+      }
+    },
+  });
+  // Notices sent while we were disconnected are lost: resync on every reconnect.
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'reconnect') {
+        sync.resync().catch((error: unknown) => log.warn({ err: error }, 'resync after reconnect failed'));
+      }
+    }
+  })();
+
+  await sync.start();
+
+  const handler = new EventHandler(nc, index, log, instance);
+  const consumer = new EventConsumer(nc, handler, log, settings.concurrency);
+  await consumer.start();
+  log.info({ instance, callbacks: index.size }, 'matcher consuming events');
+
+  return {
+    index,
+    stats: handler.stats,
+    async stop() {
+      sync.stop();
+      await consumer.stop();
+      handler.close();
+      changes.unsubscribe();
+      source.close();
+      await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));
+      log.info(handler.stats, 'matcher stopped');
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { toEvaluationInput } from '@callbacks/conditions';
+import type { Logger } from '@callbacks/logger';
+import { AckedPublisher, CONTENT_TYPES, HEADERS, SUBJECTS } from '@callbacks/messaging';
+import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import type { CallbackIndex } from '../callbacks/callback-index';
+import { deliveryJobFor, encodeDeliveryJob } from '../matching/delivery-job';
+import { matchEvent } from '../matching/match-event';
+import { decodeEvent } from './decode-event';
+
+export interface HandlerStats {
+  consumed: number;
+  matched: number;
+  jobs: number;
+  deadLettered: number;
+  failed: number;
+}
+
+/** Header naming the matcher instance that emitted a job (for operators tracing a delivery). */
+export const MATCHED_BY_HEADER = 'Callbacks-Matched-By';
+
+/**
+ * Handles one message of the events stream: decode, validate, match, publish one job per
+ * matched callback, and only then acknowledge. A bad event goes to the dead-letter stream with
+ * its reason and is terminated (never redelivered); a failure to publish jobs naks the event so
+ * it is retried, and the deterministic job ids make the retry emit no duplicates.
+ */
+export class EventHandler {
+  private readonly publisher: AckedPublisher;
+  readonly stats: HandlerStats = { consumed: 0, matched: 0, jobs: 0, deadLettered: 0, failed: 0 };
+
+  constructor(
+    nc: NatsConnection,
+    private readonly index: CallbackIndex,
+    private readonly log: Logger,
+    private readonly instance: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.publisher = new AckedPublisher(nc);
+  }
+
+  private acks: JsMsg[] = [];
+
+  close(): void {
+    this.flushAcks();
+    this.publisher.close();
+  }
+
+  /**
+   * Acknowledgements leave together, once per macrotask, rather than one socket write each
+   * (acks become due in bursts, as the stream's replies to job publishes arrive in bursts).
+   */
+  private ack(msg: JsMsg): void {
+    if (this.acks.length === 0) setImmediate(() => this.flushAcks());
+    this.acks.push(msg);
+  }
+
+  private flushAcks(): void {
+    const due = this.acks;
+    this.acks = [];
+    for (const msg of due) msg.ack();
+  }
+
+  async handle(msg: JsMsg): Promise<void> {
+    this.stats.consumed++;
+    const decoded = decodeEvent(msg.subject, msg.headers?.get(HEADERS.contentType) || undefined, msg.data);
+    if (!decoded.ok) return this.deadLetter(msg, decoded.reason);
+
+    const { event } = decoded;
+    try {
+      const matched = matchEvent(event, toEvaluationInput(event), this.index);
+      if (matched.length > 0) {
+        this.stats.matched++;
+        const now = this.clock();
+        const eventBytes = ProfileEvent.encode(event).finish();
+        await Promise.all(
+          matched.map(({ callback }) => {
+            const job = deliveryJobFor(event, callback, now);
+            const h = natsHeaders();
+            h.set(HEADERS.contentType, CONTENT_TYPES.protobuf);
+            h.set(MATCHED_BY_HEADER, this.instance);
+            return this.publisher.publish(SUBJECTS.deliveryJob(callback.accountId, callback.id), encodeDeliveryJob(job, eventBytes), {
+              msgId: job.deliveryId,
+              headers: h,
+            });
+          }),
+        );
+        this.stats.jobs += matched.length;
+      }
+      this.ack(msg);
+    } catch (error) {
+      this.stats.failed++;
+      this.log.warn({ err: error, event_id: event.eventId, redeliveries: msg.info.deliveryCount }, 'could not emit delivery jobs; the event will be retried');
+      msg.nak(Math.min(30_000, 1_000 * msg.info.deliveryCount));
+    }
+  }
+
+  private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
+    const h = natsHeaders();
+    h.set(HEADERS.deadLetterReason, reason.slice(0, 4096));
+    h.set(HEADERS.originalSubject, msg.subject);
+    h.set(HEADERS.originalSequence, String(msg.seq));
+    const contentType = msg.headers?.get(HEADERS.contentType);
+    if (contentType) h.set(HEADERS.contentType, contentType);
+    try {
+      // Keyed by the original stream sequence, so a redelivered bad event is dead-lettered once.
+      await this.publisher.publish(SUBJECTS.deadLetterEvents, msg.data, { msgId: `event-${msg.seq}`, headers: h });
+      this.stats.deadLettered++;
+      this.log.warn({ subject: msg.subject, seq: msg.seq, reason }, 'event dead-lettered');
+      msg.term(reason.slice(0, 256));
+    } catch (error) {
+      this.stats.failed++;
+      this.log.error({ err: error, seq: msg.seq }, 'could not dead-letter an event; it will be retried');
+      msg.nak(5_000);
+    }
+  }
+}
