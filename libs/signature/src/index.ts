@@ -1,0 +1,49 @@
+// Signing (the dispatcher)
+export { signRequest, type OutgoingRequest, type SignOptions, type SignedHeaders } from './signer';
+export { KeyRing, SigningKey, type SigningKeyInit } from './key-ring';
+export {
+  loadKeyRing,
+  keyRingFromJson,
+  type KeyRingEntryConfig,
+  type KeyRingSources,
+  type LoadKeyRingOptions,
+  type Environment,
+} from './key-ring-config';
+
+// Verifying (receivers)
+export {
+  createVerifier,
+  type Verifier,
+  type VerifierOptions,
+  type IncomingRequest,
+  type VerificationResult,
+  type RejectionReason,
+} from './verifier';
+export { createDnsResolver, type TxtResolver, type DnsResolverOptions } from './txt-resolver';
+export type { RequestHeaders, HeadersLike, HeaderValue } from './request-headers';
+export {
+  verifySignatureMiddleware,
+  withSignatureVerification,
+  type SignatureMiddlewareOptions,
+  type SignedIncomingMessage,
+  type VerifiedDelivery,
+  type MiddlewareRejectionReason,
+} from './middleware/signature-middleware';
+export { BodyTooLargeError, BodyAlreadyReadError } from './middleware/raw-body';
+
+// The scheme's building blocks, for the key tool, test vectors and other implementations
+export { ALGORITHM, SIGNED_HEADERS, REQUIRED_SIGNED_HEADERS } from './scheme';
+export { buildSigningString } from './signing-string';
+export { digestHeaderValue } from './digest';
+export { formatHttpDate, parseHttpDate } from './http-date';
+export { formatSignatureHeader } from './signature-header';
+export { formatDkimRecord, parseDkimRecord, MIN_RSA_BITS } from './dkim-record';
+export { keyIdFor, parseKeyId } from './key-id';
+
+export {
+  SignatureLibraryError,
+  KeyRingConfigError,
+  NoValidSigningKeyError,
+  SigningInputError,
+  KeyLookupError,
+} from './errors';
