@@ -137,7 +137,13 @@ export interface AttemptResult {
   responseExcerpt: string;
   nextAttemptAt: Date | undefined;
   replayOf: string;
-  matchedAt: Date | undefined;
+  matchedAt:
+    | Date
+    | undefined;
+  /** The callback's revision the job was made with. */
+  callbackRevision: number;
+  /** The event, so the delivery log can show and replay exactly what was sent. */
+  event: ProfileEvent | undefined;
 }
 
 function createBaseCallbackTarget(): CallbackTarget {
@@ -554,6 +560,8 @@ function createBaseAttemptResult(): AttemptResult {
     nextAttemptAt: undefined,
     replayOf: "",
     matchedAt: undefined,
+    callbackRevision: 0,
+    event: undefined,
   };
 }
 
@@ -603,6 +611,12 @@ export const AttemptResult: MessageFns<AttemptResult> = {
     }
     if (message.matchedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.matchedAt), writer.uint32(122).fork()).join();
+    }
+    if (message.callbackRevision !== 0) {
+      writer.uint32(128).int64(message.callbackRevision);
+    }
+    if (message.event !== undefined) {
+      ProfileEvent.encode(message.event, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -740,6 +754,22 @@ export const AttemptResult: MessageFns<AttemptResult> = {
             message.matchedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.callbackRevision = longToNumber(reader.int64());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.event = ProfileEvent.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -817,6 +847,12 @@ export const AttemptResult: MessageFns<AttemptResult> = {
         : isSet(object.matched_at)
         ? fromJsonTimestamp(object.matched_at)
         : undefined,
+      callbackRevision: isSet(object.callbackRevision)
+        ? globalThis.Number(object.callbackRevision)
+        : isSet(object.callback_revision)
+        ? globalThis.Number(object.callback_revision)
+        : 0,
+      event: isSet(object.event) ? ProfileEvent.fromJSON(object.event) : undefined,
     };
   },
 
@@ -867,6 +903,12 @@ export const AttemptResult: MessageFns<AttemptResult> = {
     if (message.matchedAt !== undefined) {
       obj.matchedAt = message.matchedAt.toISOString();
     }
+    if (message.callbackRevision !== 0) {
+      obj.callbackRevision = Math.round(message.callbackRevision);
+    }
+    if (message.event !== undefined) {
+      obj.event = ProfileEvent.toJSON(message.event);
+    }
     return obj;
   },
 
@@ -892,6 +934,10 @@ export const AttemptResult: MessageFns<AttemptResult> = {
     message.nextAttemptAt = object.nextAttemptAt ?? undefined;
     message.replayOf = object.replayOf ?? "";
     message.matchedAt = object.matchedAt ?? undefined;
+    message.callbackRevision = object.callbackRevision ?? 0;
+    message.event = (object.event !== undefined && object.event !== null)
+      ? ProfileEvent.fromPartial(object.event)
+      : undefined;
     return message;
   },
 };
