@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyRing, createDnsResolver, createVerifier, formatDkimRecord, signRequest, type SigningKey } from '../src/index';
-import { TestDnsServer } from './support/dns-server';
+import { TestDnsServer } from '@callbacks/testing';
 import { newSigningKey } from './support/keys';
 import { receivedRequest } from './support/requests';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyRing, createDnsResolver, createVerifier, formatDkimRecord, signRequest, type SigningKey, type Verifier } from '../src/index';
-import { TestDnsServer } from './support/dns-server';
+import { TestDnsServer } from '@callbacks/testing';
 import { DAY_MS, newSigningKey } from './support/keys';
 import { receivedRequest } from './support/requests';
 

@@ -12,7 +12,7 @@ import {
   type SigningKey,
   type Verifier,
 } from '../src/index';
-import { TestDnsServer } from './support/dns-server';
+import { TestDnsServer } from '@callbacks/testing';
 import { newSigningKey } from './support/keys';
 import { receivedRequest, withSignatureParam } from './support/requests';
 

@@ -3,3 +3,4 @@ export * from './fixtures';
 export * from './processes';
 export * from './jetstream';
 export * from './config-service';
+export * from './dns-server';

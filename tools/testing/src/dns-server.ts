@@ -7,12 +7,16 @@ const SERVFAIL = 2;
 const NXDOMAIN = 3;
 
 /**
- * A real DNS server on 127.0.0.1 for tests, serving TXT records from memory over UDP and, on the
- * same port, TCP: a 3072-bit key's record does not fit in a 512-byte UDP answer, so the resolver
- * retries over TCP exactly as it would against a real name server.
+ * A real DNS server on 127.0.0.1 for tests, serving TXT and address records from memory over UDP
+ * and, on the same port, TCP: a 3072-bit key's record does not fit in a 512-byte UDP answer, so
+ * the resolver retries over TCP exactly as it would against a real name server. Address records
+ * can change from one query to the next, as a DNS-rebinding attacker's server does.
  */
 export class TestDnsServer {
   readonly #records = new Map<string, string[]>();
+  /** name → successive answers (the last one repeats); each answer a list of IPv4/IPv6 addresses. */
+  readonly #addresses = new Map<string, string[][]>();
+  readonly #addressQueries = new Map<string, number>();
   readonly #failing = new Set<string>();
   readonly #queries = new Map<string, number>();
   readonly #connections = new Set<Socket>();
@@ -56,6 +60,15 @@ export class TestDnsServer {
     this.#records.set(name.toLowerCase(), records);
   }
 
+  /**
+   * Answers A/AAAA queries for `name`: the first query of each type gets `answers[0]`, the next
+   * `answers[1]`, and so on; the last answer repeats.
+   */
+  publishAddresses(name: string, ...answers: string[][]): void {
+    this.#addresses.set(name.toLowerCase(), answers);
+    for (const type of ['A', 'AAAA']) this.#addressQueries.delete(`${type} ${name.toLowerCase()}`);
+  }
+
   unpublish(name: string): void {
     this.#records.delete(name.toLowerCase());
   }
@@ -93,8 +106,19 @@ export class TestDnsServer {
       const name = (question?.name ?? '').toLowerCase();
       this.#queries.set(name, (this.#queries.get(name) ?? 0) + 1);
       const records = this.#records.get(name);
+      const addresses = this.#addresses.get(name);
       if (this.#failing.has(name)) {
         response.header.rcode = SERVFAIL;
+      } else if (addresses && (question?.type === Packet.TYPE.A || question?.type === Packet.TYPE.AAAA)) {
+        const type = question.type === Packet.TYPE.A ? 'A' : 'AAAA';
+        const key = `${type} ${name}`;
+        const n = this.#addressQueries.get(key) ?? 0;
+        this.#addressQueries.set(key, n + 1);
+        const answer = addresses[Math.min(n, addresses.length - 1)] ?? [];
+        for (const address of answer.filter((a) => (type === 'A') === !a.includes(':'))) {
+          const record = { name: question.name, type: question.type, class: Packet.CLASS.IN, ttl: 0, address };
+          response.answers.push(record as unknown as Resource);
+        }
       } else if (records === undefined || question?.type !== Packet.TYPE.TXT) {
         response.header.rcode = NXDOMAIN;
       } else {

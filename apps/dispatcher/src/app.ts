@@ -1,0 +1,95 @@
+import { hostname } from 'node:os';
+import type { Logger } from '@callbacks/logger';
+import { AckedPublisher, SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
+import type { DispatcherSettings } from './config';
+import { performAttempt } from './delivery/attempt';
+import { Deliverer } from './delivery/deliverer';
+import { RetryPolicy } from './delivery/retry-policy';
+import { CallbackDisabler } from './grpc/callback-disabler';
+import { DeliveryHttpClient } from '@callbacks/outbound-http';
+import { DISPATCHER_CONSUMER, JobConsumer } from './nats/job-consumer';
+import { resultReporter, retryScheduler } from './nats/job-publishing';
+
+export interface RunningDispatcher {
+  deliverer: Deliverer;
+  stop(): Promise<void>;
+}
+
+const ns = (ms: number) => ms * 1_000_000;
+
+/** Wires a dispatcher from validated settings and starts it. */
+export async function startDispatcher(settings: DispatcherSettings, log: Logger): Promise<RunningDispatcher> {
+  const instance = `${hostname()}:${process.pid}`;
+  const nc = await connectNats({ servers: settings.natsServers, name: `dispatcher ${instance}` });
+
+  const longestRetry = Math.max(...settings.retrySchedule);
+  if (settings.deliveriesMaxAgeMs <= longestRetry) {
+    throw new Error(`DELIVERIES_STREAM_MAX_AGE must be longer than the longest retry delay (${longestRetry} ms), or scheduled retries expire`);
+  }
+  await ensureStream(nc, 'deliveries', {
+    replicas: settings.deliveriesReplicas,
+    maxAgeMs: settings.deliveriesMaxAgeMs,
+    duplicateWindowMs: settings.deliveriesDuplicateWindowMs,
+  });
+  await ensureStream(nc, 'results', {
+    replicas: settings.resultsReplicas,
+    maxAgeMs: settings.resultsMaxAgeMs,
+    duplicateWindowMs: settings.deliveriesDuplicateWindowMs,
+  });
+  // The ack wait outlasts the longest attempt (a slow receiver must not cause a duplicate); jobs
+  // that wait longer are kept alive with in-progress acks.
+  const ackWaitMs = settings.ackWaitMs;
+  await ensureConsumer(nc, 'deliveries', {
+    durable_name: DISPATCHER_CONSUMER,
+    filter_subject: SUBJECTS.allDeliveryJobs,
+    ack_wait: ns(ackWaitMs),
+    max_ack_pending: settings.maxAckPending,
+    max_deliver: -1,
+  });
+
+  const publisher = new AckedPublisher(nc);
+  const http = new DeliveryHttpClient({
+    policy: settings.addressPolicy,
+    dnsServers: settings.dnsServers,
+    connectTimeoutMs: settings.connectTimeoutMs,
+    excerptBytes: settings.excerptBytes,
+  });
+  const disabler = new CallbackDisabler(settings.configServiceAddr, settings.configServiceToken);
+  const deliverer = new Deliverer(
+    {
+      attempt: (job, timeoutMs) => performAttempt(job, timeoutMs, { http, keyRing: settings.keyRing }),
+      schedule: retryScheduler(publisher),
+      report: resultReporter(publisher),
+      disable: (job, reason) => disabler.disableGone(job.callback.id, reason),
+      log,
+    },
+    {
+      concurrency: settings.concurrency,
+      maxConcurrency: settings.maxConcurrency,
+      timeoutMs: settings.timeoutMs,
+      maxTimeoutMs: settings.maxTimeoutMs,
+      queueLimit: settings.queueLimit,
+      maxQueueWaitMs: settings.maxQueueWaitMs,
+      stallMs: settings.stallMs,
+      deferDelayMs: settings.deferDelayMs,
+      breaker: { threshold: settings.breakerThreshold, cooldownMs: settings.breakerCooldownMs, maxCooldownMs: settings.breakerMaxCooldownMs },
+      retry: new RetryPolicy(settings.retrySchedule, settings.retryJitter, settings.maxRetryAfterMs),
+    },
+  );
+  const consumer = new JobConsumer(nc, deliverer, log, { ackWaitMs, maxHeld: settings.maxHeld, batch: 256 });
+  await consumer.start();
+  log.info({ instance, signing_key: settings.keyRing.current().keyId }, 'dispatcher consuming delivery jobs');
+
+  return {
+    deliverer,
+    async stop() {
+      await consumer.stop();
+      await deliverer.drain();
+      publisher.close();
+      disabler.close();
+      await http.close();
+      await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));
+      log.info(deliverer.stats, 'dispatcher stopped');
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { prepareDeliveryRequest, type DeliveryRequest } from '@callbacks/delivery';
+import type { KeyRing } from '@callbacks/signature';
+import type { DeliveryHttpClient, ErrorClass } from '@callbacks/outbound-http';
+import type { ReadyJob } from './job';
+
+/** What one attempt came to, for the retry decision, the breaker and the delivery log. */
+export interface AttemptOutcome {
+  verdict: 'succeeded' | 'gone' | 'failed';
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number;
+  errorClass: '' | ErrorClass | 'http_status' | 'signing';
+  errorMessage: string;
+  excerpt: string;
+  retryAfterMs: number | undefined;
+  /** Says the endpoint is unwell (network, timeout, 5xx, 429): counts against its breaker. */
+  unhealthy: boolean;
+}
+
+export interface AttemptDeps {
+  http: DeliveryHttpClient;
+  keyRing: KeyRing;
+  /** Adds `traceparent` (and `tracestate`) for the attempt's span; set by the telemetry wiring. */
+  traceHeaders?: () => Record<string, string>;
+}
+
+/** Renders, signs and sends one attempt of a delivery job. Never throws. */
+export async function performAttempt(job: ReadyJob, timeoutMs: number, deps: AttemptDeps): Promise<AttemptOutcome> {
+  const startedAt = new Date();
+  const base = { startedAt, statusCode: 0, excerpt: '', retryAfterMs: undefined, durationMs: 0 };
+  let request: DeliveryRequest;
+  try {
+    request = prepareDeliveryRequest(job, { keyRing: deps.keyRing, now: startedAt.getTime(), extraHeaders: deps.traceHeaders?.() });
+  } catch (error) {
+    // Our side failed (no valid signing key, an unusable URL): retried like any failure, and
+    // never blamed on the endpoint.
+    return { ...base, verdict: 'failed', errorClass: 'signing', errorMessage: (error as Error).message, unhealthy: false };
+  }
+
+  const sent = await deps.http.send({ ...request, timeoutMs });
+  if (sent.kind === 'error') {
+    return {
+      ...base,
+      verdict: 'failed',
+      durationMs: sent.durationMs,
+      errorClass: sent.errorClass,
+      errorMessage: sent.message,
+      unhealthy: sent.errorClass !== 'blocked_address',
+    };
+  }
+  const status = sent.statusCode;
+  const common = { ...base, durationMs: sent.durationMs, statusCode: status, excerpt: sent.excerpt, retryAfterMs: sent.retryAfterMs };
+  if (status >= 200 && status < 300) return { ...common, verdict: 'succeeded', errorClass: '', errorMessage: '', unhealthy: false };
+  if (status === 410) {
+    return { ...common, verdict: 'gone', errorClass: 'http_status', errorMessage: 'the receiver answered 410 Gone', unhealthy: false };
+  }
+  return {
+    ...common,
+    verdict: 'failed',
+    errorClass: 'http_status',
+    errorMessage: status >= 300 && status < 400 ? `the receiver answered ${status}; redirects are not followed` : `the receiver answered ${status}`,
+    // Only 429/503 carry a Retry-After worth honouring.
+    retryAfterMs: status === 429 || status === 503 ? sent.retryAfterMs : undefined,
+    unhealthy: status >= 500 || status === 429 || status === 408,
+  };
+}

@@ -1,0 +1,389 @@
+import type { Logger } from '@callbacks/logger';
+import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import type { AttemptOutcome } from './attempt';
+import { CircuitBreaker } from './circuit-breaker';
+import type { ReadyJob } from './job';
+import type { RetryPolicy } from './retry-policy';
+import { TokenBucket } from './token-bucket';
+
+/** The transport's handle on a job message (JetStream in production). */
+export interface HeldMessage {
+  /** Still working on it: postpone redelivery. */
+  working(): void;
+  ack(): void;
+  /** Give it back, to be delivered again after `delayMs` (to any instance). */
+  nak(delayMs?: number): void;
+}
+
+export interface Work {
+  job: ReadyJob;
+  held: HeldMessage;
+  endpoint: string;
+}
+
+export interface DelivererDeps {
+  attempt(job: ReadyJob, timeoutMs: number): Promise<AttemptOutcome>;
+  /** Durably schedules attempt `attempt` of the job for `at` (a retry, or a deferral). */
+  schedule(job: ReadyJob, attempt: number, at: Date): Promise<void>;
+  /** Publishes an attempt's result for the delivery log. */
+  report(result: AttemptResult): Promise<void>;
+  /** The receiver answered 410: disable the callback. */
+  disable(job: ReadyJob, reason: string): Promise<void>;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface DelivererSettings {
+  /** Requests in flight per endpoint when the callback sets none. */
+  concurrency: number;
+  maxConcurrency: number;
+  timeoutMs: number;
+  maxTimeoutMs: number;
+  /** Most jobs waiting here per endpoint; beyond, new ones are deferred instead of held. */
+  queueLimit: number;
+  /**
+   * How long a job may expect to wait here behind its endpoint's queue (judged by the rate the
+   * endpoint completes attempts); a longer wait defers it instead. A fast endpoint may thus
+   * queue many jobs, a hanging one only a few.
+   */
+  maxQueueWaitMs: number;
+  /** An endpoint whose oldest attempt runs this long with none finishing is stalling. */
+  stallMs: number;
+  /** How long a deferred job waits (spread over up to twice this). */
+  deferDelayMs: number;
+  breaker: { threshold: number; cooldownMs: number; maxCooldownMs: number };
+  retry: RetryPolicy;
+}
+
+export interface DelivererStats {
+  attempts: number;
+  succeeded: number;
+  retrying: number;
+  dead: number;
+  gone: number;
+  skipped: number;
+  deferred: number;
+  failures: number;
+}
+
+const COMPLETIONS_KEPT = 256;
+
+/** One receiver origin: its queue, limits, breaker, and the pace at which it completes attempts. */
+class Endpoint {
+  readonly queue: Work[] = [];
+  active = 0;
+  limit: number;
+  readonly bucket: TokenBucket;
+  readonly breaker: CircuitBreaker;
+  wakeUp: NodeJS.Timeout | undefined;
+  /** The attempts in flight, with their start times. */
+  readonly running = new Map<Work, number>();
+  /** When the last COMPLETIONS_KEPT attempts completed (a ring), to measure the endpoint's pace. */
+  private readonly completions: number[] = [];
+  private nextCompletion = 0;
+  private lastCompletion = 0;
+
+  constructor(
+    readonly key: string,
+    limit: number,
+    rate: number,
+    settings: DelivererSettings,
+    now: () => number,
+  ) {
+    this.limit = limit;
+    this.bucket = new TokenBucket(rate, now);
+    this.breaker = new CircuitBreaker(settings.breaker.threshold, settings.breaker.cooldownMs, settings.breaker.maxCooldownMs, now);
+  }
+
+  get idle(): boolean {
+    return this.active === 0 && this.queue.length === 0 && this.breaker.state === 'closed';
+  }
+
+  completed(now: number): void {
+    this.completions[this.nextCompletion] = now;
+    this.nextCompletion = (this.nextCompletion + 1) % COMPLETIONS_KEPT;
+    this.lastCompletion = now;
+  }
+
+  /**
+   * How many jobs may wait here. An endpoint that stalls (its oldest attempt has run for
+   * `stallMs` with nothing finishing meanwhile) gets two rounds of its concurrency, and `shed`
+   * gives the rest back. Otherwise it may queue what it finishes within `maxQueueWaitMs` at its
+   * recent pace, or, without a pace yet, the benefit of the doubt. Never more than `queueLimit`.
+   */
+  allowedQueue(settings: DelivererSettings, now: number): number {
+    if (this.stalling(settings, now)) return Math.min(settings.queueLimit, 2 * this.limit);
+    const pace = this.pace(now);
+    if (pace === 0) return settings.queueLimit;
+    return Math.min(settings.queueLimit, Math.max(4 * this.limit, Math.floor(settings.maxQueueWaitMs / pace)));
+  }
+
+  private stalling(settings: DelivererSettings, now: number): boolean {
+    if (this.running.size === 0) return false;
+    const oldest = Math.min(...this.running.values());
+    return now - oldest > settings.stallMs && now - this.lastCompletion > settings.stallMs;
+  }
+
+  /** Milliseconds per completed attempt lately; 0 while there is too little history. */
+  private pace(now: number): number {
+    if (this.completions.length < 8) return 0;
+    // The ring's oldest entry: the first one until the ring is full, then the next to overwrite.
+    const oldest = this.completions[this.completions.length < COMPLETIONS_KEPT ? 0 : this.nextCompletion] ?? now;
+    return Math.max(now - oldest, 1) / this.completions.length;
+  }
+}
+
+/**
+ * Delivers jobs while protecting receivers (SPEC §7.4–7.5): each endpoint (URL origin) has its
+ * own queue, concurrency limit, optional rate limit and circuit breaker, so a slow or failing
+ * endpoint only ever delays itself. Jobs an endpoint cannot take now (breaker open, queue full)
+ * are deferred — scheduled again and acknowledged — instead of held, and retries wait as
+ * scheduled messages in the stream, never in this process or the consumer's ack window.
+ */
+export class Deliverer {
+  private readonly endpoints = new Map<string, Endpoint>();
+  private readonly inFlight = new Set<Work>();
+  /** Callbacks whose receiver answered 410, with the revision they had then. */
+  private readonly gone = new Map<string, number>();
+  private readonly now: () => number;
+  private accepting = true;
+  private idleWaiters: (() => void)[] = [];
+  private roomWaiters: (() => void)[] = [];
+  readonly stats: DelivererStats = { attempts: 0, succeeded: 0, retrying: 0, dead: 0, gone: 0, skipped: 0, deferred: 0, failures: 0 };
+
+  constructor(
+    private readonly deps: DelivererDeps,
+    private readonly settings: DelivererSettings,
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Jobs held right now (queued or in flight), to keep their messages from being redelivered. */
+  *held(): Iterable<Work> {
+    for (const endpoint of this.endpoints.values()) {
+      yield* endpoint.queue;
+    }
+    yield* this.inFlight;
+  }
+
+  /** Resolves when a held job has been let go (for a consumer that pauses when full). */
+  roomFreed(): Promise<void> {
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  private released(): void {
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
+    if (this.inFlight.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  get heldCount(): number {
+    let count = this.inFlight.size;
+    for (const endpoint of this.endpoints.values()) count += endpoint.queue.length;
+    return count;
+  }
+
+  /** Per-endpoint queue and in-flight counts, and breaker states (for metrics). */
+  endpointStates(): { endpoint: string; queued: number; active: number; breaker: string }[] {
+    return [...this.endpoints].map(([endpoint, e]) => ({ endpoint, queued: e.queue.length, active: e.active, breaker: e.breaker.state }));
+  }
+
+  submit(work: Work): void {
+    const { job } = work;
+    if (!this.accepting) return work.held.nak();
+    if (job.skipped) return void this.finishUnsent(work, Outcome.SKIPPED, 'skipped', 'the callback was disabled when the event matched');
+    const goneAt = this.gone.get(job.callback.id);
+    if (goneAt !== undefined && job.callback.revision <= goneAt) {
+      return void this.finishUnsent(work, Outcome.GONE, 'gone', 'not sent: the receiver answered 410 Gone earlier and the callback is disabled');
+    }
+    const endpoint = this.endpointFor(work);
+    if (endpoint.breaker.state === 'open') return void this.defer(work, endpoint.breaker.retryAt + this.settings.retry.spread(1_000));
+    if (endpoint.queue.length >= endpoint.allowedQueue(this.settings, this.now())) {
+      return void this.defer(work, this.now() + this.settings.retry.spread(this.settings.deferDelayMs));
+    }
+    endpoint.queue.push(work);
+    this.pump(endpoint);
+  }
+
+  /**
+   * Gives back the queue tail of endpoints that turned out slow (a receiver that started
+   * hanging after its jobs were queued), so they hold no more of the window than they earn.
+   * Called about once a second.
+   */
+  shed(): void {
+    const now = this.now();
+    let shed = 0;
+    for (const endpoint of this.endpoints.values()) {
+      const allowed = endpoint.allowedQueue(this.settings, now);
+      while (endpoint.queue.length > allowed) {
+        const work = endpoint.queue.pop();
+        if (!work) break;
+        void this.defer(work, now + this.settings.retry.spread(this.settings.deferDelayMs));
+        shed++;
+      }
+    }
+    if (shed > 0) this.released();
+  }
+
+  /** Stops taking jobs, gives queued ones back for other instances, waits for those in flight. */
+  async drain(): Promise<void> {
+    this.accepting = false;
+    for (const endpoint of this.endpoints.values()) {
+      clearTimeout(endpoint.wakeUp);
+      for (const work of endpoint.queue.splice(0)) work.held.nak();
+    }
+    if (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private endpointFor(work: Work): Endpoint {
+    const policy = work.job.callback.deliveryPolicy;
+    const limit = Math.min(policy?.maxConcurrency || this.settings.concurrency, this.settings.maxConcurrency);
+    const rate = policy?.maxRequestsPerSecond ?? 0;
+    let endpoint = this.endpoints.get(work.endpoint);
+    if (!endpoint) {
+      endpoint = new Endpoint(work.endpoint, limit, rate, this.settings, this.now);
+      this.endpoints.set(work.endpoint, endpoint);
+    } else {
+      // Callbacks sharing an origin share its limits; the latest policy seen applies.
+      endpoint.limit = limit;
+      endpoint.bucket.setRate(rate);
+    }
+    return endpoint;
+  }
+
+  private pump(endpoint: Endpoint): void {
+    while (this.accepting && endpoint.active < endpoint.limit && endpoint.queue.length > 0) {
+      const state = endpoint.breaker.state;
+      if (state === 'open') {
+        // Everything waiting goes back to the stream until the endpoint may be tried again.
+        for (const work of endpoint.queue.splice(0)) void this.defer(work, endpoint.breaker.retryAt + this.settings.retry.spread(1_000));
+        this.released();
+        return;
+      }
+      if (state === 'half_open' && endpoint.active > 0) return; // the probe decides
+      const wait = endpoint.bucket.take();
+      if (wait > 0) {
+        endpoint.wakeUp ??= setTimeout(() => {
+          endpoint.wakeUp = undefined;
+          this.pump(endpoint);
+        }, wait);
+        return;
+      }
+      if (!endpoint.breaker.tryAcquire()) return;
+      const work = endpoint.queue.shift();
+      if (!work) return;
+      endpoint.active++;
+      this.inFlight.add(work);
+      void this.run(endpoint, work);
+    }
+    if (endpoint.idle) this.endpoints.delete(endpoint.key);
+  }
+
+  private async run(endpoint: Endpoint, work: Work): Promise<void> {
+    const { job } = work;
+    const requested = job.callback.deliveryPolicy?.timeout;
+    const timeoutMs = Math.min(requested ? requested.seconds * 1000 + requested.nanos / 1e6 : this.settings.timeoutMs, this.settings.maxTimeoutMs);
+    this.stats.attempts++;
+    endpoint.running.set(work, this.now());
+    const outcome = await this.deps.attempt(job, timeoutMs);
+    endpoint.running.delete(work);
+    endpoint.completed(this.now());
+    if (outcome.verdict === 'succeeded') endpoint.breaker.succeeded();
+    else if (outcome.unhealthy) endpoint.breaker.failed();
+    else endpoint.breaker.released();
+    endpoint.active--;
+    this.pump(endpoint);
+    try {
+      await this.finish(work, outcome);
+    } finally {
+      this.inFlight.delete(work);
+      this.released();
+    }
+  }
+
+  private async finish(work: Work, outcome: AttemptOutcome): Promise<void> {
+    const { job } = work;
+    try {
+      if (outcome.verdict === 'succeeded') {
+        await this.deps.report(this.result(job, Outcome.SUCCEEDED, outcome));
+        this.stats.succeeded++;
+      } else if (outcome.verdict === 'gone') {
+        this.gone.set(job.callback.id, job.callback.revision);
+        await this.deps
+          .disable(job, `the receiver answered 410 Gone (delivery ${job.deliveryId})`)
+          .catch((error: unknown) => this.deps.log.error({ err: error, callback_id: job.callback.id }, 'could not disable a callback after 410 Gone'));
+        await this.deps.report(this.result(job, Outcome.GONE, outcome));
+        this.stats.gone++;
+      } else {
+        const delay = this.settings.retry.delayAfter(job.attempt, outcome.retryAfterMs);
+        if (delay === undefined) {
+          await this.deps.report(this.result(job, Outcome.DEAD, outcome));
+          this.stats.dead++;
+        } else {
+          const at = new Date(this.now() + delay);
+          await this.deps.schedule(job, job.attempt + 1, at);
+          await this.deps.report({ ...this.result(job, Outcome.RETRYING, outcome), nextAttemptAt: at });
+          this.stats.retrying++;
+        }
+      }
+      work.held.ack();
+    } catch (error) {
+      // The attempt is done but its outcome could not be recorded: let the job come back. The
+      // receiver may see this attempt again, with the same idempotency key.
+      this.stats.failures++;
+      this.deps.log.warn({ err: error, delivery_id: job.deliveryId, attempt: job.attempt }, 'could not record an attempt; the job will be retried');
+      work.held.nak(5_000);
+    }
+  }
+
+  private async finishUnsent(work: Work, outcome: Outcome, errorClass: string, message: string): Promise<void> {
+    try {
+      await this.deps.report({
+        ...this.result(work.job, outcome, undefined),
+        errorClass,
+        errorMessage: message,
+      });
+      if (outcome === Outcome.SKIPPED) this.stats.skipped++;
+      else this.stats.gone++;
+      work.held.ack();
+    } catch (error) {
+      this.stats.failures++;
+      this.deps.log.warn({ err: error, delivery_id: work.job.deliveryId }, 'could not record an unsent delivery; it will be retried');
+      work.held.nak(5_000);
+    }
+  }
+
+  private async defer(work: Work, at: number): Promise<void> {
+    try {
+      await this.deps.schedule(work.job, work.job.attempt, new Date(at));
+      this.stats.deferred++;
+      work.held.ack();
+    } catch (error) {
+      this.stats.failures++;
+      this.deps.log.warn({ err: error, delivery_id: work.job.deliveryId }, 'could not defer a job; it will come back');
+      work.held.nak(Math.max(1_000, at - this.now()));
+    }
+  }
+
+  private result(job: ReadyJob, outcome: Outcome, attempt: AttemptOutcome | undefined): AttemptResult {
+    const ms = attempt?.durationMs ?? 0;
+    return {
+      deliveryId: job.deliveryId,
+      accountId: job.callback.accountId,
+      callbackId: job.callback.id,
+      eventId: job.event.eventId,
+      attempt: job.attempt,
+      outcome,
+      startedAt: attempt?.startedAt ?? new Date(this.now()),
+      duration: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
+      statusCode: attempt?.statusCode ?? 0,
+      errorClass: attempt?.errorClass ?? '',
+      errorMessage: attempt?.errorMessage ?? '',
+      responseExcerpt: attempt?.excerpt ?? '',
+      nextAttemptAt: undefined,
+      replayOf: job.replayOf,
+      matchedAt: job.matchedAt,
+      callbackRevision: job.callback.revision,
+      event: job.event,
+    };
+  }
+}

@@ -1,0 +1,68 @@
+import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '@callbacks/logger';
+import { STREAMS } from '@callbacks/messaging';
+import type { Deliverer } from '../delivery/deliverer';
+import { decodeJob, endpointOf } from '../delivery/job';
+
+export const DISPATCHER_CONSUMER = 'dispatcher';
+
+/**
+ * Pulls delivery jobs from the shared durable consumer and hands them to the deliverer. Jobs
+ * held here (queued behind an endpoint's limit, or in flight) are kept alive with in-progress
+ * acknowledgements, so a slow receiver never makes JetStream redeliver a job that is still
+ * being worked on.
+ */
+export class JobConsumer {
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private shedding: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly deliverer: Deliverer,
+    private readonly log: Logger,
+    private readonly options: { ackWaitMs: number; maxHeld: number; batch: number },
+  ) {}
+
+  async start(): Promise<void> {
+    const consumer = await jetstream(this.nc).consumers.get(STREAMS.deliveries.name, DISPATCHER_CONSUMER);
+    this.messages = await consumer.consume({ max_messages: this.options.batch });
+    this.keepAlive = setInterval(() => {
+      for (const work of this.deliverer.held()) work.held.working();
+    }, Math.max(1_000, Math.floor(this.options.ackWaitMs / 3)));
+    this.shedding = setInterval(() => this.deliverer.shed(), 1_000);
+    this.loop = this.run(this.messages);
+  }
+
+  private async run(messages: ConsumerMessages): Promise<void> {
+    for await (const msg of messages) {
+      this.accept(msg);
+      while (this.deliverer.heldCount >= this.options.maxHeld) await this.deliverer.roomFreed();
+    }
+  }
+
+  private accept(msg: JsMsg): void {
+    const decoded = decodeJob(msg.data);
+    if (!decoded.ok) {
+      // Not something a retry can fix: drop it loudly.
+      this.log.error({ subject: msg.subject, seq: msg.seq, reason: decoded.reason }, 'dropping an invalid delivery job');
+      msg.term(decoded.reason);
+      return;
+    }
+    this.deliverer.submit({
+      job: decoded.job,
+      endpoint: endpointOf(decoded.job),
+      held: { working: () => msg.working(), ack: () => msg.ack(), nak: (delay) => msg.nak(delay) },
+    });
+  }
+
+  /** Stops pulling; the deliverer then gives back what it has not started. */
+  async stop(): Promise<void> {
+    clearInterval(this.keepAlive);
+    clearInterval(this.shedding);
+    await this.messages?.close();
+    await this.loop;
+  }
+}

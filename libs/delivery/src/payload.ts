@@ -1,0 +1,76 @@
+import { Action, Origin, type Interest, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+
+/**
+ * What every format carries (SPEC §7.1), in one shape. Ids stay strings: they are opaque.
+ * Maps are plain objects with keys in the event's order.
+ */
+export interface Payload {
+  id: string;
+  type: 'create' | 'update' | 'delete';
+  origin: string;
+  /** `YYYY-MM-DD HH:MM:SS`, UTC. */
+  timestamp: string;
+  /** Unix seconds. */
+  time: number;
+  database: string;
+  profile: string;
+  collection?: string;
+  subprofile?: string;
+  created: string;
+  modified: string;
+  fields: Record<string, string>;
+  interests?: string[];
+  /** The changed fields' new values (for a create: every field). */
+  parameters: Record<string, string>;
+  /** The changed fields' old values (updates). */
+  previous: Record<string, string>;
+}
+
+const TYPES: Partial<Record<Action, Payload['type']>> = {
+  [Action.CREATE]: 'create',
+  [Action.UPDATE]: 'update',
+  [Action.DELETE]: 'delete',
+};
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, or empty for a missing time. */
+export function formatTimestamp(date: Date | undefined): string {
+  if (!date || Number.isNaN(date.getTime())) return '';
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function interestName(interest: Interest): string {
+  return interest.group ? `${interest.group}:${interest.name}` : interest.name;
+}
+
+export function buildPayload(deliveryId: string, event: ProfileEvent): Payload {
+  const type = TYPES[event.action] ?? 'update';
+  const parameters: Record<string, string> = {};
+  const previous: Record<string, string> = {};
+  if (type === 'create') Object.assign(parameters, event.fields);
+  if (type === 'update') {
+    for (const [name, old] of Object.entries(event.previousFields)) {
+      const now = event.fields[name] ?? '';
+      if (now !== old) {
+        parameters[name] = now;
+        previous[name] = old;
+      }
+    }
+  }
+  const subprofile = event.subprofileId !== '';
+  return {
+    id: deliveryId,
+    type,
+    origin: Origin[event.origin]?.toLowerCase() ?? 'unknown',
+    timestamp: formatTimestamp(event.occurredAt),
+    time: event.occurredAt ? Math.floor(event.occurredAt.getTime() / 1000) : 0,
+    database: event.databaseId,
+    profile: event.profileId,
+    ...(subprofile ? { collection: event.collectionId, subprofile: event.subprofileId } : {}),
+    created: formatTimestamp(event.createdAt),
+    modified: formatTimestamp(event.modifiedAt),
+    fields: { ...event.fields },
+    ...(subprofile ? {} : { interests: event.interests.map(interestName) }),
+    parameters,
+    previous,
+  };
+}
