@@ -1,24 +1,46 @@
 import { MongoClient } from 'mongodb';
 import type { Logger } from '@callbacks/logger';
-import { connectNats } from '@callbacks/messaging';
+import { AckedPublisher, SUBJECTS, connectNats, ensureConsumer, ensureStream, type NatsConnection } from '@callbacks/messaging';
+import { DeliveryHttpClient } from '@callbacks/outbound-http';
 import { TokenAuthenticator } from './auth/tokens';
 import { CreateCallback } from './callbacks/create-callback';
 import { DeleteCallback } from './callbacks/delete-callback';
 import { GetCallback } from './callbacks/get-callback';
 import { ListCallbacks } from './callbacks/list-callbacks';
+import { TestCallback } from './callbacks/test-callback';
 import { UpdateCallback } from './callbacks/update-callback';
 import type { ConfigServiceSettings } from './config';
+import { EndpointHealth } from './deliveries/endpoint-health';
+import { GetDelivery } from './deliveries/get-delivery';
+import { ListDeliveries } from './deliveries/list-deliveries';
+import { RecordAttemptResult } from './deliveries/record-attempt-result';
+import { ReplayDeliveries } from './deliveries/replay-deliveries';
 import { callbackService } from './grpc/callback-service';
 import { setServing, shutdownGrpcServer, startGrpcServer } from './grpc/server';
+import { HttpTestSender } from './http/http-test-sender';
+import { ExpiredDeliveriesCleanup } from './mongo/expired-deliveries-cleanup';
 import { MongoCallbackRepository } from './mongo/mongo-callback-repository';
+import { MongoDeliveryLog } from './mongo/mongo-delivery-log';
+import { MongoEndpointHealth } from './mongo/mongo-endpoint-health';
+import { AttemptResultConsumer, DELIVERY_LOG_CONSUMER, type DeliveryLogStats } from './nats/attempt-result-consumer';
 import { NatsChangeNotifier } from './nats/nats-change-notifier';
+import { NatsDeliveryJobPublisher } from './nats/nats-delivery-job-publisher';
+import { retryUntilDone } from './startup';
 
 export interface RunningConfigService {
   /** The gRPC port actually bound. */
   port: number;
+  /** Attempt results recorded, dropped and retried by this instance. */
+  deliveryLog: DeliveryLogStats;
   /** Graceful: stops accepting calls, drains in-flight ones, closes connections. */
   stop(): Promise<void>;
 }
+
+/** SPEC §7.1: 5 s to connect. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** As much of a test send's response as the delivery log keeps of an attempt's. */
+const RESPONSE_EXCERPT_BYTES = 1_024;
+const ns = (ms: number) => ms * 1_000_000;
 
 /** Wires the config service from validated settings and starts it. */
 export async function startConfigService(settings: ConfigServiceSettings, log: Logger): Promise<RunningConfigService> {
@@ -27,14 +49,19 @@ export async function startConfigService(settings: ConfigServiceSettings, log: L
     connectTimeoutMS: settings.mongoTimeoutMs,
     appName: 'callbacks-config-service',
   });
-  const repository = new MongoCallbackRepository(mongo.db(settings.mongoDatabase));
+  const db = mongo.db(settings.mongoDatabase);
+  const repository = new MongoCallbackRepository(db);
+  const deliveryLog = new MongoDeliveryLog(db, settings.deliveryRetentionMs);
+  const healthStore = new MongoEndpointHealth(db, settings.deliveryRetentionMs);
   const nc = await connectNats({ servers: settings.natsServers, name: 'config-service' });
-  const notifier = new NatsChangeNotifier(nc, log);
+  const publisher = new AckedPublisher(nc);
+  const http = new DeliveryHttpClient({ policy: settings.addressPolicy, connectTimeoutMs: CONNECT_TIMEOUT_MS, excerptBytes: RESPONSE_EXCERPT_BYTES });
+  const clock = () => new Date();
 
   const deps = {
     repository,
-    notifier,
-    clock: () => new Date(),
+    notifier: new NatsChangeNotifier(nc, log),
+    clock,
     limits: {
       allowHttpUrls: settings.allowHttpUrls,
       maxConcurrency: settings.maxConcurrencyLimit,
@@ -42,46 +69,83 @@ export async function startConfigService(settings: ConfigServiceSettings, log: L
       maxTimeoutMs: settings.maxTimeoutMs,
     },
   };
+  const update = new UpdateCallback(deps);
   const implementation = callbackService({
     useCases: {
       create: new CreateCallback(deps),
       get: new GetCallback(deps),
       list: new ListCallbacks(deps),
-      update: new UpdateCallback(deps),
+      update,
       delete: new DeleteCallback(deps),
+      test: new TestCallback({ ...deps, keyRing: settings.keyRing, sender: new HttpTestSender(http, clock) }),
+      listDeliveries: new ListDeliveries({ log: deliveryLog }),
+      getDelivery: new GetDelivery({ log: deliveryLog }),
+      replay: new ReplayDeliveries({ log: deliveryLog, callbacks: repository, publisher: new NatsDeliveryJobPublisher(publisher), clock }),
     },
     authenticator: new TokenAuthenticator(settings.tokens),
     log,
   });
+  const health = new EndpointHealth({ store: healthStore, repository, update, failingPeriodMs: settings.failingPeriodMs, clock, log });
+  const consumer = new AttemptResultConsumer(nc, new RecordAttemptResult({ log: deliveryLog, health, clock }), log, settings.deliveryLogConcurrency);
+  const cleanup = new ExpiredDeliveriesCleanup({ log: deliveryLog, health: healthStore }, clock, log);
+
   const grpc = await startGrpcServer(settings.grpcAddr, implementation);
-  log.info({ address: settings.grpcAddr, port: grpc.port }, 'config service listening');
+  log.info({ address: settings.grpcAddr, port: grpc.port, signing_key: settings.keyRing?.current().keyId ?? null }, 'config service listening');
 
   // Serving as soon as the database answers; until then calls fail UNAVAILABLE on their own.
+  // The delivery log follows once JetStream answers too: results wait in their stream meanwhile.
   let stopping = false;
+  const retrying = { log, stopped: () => stopping };
   const ready = (async () => {
-    for (let attempt = 1; !stopping; attempt++) {
-      try {
+    const indexed = await retryUntilDone(
+      'preparing the database',
+      async () => {
         await repository.ensureIndexes();
-        setServing(grpc.health, true);
-        log.info('database ready; serving');
-        return;
-      } catch (error) {
-        log.warn({ err: error, attempt }, 'database not ready; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * attempt)));
-      }
-    }
+        const expiry = [await deliveryLog.ensureIndexes(), await healthStore.ensureIndexes()];
+        if (expiry.includes('clean-up-only')) log.info('the database has no TTL indexes: expired deliveries are deleted by the periodic clean-up only');
+      },
+      retrying,
+    );
+    if (!indexed) return;
+    setServing(grpc.health, true);
+    log.info('database ready; serving');
+    cleanup.start(settings.deliveryCleanupIntervalMs);
+    const consuming = await retryUntilDone('starting the delivery log', () => startDeliveryLog(nc, consumer, settings), retrying);
+    if (consuming) log.info({ consumer: DELIVERY_LOG_CONSUMER }, 'delivery log consuming attempt results');
   })();
 
   return {
     port: grpc.port,
+    deliveryLog: consumer.stats,
     async stop() {
       stopping = true;
       setServing(grpc.health, false);
       await shutdownGrpcServer(grpc.server, 10_000);
       await ready;
+      await consumer.stop();
+      await cleanup.stop();
+      publisher.close();
+      await http.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));
       await mongo.close();
-      log.info('config service stopped');
+      log.info({ delivery_log: consumer.stats }, 'config service stopped');
     },
   };
+}
+
+/** The results stream (shared with the dispatchers, which create it too) and this service's consumer of it. */
+async function startDeliveryLog(nc: NatsConnection, consumer: AttemptResultConsumer, settings: ConfigServiceSettings): Promise<void> {
+  await ensureStream(nc, 'results', {
+    replicas: settings.resultsReplicas,
+    maxAgeMs: settings.resultsMaxAgeMs,
+    duplicateWindowMs: settings.resultsDuplicateWindowMs,
+  });
+  await ensureConsumer(nc, 'results', {
+    durable_name: DELIVERY_LOG_CONSUMER,
+    filter_subject: SUBJECTS.allAttemptResults,
+    ack_wait: ns(30_000),
+    max_ack_pending: 10 * settings.deliveryLogConcurrency,
+    max_deliver: -1,
+  });
+  await consumer.start();
 }

@@ -1,7 +1,10 @@
-import { boolean, duration, hostPort, integer, loadSettings, natsServers, oneOf, sensitive, string, url } from '@callbacks/config';
+import { ConfigError, boolean, duration, hostPort, integer, list, loadSettings, natsServers, oneOf, sensitive, string, url } from '@callbacks/config';
+import { AddressPolicy } from '@callbacks/outbound-http';
+import { loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { parseTokens, type TokenEntry } from './auth/tokens';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const DAY = 86_400_000;
 
 const spec = {
   grpcAddr: hostPort('CONFIG_GRPC_ADDR', { default: '127.0.0.1:50051' }),
@@ -23,11 +26,61 @@ const spec = {
   maxConcurrencyLimit: integer('CONFIG_MAX_CONCURRENCY_LIMIT', { default: 100, min: 1, max: 10_000 }),
   maxRateLimit: integer('CONFIG_MAX_RATE_LIMIT', { default: 1_000, min: 1, max: 1_000_000 }),
   maxTimeoutMs: duration('CONFIG_MAX_TIMEOUT', { default: 60_000, min: 1_000, max: 300_000 }),
+  /** How long deliveries and their attempts stay in the log, counted from the delivery's creation. */
+  deliveryRetentionMs: duration('CONFIG_DELIVERY_RETENTION', { default: 30 * DAY, min: 60_000 }),
+  /** How often expired deliveries are deleted (where the database has no TTL indexes, this is what deletes them). */
+  deliveryCleanupIntervalMs: duration('CONFIG_DELIVERY_CLEANUP_INTERVAL', { default: 3_600_000, min: 1_000 }),
+  /** A callback whose attempts only failed for this long is disabled (DISABLED_FAILING). */
+  failingPeriodMs: duration('CONFIG_FAILING_PERIOD', { default: 5 * DAY, min: 1_000 }),
+  /** Attempt results recorded at once by one instance. */
+  deliveryLogConcurrency: integer('CONFIG_DELIVERY_LOG_CONCURRENCY', { default: 16, min: 1, max: 1_000 }),
+  /** CIDRs a test send may reach although they are not public (internal receivers, tests). */
+  allowCidrs: list('CONFIG_ALLOW_CIDRS', (s) => s, { default: [], describe: 'comma-separated CIDRs such as 10.1.0.0/16' }),
+  // The results stream is shared with the dispatcher, which creates it too: the same variables
+  // and defaults, so neither service undoes the other's settings.
+  resultsReplicas: integer('RESULTS_STREAM_REPLICAS', { default: 1, min: 1, max: 5 }),
+  resultsMaxAgeMs: duration('RESULTS_STREAM_MAX_AGE', { default: 7 * DAY, min: 60_000 }),
+  resultsDuplicateWindowMs: duration('DELIVERIES_STREAM_DUPLICATE_WINDOW', { default: 2 * 3_600_000, min: 1_000 }),
   logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
 };
 
-export type ConfigServiceSettings = ReturnType<typeof loadConfigServiceSettings>;
+export type ConfigServiceSettings = ReturnType<typeof loadSettings<typeof spec>> & {
+  /** Signs the requests TestCallback shows and sends; without one TestCallback is refused. */
+  keyRing: KeyRing | undefined;
+  addressPolicy: AddressPolicy;
+};
 
-export function loadConfigServiceSettings(env: Readonly<Record<string, string | undefined>>) {
-  return loadSettings(env, spec);
+/**
+ * The settings, the optional signing key ring (SIGNING_KEY_RING or SIGNING_KEY_RING_FILE, see
+ * libs/signature) and the address policy of test sends, checked at once: every problem is one line.
+ */
+export function loadConfigServiceSettings(env: Readonly<Record<string, string | undefined>>): ConfigServiceSettings {
+  const problems: string[] = [];
+  let settings: ReturnType<typeof loadSettings<typeof spec>> | undefined;
+  try {
+    settings = loadSettings(env, spec);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  let keyRing: KeyRing | undefined;
+  if (isSet(env['SIGNING_KEY_RING']) || isSet(env['SIGNING_KEY_RING_FILE'])) {
+    try {
+      keyRing = loadKeyRing({ env });
+    } catch (error) {
+      problems.push(`signing keys: ${(error as Error).message}`);
+    }
+  }
+  let addressPolicy: AddressPolicy | undefined;
+  try {
+    addressPolicy = new AddressPolicy(settings?.allowCidrs ?? []);
+  } catch (error) {
+    problems.push(`CONFIG_ALLOW_CIDRS: ${(error as Error).message}`);
+  }
+  if (problems.length > 0 || !settings || !addressPolicy) throw new ConfigError(problems);
+  return { ...settings, keyRing, addressPolicy };
+}
+
+function isSet(value: string | undefined): boolean {
+  return value !== undefined && value.trim() !== '';
 }

@@ -1,21 +1,38 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMongo, type Server } from '@callbacks/infra';
-import { TOKENS, auth, call, callFails, sampleCallback, startHarness, type Harness } from './harness';
+import { DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
+import { attemptResult, startDeliveryWorld, type DeliveryWorld } from './delivery-world';
+import { TOKENS, auth, call, callFails, sampleCallback, type Harness } from './harness';
 
 const A = auth(TOKENS.accountA);
 
-// This file stops its database, so it runs its own MongoDB-wire server.
+// This file stops its database, so it runs its own MongoDB-wire server (and its own NATS, as the
+// delivery log's consumer has a fixed name).
 let mongo: Server;
+let w: DeliveryWorld;
 let h: Harness;
 beforeAll(async () => {
   mongo = await startMongo();
-  h = await startHarness({ mongoUrl: mongo.url, natsUrl: inject('natsUrl') });
+  w = await startDeliveryWorld(mongo.url);
+  h = w.h;
 });
 afterAll(async () => {
-  await h?.close();
+  await w?.close();
   await mongo?.close();
 });
+
+/** Calls until the driver has reconnected: the first calls after a restart may still race it. */
+async function once<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if ((error as ServiceError).code !== status.UNAVAILABLE || Date.now() > deadline) throw error;
+    }
+  }
+}
 
 describe('database outage', () => {
   it('answers UNAVAILABLE while the database is down and recovers by itself', async () => {
@@ -29,18 +46,29 @@ describe('database outage', () => {
     expect(writeDown.code).toBe(status.UNAVAILABLE);
 
     await mongo.managed!.start();
-    // The driver reconnects on its own; the first calls after the restart may still race it.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const { callback: again } = await call(h.client.getCallback.bind(h.client), { id: callback!.id }, A);
-        expect(again).toEqual(callback);
-        break;
-      } catch (error) {
-        if ((error as ServiceError).code !== status.UNAVAILABLE || Date.now() > deadline) throw error;
-      }
-    }
+    const { callback: again } = await once(() => call(h.client.getCallback.bind(h.client), { id: callback!.id }, A));
+    expect(again).toEqual(callback);
     const { callback: created } = await call(h.client.createCallback.bind(h.client), { callback: sampleCallback() }, A);
     expect(created!.revision).toBe(1);
+  });
+
+  it('records attempt results that arrive while the database is down once it is back, losing none', async () => {
+    const callback = await w.createCallback();
+    const retried = w.h.service.deliveryLog.retried;
+    await mongo.managed!.stop();
+    const result = attemptResult(callback);
+    await w.publishResult(result);
+    // The result is not acknowledged while it cannot be recorded: wait for the first failed try.
+    const deadline = Date.now() + 30_000;
+    while (w.h.service.deliveryLog.retried === retried) {
+      if (Date.now() > deadline) throw new Error('the delivery log never tried to record the result');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    await mongo.managed!.start();
+    await w.recorded();
+    const { delivery } = await once(() => call(h.client.getDelivery.bind(h.client), { id: result.deliveryId }, A));
+    expect(delivery).toMatchObject({ state: DeliveryState.DEAD, attemptCount: 1 });
+    expect(delivery!.attempts).toHaveLength(1);
   });
 });

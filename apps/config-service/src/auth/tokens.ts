@@ -8,6 +8,9 @@ export interface Principal {
   readonly accounts: '*' | ReadonlySet<string>;
 }
 
+/** The config service acting on its own behalf (disabling a failing callback): every account. */
+export const SERVICE_PRINCIPAL: Principal = { name: 'config-service', accounts: '*' };
+
 export interface TokenEntry {
   name: string;
   /** SHA-256 of the token, hex: the token itself is never configured or stored. */

@@ -2,12 +2,9 @@ import { InvalidArgumentError, Violations, isId } from '@callbacks/domain';
 import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { ListCallbacksRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import type { Principal } from '../auth/tokens';
-import { decodePageToken, encodePageToken } from './page-token';
+import { decodePageToken, encodePageToken, pageSizeOf } from './page-token';
 import type { CallbackFilter, CallbackRepository } from './ports';
 import { assertMayAccess, scopeOf } from './scope';
-
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
 
 export interface CallbackPage {
   callbacks: Callback[];
@@ -27,9 +24,7 @@ export class ListCallbacks {
       v.add('REQUIRED', 'is required when collection_id is given', 'database_id');
     }
     if (request.state === CallbackState.UNRECOGNIZED) v.add('UNKNOWN_ENUM', 'is not a CALLBACK_STATE_* value', 'state');
-    if (request.pageSize < 0 || request.pageSize > MAX_PAGE_SIZE) {
-      v.add('OUT_OF_RANGE', `must be from 1 to ${MAX_PAGE_SIZE} (0 means ${DEFAULT_PAGE_SIZE})`, 'page_size');
-    }
+    const size = pageSizeOf(request.pageSize, v);
     if (!v.empty) throw new InvalidArgumentError(v.all);
 
     let scope = scopeOf(principal);
@@ -46,7 +41,6 @@ export class ListCallbacks {
     };
     const fingerprinted = { ...filter, labels: Object.entries(filter.labels ?? {}).sort() };
     const afterId = decodePageToken(request.pageToken, fingerprinted);
-    const size = request.pageSize || DEFAULT_PAGE_SIZE;
 
     // One extra row tells whether another page follows without a second query.
     const rows = await this.deps.repository.list(filter, afterId, size + 1);

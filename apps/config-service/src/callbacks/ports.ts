@@ -1,4 +1,6 @@
+import type { DeliveryRequest } from '@callbacks/delivery';
 import type { Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
+import type { Attempt } from '@callbacks/proto/callbacks/v1/delivery';
 
 /** The accounts a query may see: every account, or these. */
 export type AccountScope = '*' | readonly string[];
@@ -28,6 +30,11 @@ export interface CallbackRepository {
 export interface CallbackChangeNotifier {
   upserted(callback: Callback): void;
   deleted(callback: Callback): void;
+}
+
+/** Sends a prepared delivery request once, as TestCallback's `send` asks; never throws for the receiver's failures. */
+export interface TestSender {
+  send(request: DeliveryRequest, timeoutMs: number): Promise<Attempt>;
 }
 
 export type Clock = () => Date;

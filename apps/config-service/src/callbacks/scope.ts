@@ -13,11 +13,15 @@ export function assertMayAccess(principal: Principal, accountId: string): void {
   }
 }
 
-/** A callback id from a request: well-formed, or INVALID_ARGUMENT naming the field. */
-export function requireCallbackId(id: string, field = 'id'): string {
+/** An id from a request (`kind`: callback, delivery): well-formed, or INVALID_ARGUMENT naming the field. */
+export function requireId(id: string, field: string, kind: string): string {
   if (id === '') throw new InvalidArgumentError([{ field, reason: 'REQUIRED', description: 'is required' }]);
-  if (!isId(id)) throw new InvalidArgumentError([{ field, reason: 'INVALID_ID', description: 'is not a callback id' }]);
+  if (!isId(id)) throw new InvalidArgumentError([{ field, reason: 'INVALID_ID', description: `is not a ${kind} id` }]);
   return id;
+}
+
+export function requireCallbackId(id: string, field = 'id'): string {
+  return requireId(id, field, 'callback');
 }
 
 export function callbackNotFound(id: string): NotFoundError {

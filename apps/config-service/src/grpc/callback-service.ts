@@ -6,7 +6,11 @@ import type { CreateCallback } from '../callbacks/create-callback';
 import type { DeleteCallback } from '../callbacks/delete-callback';
 import type { GetCallback } from '../callbacks/get-callback';
 import type { ListCallbacks } from '../callbacks/list-callbacks';
+import type { TestCallback } from '../callbacks/test-callback';
 import type { UpdateCallback } from '../callbacks/update-callback';
+import type { GetDelivery } from '../deliveries/get-delivery';
+import type { ListDeliveries } from '../deliveries/list-deliveries';
+import type { ReplayDeliveries } from '../deliveries/replay-deliveries';
 import { authenticate } from './auth';
 import { toGrpcError } from './status';
 
@@ -16,6 +20,10 @@ export interface CallbackUseCases {
   list: ListCallbacks;
   update: UpdateCallback;
   delete: DeleteCallback;
+  test: TestCallback;
+  listDeliveries: ListDeliveries;
+  getDelivery: GetDelivery;
+  replay: ReplayDeliveries;
 }
 
 /**
@@ -55,11 +63,6 @@ export function callbackService(deps: {
     };
   }
 
-  function unimplemented<Req, Res>(method: string): handleUnaryCall<Req, Res> {
-    return (_call, callback) =>
-      callback({ code: status.UNIMPLEMENTED, details: `${method} is not available in this version yet` }, null);
-  }
-
   return {
     createCallback: unary('CreateCallback', async (principal, request) => ({
       callback: await useCases.create.execute(principal, request.callback),
@@ -75,9 +78,13 @@ export function callbackService(deps: {
       await useCases.delete.execute(principal, request.id, request.expectedRevision);
       return {};
     }),
-    testCallback: unimplemented('TestCallback'),
-    listDeliveries: unimplemented('ListDeliveries'),
-    getDelivery: unimplemented('GetDelivery'),
-    replayDeliveries: unimplemented('ReplayDeliveries'),
+    testCallback: unary('TestCallback', (principal, request) => useCases.test.execute(principal, request)),
+    listDeliveries: unary('ListDeliveries', (principal, request) => useCases.listDeliveries.execute(principal, request)),
+    getDelivery: unary('GetDelivery', async (principal, request) => ({
+      delivery: await useCases.getDelivery.execute(principal, request.id),
+    })),
+    replayDeliveries: unary('ReplayDeliveries', async (principal, request) => ({
+      deliveryIds: await useCases.replay.execute(principal, request),
+    })),
   };
 }

@@ -11,11 +11,21 @@ import {
 import { BadRequest, ErrorInfo } from '@callbacks/proto/google/rpc/error_details';
 import { Status } from '@callbacks/proto/google/rpc/status';
 import type { Any } from '@callbacks/proto/google/protobuf/any';
+import { FailedPreconditionError } from '../errors';
 
 /** The error a handler gives gRPC: a status code, a message and, where useful, rich details. */
 export type GrpcError = Partial<ServiceError> & { code: status; details: string };
 
 const ERROR_DOMAIN = 'callbacks.v1';
+
+/** Domain errors without rich details, and their status codes. */
+const STATUS_OF: readonly [abstract new (...args: never[]) => DomainError, status][] = [
+  [NotFoundError, status.NOT_FOUND],
+  [UnauthenticatedError, status.UNAUTHENTICATED],
+  [PermissionDeniedError, status.PERMISSION_DENIED],
+  [UnavailableError, status.UNAVAILABLE],
+  [FailedPreconditionError, status.FAILED_PRECONDITION],
+];
 
 /**
  * Maps domain errors to gRPC statuses, once, at the edge. Invalid input carries a
@@ -48,16 +58,7 @@ export function toGrpcError(error: unknown): { grpc: GrpcError; expected: boolea
       expected: true,
     };
   }
-  const code =
-    error instanceof NotFoundError
-      ? status.NOT_FOUND
-      : error instanceof UnauthenticatedError
-        ? status.UNAUTHENTICATED
-        : error instanceof PermissionDeniedError
-          ? status.PERMISSION_DENIED
-          : error instanceof UnavailableError
-            ? status.UNAVAILABLE
-            : status.INTERNAL;
+  const code = STATUS_OF.find(([kind]) => error instanceof kind)?.[1] ?? status.INTERNAL;
   return { grpc: { code, details: error.message }, expected: code !== status.INTERNAL };
 }
 

@@ -1,0 +1,99 @@
+import { compileCondition } from '@callbacks/conditions';
+import { prepareDeliveryRequest, type DeliveryRequest } from '@callbacks/delivery';
+import { InvalidArgumentError, Violations, validateProfileEvent } from '@callbacks/domain';
+import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
+import type { TestCallbackRequest, TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
+import { NoValidSigningKeyError, type KeyRing } from '@callbacks/signature';
+import type { Principal } from '../auth/tokens';
+import { newTestDeliveryId } from '../deliveries/delivery-ids';
+import { msFromDuration } from '../deliveries/duration';
+import { FailedPreconditionError } from '../errors';
+import { callbackTarget } from './callback-target';
+import { explainMatch } from './explain-match';
+import type { CallbackRepository, Clock, TestSender } from './ports';
+import { assertMayAccess, callbackNotFound, requireCallbackId, scopeOf } from './scope';
+import { validateCallback, type CallbackLimits } from './validate-callback';
+
+/** The dispatcher's default total timeout (SPEC §7.4), for callbacks without their own. */
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+export interface TestCallbackDeps {
+  repository: CallbackRepository;
+  limits: CallbackLimits;
+  /** The ring the dispatchers sign with; undefined when the service has none configured. */
+  keyRing: KeyRing | undefined;
+  sender: TestSender;
+  clock: Clock;
+}
+
+/**
+ * "Test this callback" (SPEC §8): whether a saved or unsaved callback matches a sample event and
+ * why, the exact request a dispatcher would send (rendered and signed by the same code), and,
+ * only when asked and matched, the outcome of sending it once. Nothing is recorded: the request
+ * carries a test delivery id and never enters the delivery log.
+ */
+export class TestCallback {
+  constructor(private readonly deps: TestCallbackDeps) {}
+
+  async execute(principal: Principal, request: TestCallbackRequest): Promise<TestCallbackResponse> {
+    const { callback, event } = await this.validInput(principal, request);
+    const keyRing = this.deps.keyRing;
+    if (!keyRing) {
+      throw new FailedPreconditionError(
+        'this config service has no signing key, so it cannot show a signed request: set SIGNING_KEY_RING or SIGNING_KEY_RING_FILE as for the dispatchers',
+      );
+    }
+    const compiled = compileCondition(callback.condition);
+    if (!compiled.ok) {
+      // Validated when it was saved; only a change of the server's limits since makes this happen.
+      const problems = compiled.violations.map((v) => `${v.field}: ${v.description}`).join('; ');
+      throw new FailedPreconditionError(`the callback's condition no longer compiles, so it matches nothing (${problems}); update it`);
+    }
+    const match = explainMatch(callback, event, compiled.condition);
+
+    const prepared = this.prepare(callback, event, keyRing);
+    const sent = request.send && match.matched ? await this.deps.sender.send(prepared, this.timeoutOf(callback)) : undefined;
+    return {
+      ...match,
+      body: prepared.body.toString('utf8'),
+      headers: Object.entries(prepared.headers).map(([name, value]) => ({ name, value })),
+      sent,
+    };
+  }
+
+  /** The callback (saved and in the caller's accounts, or valid as on create) and a valid event; every violation at once. */
+  private async validInput(principal: Principal, request: TestCallbackRequest): Promise<{ callback: Callback; event: ProfileEvent }> {
+    const { target, event } = request;
+    const v = Violations.root();
+    const unsaved = target?.$case === 'callback' ? validateCallback(target.value, this.deps.limits, v.at('callback')) : undefined;
+    if (target === undefined) v.add('REQUIRED', 'give callback_id (a saved callback) or callback (an unsaved one)', 'callback_id');
+    if (event) v.at('event').addAll(validateProfileEvent(event));
+    else v.add('REQUIRED', 'is required: the sample event to test with', 'event');
+    if (!v.empty || !event || !target) throw new InvalidArgumentError(v.all);
+
+    if (unsaved) {
+      assertMayAccess(principal, unsaved.accountId);
+      return { callback: unsaved, event };
+    }
+    const id = requireCallbackId(target.$case === 'callbackId' ? target.value : '', 'callback_id');
+    const saved = await this.deps.repository.findById(id, scopeOf(principal));
+    if (!saved) throw callbackNotFound(id);
+    return { callback: saved, event };
+  }
+
+  private prepare(callback: Callback, event: ProfileEvent, keyRing: KeyRing): DeliveryRequest {
+    const delivery = { deliveryId: newTestDeliveryId(), attempt: 1, callback: callbackTarget(callback), event };
+    try {
+      return prepareDeliveryRequest(delivery, { keyRing, now: this.deps.clock().getTime() });
+    } catch (error) {
+      if (error instanceof NoValidSigningKeyError) throw new FailedPreconditionError(`cannot sign the request: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private timeoutOf(callback: Callback): number {
+    const own = msFromDuration(callback.deliveryPolicy?.timeout);
+    return Math.min(own > 0 ? own : DEFAULT_TIMEOUT_MS, this.deps.limits.maxTimeoutMs);
+  }
+}

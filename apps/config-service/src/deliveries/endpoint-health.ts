@@ -1,0 +1,96 @@
+import { InvalidArgumentError, RevisionConflictError } from '@callbacks/domain';
+import type { Logger } from '@callbacks/logger';
+import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
+import { SERVICE_PRINCIPAL } from '../auth/tokens';
+import type { CallbackRepository, Clock } from '../callbacks/ports';
+import type { UpdateCallback } from '../callbacks/update-callback';
+import type { EndpointHealthStore } from './ports';
+
+/** Tries before giving up when the callback keeps changing between our read and our write. */
+const DISABLE_TRIES = 3;
+
+/** Error classes that are our failure, not the endpoint's: they never count against it. */
+const OWN_FAILURES = new Set(['signing']);
+
+export interface EndpointHealthDeps {
+  store: EndpointHealthStore;
+  repository: CallbackRepository;
+  /** State changes go through UpdateCallback, so revisions and change notices stay as for any update. */
+  update: UpdateCallback;
+  /** Only failures for this long disable a callback (DISABLED_FAILING). */
+  failingPeriodMs: number;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * Endpoint health from attempt results (SPEC §7.5): a callback whose attempts have only failed
+ * for the failing period is disabled (DISABLED_FAILING); 410 Gone disables it (DISABLED_GONE,
+ * which the dispatcher sets too: this is the backstop). Times are the attempts' own, so a backlog
+ * of results recorded late judges the endpoint as it was, not as of now.
+ */
+export class EndpointHealth {
+  constructor(private readonly deps: EndpointHealthDeps) {}
+
+  async observe(result: AttemptResult): Promise<void> {
+    const at = result.startedAt ?? this.deps.clock();
+    switch (result.outcome) {
+      case Outcome.SUCCEEDED:
+        return this.deps.store.succeeded(result.callbackId, at);
+      case Outcome.GONE:
+        return this.disable(result.callbackId, CallbackState.DISABLED_GONE, at, `the receiver answered 410 Gone (delivery ${result.deliveryId})`);
+      case Outcome.RETRYING:
+      case Outcome.DEAD: {
+        if (OWN_FAILURES.has(result.errorClass)) return;
+        const since = await this.deps.store.failed(result.callbackId, at);
+        if (since && at.getTime() - since.getTime() >= this.deps.failingPeriodMs) {
+          const latest = result.statusCode > 0 ? `HTTP ${result.statusCode}` : result.errorClass || 'an error';
+          const reason = `every attempt failed since ${since.toISOString()} (the latest: ${latest}); fix the receiver, enable the callback and replay its dead and skipped deliveries`;
+          return this.disable(result.callbackId, CallbackState.DISABLED_FAILING, at, reason, since);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private async disable(callbackId: string, state: CallbackState, at: Date, reason: string, failingSince?: Date): Promise<void> {
+    for (let attempt = 1; attempt <= DISABLE_TRIES; attempt++) {
+      const current = await this.deps.repository.findById(callbackId, '*');
+      if (!current || !this.shouldDisable(current, state, at, failingSince)) return;
+      try {
+        await this.deps.update.execute(SERVICE_PRINCIPAL, {
+          callback: Callback.fromPartial({ id: callbackId, state, stateReason: reason }),
+          updateMask: ['state', 'state_reason'],
+          expectedRevision: current.revision,
+        });
+        this.deps.log.warn({ callback_id: callbackId, account_id: current.accountId, state: CallbackState[state], reason }, 'callback disabled');
+        // Enabled again, it gets a whole failing period before it is disabled again.
+        if (state === CallbackState.DISABLED_FAILING) await this.deps.store.restart(callbackId);
+        return;
+      } catch (error) {
+        if (error instanceof RevisionConflictError) continue; // changed meanwhile: judge it again
+        if (error instanceof InvalidArgumentError) {
+          // Saved under looser limits than today's: it cannot be updated until someone fixes it.
+          this.deps.log.error({ callback_id: callbackId, violations: error.violations, state: CallbackState[state] }, 'cannot disable a callback that no longer validates');
+          return;
+        }
+        throw error;
+      }
+    }
+    this.deps.log.warn({ callback_id: callbackId, tries: DISABLE_TRIES }, 'did not disable a callback: it kept changing meanwhile; the next failure tries again');
+  }
+
+  /**
+   * Only what happened after the callback's last state change counts: a redelivered old 410, or
+   * failures from before a user enabled it again, must not disable it again.
+   */
+  private shouldDisable(callback: Callback, state: CallbackState, at: Date, failingSince: Date | undefined): boolean {
+    const changed = (callback.stateChangeTime ?? callback.createTime ?? new Date(0)).getTime();
+    if (state === CallbackState.DISABLED_GONE) return callback.state !== CallbackState.DISABLED_GONE && at.getTime() >= changed;
+    if (callback.state !== CallbackState.ACTIVE || failingSince === undefined) return false;
+    return at.getTime() - Math.max(failingSince.getTime(), changed) >= this.deps.failingPeriodMs;
+  }
+}

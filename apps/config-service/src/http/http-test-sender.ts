@@ -1,0 +1,34 @@
+import type { DeliveryRequest } from '@callbacks/delivery';
+import type { DeliveryHttpClient } from '@callbacks/outbound-http';
+import type { Attempt } from '@callbacks/proto/callbacks/v1/delivery';
+import type { Clock, TestSender } from '../callbacks/ports';
+import { durationFromMs } from '../deliveries/duration';
+
+/**
+ * TestCallback's one real request, through the one outbound HTTP client (SSRF guard, timeouts,
+ * no redirects, capped excerpt), reported as an Attempt in the words of the delivery log.
+ */
+export class HttpTestSender implements TestSender {
+  constructor(
+    private readonly client: DeliveryHttpClient,
+    private readonly clock: Clock,
+  ) {}
+
+  async send(request: DeliveryRequest, timeoutMs: number): Promise<Attempt> {
+    const startTime = this.clock();
+    const outcome = await this.client.send({ ...request, timeoutMs });
+    const common = { number: 1, startTime, duration: durationFromMs(outcome.durationMs) };
+    if (outcome.kind === 'error') {
+      return { ...common, statusCode: 0, errorClass: outcome.errorClass, errorMessage: outcome.message, responseExcerpt: '' };
+    }
+    const status = outcome.statusCode;
+    const ok = status >= 200 && status < 300;
+    return {
+      ...common,
+      statusCode: status,
+      errorClass: ok ? '' : 'http_status',
+      errorMessage: ok ? '' : `the receiver answered ${status}${status >= 300 && status < 400 ? '; redirects are not followed' : ''}`,
+      responseExcerpt: outcome.excerpt,
+    };
+  }
+}

@@ -1,0 +1,186 @@
+import type { Collection, Db, Filter } from 'mongodb';
+import { outcomeToJSON } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { DeliveryState, deliveryStateToJSON, type Attempt, type Delivery } from '@callbacks/proto/callbacks/v1/delivery';
+import type { AccountScope } from '../callbacks/ports';
+import type {
+  DeliveryCursor,
+  DeliveryFilter,
+  DeliveryLog,
+  DeliveryOrigin,
+  DeliveryProgress,
+  DeliveryRef,
+  RecordedAttempt,
+  StoredDelivery,
+} from '../deliveries/ports';
+import {
+  deliveryOf,
+  fromAttemptFields,
+  fromDeliveryDocument,
+  toAttemptFields,
+  type AttemptDocument,
+  type DeliveryDocument,
+} from './delivery-document';
+import { guarded, upsert } from './errors';
+import { ensureExpiryIndex, type ExpiryMode } from './expiry-index';
+
+/**
+ * The delivery log in two collections: `deliveries` (one document per delivery, its latest
+ * state) and `delivery_attempts` (one per attempt). Both expire `retentionMs` after the
+ * delivery was created.
+ */
+export class MongoDeliveryLog implements DeliveryLog {
+  private readonly deliveries: Collection<DeliveryDocument>;
+  private readonly attemptDocs: Collection<AttemptDocument>;
+
+  constructor(
+    db: Db,
+    private readonly retentionMs: number,
+  ) {
+    this.deliveries = db.collection<DeliveryDocument>('deliveries');
+    this.attemptDocs = db.collection<AttemptDocument>('delivery_attempts');
+  }
+
+  /** The indexes lists, replays and expiry need; idempotent. */
+  async ensureIndexes(): Promise<ExpiryMode> {
+    return guarded('creating delivery indexes', async () => {
+      await this.deliveries.createIndexes([
+        { key: { accountId: 1, createTime: -1, _id: -1 }, name: 'account_time' },
+        { key: { accountId: 1, state: 1, createTime: -1, _id: -1 }, name: 'account_state_time' },
+        { key: { accountId: 1, callbackId: 1, state: 1, createTime: -1, _id: -1 }, name: 'account_callback_state_time' },
+      ]);
+      await this.attemptDocs.createIndexes([{ key: { deliveryId: 1, number: 1 }, name: 'delivery_number' }]);
+      const modes = [await ensureExpiryIndex(this.deliveries), await ensureExpiryIndex(this.attemptDocs)];
+      return modes.includes('clean-up-only') ? 'clean-up-only' : 'ttl-index';
+    });
+  }
+
+  async open(origin: DeliveryOrigin): Promise<void> {
+    const doc: DeliveryDocument = {
+      _id: origin.id,
+      accountId: origin.accountId,
+      callbackId: origin.callbackId,
+      eventId: origin.eventId,
+      state: deliveryStateToJSON(DeliveryState.PENDING),
+      progress: 0,
+      attemptCount: 0,
+      createTime: origin.createTime,
+      updateTime: origin.createTime,
+      nextAttemptTime: null,
+      replayOf: origin.replayOf,
+      callbackRevision: origin.callbackRevision,
+      event: origin.event ? ProfileEvent.toJSON(origin.event) : null,
+      lastAttempt: null,
+      expireAt: this.expiry(origin.createTime),
+    };
+    const { _id, ...fields } = doc;
+    await guarded('recording a delivery', () => upsert(this.deliveries, { _id }, { $setOnInsert: fields }));
+  }
+
+  async advance(id: string, p: DeliveryProgress): Promise<void> {
+    await guarded('updating a delivery', () =>
+      this.deliveries.updateOne(
+        { _id: id, progress: { $lt: p.progress } },
+        {
+          $set: {
+            progress: p.progress,
+            state: deliveryStateToJSON(p.state),
+            attemptCount: p.attemptCount,
+            nextAttemptTime: p.nextAttemptTime ?? null,
+            lastAttempt: p.lastAttempt ? toAttemptFields(p.lastAttempt) : null,
+            updateTime: p.updateTime,
+          },
+        },
+      ),
+    );
+  }
+
+  async recordAttempt(a: RecordedAttempt): Promise<void> {
+    const _id = `${a.deliveryId}.${a.attempt.number}.${outcomeToJSON(a.outcome)}`;
+    const fields: Omit<AttemptDocument, '_id'> = {
+      deliveryId: a.deliveryId,
+      accountId: a.accountId,
+      callbackId: a.callbackId,
+      outcome: outcomeToJSON(a.outcome),
+      ...toAttemptFields(a.attempt),
+      expireAt: this.expiry(a.deliveryCreateTime),
+    };
+    await guarded('recording an attempt', () => upsert(this.attemptDocs, { _id }, { $setOnInsert: fields }));
+  }
+
+  async get(id: string, scope: AccountScope): Promise<StoredDelivery | undefined> {
+    const doc = await guarded('reading a delivery', () => this.deliveries.findOne({ _id: id, ...scopeFilter(scope) }));
+    return doc ? fromDeliveryDocument(doc) : undefined;
+  }
+
+  async getMany(ids: readonly string[], scope: AccountScope): Promise<StoredDelivery[]> {
+    const docs = await guarded('reading deliveries', () => this.deliveries.find({ _id: { $in: [...ids] }, ...scopeFilter(scope) }).toArray());
+    const byId = new Map(docs.map((doc) => [doc._id, doc]));
+    return ids.flatMap((id) => {
+      const doc = byId.get(id);
+      return doc ? [fromDeliveryDocument(doc)] : [];
+    });
+  }
+
+  async attempts(deliveryId: string): Promise<Attempt[]> {
+    const docs = await guarded('reading attempts', () =>
+      this.attemptDocs.find({ deliveryId }).sort({ number: 1, startTime: 1 }).toArray(),
+    );
+    return docs.map(fromAttemptFields);
+  }
+
+  async list(filter: DeliveryFilter, after: DeliveryCursor | undefined, limit: number): Promise<Delivery[]> {
+    const query = queryOf(filter);
+    if (after) {
+      query.$or = [{ createTime: { $lt: after.createTime } }, { createTime: after.createTime, _id: { $lt: after.id } }];
+    }
+    const docs = await guarded('listing deliveries', () =>
+      this.deliveries.find(query, { projection: { event: 0 } }).sort({ createTime: -1, _id: -1 }).limit(limit).toArray(),
+    );
+    return docs.map(deliveryOf);
+  }
+
+  async refs(ids: readonly string[], scope: AccountScope): Promise<DeliveryRef[]> {
+    const docs = await guarded('finding deliveries', () =>
+      this.deliveries.find({ _id: { $in: [...ids] }, ...scopeFilter(scope) }, { projection: { _id: 1, callbackId: 1 } }).toArray(),
+    );
+    return docs.map((doc) => ({ id: doc._id, callbackId: doc.callbackId }));
+  }
+
+  async matching(filter: DeliveryFilter, limit: number): Promise<DeliveryRef[]> {
+    const docs = await guarded('finding deliveries', () =>
+      this.deliveries
+        .find(queryOf(filter), { projection: { _id: 1, callbackId: 1 } })
+        .sort({ createTime: 1, _id: 1 })
+        .limit(limit)
+        .toArray(),
+    );
+    return docs.map((doc) => ({ id: doc._id, callbackId: doc.callbackId }));
+  }
+
+  /** Deletes what expired before `now`; the TTL index does the same where the server has one. */
+  async purgeExpired(now: Date): Promise<{ deliveries: number; attempts: number }> {
+    return guarded('deleting expired deliveries', async () => ({
+      deliveries: (await this.deliveries.deleteMany({ expireAt: { $lt: now } })).deletedCount,
+      attempts: (await this.attemptDocs.deleteMany({ expireAt: { $lt: now } })).deletedCount,
+    }));
+  }
+
+  private expiry(createTime: Date): Date {
+    return new Date(createTime.getTime() + this.retentionMs);
+  }
+}
+
+function scopeFilter(scope: AccountScope): Filter<DeliveryDocument> {
+  return scope === '*' ? {} : { accountId: { $in: [...scope] } };
+}
+
+function queryOf(filter: DeliveryFilter): Filter<DeliveryDocument> {
+  const query: Filter<DeliveryDocument> = { ...scopeFilter(filter.scope) };
+  if (filter.callbackId !== undefined) query.callbackId = filter.callbackId;
+  if (filter.states) query.state = { $in: filter.states.map(deliveryStateToJSON) };
+  if (filter.from || filter.until) {
+    query.createTime = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.until ? { $lt: filter.until } : {}) };
+  }
+  return query;
+}
