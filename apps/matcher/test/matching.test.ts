@@ -53,7 +53,7 @@ describe('matching', () => {
     expect(matcher.index.size).toBe(Object.keys(defs).length);
   });
 
-  it('fires exactly the callbacks whose scope, state, action, trigger and condition match', async () => {
+  it('fires exactly the callbacks whose scope, action, trigger and condition match; disabled ones as skipped', async () => {
     // Every action × origin for profiles of acct-a/db-1, half named piet; plus subprofiles of
     // col-1, profiles of db-2, and of another account.
     const events: ProfileEvent[] = [];
@@ -77,6 +77,7 @@ describe('matching', () => {
       const apiCall = e.origin === Origin.REST || e.origin === Origin.SOAP;
       if (e.accountId === 'acct-a' && e.databaseId === 'db-1' && !sub) {
         fire(c.all!);
+        fire(c.disabled!); // recorded as skipped
         if (e.action === Action.UPDATE) fire(c.updates!);
         if (e.action !== Action.UPDATE) fire(c.createOrDelete!);
         if (e.origin === Origin.REST) fire(c.restOnly!);
@@ -94,7 +95,8 @@ describe('matching', () => {
     const ids = jobs.map(({ job }) => job.deliveryId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids)).toEqual(expected);
-    expect(ids).not.toContain(deliveryIdFor(events[0]!.eventId, c.disabled!.id));
+    // A disabled callback's deliveries are skipped (not sent, but not lost either).
+    for (const { job } of jobs) expect(job.skipped).toBe(job.callback!.id === c.disabled!.id);
 
     // A job carries what the dispatcher needs, and the event itself.
     const sample = jobs.find(({ job }) => job.callback!.id === c.pietOnly!.id)!.job;

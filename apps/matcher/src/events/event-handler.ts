@@ -75,8 +75,8 @@ export class EventHandler {
         const now = this.clock();
         const eventBytes = ProfileEvent.encode(event).finish();
         await Promise.all(
-          matched.map(({ callback }) => {
-            const job = deliveryJobFor(event, callback, now);
+          matched.map(({ entry: { callback }, skipped }) => {
+            const job = deliveryJobFor(event, callback, now, skipped);
             const h = natsHeaders();
             h.set(HEADERS.contentType, CONTENT_TYPES.protobuf);
             h.set(MATCHED_BY_HEADER, this.instance);

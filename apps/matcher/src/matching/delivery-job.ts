@@ -4,7 +4,7 @@ import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 
 /** The first-attempt job for an event and a matched callback, without the event itself. */
-export function deliveryJobFor(event: ProfileEvent, callback: Callback, matchedAt: Date): DeliveryJob {
+export function deliveryJobFor(event: ProfileEvent, callback: Callback, matchedAt: Date, skipped = false): DeliveryJob {
   return {
     deliveryId: deliveryIdFor(event.eventId, callback.id),
     callback: {
@@ -21,7 +21,7 @@ export function deliveryJobFor(event: ProfileEvent, callback: Callback, matchedA
     attempt: 1,
     matchedAt,
     replayOf: '',
-    skipped: false,
+    skipped,
   };
 }
 
