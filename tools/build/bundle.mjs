@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const app = process.argv[2];
+const [app, entry = `apps/${app}/src/main.ts`] = process.argv.slice(2);
 if (!app) {
-  console.error('usage: node tools/build/bundle.mjs <app>');
+  console.error('usage: node tools/build/bundle.mjs <name> [entry, default apps/<name>/src/main.ts]');
   process.exit(2);
 }
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -18,7 +18,7 @@ const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).fl
 const outdir = join(root, 'dist/apps', app);
 
 await build({
-  entryPoints: [join(root, 'apps', app, 'src/main.ts')],
+  entryPoints: [join(root, entry)],
   outfile: join(outdir, 'main.mjs'),
   bundle: true,
   platform: 'node',
@@ -27,6 +27,8 @@ await build({
   sourcemap: true,
   external,
   logLevel: 'warning',
+  // Top-level await and import.meta work in ESM bundles; this names the bundle's own folder.
+  banner: { js: `import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);` },
 });
 // libs/proto reads its descriptor set next to the module that loads it (gen/descriptor.binpb).
 mkdirSync(join(outdir, 'gen'), { recursive: true });

@@ -7,6 +7,8 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export interface ServiceProcess {
   name: string;
   child: ChildProcess;
+  /** Resolves when the service logs a message matching `pattern`. */
+  ready(pattern: RegExp): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -21,8 +23,15 @@ export function runService(app: string, env: Record<string, string>, print: (lin
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   const relay = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) print(`[${app}] ${summarise(line)}`);
+    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+      print(`[${app}] ${summarise(line)}`);
+      for (const w of waiters.splice(0)) {
+        if (w.pattern.test(line)) w.resolve();
+        else waiters.push(w);
+      }
+    }
   };
   child.stdout.on('data', relay);
   child.stderr.on('data', relay);
@@ -30,6 +39,7 @@ export function runService(app: string, env: Record<string, string>, print: (lin
   return {
     name: app,
     child,
+    ready: (pattern) => new Promise((resolve) => waiters.push({ pattern, resolve })),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

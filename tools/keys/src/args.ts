@@ -13,6 +13,9 @@ Options:
   --valid-from <iso>  first moment the key signs, ISO 8601 with zone (default: now)
   --valid-days <n>    days the key signs (default: 35, a month plus overlap for rotation)
   --out <dir>         folder for the private key file (default: the current folder)
+  --ring <file>       also add the entry to this key ring JSON file (created if missing), with
+                      the key file named relative to it; a <keyId>.zone file with the TXT
+                      record is written next to the key either way
   --help              this text`;
 
 /** A command line that cannot be run; the message says why, the usage says how. */
@@ -27,6 +30,8 @@ export interface GenerateOptions {
   readonly validFrom: Date;
   readonly validUntil: Date;
   readonly outDir: string;
+  /** A key ring JSON file to add the entry to. */
+  readonly ringFile?: string;
 }
 
 export type Command = { readonly kind: 'help' } | { readonly kind: 'generate'; readonly options: GenerateOptions };
@@ -49,6 +54,7 @@ export function parseCommand(argv: readonly string[], defaults: { now: number; c
         'valid-from': { type: 'string' },
         'valid-days': { type: 'string' },
         out: { type: 'string' },
+        ring: { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -79,7 +85,15 @@ export function parseCommand(argv: readonly string[], defaults: { now: number; c
 
   return {
     kind: 'generate',
-    options: { selector, domain, bits: bits as GenerateOptions['bits'], validFrom, validUntil, outDir: values.out ?? defaults.cwd },
+    options: {
+      selector,
+      domain,
+      bits: bits as GenerateOptions['bits'],
+      validFrom,
+      validUntil,
+      outDir: values.out ?? defaults.cwd,
+      ...(values.ring ? { ringFile: values.ring } : {}),
+    },
   };
 }
 

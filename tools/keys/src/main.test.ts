@@ -62,6 +62,16 @@ describe('keys generate', () => {
     expect([key.validFrom.toISOString(), key.validUntil.toISOString()]).toEqual(['2025-07-31T22:00:00.000Z', '2025-08-31T22:00:00.000Z']);
   });
 
+  it('adds each new key to a ring file that loads as it is, with the key file named relative to it', async () => {
+    expect((await run('generate', '--selector', 'ring-a', '--domain', 'example.com', '--out', 'ring', '--ring', 'ring/ring.json')).code).toBe(0);
+    expect((await run('generate', '--selector', 'ring-b', '--domain', 'example.com', '--out', 'ring', '--ring', 'ring/ring.json')).code).toBe(0);
+    const text = readFileSync(join(dir, 'ring', 'ring.json'), 'utf8');
+    expect(text).not.toContain(dir);
+    const ring = keyRingFromJson(text, { origin: 'ring.json', env: {}, baseDir: join(dir, 'ring') });
+    expect(ring.keys.map((k) => k.keyId).sort()).toEqual(['ring-a._domainkey.example.com', 'ring-b._domainkey.example.com']);
+    expect(readFileSync(join(dir, 'ring', 'ring-a._domainkey.example.com.zone'), 'utf8')).toMatch(/^ring-a\._domainkey\.example\.com\. 3600 IN TXT \( "v=DKIM1; k=rsa; p=/);
+  });
+
   it('refuses to overwrite an existing key file', async () => {
     const args = ['generate', '--selector', 'once', '--domain', 'callbacks.example.com'];
     expect((await run(...args)).code).toBe(0);

@@ -1,5 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { USAGE, UsageError, parseCommand } from './args';
 import { generateSigningKey } from './generate';
 
@@ -40,9 +40,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return 1;
   }
 
+  const zoneFile = join(outDir, `${generated.keyId}.zone`);
+  await writeFile(zoneFile, `${generated.zoneFileLine}\n`);
+  let ringNote: string[] = [];
+  if (options.ringFile) {
+    const ringFile = resolve(io.cwd, options.ringFile);
+    try {
+      await addToRing(ringFile, generated.ringEntry(relative(dirname(ringFile), file)));
+    } catch (error) {
+      io.stderr(`keys: cannot update the key ring ${ringFile}: ${(error as Error).message}\n`);
+      return 1;
+    }
+    ringNote = [`Added to the key ring ${ringFile} (SIGNING_KEY_RING_FILE=${ringFile}).`, ''];
+  }
+
   io.stdout(
     [
       `Private key written to ${file} (mode 0600). Keep it secret and out of version control.`,
+      `TXT record written to ${zoneFile}.`,
+      ...ringNote,
       '',
       `DNS TXT record to publish before ${options.validFrom.toISOString()} (and keep until the key's last requests are delivered):`,
       `  name:  ${generated.keyId}`,
@@ -57,4 +73,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     ].join('\n'),
   );
   return 0;
+}
+
+/** Adds an entry to a key ring file (`{"keys": [...]}`), creating it when missing. */
+async function addToRing(ringFile: string, entry: object): Promise<void> {
+  let ring: { keys: object[] } = { keys: [] };
+  try {
+    ring = JSON.parse(await readFile(ringFile, 'utf8')) as { keys: object[] };
+    if (!Array.isArray(ring.keys)) throw new Error('it is not a {"keys": [...]} key ring');
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+  }
+  ring.keys.push(entry);
+  await mkdir(dirname(ringFile), { recursive: true });
+  await writeFile(ringFile, `${JSON.stringify(ring, null, 2)}\n`);
 }
