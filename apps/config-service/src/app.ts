@@ -1,7 +1,8 @@
 import { MongoClient } from 'mongodb';
 import type { Logger } from '@callbacks/logger';
-import { AckedPublisher, SUBJECTS, connectNats, ensureConsumer, ensureStream, type NatsConnection } from '@callbacks/messaging';
+import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStream, type NatsConnection } from '@callbacks/messaging';
 import { DeliveryHttpClient } from '@callbacks/outbound-http';
+import { NatsTracing, disabledTelemetry, grpcServerInterceptor, serveMetrics, traceMongoCommands, type Telemetry } from '@callbacks/telemetry';
 import { TokenAuthenticator } from './auth/tokens';
 import { CreateCallback } from './callbacks/create-callback';
 import { DeleteCallback } from './callbacks/delete-callback';
@@ -21,6 +22,7 @@ import { HttpTestSender } from './http/http-test-sender';
 import { ExpiredDeliveriesCleanup } from './mongo/expired-deliveries-cleanup';
 import { MongoCallbackRepository } from './mongo/mongo-callback-repository';
 import { MongoDeliveryLog } from './mongo/mongo-delivery-log';
+import { registerConfigServiceMetrics } from './metrics';
 import { MongoEndpointHealth } from './mongo/mongo-endpoint-health';
 import { AttemptResultConsumer, DELIVERY_LOG_CONSUMER, type DeliveryLogStats } from './nats/attempt-result-consumer';
 import { NatsChangeNotifier } from './nats/nats-change-notifier';
@@ -43,12 +45,19 @@ const RESPONSE_EXCERPT_BYTES = 1_024;
 const ns = (ms: number) => ms * 1_000_000;
 
 /** Wires the config service from validated settings and starts it. */
-export async function startConfigService(settings: ConfigServiceSettings, log: Logger): Promise<RunningConfigService> {
+export async function startConfigService(
+  settings: ConfigServiceSettings,
+  log: Logger,
+  telemetry: Telemetry = disabledTelemetry('config-service'),
+): Promise<RunningConfigService> {
+  const tracing = new NatsTracing(telemetry);
   const mongo = new MongoClient(settings.mongoUrl, {
     serverSelectionTimeoutMS: settings.mongoTimeoutMs,
     connectTimeoutMS: settings.mongoTimeoutMs,
     appName: 'callbacks-config-service',
+    monitorCommands: telemetry.tracing,
   });
+  traceMongoCommands(mongo, telemetry);
   const db = mongo.db(settings.mongoDatabase);
   const repository = new MongoCallbackRepository(db);
   const deliveryLog = new MongoDeliveryLog(db, settings.deliveryRetentionMs);
@@ -60,7 +69,7 @@ export async function startConfigService(settings: ConfigServiceSettings, log: L
 
   const deps = {
     repository,
-    notifier: new NatsChangeNotifier(nc, log),
+    notifier: new NatsChangeNotifier(nc, log, tracing),
     clock,
     limits: {
       allowHttpUrls: settings.allowHttpUrls,
@@ -77,19 +86,21 @@ export async function startConfigService(settings: ConfigServiceSettings, log: L
       list: new ListCallbacks(deps),
       update,
       delete: new DeleteCallback(deps),
-      test: new TestCallback({ ...deps, keyRing: settings.keyRing, sender: new HttpTestSender(http, clock) }),
+      test: new TestCallback({ ...deps, keyRing: settings.keyRing, sender: new HttpTestSender(http, clock, telemetry) }),
       listDeliveries: new ListDeliveries({ log: deliveryLog }),
       getDelivery: new GetDelivery({ log: deliveryLog }),
-      replay: new ReplayDeliveries({ log: deliveryLog, callbacks: repository, publisher: new NatsDeliveryJobPublisher(publisher), clock }),
+      replay: new ReplayDeliveries({ log: deliveryLog, callbacks: repository, publisher: new NatsDeliveryJobPublisher(publisher, tracing), clock }),
     },
     authenticator: new TokenAuthenticator(settings.tokens),
     log,
   });
   const health = new EndpointHealth({ store: healthStore, repository, update, failingPeriodMs: settings.failingPeriodMs, clock, log });
-  const consumer = new AttemptResultConsumer(nc, new RecordAttemptResult({ log: deliveryLog, health, clock }), log, settings.deliveryLogConcurrency);
+  const consumer = new AttemptResultConsumer(nc, new RecordAttemptResult({ log: deliveryLog, health, clock }), log, settings.deliveryLogConcurrency, tracing);
   const cleanup = new ExpiredDeliveriesCleanup({ log: deliveryLog, health: healthStore }, clock, log);
+  registerConfigServiceMetrics(telemetry, consumer.stats);
 
-  const grpc = await startGrpcServer(settings.grpcAddr, implementation);
+  const metrics = await serveMetrics(telemetry, { address: settings.metricsAddr, log, nc, consumers: [{ stream: STREAMS.results.name, consumer: DELIVERY_LOG_CONSUMER }] });
+  const grpc = await startGrpcServer(settings.grpcAddr, implementation, [grpcServerInterceptor(telemetry)]);
   log.info({ address: settings.grpcAddr, port: grpc.port, signing_key: settings.keyRing?.current().keyId ?? null }, 'config service listening');
 
   // Serving as soon as the database answers; until then calls fail UNAVAILABLE on their own.
@@ -128,6 +139,7 @@ export async function startConfigService(settings: ConfigServiceSettings, log: L
       await http.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));
       await mongo.close();
+      await metrics.stop();
       log.info({ delivery_log: consumer.stats }, 'config service stopped');
     },
   };

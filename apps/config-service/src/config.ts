@@ -1,6 +1,7 @@
 import { ConfigError, boolean, duration, hostPort, integer, list, loadSettings, natsServers, oneOf, sensitive, string, url } from '@callbacks/config';
 import { AddressPolicy } from '@callbacks/outbound-http';
 import { loadKeyRing, type KeyRing } from '@callbacks/signature';
+import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 import { parseTokens, type TokenEntry } from './auth/tokens';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -42,6 +43,7 @@ const spec = {
   resultsMaxAgeMs: duration('RESULTS_STREAM_MAX_AGE', { default: 7 * DAY, min: 60_000 }),
   resultsDuplicateWindowMs: duration('DELIVERIES_STREAM_DUPLICATE_WINDOW', { default: 2 * 3_600_000, min: 1_000 }),
   logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
+  ...TELEMETRY_SETTINGS,
 };
 
 export type ConfigServiceSettings = ReturnType<typeof loadSettings<typeof spec>> & {

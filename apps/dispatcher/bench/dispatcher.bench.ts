@@ -5,13 +5,11 @@
  * the same deliveries with one endpoint hanging next to them. Prints JSON lines.
  */
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Agent } from 'undici';
 import { STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { buildPayload, renderBody } from '@callbacks/delivery';
-import { countMessages, sampleEvent } from '@callbacks/testing';
+import { countMessages, rawPostRate, rawSignRate, sampleEvent, startCpuProfile } from '@callbacks/testing';
 import { job, publishJob, startInProcessDispatcher, startWorld, target } from '../test/harness';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5_000);
@@ -25,61 +23,13 @@ async function startReceiver(): Promise<{ port: number; stop(): void }> {
   return { port: Number(chunk.toString().trim()), stop: () => child.kill('SIGTERM') };
 }
 
-function rawSignRate(): number {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const data = Buffer.from('(request-target): post /hook\nhost: 127.0.0.1:8080\ndate: Sun, 29 Nov 2026 10:00:00 GMT\ncontent-length: 420\ncontent-type: application/json\nx-copernica-id: account_acct-a\ndigest: SHA-256=abc\nx-nonce: 123');
-  let n = 0;
-  const started = performance.now();
-  while (performance.now() - started < 3_000) {
-    sign('sha256', data, privateKey);
-    n++;
-  }
-  return n / ((performance.now() - started) / 1000);
-}
-
-async function rawPostRate(port: number): Promise<number> {
-  const agent = new Agent({ keepAliveTimeout: 10_000 });
-  const body = renderBody(1, buildPayload('dl_bench', sampleEvent())).body;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next++ < DELIVERIES) {
-        const res = await agent.request({ origin: `http://127.0.0.1:${port}`, path: '/ok', method: 'POST', body, headers: { 'content-type': 'application/json' } });
-        await res.body.dump();
-      }
-    }),
-  );
-  const rate = DELIVERIES / ((performance.now() - started) / 1000);
-  await agent.close();
-  return rate;
-}
-
-/** With BENCH_PROFILE=<file.cpuprofile>, a CPU profile of the first delivering phase. */
-async function startProfile(): Promise<(() => Promise<void>) | undefined> {
-  const file = process.env.BENCH_PROFILE;
-  if (!file) return undefined;
-  const { Session } = await import('node:inspector/promises');
-  const { writeFile } = await import('node:fs/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = await session.post('Profiler.stop');
-    await writeFile(file, JSON.stringify(profile));
-    session.disconnect();
-    progress(`CPU profile written to ${file}`);
-  };
-}
-
 async function main(): Promise<void> {
   const receiver = await startReceiver();
   const world = await startWorld();
   try {
     progress('measuring the raw signing rate and the raw POST rate...');
     const signLimit = rawSignRate();
-    const postLimit = await rawPostRate(receiver.port);
+    const postLimit = await rawPostRate(`http://127.0.0.1:${receiver.port}/ok`, DELIVERIES, CONCURRENCY, renderBody(1, buildPayload('dl_bench', sampleEvent())).body);
 
     const healthy = target(`http://127.0.0.1:${receiver.port}/ok`, { deliveryPolicy: { maxConcurrency: CONCURRENCY, maxRequestsPerSecond: 0, timeout: undefined } });
     const run = async (label: string, extra: () => Promise<void>) => {
@@ -92,7 +42,7 @@ async function main(): Promise<void> {
       progress(`${label}: delivering...`);
       const dispatcher = await startInProcessDispatcher(world, { DISPATCHER_MAX_HELD: '20000', DISPATCHER_MAX_ENDPOINT_CONCURRENCY: String(CONCURRENCY) });
       const started = performance.now();
-      const profile = label === 'one healthy endpoint' ? await startProfile() : undefined;
+      const profile = label === 'one healthy endpoint' ? await startCpuProfile(progress) : undefined;
       while ((await countMessages(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults)) - before < DELIVERIES) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

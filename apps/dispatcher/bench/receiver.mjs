@@ -10,5 +10,5 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+server.listen(0, '127.0.0.1', () => console.log(String(server.address().port)));
 process.on('SIGTERM', () => process.exit(0));

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import type { Logger } from '@callbacks/logger';
-import { AckedPublisher, SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
+import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
+import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { NatsTracing, disabledTelemetry, grpcClientInterceptor, serveMetrics, type Telemetry } from '@callbacks/telemetry';
 import type { DispatcherSettings } from './config';
 import { performAttempt } from './delivery/attempt';
 import { Deliverer } from './delivery/deliverer';
@@ -9,6 +11,7 @@ import { CallbackDisabler } from './grpc/callback-disabler';
 import { DeliveryHttpClient } from '@callbacks/outbound-http';
 import { DISPATCHER_CONSUMER, JobConsumer } from './nats/job-consumer';
 import { resultReporter, retryScheduler } from './nats/job-publishing';
+import { DispatcherMetrics } from './metrics';
 
 export interface RunningDispatcher {
   deliverer: Deliverer;
@@ -18,7 +21,7 @@ export interface RunningDispatcher {
 const ns = (ms: number) => ms * 1_000_000;
 
 /** Wires a dispatcher from validated settings and starts it. */
-export async function startDispatcher(settings: DispatcherSettings, log: Logger): Promise<RunningDispatcher> {
+export async function startDispatcher(settings: DispatcherSettings, log: Logger, telemetry: Telemetry = disabledTelemetry('dispatcher')): Promise<RunningDispatcher> {
   const instance = `${hostname()}:${process.pid}`;
   const nc = await connectNats({ servers: settings.natsServers, name: `dispatcher ${instance}` });
 
@@ -54,12 +57,21 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger)
     connectTimeoutMs: settings.connectTimeoutMs,
     excerptBytes: settings.excerptBytes,
   });
-  const disabler = new CallbackDisabler(settings.configServiceAddr, settings.configServiceToken);
+  const disabler = new CallbackDisabler(settings.configServiceAddr, settings.configServiceToken, [grpcClientInterceptor(telemetry)]);
+  const report = resultReporter(publisher);
+  const metrics = new DispatcherMetrics(telemetry, settings.metricsEndpoints);
   const deliverer = new Deliverer(
     {
-      attempt: (job, timeoutMs) => performAttempt(job, timeoutMs, { http, keyRing: settings.keyRing }),
+      attempt: async (job, timeoutMs, trace) => {
+        const outcome = await performAttempt(job, timeoutMs, { http, keyRing: settings.keyRing, traceRequest: (url) => trace.request(url) });
+        metrics.attempted(outcome);
+        return outcome;
+      },
       schedule: retryScheduler(publisher),
-      report: resultReporter(publisher),
+      report: (result, trace) => {
+        trace.annotate({ 'callbacks.delivery.outcome': Outcome[result.outcome] ?? String(result.outcome) });
+        return report(result, trace);
+      },
       disable: (job, reason) => disabler.disableGone(job.callback.id, reason),
       log,
     },
@@ -76,7 +88,9 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger)
       retry: new RetryPolicy(settings.retrySchedule, settings.retryJitter, settings.maxRetryAfterMs),
     },
   );
-  const consumer = new JobConsumer(nc, deliverer, log, { ackWaitMs, maxHeld: settings.maxHeld, batch: 256 });
+  metrics.watch(deliverer);
+  const metricsEndpoint = await serveMetrics(telemetry, { address: settings.metricsAddr, log, nc, consumers: [{ stream: STREAMS.deliveries.name, consumer: DISPATCHER_CONSUMER }] });
+  const consumer = new JobConsumer(nc, deliverer, log, new NatsTracing(telemetry), { ackWaitMs, maxHeld: settings.maxHeld, batch: 256 });
   await consumer.start();
   log.info({ instance, signing_key: settings.keyRing.current().keyId }, 'dispatcher consuming delivery jobs');
 
@@ -89,6 +103,7 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger)
       disabler.close();
       await http.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));
+      await metricsEndpoint.stop();
       log.info(deliverer.stats, 'dispatcher stopped');
     },
   };

@@ -1,6 +1,7 @@
 import { ConfigError, duration, hostPort, integer, list, loadSettings, natsServers, number, oneOf, parseDuration, sensitive, string } from '@callbacks/config';
 import { KeyRingConfigError, loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { AddressPolicy } from '@callbacks/outbound-http';
+import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 import { DEFAULT_RETRY_SCHEDULE } from './delivery/retry-policy';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -45,6 +46,9 @@ const spec = {
   resultsReplicas: integer('RESULTS_STREAM_REPLICAS', { default: 1, min: 1, max: 5 }),
   resultsMaxAgeMs: duration('RESULTS_STREAM_MAX_AGE', { default: 7 * 86_400_000, min: 60_000 }),
   logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
+  ...TELEMETRY_SETTINGS,
+  /** Endpoints named in the per-endpoint metrics (the busiest); the rest are summed as "other". */
+  metricsEndpoints: integer('DISPATCHER_METRICS_ENDPOINTS', { default: 20, min: 1, max: 1_000 }),
 };
 
 export type DispatcherSettings = ReturnType<typeof loadSettings<typeof spec>> & { keyRing: KeyRing; addressPolicy: AddressPolicy };

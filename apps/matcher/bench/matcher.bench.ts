@@ -11,7 +11,7 @@ import { ProfileEventPublisher, STREAMS, SUBJECTS, connectNats, ensureStream } f
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import { FieldComparison, RuleMode, type Condition } from '@callbacks/proto/callbacks/v1/condition';
-import { auth, call, fieldCondition, sampleCallback, sampleEvent, startConfigServiceProcess, waitForConsumerIdle } from '@callbacks/testing';
+import { auth, call, fieldCondition, sampleCallback, sampleEvent, startConfigServiceProcess, startCpuProfile, waitForConsumerIdle } from '@callbacks/testing';
 import { startMatcher } from '../src/app';
 import { loadMatcherSettings } from '../src/config';
 import { MATCHER_CONSUMER } from '../src/events/event-consumer';
@@ -60,24 +60,6 @@ function conditionFor(i: number): Condition | undefined {
     default:
       return { rules: [rule('in', [{ kind: { $case: 'field', value: { field: 'city', comparison: FieldComparison.IN, operand: undefined, values: ['Utrecht', 'Den Haag'], numeric: false, caseSensitive: false } } }])], expression: '' };
   }
-}
-
-/** With BENCH_PROFILE=<file.cpuprofile>, a CPU profile of the matching phase only. */
-async function startProfile(): Promise<(() => Promise<void>) | undefined> {
-  const file = process.env.BENCH_PROFILE;
-  if (!file) return undefined;
-  const { Session } = await import('node:inspector/promises');
-  const { writeFile } = await import('node:fs/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = await session.post('Profiler.stop');
-    await writeFile(file, JSON.stringify(profile));
-    session.disconnect();
-    progress(`CPU profile of the matching phase written to ${file}`);
-  };
 }
 
 async function main(): Promise<void> {
@@ -149,7 +131,7 @@ async function main(): Promise<void> {
     const matcher = await startMatcher(settings, createLogger({ service: 'bench', level: 'silent' }));
     const loadMs = performance.now() - loadStart;
     const matchStart = performance.now();
-    const profile = await startProfile();
+    const profile = await startCpuProfile(progress);
     await waitForConsumerIdle(nc, STREAMS.events.name, MATCHER_CONSUMER, 600_000);
     const seconds = (performance.now() - matchStart) / 1000;
     await profile?.();

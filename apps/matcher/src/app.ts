@@ -1,13 +1,15 @@
 import { hostname } from 'node:os';
 import type { Logger } from '@callbacks/logger';
-import { SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
+import { STREAMS, SUBJECTS, SUBJECT_TEMPLATES, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
 import { CallbackChange } from '@callbacks/proto/callbacks/v1/callback_change';
+import { NatsTracing, disabledTelemetry, grpcClientInterceptor, serveMetrics, type Telemetry } from '@callbacks/telemetry';
 import { CallbackIndex } from './callbacks/callback-index';
 import { CallbackSync } from './callbacks/callback-sync';
 import type { MatcherSettings } from './config';
 import { EventConsumer, MATCHER_CONSUMER } from './events/event-consumer';
 import { EventHandler, type HandlerStats } from './events/event-handler';
 import { ConfigServiceCallbackSource } from './grpc/config-service-client';
+import { registerMatcherMetrics } from './metrics';
 
 export interface RunningMatcher {
   index: CallbackIndex;
@@ -18,8 +20,9 @@ export interface RunningMatcher {
 const ms = (n: number) => n * 1_000_000;
 
 /** Wires a matcher from validated settings and starts it. */
-export async function startMatcher(settings: MatcherSettings, log: Logger): Promise<RunningMatcher> {
+export async function startMatcher(settings: MatcherSettings, log: Logger, telemetry: Telemetry = disabledTelemetry('matcher')): Promise<RunningMatcher> {
   const instance = `${hostname()}:${process.pid}`;
+  const tracing = new NatsTracing(telemetry);
   const nc = await connectNats({ servers: settings.natsServers, name: `matcher ${instance}` });
 
   // The streams and the consumer this service owns (idempotent; every instance does it).
@@ -49,18 +52,27 @@ export async function startMatcher(settings: MatcherSettings, log: Logger): Prom
   const index = new CallbackIndex((callback, problems) =>
     log.error({ callback_id: callback.id, revision: callback.revision, problems }, 'callback condition does not compile; it matches nothing'),
   );
-  const source = new ConfigServiceCallbackSource(settings.configServiceAddr, settings.configServiceToken);
+  const source = new ConfigServiceCallbackSource(settings.configServiceAddr, settings.configServiceToken, [grpcClientInterceptor(telemetry)]);
   const sync = new CallbackSync(index, source, log, settings.resyncIntervalMs);
+  const handler = new EventHandler(nc, index, log, instance, tracing);
+  registerMatcherMetrics(telemetry, handler.stats, index, sync);
+  // Served before the first snapshot, which waits for the config service as long as it takes.
+  const metrics = await serveMetrics(telemetry, { address: settings.metricsAddr, log, nc, consumers: [{ stream: STREAMS.events.name, consumer: MATCHER_CONSUMER }] });
 
   // Subscribe before the first snapshot so that no change slips between the two.
   const changes = nc.subscribe(SUBJECTS.allCallbackChanges, {
     callback: (error, msg) => {
       if (error) return log.warn({ err: error }, 'change notice subscription error');
-      try {
-        sync.apply(CallbackChange.decode(msg.data));
-      } catch (decodeError) {
-        log.warn({ err: decodeError, subject: msg.subject }, 'ignoring an undecodable change notice');
-      }
+      const trace = tracing.consume(msg, SUBJECT_TEMPLATES.callbackChanges);
+      trace.run(() => {
+        try {
+          sync.apply(CallbackChange.decode(msg.data));
+        } catch (decodeError) {
+          trace.end(decodeError);
+          log.warn({ err: decodeError, subject: msg.subject }, 'ignoring an undecodable change notice');
+        }
+      });
+      trace.end();
     },
   });
   // Notices sent while we were disconnected are lost: resync on every reconnect.
@@ -74,7 +86,6 @@ export async function startMatcher(settings: MatcherSettings, log: Logger): Prom
 
   await sync.start();
 
-  const handler = new EventHandler(nc, index, log, instance);
   const consumer = new EventConsumer(nc, handler, log, settings.concurrency);
   await consumer.start();
   log.info({ instance, callbacks: index.size }, 'matcher consuming events');
@@ -89,6 +100,7 @@ export async function startMatcher(settings: MatcherSettings, log: Logger): Prom
       changes.unsubscribe();
       source.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));
+      await metrics.stop();
       log.info(handler.stats, 'matcher stopped');
     },
   };

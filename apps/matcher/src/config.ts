@@ -1,4 +1,5 @@
 import { duration, hostPort, integer, loadSettings, natsServers, oneOf, sensitive, string } from '@callbacks/config';
+import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -23,6 +24,7 @@ const spec = {
   deliveriesDuplicateWindowMs: duration('DELIVERIES_STREAM_DUPLICATE_WINDOW', { default: 2 * 3_600_000, min: 1_000 }),
   deadLettersMaxAgeMs: duration('DEAD_LETTERS_STREAM_MAX_AGE', { default: 30 * 86_400_000, min: 60_000 }),
   logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
+  ...TELEMETRY_SETTINGS,
 };
 
 export type MatcherSettings = ReturnType<typeof loadMatcherSettings>;

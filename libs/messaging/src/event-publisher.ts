@@ -2,10 +2,15 @@ import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { InvalidArgumentError, actionName, isSubprofileEvent, validateProfileEvent } from '@callbacks/domain';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { CONTENT_TYPES, HEADERS, SUBJECTS } from './subjects';
+import { CONTENT_TYPES, HEADERS, SUBJECTS, SUBJECT_TEMPLATES } from './subjects';
 
-/** Adds headers to every outgoing message (libs/telemetry uses it for W3C trace context). */
-export type HeaderInjector = (headers: MsgHdrs) => void;
+/**
+ * Wraps every publish, e.g. in a span whose W3C trace context it writes into the headers
+ * (libs/telemetry's `NatsTracing` is one).
+ */
+export interface PublishTracing {
+  publish<T>(message: { subject: string; template: string; headers: MsgHdrs; msgId?: string }, send: () => Promise<T>): Promise<T>;
+}
 
 /**
  * The typed way to publish profile events (internal services, tools, tests): validates the
@@ -17,7 +22,7 @@ export class ProfileEventPublisher {
 
   constructor(
     nc: NatsConnection,
-    private readonly options: { injectHeaders?: HeaderInjector; format?: 'protobuf' | 'json' } = {},
+    private readonly options: { tracing?: PublishTracing; format?: 'protobuf' | 'json' } = {},
   ) {
     this.js = jetstream(nc);
   }
@@ -30,8 +35,9 @@ export class ProfileEventPublisher {
     const json = this.options.format === 'json';
     const h = natsHeaders();
     h.set(HEADERS.contentType, json ? CONTENT_TYPES.json : CONTENT_TYPES.protobuf);
-    this.options.injectHeaders?.(h);
     const body = json ? JSON.stringify(ProfileEvent.toJSON(event)) : ProfileEvent.encode(event).finish();
-    return this.js.publish(subject, body, { msgID: event.eventId, headers: h });
+    const send = () => this.js.publish(subject, body, { msgID: event.eventId, headers: h });
+    const { tracing } = this.options;
+    return tracing ? tracing.publish({ subject, template: SUBJECT_TEMPLATES.event, headers: h, msgId: event.eventId }, send) : send();
   }
 }

@@ -37,6 +37,19 @@ export const SUBJECTS = {
   allDeadLetters: 'callbacks.deadletter.v1.>',
 } as const;
 
+/**
+ * The subjects as templates: what a trace span calls a destination (`publish
+ * callbacks.deliveries.v1.{account}.{callback}`), a name with a bounded number of values.
+ */
+export const SUBJECT_TEMPLATES = {
+  event: 'callbacks.events.v1.{account}.{database}.{kind}.{action}',
+  callbackChanges: 'callbacks.changes.v1.{account}',
+  deliveryJob: 'callbacks.deliveries.v1.{account}.{callback}',
+  retrySchedule: 'callbacks.retries.v1.{delivery}.{attempt}',
+  attemptResult: 'callbacks.results.v1.{account}.{callback}',
+  deadLetterEvents: SUBJECTS.deadLetterEvents,
+} as const;
+
 /** The parts of a profile event subject, or undefined when it is not one. */
 export function parseEventSubject(
   subject: string,

@@ -6,15 +6,25 @@ export interface Stoppable {
   stop(): Promise<void>;
 }
 
+/** A service's telemetry as the process lifecycle sees it (libs/telemetry provides it). */
+export interface ServiceTelemetry {
+  /** Fields for every log line: the active trace and span ids. */
+  logFields(): Record<string, unknown>;
+  /** Exports what is still buffered; called once the service has stopped. Never throws. */
+  shutdown(): Promise<void>;
+}
+
 /**
  * The main of every service: read and validate settings (a bad environment prints one line per
- * problem and exits 2), create the logger, start, and on SIGTERM/SIGINT stop gracefully (exit 0,
- * or 1 when stopping fails). A failure to start exits 1 with the reason.
+ * problem and exits 2), create the logger and the telemetry (whose trace ids every log line
+ * carries), start, and on SIGTERM/SIGINT stop gracefully (exit 0, or 1 when stopping fails), the
+ * telemetry last so the final spans are exported. A failure to start exits 1 with the reason.
  */
-export function runService<S extends { logLevel: LogLevel }>(
+export function runService<S extends { logLevel: LogLevel }, T extends ServiceTelemetry>(
   name: string,
   load: (env: NodeJS.ProcessEnv) => S,
-  start: (settings: S, log: Logger) => Promise<Stoppable>,
+  start: (settings: S, log: Logger, telemetry: NoInfer<T>) => Promise<Stoppable>,
+  observe: (service: string, log: Logger) => T,
 ): void {
   let settings: S;
   try {
@@ -23,8 +33,19 @@ export function runService<S extends { logLevel: LogLevel }>(
     console.error(`${name}: ${error instanceof ConfigError ? error.message : String(error)}`);
     process.exit(2);
   }
-  const log = createLogger({ service: name, level: settings.logLevel });
-  const exit = (code: number) => process.exit(code);
+  // The logger exists before the telemetry (which logs its own problems), and asks it for the
+  // trace ids of every line from then on.
+  let logFields = (): Record<string, unknown> => ({});
+  const log = createLogger({ service: name, level: settings.logLevel, mixin: () => logFields() });
+  let telemetry: T;
+  try {
+    telemetry = observe(name, log);
+  } catch (error) {
+    log.fatal({ err: error }, 'failed to start telemetry');
+    process.exit(1);
+  }
+  logFields = telemetry.logFields;
+  const exit = (code: number) => void telemetry.shutdown().then(() => process.exit(code));
 
   // Signals are handled from the first moment: one that arrives while the service is starting
   // stops it as soon as it is up.
@@ -50,7 +71,7 @@ export function runService<S extends { logLevel: LogLevel }>(
     });
   }
 
-  start(settings, log).then(
+  start(settings, log, telemetry).then(
     (service) => {
       running = service;
       stop();

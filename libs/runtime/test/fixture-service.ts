@@ -16,4 +16,5 @@ runService(
       },
     };
   },
+  () => ({ logFields: () => ({ fixture_field: 'from the telemetry' }), shutdown: () => Promise.resolve() }),
 );

@@ -32,5 +32,9 @@ describe('runService', () => {
     });
     expect(code).toBe(0);
     expect(stdout).toContain('"msg":"stopped cleanly"');
+    // Every line carries the telemetry's log fields (the trace ids of the active span).
+    const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(line.fixture_field).toBe('from the telemetry');
   });
 });

@@ -2,9 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 // Servers must not outlive the process that started them (a crashed or interrupted test run).
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
+const killAll = () => {
   for (const child of live) child.kill('SIGKILL');
-});
+};
+process.once('exit', killAll);
+// An unhandled signal ends the process without 'exit' handlers: kill the children, then let the
+// signal act. Where the program handles the signal itself, it exits its own way ('exit' above).
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    if (process.listenerCount(signal) > 0) return;
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 /**
  * A server process this package started. `stop()` and `start()` keep its port and data, so

@@ -4,3 +4,4 @@ export * from './processes';
 export * from './jetstream';
 export * from './config-service';
 export * from './dns-server';
+export * from './bench';

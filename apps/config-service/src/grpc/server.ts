@@ -1,4 +1,4 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
@@ -17,11 +17,13 @@ export interface GrpcServer {
 /**
  * The config service's gRPC server: CallbackService, standard health checking
  * (grpc.health.v1) and server reflection (so grpcurl works without .proto files).
+ * `interceptors`: telemetry's server interceptor, a span and metrics per call.
  */
-export async function startGrpcServer(address: string, implementation: CallbackServiceServer): Promise<GrpcServer> {
+export async function startGrpcServer(address: string, implementation: CallbackServiceServer, interceptors: ServerInterceptor[] = []): Promise<GrpcServer> {
   const server = new Server({
     'grpc.keepalive_time_ms': 60_000,
     'grpc.max_receive_message_length': 4 << 20,
+    interceptors,
   });
   server.addService(CallbackServiceService, implementation);
 

@@ -1,7 +1,8 @@
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
-import { STREAMS } from '@callbacks/messaging';
+import { STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
+import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { RecordAttemptResult } from '../deliveries/record-attempt-result';
 import { decodeAttemptResult } from './decode-attempt-result';
 import { SerialByKey } from './serial-by-key';
@@ -28,6 +29,8 @@ export interface DeliveryLogStats {
  * document lost to lower ones in 42 of 50 rounds when measured. One at a time per callback (its
  * deliveries and its endpoint health) keeps one instance right there too; other callbacks, and
  * other instances, still proceed in parallel.
+ *
+ * Each result is a `process` span in the trace of its delivery, with the database calls under it.
  */
 export class AttemptResultConsumer {
   readonly stats: DeliveryLogStats = { recorded: 0, dropped: 0, retried: 0 };
@@ -41,6 +44,7 @@ export class AttemptResultConsumer {
     private readonly recorder: RecordAttemptResult,
     private readonly log: Logger,
     private readonly concurrency: number,
+    private readonly tracing: NatsTracing,
   ) {}
 
   async start(): Promise<void> {
@@ -61,12 +65,17 @@ export class AttemptResultConsumer {
     }
   }
 
-  private async handle(msg: JsMsg): Promise<void> {
+  private handle(msg: JsMsg): Promise<void> {
+    return this.tracing.process(msg, SUBJECT_TEMPLATES.attemptResult, DELIVERY_LOG_CONSUMER, (trace) => this.record(msg, trace));
+  }
+
+  private async record(msg: JsMsg, trace: MessageTrace): Promise<void> {
     const decoded = decodeAttemptResult(msg.subject, msg.data);
     if (!decoded.ok) {
       this.stats.dropped++;
       this.log.error({ subject: msg.subject, seq: msg.seq, reason: decoded.reason }, 'dropping an attempt result');
       msg.term(decoded.reason.slice(0, 256));
+      trace.end(new Error(decoded.reason));
       return;
     }
     const { result } = decoded;
@@ -74,6 +83,7 @@ export class AttemptResultConsumer {
       await this.serial.run(result.callbackId, () => this.recorder.execute(result));
     } catch (error) {
       this.stats.retried++;
+      trace.end(error);
       const redeliveries = msg.info.deliveryCount;
       this.log.warn({ err: error, delivery_id: result.deliveryId, attempt: result.attempt, redeliveries }, 'could not record an attempt result; it will come again');
       msg.nak(Math.min(30_000, 1_000 * redeliveries));

@@ -1,6 +1,7 @@
 import { prepareDeliveryRequest, type DeliveryRequest } from '@callbacks/delivery';
 import type { KeyRing } from '@callbacks/signature';
 import type { DeliveryHttpClient, ErrorClass } from '@callbacks/outbound-http';
+import type { RequestTrace } from '@callbacks/telemetry';
 import type { ReadyJob } from './job';
 
 /** What one attempt came to, for the retry decision, the breaker and the delivery log. */
@@ -20,8 +21,11 @@ export interface AttemptOutcome {
 export interface AttemptDeps {
   http: DeliveryHttpClient;
   keyRing: KeyRing;
-  /** Adds `traceparent` (and `tracestate`) for the attempt's span; set by the telemetry wiring. */
-  traceHeaders?: () => Record<string, string>;
+  /**
+   * The attempt's HTTP client span (libs/telemetry): its `traceparent` goes in the request, so
+   * the receiver continues the event's trace, and it ends with the response or the error.
+   */
+  traceRequest?: (url: URL) => RequestTrace;
 }
 
 /** Renders, signs and sends one attempt of a delivery job. Never throws. */
@@ -30,14 +34,19 @@ export async function performAttempt(job: ReadyJob, timeoutMs: number, deps: Att
   const base = { startedAt, statusCode: 0, excerpt: '', retryAfterMs: undefined, durationMs: 0 };
   let request: DeliveryRequest;
   try {
-    request = prepareDeliveryRequest(job, { keyRing: deps.keyRing, now: startedAt.getTime(), extraHeaders: deps.traceHeaders?.() });
+    request = prepareDeliveryRequest(job, { keyRing: deps.keyRing, now: startedAt.getTime() });
   } catch (error) {
     // Our side failed (no valid signing key, an unusable URL): retried like any failure, and
     // never blamed on the endpoint.
     return { ...base, verdict: 'failed', errorClass: 'signing', errorMessage: (error as Error).message, unhealthy: false };
   }
 
+  // The span starts once the request is signed: it times the request, as HTTP spans do.
+  // `traceparent` is not a signed header, so adding it now leaves the signature valid.
+  const span = deps.traceRequest?.(request.url);
+  if (span) Object.assign(request.headers, span.headers);
   const sent = await deps.http.send({ ...request, timeoutMs });
+  span?.end(sent.kind === 'error' ? { errorType: sent.errorClass } : { statusCode: sent.statusCode });
   if (sent.kind === 'error') {
     return {
       ...base,

@@ -1,5 +1,6 @@
 import type { Logger } from '@callbacks/logger';
 import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import type { MessageTrace } from '@callbacks/telemetry';
 import type { AttemptOutcome } from './attempt';
 import { CircuitBreaker } from './circuit-breaker';
 import type { ReadyJob } from './job';
@@ -19,16 +20,21 @@ export interface Work {
   job: ReadyJob;
   held: HeldMessage;
   endpoint: string;
+  /**
+   * The job message's trace: the work runs inside it (log lines carry its ids), and what the
+   * attempt causes (the request, a retry, the result) continues it.
+   */
+  trace: MessageTrace;
 }
 
 export interface DelivererDeps {
-  attempt(job: ReadyJob, timeoutMs: number): Promise<AttemptOutcome>;
+  attempt(job: ReadyJob, timeoutMs: number, trace: MessageTrace): Promise<AttemptOutcome>;
   /** Durably schedules attempt `attempt` of the job for `at` (a retry, or a deferral). */
-  schedule(job: ReadyJob, attempt: number, at: Date): Promise<void>;
+  schedule(job: ReadyJob, attempt: number, at: Date, trace: MessageTrace): Promise<void>;
   /** Publishes an attempt's result for the delivery log. */
-  report(result: AttemptResult): Promise<void>;
+  report(result: AttemptResult, trace: MessageTrace): Promise<void>;
   /** The receiver answered 410: disable the callback. */
-  disable(job: ReadyJob, reason: string): Promise<void>;
+  disable(job: ReadyJob, reason: string, trace: MessageTrace): Promise<void>;
   log: Logger;
   now?: () => number;
 }
@@ -273,7 +279,7 @@ export class Deliverer {
       if (!work) return;
       endpoint.active++;
       this.inFlight.add(work);
-      void this.run(endpoint, work);
+      void work.trace.run(() => this.run(endpoint, work));
     }
     if (endpoint.idle) this.endpoints.delete(endpoint.key);
   }
@@ -284,7 +290,7 @@ export class Deliverer {
     const timeoutMs = Math.min(requested ? requested.seconds * 1000 + requested.nanos / 1e6 : this.settings.timeoutMs, this.settings.maxTimeoutMs);
     this.stats.attempts++;
     endpoint.running.set(work, this.now());
-    const outcome = await this.deps.attempt(job, timeoutMs);
+    const outcome = await this.deps.attempt(job, timeoutMs, work.trace);
     endpoint.running.delete(work);
     endpoint.completed(this.now());
     if (outcome.verdict === 'succeeded') endpoint.breaker.succeeded();
@@ -301,27 +307,27 @@ export class Deliverer {
   }
 
   private async finish(work: Work, outcome: AttemptOutcome): Promise<void> {
-    const { job } = work;
+    const { job, trace } = work;
     try {
       if (outcome.verdict === 'succeeded') {
-        await this.deps.report(this.result(job, Outcome.SUCCEEDED, outcome));
+        await this.deps.report(this.result(job, Outcome.SUCCEEDED, outcome), trace);
         this.stats.succeeded++;
       } else if (outcome.verdict === 'gone') {
         this.gone.set(job.callback.id, job.callback.revision);
         await this.deps
-          .disable(job, `the receiver answered 410 Gone (delivery ${job.deliveryId})`)
+          .disable(job, `the receiver answered 410 Gone (delivery ${job.deliveryId})`, trace)
           .catch((error: unknown) => this.deps.log.error({ err: error, callback_id: job.callback.id }, 'could not disable a callback after 410 Gone'));
-        await this.deps.report(this.result(job, Outcome.GONE, outcome));
+        await this.deps.report(this.result(job, Outcome.GONE, outcome), trace);
         this.stats.gone++;
       } else {
         const delay = this.settings.retry.delayAfter(job.attempt, outcome.retryAfterMs);
         if (delay === undefined) {
-          await this.deps.report(this.result(job, Outcome.DEAD, outcome));
+          await this.deps.report(this.result(job, Outcome.DEAD, outcome), trace);
           this.stats.dead++;
         } else {
           const at = new Date(this.now() + delay);
-          await this.deps.schedule(job, job.attempt + 1, at);
-          await this.deps.report({ ...this.result(job, Outcome.RETRYING, outcome), nextAttemptAt: at });
+          await this.deps.schedule(job, job.attempt + 1, at, trace);
+          await this.deps.report({ ...this.result(job, Outcome.RETRYING, outcome), nextAttemptAt: at }, trace);
           this.stats.retrying++;
         }
       }
@@ -337,11 +343,14 @@ export class Deliverer {
 
   private async finishUnsent(work: Work, outcome: Outcome, errorClass: string, message: string): Promise<void> {
     try {
-      await this.deps.report({
-        ...this.result(work.job, outcome, undefined),
-        errorClass,
-        errorMessage: message,
-      });
+      await this.deps.report(
+        {
+          ...this.result(work.job, outcome, undefined),
+          errorClass,
+          errorMessage: message,
+        },
+        work.trace,
+      );
       if (outcome === Outcome.SKIPPED) this.stats.skipped++;
       else this.stats.gone++;
       work.held.ack();
@@ -352,9 +361,14 @@ export class Deliverer {
     }
   }
 
-  private async defer(work: Work, at: number): Promise<void> {
+  private defer(work: Work, at: number): Promise<void> {
+    // Also called while another job's work is in hand (a breaker opening): inside this job's trace.
+    return work.trace.run(() => this.deferNow(work, at));
+  }
+
+  private async deferNow(work: Work, at: number): Promise<void> {
     try {
-      await this.deps.schedule(work.job, work.job.attempt, new Date(at));
+      await this.deps.schedule(work.job, work.job.attempt, new Date(at), work.trace);
       this.stats.deferred++;
       work.held.ack();
     } catch (error) {

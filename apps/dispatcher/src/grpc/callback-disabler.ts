@@ -1,4 +1,4 @@
-import { Metadata, credentials, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, credentials, type Interceptor, type ServiceError } from '@grpc/grpc-js';
 import { Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
 import { CallbackServiceClient, type UpdateCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 
@@ -7,8 +7,9 @@ export class CallbackDisabler {
   private readonly client: CallbackServiceClient;
   private readonly metadata = new Metadata();
 
-  constructor(address: string, token: string) {
-    this.client = new CallbackServiceClient(address, credentials.createInsecure());
+  /** `interceptors`: telemetry's client interceptor, a span and metrics per call. */
+  constructor(address: string, token: string, interceptors: Interceptor[] = []) {
+    this.client = new CallbackServiceClient(address, credentials.createInsecure(), { interceptors });
     this.metadata.set('authorization', `Bearer ${token}`);
   }
 

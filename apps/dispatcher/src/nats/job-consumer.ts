@@ -1,7 +1,8 @@
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
-import { STREAMS } from '@callbacks/messaging';
+import { STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
+import type { NatsTracing } from '@callbacks/telemetry';
 import type { Deliverer } from '../delivery/deliverer';
 import { decodeJob, endpointOf } from '../delivery/job';
 
@@ -11,7 +12,7 @@ export const DISPATCHER_CONSUMER = 'dispatcher';
  * Pulls delivery jobs from the shared durable consumer and hands them to the deliverer. Jobs
  * held here (queued behind an endpoint's limit, or in flight) are kept alive with in-progress
  * acknowledgements, so a slow receiver never makes JetStream redeliver a job that is still
- * being worked on.
+ * being worked on. Each job is a `process` span, from its arrival until it is settled.
  */
 export class JobConsumer {
   private messages: ConsumerMessages | undefined;
@@ -23,6 +24,7 @@ export class JobConsumer {
     private readonly nc: NatsConnection,
     private readonly deliverer: Deliverer,
     private readonly log: Logger,
+    private readonly tracing: NatsTracing,
     private readonly options: { ackWaitMs: number; maxHeld: number; batch: number },
   ) {}
 
@@ -44,18 +46,34 @@ export class JobConsumer {
   }
 
   private accept(msg: JsMsg): void {
+    const trace = this.tracing.consume(msg, SUBJECT_TEMPLATES.deliveryJob, DISPATCHER_CONSUMER);
     const decoded = decodeJob(msg.data);
     if (!decoded.ok) {
       // Not something a retry can fix: drop it loudly.
-      this.log.error({ subject: msg.subject, seq: msg.seq, reason: decoded.reason }, 'dropping an invalid delivery job');
+      trace.run(() => this.log.error({ subject: msg.subject, seq: msg.seq, reason: decoded.reason }, 'dropping an invalid delivery job'));
       msg.term(decoded.reason);
+      trace.end(new Error(decoded.reason));
       return;
     }
-    this.deliverer.submit({
-      job: decoded.job,
-      endpoint: endpointOf(decoded.job),
-      held: { working: () => msg.working(), ack: () => msg.ack(), nak: (delay) => msg.nak(delay) },
-    });
+    const { job } = decoded;
+    trace.annotate({ 'callbacks.delivery.id': job.deliveryId, 'callbacks.delivery.attempt': job.attempt, 'callbacks.callback.id': job.callback.id });
+    const work = {
+      job,
+      endpoint: endpointOf(job),
+      trace,
+      held: {
+        working: () => msg.working(),
+        ack: () => {
+          msg.ack();
+          trace.end();
+        },
+        nak: (delay?: number) => {
+          msg.nak(delay);
+          trace.end();
+        },
+      },
+    };
+    trace.run(() => this.deliverer.submit(work));
   }
 
   /** Stops pulling; the deliverer then gives back what it has not started. */

@@ -2,12 +2,14 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { toEvaluationInput } from '@callbacks/conditions';
 import type { Logger } from '@callbacks/logger';
-import { AckedPublisher, CONTENT_TYPES, HEADERS, SUBJECTS } from '@callbacks/messaging';
+import { AckedPublisher, CONTENT_TYPES, HEADERS, SUBJECTS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { CallbackIndex } from '../callbacks/callback-index';
 import { deliveryJobFor, encodeDeliveryJob } from '../matching/delivery-job';
 import { matchEvent } from '../matching/match-event';
 import { decodeEvent } from './decode-event';
+import { MATCHER_CONSUMER } from './event-consumer';
 
 export interface HandlerStats {
   consumed: number;
@@ -24,7 +26,8 @@ export const MATCHED_BY_HEADER = 'Callbacks-Matched-By';
  * Handles one message of the events stream: decode, validate, match, publish one job per
  * matched callback, and only then acknowledge. A bad event goes to the dead-letter stream with
  * its reason and is terminated (never redelivered); a failure to publish jobs naks the event so
- * it is retried, and the deterministic job ids make the retry emit no duplicates.
+ * it is retried, and the deterministic job ids make the retry emit no duplicates. Each event is a
+ * `process` span continuing the publisher's trace; each job carries the trace on.
  */
 export class EventHandler {
   private readonly publisher: AckedPublisher;
@@ -35,6 +38,7 @@ export class EventHandler {
     private readonly index: CallbackIndex,
     private readonly log: Logger,
     private readonly instance: string,
+    private readonly tracing: NatsTracing,
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.publisher = new AckedPublisher(nc);
@@ -62,14 +66,19 @@ export class EventHandler {
     for (const msg of due) msg.ack();
   }
 
-  async handle(msg: JsMsg): Promise<void> {
+  handle(msg: JsMsg): Promise<void> {
+    return this.tracing.process(msg, SUBJECT_TEMPLATES.event, MATCHER_CONSUMER, (trace) => this.match(msg, trace));
+  }
+
+  private async match(msg: JsMsg, trace: MessageTrace): Promise<void> {
     this.stats.consumed++;
     const decoded = decodeEvent(msg.subject, msg.headers?.get(HEADERS.contentType) || undefined, msg.data);
-    if (!decoded.ok) return this.deadLetter(msg, decoded.reason);
+    if (!decoded.ok) return this.deadLetter(msg, decoded.reason, trace);
 
     const { event } = decoded;
     try {
       const matched = matchEvent(event, toEvaluationInput(event), this.index);
+      trace.annotate({ 'callbacks.event.id': event.eventId, 'callbacks.event.matched_callbacks': matched.length });
       if (matched.length > 0) {
         this.stats.matched++;
         const now = this.clock();
@@ -77,13 +86,13 @@ export class EventHandler {
         await Promise.all(
           matched.map(({ entry: { callback }, skipped }) => {
             const job = deliveryJobFor(event, callback, now, skipped);
+            const subject = SUBJECTS.deliveryJob(callback.accountId, callback.id);
             const h = natsHeaders();
             h.set(HEADERS.contentType, CONTENT_TYPES.protobuf);
             h.set(MATCHED_BY_HEADER, this.instance);
-            return this.publisher.publish(SUBJECTS.deliveryJob(callback.accountId, callback.id), encodeDeliveryJob(job, eventBytes), {
-              msgId: job.deliveryId,
-              headers: h,
-            });
+            return trace.publish({ subject, template: SUBJECT_TEMPLATES.deliveryJob, headers: h, msgId: job.deliveryId }, () =>
+              this.publisher.publish(subject, encodeDeliveryJob(job, eventBytes), { msgId: job.deliveryId, headers: h }),
+            );
           }),
         );
         this.stats.jobs += matched.length;
@@ -91,26 +100,31 @@ export class EventHandler {
       this.ack(msg);
     } catch (error) {
       this.stats.failed++;
+      trace.end(error);
       this.log.warn({ err: error, event_id: event.eventId, redeliveries: msg.info.deliveryCount }, 'could not emit delivery jobs; the event will be retried');
       msg.nak(Math.min(30_000, 1_000 * msg.info.deliveryCount));
     }
   }
 
-  private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
+  private async deadLetter(msg: JsMsg, reason: string, trace: MessageTrace): Promise<void> {
     const h = natsHeaders();
     h.set(HEADERS.deadLetterReason, reason.slice(0, 4096));
     h.set(HEADERS.originalSubject, msg.subject);
     h.set(HEADERS.originalSequence, String(msg.seq));
     const contentType = msg.headers?.get(HEADERS.contentType);
     if (contentType) h.set(HEADERS.contentType, contentType);
+    const msgId = `event-${msg.seq}`; // the original stream sequence: a redelivered bad event is dead-lettered once
+    trace.annotate({ 'callbacks.event.dead_letter_reason': reason.slice(0, 256) });
     try {
-      // Keyed by the original stream sequence, so a redelivered bad event is dead-lettered once.
-      await this.publisher.publish(SUBJECTS.deadLetterEvents, msg.data, { msgId: `event-${msg.seq}`, headers: h });
+      await trace.publish({ subject: SUBJECTS.deadLetterEvents, template: SUBJECT_TEMPLATES.deadLetterEvents, headers: h, msgId }, () =>
+        this.publisher.publish(SUBJECTS.deadLetterEvents, msg.data, { msgId, headers: h }),
+      );
       this.stats.deadLettered++;
       this.log.warn({ subject: msg.subject, seq: msg.seq, reason }, 'event dead-lettered');
       msg.term(reason.slice(0, 256));
     } catch (error) {
       this.stats.failed++;
+      trace.end(error);
       this.log.error({ err: error, seq: msg.seq }, 'could not dead-letter an event; it will be retried');
       msg.nak(5_000);
     }

@@ -1,4 +1,4 @@
-import { Metadata, credentials, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, credentials, type Interceptor, type ServiceError } from '@grpc/grpc-js';
 import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
 import { CallbackServiceClient, type ListCallbacksResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 
@@ -12,9 +12,11 @@ export class ConfigServiceCallbackSource {
   constructor(
     address: string,
     token: string,
+    /** Telemetry's client interceptor: a span and metrics per call. */
+    interceptors: Interceptor[] = [],
     private readonly timeoutMs = 30_000,
   ) {
-    this.client = new CallbackServiceClient(address, credentials.createInsecure());
+    this.client = new CallbackServiceClient(address, credentials.createInsecure(), { interceptors });
     this.metadata.set('authorization', `Bearer ${token}`);
   }
 

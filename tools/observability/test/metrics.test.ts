@@ -1,0 +1,125 @@
+import { jetstream } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { status } from '@grpc/grpc-js';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type {} from '@callbacks/infra/vitest-global-setup';
+import { ProfileEventPublisher, SUBJECTS } from '@callbacks/messaging';
+import { NatsTracing } from '@callbacks/telemetry';
+import { auth, callFails, sampleCallback, sampleEvent } from '@callbacks/testing';
+import { WebhookReceiver, hasSample, sampleValue, scrape, scrapeUntil, startSystem, type System } from '../src';
+
+/**
+ * SPEC §9 metrics: each service serves /metrics on its own port; after traffic of every kind
+ * (a success, a retry that dies, a 410, hanging endpoints, an undecodable event, gRPC errors)
+ * the counters have moved and the gauges describe what is in hand. The services do not trace
+ * here (no OTEL_* variables), so this also shows the trace context passing through untraced
+ * services to the receiver.
+ */
+
+let receiver: WebhookReceiver;
+/** Two endpoints that never answer, so requests are in flight while the metrics are read. */
+let busy: WebhookReceiver;
+let quiet: WebhookReceiver;
+let system: System;
+const ports: Record<'config' | 'matcher' | 'dispatcher', number> = { config: 0, matcher: 0, dispatcher: 0 };
+const before: Record<keyof typeof ports, string> = { config: '', matcher: '', dispatcher: '' };
+
+beforeAll(async () => {
+  receiver = await WebhookReceiver.start();
+  receiver.answer('/fail', () => 500);
+  receiver.answer('/gone', () => 410);
+  busy = await WebhookReceiver.start();
+  busy.answer('/hang', () => 'hang');
+  quiet = await WebhookReceiver.start();
+  quiet.answer('/hang', () => 'hang');
+  system = await startSystem({
+    mongoUrl: inject('mongoUrl'),
+    env: { METRICS_ADDR: '127.0.0.1:0', DISPATCHER_METRICS_ENDPOINTS: '1', DISPATCHER_TIMEOUT: '60s' },
+    prepare: async (createCallback) => {
+      const route = (databaseId: string, url: string) => createCallback(sampleCallback({ databaseId, url, actions: [], triggers: [] }));
+      await route('ok', receiver.url('/ok'));
+      await route('fail', receiver.url('/fail'));
+      await route('gone', receiver.url('/gone'));
+      await route('busy', busy.url('/hang'));
+      await route('quiet', quiet.url('/hang'));
+    },
+  });
+  ports.config = await system.metricsPort(system.config.process);
+  ports.matcher = await system.metricsPort(system.matcher);
+  ports.dispatcher = await system.metricsPort(system.dispatcher);
+  for (const service of ['config', 'matcher', 'dispatcher'] as const) before[service] = await scrape(ports[service]);
+});
+afterAll(async () => {
+  // Hanging requests fail at once, so the dispatcher stops without waiting for them.
+  await busy?.close();
+  await quiet?.close();
+  await system?.close();
+  await receiver?.close();
+});
+
+const moved = (service: keyof typeof ports, after: string, name: string, labels: Record<string, string> = {}) =>
+  sampleValue(after, name, labels) - sampleValue(before[service], name, labels);
+
+describe('metrics after traffic', () => {
+  it('count events, deliveries by outcome, attempt latencies, endpoints, consumers and gRPC calls', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = new NatsTracing({ tracing: true, tracer: new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer('crm-publisher') });
+    const publisher = new ProfileEventPublisher(system.nc, { tracing });
+    for (const databaseId of ['ok', 'fail', 'gone', 'busy', 'busy', 'quiet']) await publisher.publish(sampleEvent({ databaseId }));
+    const undecodable = natsHeaders();
+    undecodable.set('Content-Type', 'application/json');
+    await jetstream(system.nc).publish(SUBJECTS.event('acct-a', 'ok', 'profile', 'update'), 'not json', { headers: undecodable });
+    const missing = await callFails(system.config.client.getCallback.bind(system.config.client), { id: 'cb_missing' }, auth(system.config.adminToken));
+    expect(missing.code).toBe(status.NOT_FOUND);
+
+    const [ok] = await receiver.waitFor('/ok', 1);
+    await receiver.waitFor('/fail', 2);
+    await busy.waitFor('/hang', 2);
+    await quiet.waitFor('/hang', 1);
+    // The services trace nothing here, yet the publisher's trace context reached the receiver.
+    const published = exporter.getFinishedSpans().find((span) => span.name.startsWith('publish'))!;
+    expect(ok!.headers.traceparent).toBe(`00-${published.spanContext().traceId}-${published.spanContext().spanId}-01`);
+
+    const matcher = await scrapeUntil(ports.matcher, (text) => moved('matcher', text, 'callbacks_matcher_events_dead_lettered_total') === 1);
+    expect(moved('matcher', matcher, 'callbacks_matcher_events_consumed_total')).toBe(7);
+    expect(moved('matcher', matcher, 'callbacks_matcher_events_matched_total')).toBe(6);
+    expect(moved('matcher', matcher, 'callbacks_matcher_jobs_total')).toBe(6);
+    expect(sampleValue(matcher, 'callbacks_matcher_callbacks')).toBe(5);
+    expect(sampleValue(matcher, 'grpc_client_handled_total', { grpc_method: 'ListCallbacks', grpc_code: 'OK' })).toBeGreaterThanOrEqual(1);
+    expect(hasSample(matcher, 'callbacks_consumer_pending_messages', { stream: 'CALLBACK_EVENTS', consumer: 'matcher' })).toBe(true);
+    expect(hasSample(matcher, 'process_cpu_seconds_total')).toBe(true);
+
+    const dispatcher = await scrapeUntil(
+      ports.dispatcher,
+      (text) => ['succeeded', 'dead', 'gone'].every((outcome) => moved('dispatcher', text, 'callbacks_dispatcher_deliveries_total', { outcome }) === 1),
+    );
+    expect(moved('dispatcher', dispatcher, 'callbacks_dispatcher_deliveries_total', { outcome: 'retrying' })).toBe(1);
+    expect(moved('dispatcher', dispatcher, 'callbacks_dispatcher_attempts_total')).toBe(7);
+    expect(moved('dispatcher', dispatcher, 'callbacks_dispatcher_attempt_duration_seconds_count', { result: 'succeeded' })).toBe(1);
+    expect(moved('dispatcher', dispatcher, 'callbacks_dispatcher_attempt_duration_seconds_count', { result: 'http_status' })).toBe(2);
+    expect(moved('dispatcher', dispatcher, 'callbacks_dispatcher_attempt_duration_seconds_count', { result: 'gone' })).toBe(1);
+    // Bounded labels: the busiest endpoint by name, the other one as "other".
+    expect(sampleValue(dispatcher, 'callbacks_dispatcher_endpoint_in_flight', { endpoint: `http://127.0.0.1:${busy.port}` })).toBe(2);
+    expect(sampleValue(dispatcher, 'callbacks_dispatcher_endpoint_in_flight', { endpoint: 'other' })).toBe(1);
+    expect(dispatcher).not.toContain(`127.0.0.1:${quiet.port}`);
+    expect(sampleValue(dispatcher, 'callbacks_dispatcher_endpoint_queued', { endpoint: 'other' })).toBe(0);
+    expect(sampleValue(dispatcher, 'callbacks_dispatcher_endpoints', { breaker: 'closed' })).toBeGreaterThanOrEqual(2);
+    expect(sampleValue(dispatcher, 'callbacks_dispatcher_held_jobs')).toBeGreaterThanOrEqual(3);
+    expect(moved('dispatcher', dispatcher, 'grpc_client_handled_total', { grpc_method: 'UpdateCallback', grpc_code: 'OK' })).toBe(1);
+    expect(hasSample(dispatcher, 'callbacks_consumer_ack_pending_messages', { stream: 'CALLBACK_DELIVERIES', consumer: 'dispatcher' })).toBe(true);
+
+    // Consumer info is polled every few seconds; the delivery log's consumer exists once the
+    // database is ready, after the metrics endpoint: the gauge appears with the next poll.
+    const config = await scrapeUntil(
+      ports.config,
+      (text) =>
+        moved('config', text, 'callbacks_delivery_log_results_total', { result: 'recorded' }) >= 4 &&
+        hasSample(text, 'callbacks_consumer_pending_messages', { stream: 'CALLBACK_RESULTS', consumer: 'delivery-log' }),
+    );
+    expect(moved('config', config, 'grpc_server_handled_total', { grpc_method: 'GetCallback', grpc_code: 'NOT_FOUND' })).toBe(1);
+    expect(moved('config', config, 'grpc_server_handled_total', { grpc_method: 'UpdateCallback', grpc_code: 'OK' })).toBe(1);
+    expect(sampleValue(config, 'grpc_server_handled_total', { grpc_method: 'CreateCallback', grpc_code: 'OK' })).toBe(5);
+    expect(sampleValue(config, 'grpc_server_handling_seconds_count', { grpc_method: 'ListCallbacks', grpc_code: 'OK' })).toBeGreaterThanOrEqual(1);
+  });
+});
