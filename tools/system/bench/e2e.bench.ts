@@ -1,0 +1,103 @@
+/**
+ * npm run bench:e2e — the real services as processes; a load generator publishes profile events
+ * at 50, 200 and 1,000 events/s and then as fast as it can; a receiver timestamps arrivals.
+ * Prints JSON lines: delivered/s and publish→receipt latency (p50/p95/p99) at each rate, and the
+ * limits measured in the same run (raw RSA-2048 signing rate, raw POST rate to the receiver).
+ */
+import { deliveryIdFor } from '@callbacks/domain';
+import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { rawPostRate, rawSignRate, sampleCallback, sampleEvent } from '@callbacks/testing';
+import { SteadyLoad } from '../src/load';
+import { CountingReceiver } from '../src/receiver';
+import { System } from '../src/system';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RATES = (process.env.BENCH_RATES ?? '50,200,1000').split(',').map(Number);
+const MAX_EVENTS = Number(process.env.BENCH_MAX_EVENTS ?? 5_000);
+const progress = (line: string) => console.error(`bench:e2e: ${line}`);
+const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'e2e', ...fields }));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  const receiver = await CountingReceiver.start();
+  const system = await System.start({ log: progress, env: { DISPATCHER_ENDPOINT_CONCURRENCY: '32', DISPATCHER_MAX_ENDPOINT_CONCURRENCY: '32' } });
+  try {
+    const signLimit = rawSignRate();
+    const postLimit = await rawPostRate(receiver.url('/raw'), 3_000, 32);
+    line({ case: 'limits', sign_per_s: Math.round(signLimit), post_per_s: Math.round(postLimit), note: 'raw RSA-2048 signing on one core; raw undici POST to the same receiver, concurrency 32' });
+
+    const callback = await system.createCallback(sampleCallback({ databaseId: 'bench', url: receiver.url('/hook'), actions: [], triggers: [] }));
+    const measure = async (label: string, load: SteadyLoad, run: () => Promise<void>) => {
+      const before = receiver.arrivals.length;
+      const started = performance.now();
+      await run();
+      const expected = load.published.map((e) => deliveryIdFor(e.eventId, callback.id));
+      const complete = await receiver.waitForDistinct(receiver.distinct.size + 0, 0).then(async () => {
+        const deadline = Date.now() + 120_000;
+        while (expected.some((id) => !receiver.distinct.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        return expected.every((id) => receiver.distinct.has(id));
+      });
+      const seconds = (performance.now() - started) / 1000;
+      const byDelivery = new Map(load.published.map((e) => [deliveryIdFor(e.eventId, callback.id), load.sentAt.get(e.eventId)!]));
+      const latencies = receiver.arrivals
+        .slice(before)
+        .filter((a) => byDelivery.has(a.deliveryId))
+        .map((a) => a.at - byDelivery.get(a.deliveryId)!)
+        .sort((a, b) => a - b);
+      return { label, events: load.published.length, seconds, complete, latencies };
+    };
+
+    for (const rate of RATES) {
+      progress(`${rate} events/s for ${SECONDS} s...`);
+      const load = new SteadyLoad(system.publisher, () => sampleEvent({ databaseId: 'bench', action: Action.UPDATE, origin: Origin.PUBLISHER }), rate);
+      const result = await measure(`rate-${rate}`, load, async () => {
+        load.start();
+        await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+        await load.stop();
+      });
+      line({
+        case: `rate_${rate}`,
+        offered_per_s: rate,
+        delivered_per_s: Math.round(result.events / result.seconds),
+        p50_ms: +percentile(result.latencies, 50).toFixed(1),
+        p95_ms: +percentile(result.latencies, 95).toFixed(1),
+        p99_ms: +percentile(result.latencies, 99).toFixed(1),
+        events: result.events,
+        all_delivered: result.complete,
+      });
+    }
+
+    progress(`${MAX_EVENTS} events as fast as they can be published...`);
+    const load = new SteadyLoad(system.publisher, () => sampleEvent({ databaseId: 'bench', action: Action.UPDATE, origin: Origin.PUBLISHER }), 100_000);
+    const max = await measure('max', load, async () => {
+      load.start();
+      while (load.sentAt.size < MAX_EVENTS) await new Promise((resolve) => setTimeout(resolve, 5));
+      await load.stop();
+    });
+    const value = max.events / max.seconds;
+    line({
+      case: 'max',
+      value: Math.round(value),
+      unit: 'deliveries/s',
+      limit: Math.round(signLimit),
+      ratio: +(value / signLimit).toFixed(3),
+      p99_ms: +percentile(max.latencies, 99).toFixed(1),
+      events: max.events,
+      all_delivered: max.complete,
+    });
+  } finally {
+    await system.close();
+    await receiver.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('bench:e2e failed:', error);
+    process.exit(1);
+  },
+);
