@@ -1,5 +1,5 @@
 export { startInfrastructure, startMongo, startNats, type Infrastructure, type Server } from './servers';
 export { ensureInstalled, binaryPath, BINARIES, type BinaryName } from './install';
-export { ManagedProcess, waitUntil } from './process';
+export { ManagedProcess, bindToThisProcess, waitUntil } from './process';
 export { freePort } from './ports';
 export { VERSIONS } from './versions';

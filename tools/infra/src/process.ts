@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-// Servers must not outlive the process that started them (a crashed or interrupted test run).
+// Child processes must not outlive the process that started them (a crashed or interrupted run).
+// One registry for every package that starts children, so one signal handler kills them all.
 const live = new Set<ChildProcess>();
 const killAll = () => {
   for (const child of live) child.kill('SIGKILL');
@@ -14,6 +15,14 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     killAll();
     process.kill(process.pid, signal);
   });
+}
+
+/** Kills `child` when this process exits or is ended by a signal it does not handle. */
+export function bindToThisProcess(child: ChildProcess): void {
+  live.add(child);
+  const forget = () => live.delete(child);
+  child.once('exit', forget);
+  child.once('error', forget);
 }
 
 /**
@@ -52,10 +61,9 @@ export class ManagedProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    live.add(child);
+    bindToThisProcess(child);
     this.exited = new Promise((resolve) => {
       child.once('exit', () => {
-        live.delete(child);
         if (this.child === child) this.child = undefined;
         resolve();
       });
@@ -67,7 +75,6 @@ export class ManagedProcess {
         reject(new Error(`${this.label} exited (${signal ?? `code ${code}`}) before it was ready:\n${this.tail()}`)),
       );
       child.once('error', (error) => {
-        live.delete(child);
         if (this.child === child) this.child = undefined;
         reject(new Error(`${this.label} could not start: ${error.message}`));
       });

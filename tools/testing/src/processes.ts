@@ -1,24 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bindToThisProcess } from '@callbacks/infra';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-
-// Services must not outlive the test run that started them.
-const live = new Set<ChildProcess>();
-const killAll = () => {
-  for (const child of live) child.kill('SIGKILL');
-};
-process.once('exit', killAll);
-// An unhandled signal ends the process without 'exit' handlers: kill the children, then let the
-// signal act. Where the program handles the signal itself, it exits its own way ('exit' above).
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    if (process.listenerCount(signal) > 0) return;
-    killAll();
-    process.kill(process.pid, signal);
-  });
-}
 
 /** One of the apps, running as its own process as in production. */
 export class ServiceProcess {
@@ -50,10 +35,9 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    live.add(child);
+    bindToThisProcess(child);
     this.exited = new Promise((resolve) =>
       child.once('exit', (code) => {
-        live.delete(child);
         if (this.child === child) this.child = undefined;
         resolve(code);
       }),
