@@ -3,8 +3,12 @@
  * at 50, 200 and 1,000 events/s and then as fast as it can; a receiver timestamps arrivals.
  * Prints JSON lines: delivered/s and publish→receipt latency (p50/p95/p99) at each rate, and the
  * limits measured in the same run (raw RSA-2048 signing rate, raw POST rate to the receiver).
+ * Each rate also gets a `stages` line: where the latency goes, from the attempt results the
+ * dispatcher publishes (publish → matched, matched → attempt started, attempt → receipt).
  */
 import { deliveryIdFor } from '@callbacks/domain';
+import { SUBJECTS } from '@callbacks/messaging';
+import { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { rawPostRate, rawSignRate, sampleCallback, sampleEvent } from '@callbacks/testing';
 import { SteadyLoad } from '../src/load';
@@ -21,6 +25,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** p50 and p99 of a list of milliseconds, rounded to 0.1 ms. */
+function spread(values: number[]): { p50_ms: number; p99_ms: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50_ms: +percentile(sorted, 50).toFixed(1), p99_ms: +percentile(sorted, 99).toFixed(1) };
+}
+
 async function main(): Promise<void> {
   const receiver = await CountingReceiver.start();
   const system = await System.start({ log: progress, env: { DISPATCHER_ENDPOINT_CONCURRENCY: '32', DISPATCHER_MAX_ENDPOINT_CONCURRENCY: '32' } });
@@ -29,17 +39,27 @@ async function main(): Promise<void> {
     const postLimit = await rawPostRate(receiver.url('/raw'), 3_000, 32);
     line({ case: 'limits', sign_per_s: Math.round(signLimit), post_per_s: Math.round(postLimit), note: 'raw RSA-2048 signing on one core; raw undici POST to the same receiver, concurrency 32' });
 
+    // When each delivery was matched and its first attempt started, as the dispatcher reports.
+    const timings = new Map<string, { matchedAt: number; startedAt: number }>();
+    system.nc.subscribe(SUBJECTS.allAttemptResults, {
+      callback: (_error, msg) => {
+        const result = AttemptResult.decode(msg.data);
+        if (result.attempt === 1 && result.matchedAt && result.startedAt) {
+          timings.set(result.deliveryId, { matchedAt: result.matchedAt.getTime(), startedAt: result.startedAt.getTime() });
+        }
+      },
+    });
+
     const callback = await system.createCallback(sampleCallback({ databaseId: 'bench', url: receiver.url('/hook'), actions: [], triggers: [] }));
     const measure = async (label: string, load: SteadyLoad, run: () => Promise<void>) => {
       const before = receiver.arrivals.length;
+      const distinctBefore = receiver.distinct.size;
       const started = performance.now();
       await run();
       const expected = load.published.map((e) => deliveryIdFor(e.eventId, callback.id));
-      const complete = await receiver.waitForDistinct(receiver.distinct.size + 0, 0).then(async () => {
-        const deadline = Date.now() + 120_000;
-        while (expected.some((id) => !receiver.distinct.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-        return expected.every((id) => receiver.distinct.has(id));
-      });
+      // Every delivery of this phase is new, so the phase is complete when that many more arrived.
+      await receiver.waitForDistinct(distinctBefore + expected.length, 120_000);
+      const complete = expected.every((id) => receiver.distinct.has(id));
       const seconds = (performance.now() - started) / 1000;
       const byDelivery = new Map(load.published.map((e) => [deliveryIdFor(e.eventId, callback.id), load.sentAt.get(e.eventId)!]));
       const latencies = receiver.arrivals
@@ -47,7 +67,16 @@ async function main(): Promise<void> {
         .filter((a) => byDelivery.has(a.deliveryId))
         .map((a) => a.at - byDelivery.get(a.deliveryId)!)
         .sort((a, b) => a - b);
-      return { label, events: load.published.length, seconds, complete, latencies };
+      const stages = { published_to_matched: [] as number[], matched_to_attempt: [] as number[], attempt_to_receipt: [] as number[] };
+      for (const arrival of receiver.arrivals.slice(before)) {
+        const sent = byDelivery.get(arrival.deliveryId);
+        const timing = timings.get(arrival.deliveryId);
+        if (sent === undefined || !timing) continue;
+        stages.published_to_matched.push(timing.matchedAt - sent);
+        stages.matched_to_attempt.push(timing.startedAt - timing.matchedAt);
+        stages.attempt_to_receipt.push(arrival.at - timing.startedAt);
+      }
+      return { label, events: load.published.length, seconds, complete, latencies, stages };
     };
 
     for (const rate of RATES) {
@@ -67,6 +96,13 @@ async function main(): Promise<void> {
         p99_ms: +percentile(result.latencies, 99).toFixed(1),
         events: result.events,
         all_delivered: result.complete,
+      });
+      line({
+        case: `rate_${rate}_stages`,
+        published_to_matched: spread(result.stages.published_to_matched),
+        matched_to_attempt: spread(result.stages.matched_to_attempt),
+        attempt_to_receipt: spread(result.stages.attempt_to_receipt),
+        note: 'from the attempt results (ms clock of the services; same machine)',
       });
     }
 
