@@ -3,8 +3,9 @@ import { startInfrastructure } from './servers';
 
 const USAGE = `usage: npm run infra -- <command>
 
-  install [--tools]   install nats-server and ferretdb (with --tools also nats, grpcurl and
-                      grpc-health-probe) through the Go module proxy, at pinned versions
+  install [--tools]   install nats-server and ferretdb (with --tools also nats, grpcurl,
+                      grpc-health-probe and docker-compose) through the Go module proxy, at
+                      pinned versions
   up                  start nats-server (JetStream) and a MongoDB-wire server on free loopback
                       ports (or use NATS_URL / MONGO_URL), print their URLs, stop on Ctrl-C`;
 

@@ -8,4 +8,5 @@ export const VERSIONS = {
   natsCli: 'v0.5.0',
   grpcHealthProbe: 'v0.4.62',
   grpcurl: 'v1.9.4',
+  dockerCompose: 'v2.40.3',
 } as const;
