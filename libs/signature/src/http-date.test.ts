@@ -7,6 +7,20 @@ describe('IMF-fixdate', () => {
     expect(formatHttpDate(Date.UTC(1994, 10, 6, 8, 49, 37))).toBe('Sun, 06 Nov 1994 08:49:37 GMT');
   });
 
+  it('formats every millisecond of a second as that second, whatever came before', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -62167219200000, max: 253402300799999 }), { minLength: 1, maxLength: 20 }), (moments) => {
+        for (const ms of moments) expect(formatHttpDate(ms)).toBe(new Date(ms).toUTCString());
+      }),
+    );
+    const second = Date.UTC(2025, 5, 3, 10, 15, 29);
+    expect([formatHttpDate(second), formatHttpDate(second + 999), formatHttpDate(second + 1000)]).toEqual([
+      'Tue, 03 Jun 2025 10:15:29 GMT',
+      'Tue, 03 Jun 2025 10:15:29 GMT',
+      'Tue, 03 Jun 2025 10:15:30 GMT',
+    ]);
+  });
+
   it('parses what it formats, to the second', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 253402300799 }), (seconds) => {

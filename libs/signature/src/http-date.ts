@@ -9,9 +9,18 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const IMF_FIXDATE =
   /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 
+// A signer stamps many requests per second: format each second once.
+let lastSecond = Number.NaN;
+let lastFormatted = '';
+
 /** Formats epoch milliseconds as IMF-fixdate (whole seconds; `toUTCString` is exactly that form). */
 export function formatHttpDate(epochMs: number): string {
-  return new Date(epochMs).toUTCString();
+  const second = Math.floor(epochMs / 1000);
+  if (second !== lastSecond) {
+    lastFormatted = new Date(second * 1000).toUTCString();
+    lastSecond = second;
+  }
+  return lastFormatted;
 }
 
 /** Parses an IMF-fixdate to epoch milliseconds, or `undefined` if it is not a real one. */

@@ -27,14 +27,7 @@ export function lookupHeaders(headers: RequestHeaders): HeaderLookup {
     return (name) => headers.get(name)?.trim();
   }
   // Node lowercases every key; only hand-built objects pay for the merged index.
-  let mixedCase = false;
-  for (const key in headers) {
-    if (key.toLowerCase() !== key) {
-      mixedCase = true;
-      break;
-    }
-  }
-  if (!mixedCase) return (name) => single(headers[name]);
+  if (allKeysLowercase(headers)) return (name) => single(headers[name]);
 
   const merged = new Map<string, string | typeof REPEATED>();
   for (const [key, value] of Object.entries(headers)) {
@@ -44,6 +37,20 @@ export function lookupHeaders(headers: RequestHeaders): HeaderLookup {
     merged.set(name, merged.has(name) ? REPEATED : one);
   }
   return (name) => merged.get(name);
+}
+
+// Receivers see the same few dozen header names on every request: remember the ones known to be
+// lowercase, so that most keys cost a set lookup instead of a `toLowerCase` (bounded: senders choose names).
+const lowercaseNames = new Set<string>();
+
+function allKeysLowercase(headers: Readonly<Record<string, HeaderValue>>): boolean {
+  for (const key in headers) {
+    if (lowercaseNames.has(key)) continue;
+    if (key.toLowerCase() !== key) return false;
+    if (lowercaseNames.size >= 256) lowercaseNames.clear();
+    lowercaseNames.add(key);
+  }
+  return true;
 }
 
 function single(value: HeaderValue): string | undefined | typeof REPEATED {

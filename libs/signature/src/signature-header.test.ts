@@ -48,6 +48,31 @@ describe('Signature header', () => {
     expect(parseSignatureHeader(value)).toMatchObject({ ok: false });
   });
 
+  it('parses a header that repeats the previous one but for the signature', () => {
+    parseSignatureHeader(HEADER);
+    expect(parseSignatureHeader(HEADER.replace('c2lnbmF0dXJl', 'b3RoZXI='))).toEqual({
+      ok: true,
+      params: {
+        keyId: 'cb._domainkey.callbacks.test',
+        algorithm: 'rsa-sha256',
+        headers: ['(request-target)', 'host', 'date', 'x-copernica-id', 'digest'],
+        signature: 'b3RoZXI=',
+      },
+    });
+  });
+
+  // The signer's prefix is remembered between calls; what follows it must still be read in full.
+  it.each([
+    ['an escaped quote in the signature', 'a\\"b"', { ok: true, params: { keyId: 'cb._domainkey.callbacks.test', signature: 'a"b' } }],
+    ['a parameter after the signature', 'c2ln", ext="x"', { ok: true, params: { keyId: 'cb._domainkey.callbacks.test', signature: 'c2ln' } }],
+    ['an empty signature', '"', { ok: false }],
+    ['no closing quote', 'c2ln', { ok: false }],
+  ])('reads a header that repeats the previous prefix but then has %s', (_name, rest, expected) => {
+    const prefix = HEADER.slice(0, HEADER.indexOf('signature="') + 'signature="'.length);
+    parseSignatureHeader(HEADER);
+    expect(parseSignatureHeader(prefix + rest)).toMatchObject(expected);
+  });
+
   it('parses whatever it formats', () => {
     const token = fc.stringMatching(/^[a-z0-9._()-]{1,20}$/);
     fc.assert(

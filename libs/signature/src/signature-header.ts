@@ -80,6 +80,9 @@ export function parseSignatureHeader(value: string): ParsedSignatureHeader {
  * form on every request, so it skips the general scanner. Anything else returns `undefined`.
  */
 function parseSignerForm(value: string): ParsedSignatureHeader | undefined {
+  const last = lastSignerPrefix;
+  // Not `startsWith`, which V8 runs a character at a time: comparing a slice is several times faster here.
+  if (last !== undefined && value.slice(0, last.text.length) === last.text) return withNewSignature(value, last);
   // A backslash would start an escape: such values take the general scanner, which unescapes.
   if (!value.startsWith('keyId="') || value.includes('\\')) return undefined;
   const keyIdEnd = value.indexOf('"', 7);
@@ -93,7 +96,28 @@ function parseSignerForm(value: string): ParsedSignatureHeader | undefined {
   const keyId = value.slice(7, keyIdEnd);
   const signature = value.slice(headersEnd + 13, signatureEnd);
   if (keyId === '' || signature === '') return undefined;
-  return withHeaderList(keyId, value.slice(keyIdEnd + 13, algorithmEnd), signature, value.slice(algorithmEnd + 11, headersEnd));
+  const parsed = withHeaderList(keyId, value.slice(keyIdEnd + 13, algorithmEnd), signature, value.slice(algorithmEnd + 11, headersEnd));
+  if (parsed.ok) lastSignerPrefix = { text: value.slice(0, headersEnd + 13), params: parsed.params };
+  return parsed;
+}
+
+/** Everything up to `signature="` of a header in the signer's form, and what it parsed to. */
+interface SignerPrefix {
+  readonly text: string;
+  readonly params: SignatureParameters;
+}
+
+// A sender writes the same keyId, algorithm and header list on every request, so the prefix
+// repeats: remember the last one. Its parameters are shared between results, like the header list below.
+let lastSignerPrefix: SignerPrefix | undefined;
+
+/** `value` starts with `prefix.text`, so only its signature is new; `undefined` unless that is `<non-empty>"` without escapes. */
+function withNewSignature(value: string, prefix: SignerPrefix): ParsedSignatureHeader | undefined {
+  const start = prefix.text.length;
+  const end = value.length - 1;
+  if (end <= start || value.indexOf('"', start) !== end || value.indexOf('\\', start) >= 0) return undefined;
+  const { keyId, algorithm, headers } = prefix.params;
+  return { ok: true, params: { keyId, algorithm, headers, signature: value.slice(start, end) } };
 }
 
 function withHeaderList(

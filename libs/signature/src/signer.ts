@@ -5,7 +5,7 @@ import { formatHttpDate } from './http-date';
 import type { KeyRing } from './key-ring';
 import { ALGORITHM, SIGNED_HEADERS, accountHeaderValue } from './scheme';
 import { formatSignatureHeader } from './signature-header';
-import { buildSigningString } from './signing-string';
+import { buildSigningString, signingStringLineStarts } from './signing-string';
 
 /** A delivery attempt about to be sent. */
 export interface OutgoingRequest {
@@ -43,6 +43,7 @@ export type SignedHeaders = {
 };
 
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const SIGNED_LINE_STARTS = signingStringLineStarts(SIGNED_HEADERS);
 
 /**
  * Signed values are visible ASCII, so the signing string has one byte form whatever encoding a
@@ -73,8 +74,12 @@ export function signRequest(request: OutgoingRequest, options: SignOptions): Sig
     'X-Copernica-ID': accountHeaderValue(request.accountId),
     'X-Nonce': nonce,
   };
-  const signingString = buildSigningString(SIGNED_HEADERS, request.method ?? 'POST', url.pathname + url.search, (name) =>
-    valueOf(headers, name),
+  const signingString = buildSigningString(
+    SIGNED_HEADERS,
+    request.method ?? 'POST',
+    url.pathname + url.search,
+    (name) => valueOf(headers, name),
+    SIGNED_LINE_STARTS,
   );
   const signature = key.sign(signingString).toString('base64');
   return {

@@ -55,6 +55,13 @@ describe('createVerifier: header sources', () => {
     expect(await verifierWith().verify(request(new Headers({ ...signed() })))).toMatchObject({ ok: true });
   });
 
+  it('spots a repeat in another case after requests with lowercase names only', async () => {
+    const verifier = verifierWith();
+    const headers = lowercased(signed());
+    expect(await verifier.verify(request(headers))).toMatchObject({ ok: true });
+    expect(await verifier.verify(request({ ...headers, 'X-Copernica-ID': 'account_43' }))).toMatchObject({ reason: 'duplicate_header' });
+  });
+
   it('reads header names in any case', async () => {
     const shouting = Object.fromEntries(Object.entries(signed()).map(([name, value]) => [name.toUpperCase(), value]));
     expect(await verifierWith().verify(request(shouting))).toMatchObject({ ok: true });
@@ -98,6 +105,37 @@ describe('createVerifier: checks', () => {
     const headers = lowercased(signed());
     headers['signature'] = headers['signature']!.replace(/signature="[^"]*"/, 'signature="not base64!"');
     expect(await verifierWith().verify(request(headers))).toMatchObject({ reason: 'bad_signature_header' });
+  });
+
+  it('tells a long but well-formed signature (it does not verify) from one that is not base64', async () => {
+    const withSignature = (value: string) => {
+      const headers = lowercased(signed());
+      headers['signature'] = headers['signature']!.replace(/signature="[^"]*"/, `signature="${value}"`);
+      return request(headers);
+    };
+    expect(await verifierWith().verify(withSignature('A'.repeat(2000)))).toMatchObject({ reason: 'bad_signature' });
+    expect(await verifierWith().verify(withSignature(`${'A'.repeat(1999)}!`))).toMatchObject({ reason: 'bad_signature_header' });
+  });
+
+  it('verifies each of several requests that wait together for the key with its own signature', async () => {
+    let answer: (() => void) | undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const resolver: TxtResolver = {
+      resolveTxt: async () => {
+        await answered;
+        return [[formatDkimRecord(key.publicKey)]];
+      },
+    };
+    const flipped = lowercased(signed());
+    const signature = /signature="([^"]*)"/.exec(flipped['signature']!)![1]!;
+    const bytes = Buffer.from(signature, 'base64');
+    bytes[0]! ^= 0x01;
+    flipped['signature'] = flipped['signature']!.replace(signature, bytes.toString('base64'));
+
+    const verifier = verifierWith({ resolver });
+    const results = Promise.all([request(lowercased(signed())), request(flipped), request(lowercased(signed()))].map((r) => verifier.verify(r)));
+    answer?.();
+    expect(await results).toMatchObject([{ ok: true }, { reason: 'bad_signature' }, { ok: true }]);
   });
 
   it('names the first failing check: a stale date wins over a wrong body', async () => {

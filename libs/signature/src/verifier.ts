@@ -6,8 +6,9 @@ import { isUnderDomain, normalizeDomain, parseKeyId } from './key-id';
 import { PublicKeyCache } from './public-key-cache';
 import { REPEATED, lookupHeaders, type RequestHeaders } from './request-headers';
 import { ALGORITHM, REQUEST_TARGET, REQUIRED_SIGNED_HEADERS, accountHeaderValue } from './scheme';
+import { ScratchRegion } from './scratch-region';
 import { parseSignatureHeader } from './signature-header';
-import { buildSigningString } from './signing-string';
+import { buildSigningString, signingStringLineStarts } from './signing-string';
 import { createDnsResolver, type TxtResolver } from './txt-resolver';
 
 /** Why a request was rejected: stable codes, in the order the checks run. */
@@ -65,6 +66,14 @@ export interface Verifier {
 
 type Rejection = Extract<VerificationResult, { ok: false }>;
 
+/** What a signed-header list means for every request that signs it. */
+interface ListCheck {
+  /** Why the list is not acceptable (SPEC §7.3), if it is not. */
+  readonly problem: Rejection | undefined;
+  /** For `buildSigningString`. */
+  readonly lineStarts: readonly string[];
+}
+
 /**
  * Builds the receiver's check of SPEC §7.3. The checks run cheapest first and stop at the first
  * failure: header presence and parsing, date, account, key id, then the body digest, then the DNS
@@ -88,19 +97,27 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function verify(request: IncomingRequest): Promise<VerificationResult> {
     const checked = checkHeaders(request);
     if (!checked.ok) return checked;
-    const { keyName, keyId, signedNames, signedValues, signature } = checked;
+    const { keyName, keyId, signingString } = checked;
 
-    const lookup = keys.peek(keyName) ?? (await lookupKey(keys, keyName));
-    if ('reason' in lookup) return lookup;
+    let signature: Buffer | undefined = checked.signature;
+    let lookup = keys.peek(keyName);
+    if (lookup === undefined) {
+      const fetched = await lookupKey(keys, keyName);
+      if ('reason' in fetched) return fetched;
+      lookup = fetched;
+      // Requests checked while this one waited for DNS wrote their signatures into the scratch buffer.
+      signature = decodeSignature(checked.signatureText);
+    }
     if (!lookup.found) return reject('unknown_key', `no key for ${keyId}: ${lookup.message}`);
-
-    const signingString = buildSigningString(signedNames, request.method, request.path, (_name, index) => signedValues[index] ?? '');
-    return verifySignature(signingString, signature, lookup.publicKey)
+    return signature !== undefined && verifySignature(signingString, signature, lookup.publicKey)
       ? { ok: true, keyId }
       : reject('bad_signature', `the signature does not verify with ${keyId}`);
   }
 
-  /** Everything that needs no key: returns what the key lookup and RSA check need, or the first rejection. */
+  /**
+   * Everything that needs no key: returns what the key lookup and the RSA check need, or the first
+   * rejection. The decoded signature lives in a scratch region, valid until the next `await`.
+   */
   function checkHeaders(request: IncomingRequest) {
     const headerValues = lookupHeaders(request.headers);
     const signatureHeader = headerValues('signature');
@@ -108,16 +125,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (signatureHeader === REPEATED) return reject('duplicate_header', 'the Signature header appears more than once');
     const parsed = parseSignatureHeader(signatureHeader);
     if (!parsed.ok) return reject('bad_signature_header', `the Signature header cannot be parsed: ${parsed.message}`);
-    const { keyId, algorithm, headers: signedNames } = parsed.params;
-    const signature = decodeBase64(parsed.params.signature);
+    const { keyId, algorithm, headers: signedNames, signature: signatureText } = parsed.params;
+    const signature = decodeSignature(signatureText);
     if (signature === undefined) return reject('bad_signature_header', 'the signature parameter is not base64');
 
     if (algorithm === undefined || algorithm.toLowerCase() !== ALGORITHM) {
       return reject('unsupported_algorithm', `algorithm ${JSON.stringify(algorithm ?? '')} is not ${ALGORITHM}`);
     }
     if (signedNames === undefined) return reject('missing_signed_header', 'the Signature header has no headers parameter');
-    const listProblem = problemOfList(signedNames);
-    if (listProblem) return listProblem;
+    const list = listCheck(signedNames);
+    if (list.problem) return list.problem;
 
     const signedValues: string[] = [];
     let dateValue = '';
@@ -155,18 +172,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (claimed === undefined) return reject('bad_digest_header', 'the Digest header carries no single SHA-256 value');
     if (claimed !== sha256Base64(request.body)) return reject('digest_mismatch', 'the Digest header does not match the body');
 
-    return { ok: true as const, keyName: key, keyId, signedNames, signedValues, signature };
+    const signingString = buildSigningString(signedNames, request.method, request.path, (_name, index) => signedValues[index] ?? '', list.lineStarts);
+    return { ok: true as const, keyName: key, keyId, signingString, signature, signatureText };
   }
 
-  // A sender signs the same list every time (parsing hands back the same array): remember its check.
+  // A sender signs the same list every time (parsing hands back the same array): remember its
+  // check and the starts of its signing-string lines.
   let lastList: readonly string[] | undefined;
-  let lastListProblem: Rejection | undefined;
-  function problemOfList(names: readonly string[]): Rejection | undefined {
+  let lastListCheck: ListCheck = { problem: undefined, lineStarts: [] };
+  function listCheck(names: readonly string[]): ListCheck {
     if (names !== lastList) {
-      lastListProblem = findListProblem(names);
+      lastListCheck = { problem: findListProblem(names), lineStarts: signingStringLineStarts(names) };
       lastList = names;
     }
-    return lastListProblem;
+    return lastListCheck;
   }
 
   // Requests within one second carry the same Date: remember the last one parsed.
@@ -223,20 +242,28 @@ function findListProblem(names: readonly string[]): Rejection | undefined {
   return undefined;
 }
 
+// The RSA inputs of a request are written into these and verified in the same synchronous step.
+// The decoded signature waits in its region while the other checks run; a request that has to
+// wait for DNS decodes it again afterwards, since other requests use the region meanwhile.
+const signatureBytes = new ScratchRegion(1024); // an RSA-8192 signature
+const signingStringBytes = new ScratchRegion(8192);
+
 /**
  * Base64 with padding, decoded; `undefined` when it is not. Node skips characters outside the
  * alphabet while decoding, so a byte count short of what the length promises exposes them without
  * a pattern test. (Node also reads the URL-safe letters; such a signature simply fails to verify.)
  */
-function decodeBase64(text: string): Buffer | undefined {
+function decodeSignature(text: string): Buffer | undefined {
   if (text.length % 4 !== 0) return undefined;
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const bytes = Buffer.from(text, 'base64');
-  return bytes.length > 0 && bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
+  const length = (text.length / 4) * 3 - padding;
+  if (length <= 0) return undefined;
+  if (length > signatureBytes.size) {
+    const bytes = Buffer.from(text, 'base64');
+    return bytes.length === length ? bytes : undefined;
+  }
+  return signatureBytes.write(text, 'base64', length) === length ? signatureBytes.view(length) : undefined;
 }
-
-// The signing string is encoded into one reused buffer: written and verified in one synchronous step.
-const scratch = Buffer.allocUnsafe(4096);
 
 /**
  * Latin-1, because Node and fetch hand header values and the request target over as Latin-1
@@ -244,8 +271,8 @@ const scratch = Buffer.allocUnsafe(4096);
  */
 function verifySignature(signingString: string, signature: Buffer, publicKey: KeyObject): boolean {
   const data =
-    signingString.length <= scratch.length
-      ? scratch.subarray(0, scratch.write(signingString, 'latin1'))
+    signingString.length <= signingStringBytes.size
+      ? signingStringBytes.view(signingStringBytes.write(signingString, 'latin1'))
       : Buffer.from(signingString, 'latin1');
   return rsaVerify('sha256', data, publicKey, signature);
 }
