@@ -143,6 +143,32 @@ describe('matching', () => {
     await call(world.config.client.deleteCallback.bind(world.config.client), { id: created.id, expectedRevision: 0 }, admin);
     await eventually(() => matcher.index.get(created.id) === undefined, 'the deletion to reach the matcher');
   });
+
+  it('matches an event published right after a change returned against that change (read your writes)', async () => {
+    const admin = auth(world.config.adminToken);
+    const expected: string[] = [];
+    const unexpected: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      // Created, then an event at once: the notice is with NATS before CreateCallback returns.
+      const created = await createCallback(world, sampleCallback({ databaseId: `ryw-${i}`, actions: [Action.UPDATE] }));
+      const first = sampleEvent({ databaseId: `ryw-${i}`, action: Action.UPDATE });
+      await world.publisher.publish(first);
+      expected.push(deliveryIdFor(first.eventId, created.id));
+      // Changed to deletes only, then an update at once: it must no longer match.
+      await call(
+        world.config.client.updateCallback.bind(world.config.client),
+        { callback: { ...created, actions: [Action.DELETE] }, updateMask: ['actions'], expectedRevision: created.revision },
+        admin,
+      );
+      const second = sampleEvent({ databaseId: `ryw-${i}`, action: Action.UPDATE });
+      await world.publisher.publish(second);
+      unexpected.push(deliveryIdFor(second.eventId, created.id));
+    }
+    await waitForMatcherIdle(world);
+    const ids = new Set((await allJobs(world)).map(({ job }) => job.deliveryId));
+    expect(expected.filter((id) => !ids.has(id))).toEqual([]);
+    expect(unexpected.filter((id) => ids.has(id))).toEqual([]);
+  });
 });
 
 describe('bad events', () => {
@@ -157,7 +183,7 @@ describe('bad events', () => {
       [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'text/csv', 'a,b', 'decode_error: unsupported Content-Type'],
       [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'application/json', JSON.stringify({ ...ProfileEvent.toJSON(sampleEvent()) as object, eventId: '' }), 'invalid_event: event_id'],
       [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'application/json', JSON.stringify({ ...ProfileEvent.toJSON(sampleEvent({ fields: { '9lives': 'x' } })) as object }), 'invalid_event: fields.9lives'],
-      [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'application/json', JSON.stringify({ ...ProfileEvent.toJSON(sampleEvent()) as object, action: 'ACTION_EXPLODE' }), 'invalid_event: action'],
+      [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'application/json', JSON.stringify({ ...ProfileEvent.toJSON(sampleEvent()) as object, action: 'ACTION_EXPLODE' }), 'decode_error: not a valid callbacks.events.v1.ProfileEvent in JSON: cannot decode enum callbacks.events.v1.Action from JSON: "ACTION_EXPLODE"'],
       [SUBJECTS.event('acct-b', 'db-1', 'profile', 'update'), 'application/protobuf', ProfileEvent.encode(sampleEvent()).finish(), 'invalid_event: subject'],
       ['callbacks.events.v1.acct-a.db-1.widget.update', 'application/protobuf', ProfileEvent.encode(sampleEvent()).finish(), 'invalid_subject'],
     ];

@@ -8,14 +8,19 @@ export abstract class DomainError extends Error {
   abstract override readonly name: string;
 }
 
+/** Fields an InvalidArgumentError's message names; the violations themselves are all kept. */
+const NAMED_IN_MESSAGE = 10;
+
 export class InvalidArgumentError extends DomainError {
   override readonly name = 'InvalidArgumentError';
   constructor(readonly violations: readonly Violation[]) {
     const [first] = violations;
+    const named = violations.slice(0, NAMED_IN_MESSAGE).map((v) => v.field || 'request');
+    const more = violations.length - named.length;
     super(
       violations.length === 1 && first
         ? `invalid ${first.field || 'request'}: ${first.description}`
-        : `${violations.length} invalid fields: ${violations.map((v) => v.field || 'request').join(', ')}`,
+        : `${violations.length} invalid fields: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
     );
   }
 }

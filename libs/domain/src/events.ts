@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Action, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { FIELD_NAME_PATTERN, ID_PATTERN, isFieldName, isId } from './ids';
+import { TIME_RANGE_DESCRIPTION, isTimestamp } from './times';
 import { Violations, type Violation } from './violations';
 
 /** Largest field value accepted in an event (a profile field, not a document store). */
@@ -48,7 +49,9 @@ export function validateProfileEvent(
   if (event.origin === Origin.UNSPECIFIED || event.origin === Origin.UNRECOGNIZED || !(event.origin in Origin)) {
     v.add('UNKNOWN_ENUM', 'must be one of the ORIGIN_* values', 'origin');
   }
-  if (!event.occurredAt || Number.isNaN(event.occurredAt.getTime())) v.add('REQUIRED', 'is required', 'occurred_at');
+  checkTime(event.occurredAt, v, 'occurred_at', true);
+  checkTime(event.createdAt, v, 'created_at', false);
+  checkTime(event.modifiedAt, v, 'modified_at', false);
   checkFields(event.fields, v.at('fields'));
   checkFields(event.previousFields, v.at('previous_fields'));
   checkInterests(event.interests, v.at('interests'));
@@ -75,6 +78,14 @@ function requireId(value: string, v: Violations, field: string): void {
   else if (!isId(value)) v.add('INVALID_ID', `must match ${ID_PATTERN}`, field);
 }
 
+function checkTime(time: Date | undefined, v: Violations, field: string, required: boolean): void {
+  if (time === undefined) {
+    if (required) v.add('REQUIRED', 'is required', field);
+  } else if (!isTimestamp(time)) {
+    v.add('OUT_OF_RANGE', TIME_RANGE_DESCRIPTION, field);
+  }
+}
+
 function checkFields(fields: Readonly<Record<string, string>>, v: Violations): void {
   const names = Object.keys(fields);
   if (names.length > MAX_FIELDS) v.add('TOO_MANY', `at most ${MAX_FIELDS} fields`);
@@ -99,5 +110,5 @@ function checkInterests(interests: readonly { name: string; group: string }[], v
  * JetStream drops the duplicate. It is also the receiver's idempotency key.
  */
 export function deliveryIdFor(eventId: string, callbackId: string): string {
-  return `dl_${createHash('sha256').update(eventId).update('\0').update(callbackId).digest('hex').slice(0, 32)}`;
+  return `dl_${hash('sha256', `${eventId}\0${callbackId}`, 'hex').slice(0, 32)}`;
 }

@@ -2,3 +2,4 @@ export * from './ids';
 export * from './violations';
 export * from './errors';
 export * from './events';
+export * from './times';

@@ -21,9 +21,19 @@ export interface StreamSettings {
 
 const ms = (n: number) => n * 1_000_000; // JetStream durations are nanoseconds
 
+/**
+ * The largest profile event (body and headers) the events stream takes; a larger one is refused
+ * to its publisher. An event travels on inside larger messages: a delivery job (with the
+ * callback's settings), a retry, an attempt result (with up to 64 KiB of response excerpt), a
+ * dead letter (with its reason). Each of those must still fit NATS's max_payload (1 MiB by
+ * default), or the matcher could neither hand the event on nor dead-letter it, and it would come
+ * back forever.
+ */
+export const MAX_EVENT_BYTES = 896 * 1024;
+
 /** The streams and what they hold. Names are fixed; subjects come from SUBJECTS. */
 export const STREAMS = {
-  events: { name: 'CALLBACK_EVENTS', subjects: [SUBJECTS.allEvents] },
+  events: { name: 'CALLBACK_EVENTS', subjects: [SUBJECTS.allEvents], max_msg_size: MAX_EVENT_BYTES },
   deliveries: {
     name: 'CALLBACK_DELIVERIES',
     // Retry schedules must live in the stream they publish into (ADR-51).

@@ -34,6 +34,8 @@ export class System {
     readonly client: CallbackServiceClient,
     readonly publisher: ProfileEventPublisher,
     readonly token: string,
+    /** The config service's gRPC address. */
+    readonly address: string,
   ) {}
 
   static async start(options: SystemOptions = {}): Promise<System> {
@@ -95,7 +97,7 @@ export class System {
     await config.start();
     await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
     const nc = await connectNats({ servers: [nats.url], name: 'system' });
-    return new System(nats, mongo, dns, nc, config, matchers, dispatchers, callbackClient(address), new ProfileEventPublisher(nc), token);
+    return new System(nats, mongo, dns, nc, config, matchers, dispatchers, callbackClient(address), new ProfileEventPublisher(nc), token, address);
   }
 
   async createCallback(callback: Callback): Promise<Callback> {

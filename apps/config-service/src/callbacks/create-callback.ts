@@ -35,7 +35,7 @@ export class CreateCallback {
       stateReason: '',
     };
     await this.deps.repository.insert(callback);
-    this.deps.notifier.upserted(callback);
+    await this.deps.notifier.upserted(callback);
     return callback;
   }
 }

@@ -17,6 +17,6 @@ export class DeleteCallback {
       if (!latest) throw callbackNotFound(id);
       throw new RevisionConflictError('callback', id, current.revision, latest.revision);
     }
-    this.deps.notifier.deleted(current);
+    await this.deps.notifier.deleted(current);
   }
 }

@@ -23,7 +23,9 @@ export class ListCallbacks {
     if (request.collectionId !== '' && request.databaseId === '') {
       v.add('REQUIRED', 'is required when collection_id is given', 'database_id');
     }
-    if (request.state === CallbackState.UNRECOGNIZED) v.add('UNKNOWN_ENUM', 'is not a CALLBACK_STATE_* value', 'state');
+    if (request.state === CallbackState.UNRECOGNIZED || !(request.state in CallbackState)) {
+      v.add('UNKNOWN_ENUM', 'is not a CALLBACK_STATE_* value', 'state');
+    }
     const size = pageSizeOf(request.pageSize, v);
     if (!v.empty) throw new InvalidArgumentError(v.all);
 

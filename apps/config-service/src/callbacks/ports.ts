@@ -26,10 +26,14 @@ export interface CallbackRepository {
   delete(id: string, expectedRevision: number): Promise<boolean>;
 }
 
-/** Tells the rest of the system (matchers) about committed changes. Never fails the caller. */
+/**
+ * Tells the rest of the system (matchers) about committed changes. Resolves once the notice is
+ * with the message broker (or after a bounded wait), so that an event published after the call
+ * returns finds the change applied; never rejects.
+ */
 export interface CallbackChangeNotifier {
-  upserted(callback: Callback): void;
-  deleted(callback: Callback): void;
+  upserted(callback: Callback): Promise<void>;
+  deleted(callback: Callback): Promise<void>;
 }
 
 /** Sends a prepared delivery request once, as TestCallback's `send` asks; never throws for the receiver's failures. */

@@ -69,7 +69,7 @@ export class UpdateCallback {
       if (!latest) throw callbackNotFound(id);
       throw new RevisionConflictError('callback', id, current.revision, latest.revision);
     }
-    this.deps.notifier.upserted(updated);
+    await this.deps.notifier.upserted(updated);
     return updated;
   }
 }

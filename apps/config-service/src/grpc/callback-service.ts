@@ -1,4 +1,5 @@
 import { status, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { InvalidArgumentError } from '@callbacks/domain';
 import type { Logger } from '@callbacks/logger';
 import type { CallbackServiceServer } from '@callbacks/proto/callbacks/v1/callback_service';
 import type { Principal, TokenAuthenticator } from '../auth/tokens';
@@ -12,6 +13,7 @@ import type { GetDelivery } from '../deliveries/get-delivery';
 import type { ListDeliveries } from '../deliveries/list-deliveries';
 import type { ReplayDeliveries } from '../deliveries/replay-deliveries';
 import { authenticate } from './auth';
+import { MalformedRequest } from './request-decoding';
 import { toGrpcError } from './status';
 
 export interface CallbackUseCases {
@@ -28,7 +30,7 @@ export interface CallbackUseCases {
 
 /**
  * callbacks.v1.CallbackService: translates requests to use-cases and results back, nothing
- * more. Authentication and error mapping happen once, in `unary`.
+ * more. Authentication, refusing undecodable requests and error mapping happen once, in `unary`.
  */
 export function callbackService(deps: {
   useCases: CallbackUseCases;
@@ -45,6 +47,8 @@ export function callbackService(deps: {
         .then(() => {
           const principal = authenticate(authenticator, call.metadata);
           caller = principal.name;
+          const request: unknown = call.request;
+          if (request instanceof MalformedRequest) throw new InvalidArgumentError([request.violation]);
           return handle(principal, call.request);
         })
         .then(

@@ -4,6 +4,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { fileDescriptorProtos } from '@callbacks/proto/descriptor';
 import { CallbackServiceService, type CallbackServiceServer } from '@callbacks/proto/callbacks/v1/callback_service';
+import { withStrictRequests } from './request-decoding';
 
 export const CALLBACK_SERVICE_NAME = 'callbacks.v1.CallbackService';
 
@@ -15,7 +16,8 @@ export interface GrpcServer {
 }
 
 /**
- * The config service's gRPC server: CallbackService, standard health checking
+ * The config service's gRPC server: CallbackService (requests decoded strictly, see
+ * request-decoding), standard health checking
  * (grpc.health.v1) and server reflection (so grpcurl works without .proto files).
  * `interceptors`: telemetry's server interceptor, a span and metrics per call.
  */
@@ -25,7 +27,7 @@ export async function startGrpcServer(address: string, implementation: CallbackS
     'grpc.max_receive_message_length': 4 << 20,
     interceptors,
   });
-  server.addService(CallbackServiceService, implementation);
+  server.addService(withStrictRequests(CallbackServiceService), implementation);
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [CALLBACK_SERVICE_NAME]: 'NOT_SERVING' });
   health.addToServer(server);

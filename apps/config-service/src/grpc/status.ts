@@ -7,8 +7,9 @@ import {
   RevisionConflictError,
   UnauthenticatedError,
   UnavailableError,
+  type Violation,
 } from '@callbacks/domain';
-import { BadRequest, ErrorInfo } from '@callbacks/proto/google/rpc/error_details';
+import { BadRequest, ErrorInfo, type BadRequest_FieldViolation as FieldViolation } from '@callbacks/proto/google/rpc/error_details';
 import { Status } from '@callbacks/proto/google/rpc/status';
 import type { Any } from '@callbacks/proto/google/protobuf/any';
 import { FailedPreconditionError } from '../errors';
@@ -17,6 +18,18 @@ import { FailedPreconditionError } from '../errors';
 export type GrpcError = Partial<ServiceError> & { code: status; details: string };
 
 const ERROR_DOMAIN = 'callbacks.v1';
+
+/*
+ * The status travels in HTTP/2 trailers, and clients cap their size (gRPC C++ at 8 KiB, Node at
+ * 64 KiB). Past the cap a grpc-js client does not fail the call: it and every later call on the
+ * connection hang until their deadlines. A message or a violation can echo the request (a field
+ * mask path, thousands of bad list items), so both are bounded here.
+ */
+const MAX_MESSAGE_CHARS = 1024;
+const MAX_FIELD_CHARS = 256;
+const MAX_DESCRIPTION_CHARS = 512;
+/** The google.rpc.BadRequest carries the first violations that fit; the message counts them all. */
+const MAX_BAD_REQUEST_BYTES = 4096;
 
 /** Domain errors without rich details, and their status codes. */
 const STATUS_OF: readonly [abstract new (...args: never[]) => DomainError, status][] = [
@@ -29,17 +42,16 @@ const STATUS_OF: readonly [abstract new (...args: never[]) => DomainError, statu
 
 /**
  * Maps domain errors to gRPC statuses, once, at the edge. Invalid input carries a
- * google.rpc.BadRequest with one field violation per problem (AIP-193), in the
- * `grpc-status-details-bin` trailer. Anything unexpected is INTERNAL without internals.
+ * google.rpc.BadRequest with one field violation per problem (AIP-193; as many as fit in the
+ * trailers), in the `grpc-status-details-bin` trailer. Anything unexpected is INTERNAL without
+ * internals.
  */
 export function toGrpcError(error: unknown): { grpc: GrpcError; expected: boolean } {
   if (!(error instanceof DomainError)) {
     return { grpc: { code: status.INTERNAL, details: 'internal error; it has been logged' }, expected: false };
   }
   if (error instanceof InvalidArgumentError) {
-    const badRequest = BadRequest.encode({
-      fieldViolations: error.violations.map((v) => ({ field: v.field, description: v.description, reason: v.reason })),
-    }).finish();
+    const badRequest = BadRequest.encode({ fieldViolations: violationsThatFit(error.violations) }).finish();
     return {
       grpc: withDetails(status.INVALID_ARGUMENT, error.message, [
         { typeUrl: 'type.googleapis.com/google.rpc.BadRequest', value: Buffer.from(badRequest) },
@@ -59,11 +71,28 @@ export function toGrpcError(error: unknown): { grpc: GrpcError; expected: boolea
     };
   }
   const code = STATUS_OF.find(([kind]) => error instanceof kind)?.[1] ?? status.INTERNAL;
-  return { grpc: { code, details: error.message }, expected: code !== status.INTERNAL };
+  return { grpc: { code, details: clip(error.message, MAX_MESSAGE_CHARS) }, expected: code !== status.INTERNAL };
 }
 
 function withDetails(code: status, message: string, details: Any[]): GrpcError {
+  const clipped = clip(message, MAX_MESSAGE_CHARS);
   const metadata = new Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(Status.encode({ code, message, details }).finish()));
-  return { code, details: message, metadata };
+  metadata.set('grpc-status-details-bin', Buffer.from(Status.encode({ code, message: clipped, details }).finish()));
+  return { code, details: clipped, metadata };
+}
+
+function violationsThatFit(violations: readonly Violation[]): FieldViolation[] {
+  const fitting: FieldViolation[] = [];
+  let bytes = 0;
+  for (const v of violations) {
+    const violation = { field: clip(v.field, MAX_FIELD_CHARS), description: clip(v.description, MAX_DESCRIPTION_CHARS), reason: v.reason };
+    bytes += BadRequest.encode({ fieldViolations: [violation] }).finish().length;
+    if (bytes > MAX_BAD_REQUEST_BYTES) break;
+    fitting.push(violation);
+  }
+  return fitting;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
