@@ -2,7 +2,7 @@ import type { Violations } from '@callbacks/domain';
 import { FieldComparison, type FieldCondition } from '@callbacks/proto/callbacks/v1/condition';
 import { CONDITION_LIMITS } from './limits';
 import { checkFieldName, fieldReader, textNormalizer, type CompiledRuleCondition, type Predicate } from './predicate';
-import { compilePattern } from './regexp';
+import { cachedPattern } from './regexp';
 import { isEmailAddress, parseNumber, quote } from './text';
 
 /**
@@ -164,7 +164,7 @@ function compileRegexp(condition: FieldCondition, violations: Violations): Predi
     );
     return undefined;
   }
-  const compiled = compilePattern(operand.value, { caseInsensitive: !condition.caseSensitive });
+  const compiled = cachedPattern(operand.value, { caseInsensitive: !condition.caseSensitive });
   if (!compiled.ok) {
     violations.add(compiled.reason, compiled.message, 'value');
     return undefined;

@@ -36,6 +36,13 @@ describe('regular expressions use RE2', () => {
     expect(compiled.regexp.test('STRASSE')).toBe(false);
   });
 
+  it('keeps a pattern with and without case sensitivity apart (patterns are compiled once and shared)', () => {
+    const sensitive = condition([rule([field('name', F.REGEXP, '^piet$', { caseSensitive: true })])]);
+    const insensitive = condition([rule([field('name', F.REGEXP, '^piet$')])]);
+    const shouting = event({ fields: { name: 'PIET' } });
+    expect([matches(sensitive, shouting), matches(insensitive, shouting), matches(sensitive, shouting)]).toEqual([false, true, false]);
+  });
+
   it('counts the 1 KiB limit in UTF-8 bytes', () => {
     expect(compilePattern('é'.repeat(512), { caseInsensitive: false }).ok).toBe(true);
     expect(compilePattern('é'.repeat(513), { caseInsensitive: false }).ok).toBe(false);

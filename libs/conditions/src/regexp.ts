@@ -34,18 +34,22 @@ const CACHE_SIZE = 512;
 const cache = new Map<string, CompiledPattern>();
 
 /**
- * For CEL's `matches()`, whose pattern is only known at evaluation: compiled once per distinct
- * pattern and kept, oldest dropped first beyond {@link CACHE_SIZE} patterns.
+ * A pattern compiled once and shared, the last {@link CACHE_SIZE} distinct ones kept (one dropped
+ * stays with whoever holds it). For CEL's `matches()`, whose pattern is only known at evaluation;
+ * and for REGEXP conditions, which often repeat a pattern across callbacks: one compiled program,
+ * warm in the CPU's caches, rather than one per callback (matching with a program not used for a
+ * while cost the matcher several times as much).
  */
-export function cachedPattern(pattern: string): CompiledPattern {
-  let compiled = cache.get(pattern);
+export function cachedPattern(pattern: string, options: { readonly caseInsensitive: boolean } = { caseInsensitive: false }): CompiledPattern {
+  const key = `${options.caseInsensitive ? 'i' : '-'}${pattern}`;
+  let compiled = cache.get(key);
   if (compiled === undefined) {
-    compiled = compilePattern(pattern, { caseInsensitive: false });
+    compiled = compilePattern(pattern, options);
     if (cache.size >= CACHE_SIZE) {
       const oldest = cache.keys().next();
       if (!oldest.done) cache.delete(oldest.value);
     }
-    cache.set(pattern, compiled);
+    cache.set(key, compiled);
   }
   return compiled;
 }

@@ -4,9 +4,10 @@ import { toEvaluationInput } from '@callbacks/conditions';
 import type { Logger } from '@callbacks/logger';
 import { AckedPublisher, CONTENT_TYPES, HEADERS, SUBJECTS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { CallbackIndex } from '../callbacks/callback-index';
-import { deliveryJobFor, encodeDeliveryJob } from '../matching/delivery-job';
+import { EventJobs, type EncodedJob } from '../matching/delivery-job';
 import { matchEvent } from '../matching/match-event';
 import { decodeEvent } from './decode-event';
 import { MATCHER_CONSUMER } from './event-consumer';
@@ -81,20 +82,8 @@ export class EventHandler {
       trace.annotate({ 'callbacks.event.id': event.eventId, 'callbacks.event.matched_callbacks': matched.length });
       if (matched.length > 0) {
         this.stats.matched++;
-        const now = this.clock();
-        const eventBytes = ProfileEvent.encode(event).finish();
-        await Promise.all(
-          matched.map(({ entry: { callback }, skipped }) => {
-            const job = deliveryJobFor(event, callback, now, skipped);
-            const subject = SUBJECTS.deliveryJob(callback.accountId, callback.id);
-            const h = natsHeaders();
-            h.set(HEADERS.contentType, CONTENT_TYPES.protobuf);
-            h.set(MATCHED_BY_HEADER, this.instance);
-            return trace.publish({ subject, template: SUBJECT_TEMPLATES.deliveryJob, headers: h, msgId: job.deliveryId }, () =>
-              this.publisher.publish(subject, encodeDeliveryJob(job, eventBytes), { msgId: job.deliveryId, headers: h }),
-            );
-          }),
-        );
+        const jobs = new EventJobs(event, decoded.protobuf ?? ProfileEvent.encode(event).finish(), this.clock());
+        await Promise.all(matched.map(({ entry: { callback }, skipped }) => this.publishJob(callback, jobs.job(callback, skipped), trace)));
         this.stats.jobs += matched.length;
       }
       this.ack(msg);
@@ -104,6 +93,16 @@ export class EventHandler {
       this.log.warn({ err: error, event_id: event.eventId, redeliveries: msg.info.deliveryCount }, 'could not emit delivery jobs; the event will be retried');
       msg.nak(Math.min(30_000, 1_000 * msg.info.deliveryCount));
     }
+  }
+
+  private publishJob(callback: Callback, job: EncodedJob, trace: MessageTrace): Promise<unknown> {
+    const subject = SUBJECTS.deliveryJob(callback.accountId, callback.id);
+    const h = natsHeaders();
+    h.set(HEADERS.contentType, CONTENT_TYPES.protobuf);
+    h.set(MATCHED_BY_HEADER, this.instance);
+    return trace.publish({ subject, template: SUBJECT_TEMPLATES.deliveryJob, headers: h, msgId: job.deliveryId }, () =>
+      this.publisher.publish(subject, job.data, { msgId: job.deliveryId, headers: h }),
+    );
   }
 
   private async deadLetter(msg: JsMsg, reason: string, trace: MessageTrace): Promise<void> {

@@ -1,14 +1,46 @@
 import { describe, expect, it } from 'vitest';
+import { deliveryIdFor } from '@callbacks/domain';
 import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { Format } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
-import { deliveryJobFor, encodeDeliveryJob } from './delivery-job';
+import { EventJobs, callbackTarget } from './delivery-job';
 
-describe('encodeDeliveryJob', () => {
-  it('decodes to the same job as encoding it whole', () => {
-    const event = sampleEvent({ fields: { name: 'piet', city: 'Amsterdam' }, interests: [{ name: 'sport', group: 'g' }] });
-    const job = deliveryJobFor(event, { ...sampleCallback(), id: 'cb_1', revision: 3 }, new Date('2026-11-29T10:00:00Z'));
-    const bytes = encodeDeliveryJob(job, ProfileEvent.encode(event).finish());
-    expect(DeliveryJob.decode(bytes)).toEqual({ ...job, event });
+describe('EventJobs', () => {
+  const event = sampleEvent({ fields: { name: 'piet', city: 'Amsterdam' }, interests: [{ name: 'sport', group: 'g' }] });
+  const matchedAt = new Date('2026-11-29T10:00:00.123Z');
+  const callbacks = [
+    { ...sampleCallback(), id: 'cb_1', revision: 3 },
+    { ...sampleCallback({ collectionId: 'orders', format: Format.XML, deliveryPolicy: { maxConcurrency: 4, maxRequestsPerSecond: 2.5, timeout: { seconds: 5, nanos: 0 } } }), id: 'cb_2', revision: 1 },
+    { ...sampleCallback({ url: `https://hooks.example.com/${'x'.repeat(300)}` }), id: 'cb_3', revision: 12_345_678_901 },
+  ];
+
+  const expected = (callback: (typeof callbacks)[number], skipped: boolean): DeliveryJob => ({
+    deliveryId: deliveryIdFor(event.eventId, callback.id),
+    callback: callbackTarget(callback),
+    event,
+    attempt: 1,
+    matchedAt,
+    replayOf: '',
+    skipped,
+  });
+
+  it('writes the bytes DeliveryJob.encode gives the whole job, for every callback', () => {
+    const jobs = new EventJobs(event, ProfileEvent.encode(event).finish(), matchedAt);
+    for (const callback of callbacks) {
+      for (const skipped of [false, true]) {
+        const job = jobs.job(callback, skipped);
+        expect(job.deliveryId).toBe(deliveryIdFor(event.eventId, callback.id));
+        expect(Buffer.from(job.data).equals(DeliveryJob.encode(expected(callback, skipped)).finish())).toBe(true);
+        expect(DeliveryJob.decode(job.data)).toEqual(expected(callback, skipped));
+      }
+    }
+  });
+
+  it('carries the event as it arrived: unknown fields reach the dispatcher, which decodes the same event', () => {
+    const unknownField = Uint8Array.from([0xfa, 0x06, 2, 0x68, 0x69]); // field 111, length-delimited: "hi"
+    const arrived = Buffer.concat([ProfileEvent.encode(event).finish(), unknownField]);
+    const job = new EventJobs(event, arrived, matchedAt).job(callbacks[0]!, false);
+    expect(DeliveryJob.decode(job.data)).toEqual(expected(callbacks[0]!, false));
   });
 });

@@ -5,6 +5,7 @@ import { CONDITION_LIMITS } from '../limits';
 import { utf8Length } from '../text';
 import { checkExpression } from './checker';
 import { meter } from './cost';
+import { compileDirect, type DirectExpression } from './direct';
 import { CEL_ENVIRONMENT, SIGNATURES } from './functions';
 import type { ParsedExpression } from './syntax';
 import { BOOL, isAssignable, typeName } from './types';
@@ -25,6 +26,7 @@ export interface ExpressionResult {
 
 const TRUE: ExpressionResult = Object.freeze({ value: true });
 const FALSE: ExpressionResult = Object.freeze({ value: false });
+const COST_EXCEEDED: ExpressionResult = Object.freeze({ value: false, error: `cost limit of ${CONDITION_LIMITS.celCostLimit} units exceeded` });
 
 /** Key of the per-event CEL variables in {@link EvaluationInput.derived}. */
 const VARIABLES = { derived: 'cel variables' };
@@ -65,16 +67,22 @@ export function compileExpression(source: string, violations: Violations): Compi
     );
     return undefined;
   }
-  return new PlannedExpression(source, plan(CEL_ENVIRONMENT, parsed.expr));
+  return new PlannedExpression(source, plan(CEL_ENVIRONMENT, parsed.expr), compileDirect(parsed.expr));
 }
 
 class PlannedExpression implements CompiledExpression {
   constructor(
     readonly source: string,
     private readonly program: (variables: Record<string, CelInput>) => CelResult,
+    private readonly direct: DirectExpression | undefined,
   ) {}
 
   evaluate(input: EvaluationInput): ExpressionResult {
+    const outcome = this.direct?.(input);
+    if (outcome !== undefined) {
+      if (outcome.cost > CONDITION_LIMITS.celCostLimit) return COST_EXCEEDED;
+      return outcome.value ? TRUE : FALSE;
+    }
     let variables: Record<string, CelInput>;
     try {
       variables = input.derived(VARIABLES, celVariables);
@@ -86,7 +94,7 @@ class PlannedExpression implements CompiledExpression {
     meter.start(CONDITION_LIMITS.celCostLimit);
     // The planned program returns errors as values; it does not throw.
     const result = this.program(variables);
-    if (meter.exhausted) return { value: false, error: `cost limit of ${CONDITION_LIMITS.celCostLimit} units exceeded` };
+    if (meter.exhausted) return COST_EXCEEDED;
     if (result === true) return TRUE;
     if (result === false) return FALSE;
     if (isCelError(result)) return { value: false, error: result.message };

@@ -37,17 +37,47 @@ export const VARIABLE_TYPES: ReadonlyMap<string, CheckedType> = new Map([
 
 const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
 
+/** Reads a member of a variable from the event. */
+type Read<T> = (input: EvaluationInput) => T;
+
+const profileId: Read<string> = (input) => input.event.profileId;
+const subprofileId: Read<string> = (input) => input.event.subprofileId;
+const collectionId: Read<string> = (input) => input.event.collectionId;
+const eventId: Read<string> = (input) => input.event.eventId;
+const actionName: Read<string> = (input) => enumName(actionToJSON(input.event.action), 'ACTION_').toLowerCase();
+const originName: Read<string> = (input) => enumName(originToJSON(input.event.origin), 'ORIGIN_');
+const accountId: Read<string> = (input) => input.event.accountId;
+const databaseId: Read<string> = (input) => input.event.databaseId;
+// A subprofile event carries the subprofile's fields only; the profile's are not known.
+const profileFields: Read<Readonly<Record<string, string>>> = (input) => (input.isSubprofileEvent ? NO_FIELDS : (input.event.fields ?? NO_FIELDS));
+const subprofileFields: Read<Readonly<Record<string, string>>> = (input) => (input.isSubprofileEvent ? (input.event.fields ?? NO_FIELDS) : NO_FIELDS);
+const previousFields: Read<Readonly<Record<string, string>>> = (input) => input.event.previousFields ?? NO_FIELDS;
+
+/** The members of the variables that are text, read as the variables' values read them: for direct evaluation. */
+export const TEXT_MEMBERS: ReadonlyMap<string, ReadonlyMap<string, Read<string>>> = new Map([
+  ['profile', new Map([['id', profileId]])],
+  ['subprofile', new Map([['id', subprofileId], ['collection', collectionId]])],
+  [
+    'event',
+    new Map([['id', eventId], ['action', actionName], ['origin', originName], ['account', accountId], ['database', databaseId], ['collection', collectionId]]),
+  ],
+]);
+
+/** The field values that the variables' `fields` map, read as the variables' values read them: for direct evaluation. */
+export const FIELD_MAPS: ReadonlyMap<string, Read<Readonly<Record<string, string>>>> = new Map([
+  ['profile', profileFields],
+  ['subprofile', subprofileFields],
+  ['previous', previousFields],
+]);
+
 /** The variables' values for one event; built once per event and shared by every expression. */
 export function celVariables(input: EvaluationInput): Record<string, CelInput> {
   const event = input.event;
-  const fields = fieldMap(event.fields);
-  const subprofile = input.isSubprofileEvent;
   return {
     profile: celMap(
       new Map<string, CelInput>([
-        ['id', event.profileId],
-        // A subprofile event carries the subprofile's fields only; the profile's are not known.
-        ['fields', subprofile ? fieldMap(NO_FIELDS) : fields],
+        ['id', profileId(input)],
+        ['fields', fieldMap(profileFields(input))],
         ['interests', interestNames(event.interests ?? [])],
         ['created', timestamp(event.createdAt)],
         ['modified', timestamp(event.modifiedAt)],
@@ -55,33 +85,33 @@ export function celVariables(input: EvaluationInput): Record<string, CelInput> {
     ),
     subprofile: celMap(
       new Map<string, CelInput>([
-        ['id', event.subprofileId],
-        ['collection', event.collectionId],
-        ['fields', subprofile ? fields : fieldMap(NO_FIELDS)],
+        ['id', subprofileId(input)],
+        ['collection', collectionId(input)],
+        ['fields', fieldMap(subprofileFields(input))],
       ]),
     ),
     previous: celMap(
       new Map<string, CelInput>([
-        ['fields', fieldMap(event.previousFields)],
+        ['fields', fieldMap(previousFields(input))],
         ['interests', interestNames(event.previousInterests ?? [])],
       ]),
     ),
     event: celMap(
       new Map<string, CelInput>([
-        ['id', event.eventId],
-        ['action', enumName(actionToJSON(event.action), 'ACTION_').toLowerCase()],
-        ['origin', enumName(originToJSON(event.origin), 'ORIGIN_')],
+        ['id', eventId(input)],
+        ['action', actionName(input)],
+        ['origin', originName(input)],
         ['time', timestamp(event.occurredAt)],
-        ['account', event.accountId],
-        ['database', event.databaseId],
-        ['collection', event.collectionId],
+        ['account', accountId(input)],
+        ['database', databaseId(input)],
+        ['collection', collectionId(input)],
       ]),
     ),
   };
 }
 
-function fieldMap(fields: Readonly<Record<string, string>> | undefined): CelMap {
-  return celMap(new Map(Object.entries(fields ?? NO_FIELDS)));
+function fieldMap(fields: Readonly<Record<string, string>>): CelMap {
+  return celMap(new Map(Object.entries(fields)));
 }
 
 function interestNames(interests: readonly Interest[]): CelInput {
