@@ -1,8 +1,14 @@
 /**
  * npm run bench:dispatcher — signed deliveries per second to a local receiver, against two
- * limits measured in the same run: (a) the raw RSA-SHA256 signing rate of the same key on the
- * same data, (b) the raw undici POST rate to the same receiver with the same concurrency. Then
- * the same deliveries with one endpoint hanging next to them. Prints JSON lines.
+ * limits measured in the same run: (a) the raw RSA-SHA256 signing rate of the same key size on
+ * the same amount of data, measured just before and just after the deliveries (their mean, so
+ * that load beside the bench drifting during the run moves limit and figure alike), (b) the raw
+ * undici POST rate to the same receiver with the same concurrency. Then the same deliveries with
+ * one endpoint (another origin) hanging next to them, its jobs among theirs. Prints JSON lines.
+ *
+ * A warm-up round (untimed) comes first, for the dispatcher and for the raw POST loop alike:
+ * a fresh process spends its first second compiling, which is not a rate of either; without it
+ * the hanging case was also compared against a colder baseline than its own.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,6 +19,7 @@ import { countMessages, rawPostRate, rawSignRate, sampleEvent, startCpuProfile }
 import { job, publishJob, startInProcessDispatcher, startWorld, target } from '../test/harness';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5_000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const progress = (line: string) => console.error(`bench:dispatcher: ${line}`);
 const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'dispatcher', ...fields }));
@@ -25,43 +32,64 @@ async function startReceiver(): Promise<{ port: number; stop(): void }> {
 
 async function main(): Promise<void> {
   const receiver = await startReceiver();
+  // Another origin: the dispatcher's endpoints are origins, each with its own limits and breaker.
+  const hangingReceiver = await startReceiver();
   const world = await startWorld();
   try {
-    progress('measuring the raw signing rate and the raw POST rate...');
-    const signLimit = rawSignRate();
-    const postLimit = await rawPostRate(`http://127.0.0.1:${receiver.port}/ok`, DELIVERIES, CONCURRENCY, renderBody(1, buildPayload('dl_bench', sampleEvent())).body);
-
     const healthy = target(`http://127.0.0.1:${receiver.port}/ok`, { deliveryPolicy: { maxConcurrency: CONCURRENCY, maxRequestsPerSecond: 0, timeout: undefined } });
-    const run = async (label: string, extra: () => Promise<void>) => {
+    const hanging = target(`http://127.0.0.1:${hangingReceiver.port}/hang`);
+    /** `count` healthy deliveries; with `hangingEvery`, one job for the hanging endpoint before every that many. */
+    const run = async (label: string, count: number, hangingEvery = 0) => {
       const before = await countMessages(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults);
-      progress(`${label}: publishing ${DELIVERIES} jobs...`);
-      for (let i = 0; i < DELIVERIES; i += 500) {
-        await Promise.all(Array.from({ length: Math.min(500, DELIVERIES - i) }, () => publishJob(world, job(healthy))));
+      progress(`${label}: publishing ${count} jobs${hangingEvery ? ` and ${Math.ceil(count / hangingEvery)} for the hanging endpoint among them` : ''}...`);
+      for (let i = 0; i < count; i += 500) {
+        const batch = Array.from({ length: Math.min(500, count - i) }, (_, k) => (hangingEvery && (i + k) % hangingEvery === 0 ? [job(hanging), job(healthy)] : [job(healthy)]));
+        await Promise.all(batch.flat().map((j) => publishJob(world, j)));
       }
-      await extra();
       progress(`${label}: delivering...`);
       const dispatcher = await startInProcessDispatcher(world, { DISPATCHER_MAX_HELD: '20000', DISPATCHER_MAX_ENDPOINT_CONCURRENCY: String(CONCURRENCY) });
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const profile = label === 'one healthy endpoint' ? await startCpuProfile(progress) : undefined;
-      while ((await countMessages(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults)) - before < DELIVERIES) {
+      while ((await countMessages(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults)) - before < count) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const rate = DELIVERIES / ((performance.now() - started) / 1000);
+      const rate = count / ((performance.now() - started) / 1000);
+      const cpu = process.cpuUsage(cpuBefore);
       await profile?.();
       const stats = { ...dispatcher.deliverer.stats };
-      progress(`${label}: ${JSON.stringify(stats)}`);
+      progress(`${label}: ${Math.round(rate)} deliveries/s ${JSON.stringify(stats)}`);
       await dispatcher.stop();
-      return { rate, stats };
+      // This process is the dispatcher (every thread of it) and the bench's polling.
+      return { rate, stats, cpuMsPerDelivery: +((cpu.user + cpu.system) / 1000 / count).toFixed(3) };
     };
 
-    const alone = await run('one healthy endpoint', async () => undefined);
-    line({ case: 'deliveries', value: Math.round(alone.rate), unit: 'deliveries/s', limit: Math.round(signLimit), ratio: +(alone.rate / signLimit).toFixed(3), limit_kind: 'raw RSA-2048 signing, one core' });
+    const body = renderBody(1, buildPayload('dl_bench', sampleEvent())).body;
+    const postUrl = `http://127.0.0.1:${receiver.port}/ok`;
+    if (WARMUP > 0) {
+      await run('warm-up (untimed)', WARMUP);
+      await rawPostRate(postUrl, WARMUP, CONCURRENCY, body);
+    }
+    progress('measuring the raw POST rate and the raw signing rate...');
+    const postLimit = await rawPostRate(postUrl, DELIVERIES, CONCURRENCY, body);
+    const signBefore = rawSignRate(1.5);
+    const alone = await run('one healthy endpoint', DELIVERIES);
+    const signAfter = rawSignRate(1.5);
+    const signLimit = (signBefore + signAfter) / 2;
+    progress(`raw signing rate ${Math.round(signBefore)}/s before the deliveries, ${Math.round(signAfter)}/s after`);
+    line({
+      case: 'deliveries',
+      value: Math.round(alone.rate),
+      unit: 'deliveries/s',
+      limit: Math.round(signLimit),
+      ratio: +(alone.rate / signLimit).toFixed(3),
+      limit_kind: 'raw RSA-2048 signing, one core',
+      cpu_ms_per_delivery: alone.cpuMsPerDelivery,
+    });
     line({ case: 'deliveries_vs_post', value: Math.round(alone.rate), unit: 'deliveries/s', limit: Math.round(postLimit), ratio: +(alone.rate / postLimit).toFixed(3), limit_kind: `raw undici POST, concurrency ${CONCURRENCY}` });
 
-    const hanging = target(`http://127.0.0.1:${receiver.port}/hang`);
-    const withHanging = await run('next to a hanging endpoint', async () => {
-      for (let i = 0; i < 500; i++) await publishJob(world, job(hanging));
-    });
+    // Interleaved, so that a dispatcher taking jobs in order meets the hanging endpoint's all along.
+    const withHanging = await run('next to a hanging endpoint', DELIVERIES, 10);
     line({
       case: 'deliveries_next_to_hanging_endpoint',
       value: Math.round(withHanging.rate),
@@ -72,6 +100,7 @@ async function main(): Promise<void> {
     });
   } finally {
     receiver.stop();
+    hangingReceiver.stop();
     await world.close();
   }
 }

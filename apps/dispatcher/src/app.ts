@@ -50,7 +50,9 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
     max_deliver: -1,
   });
 
-  const publisher = new AckedPublisher(nc);
+  // Attempt results and retries are published as responses arrive: coalesced into one write per
+  // turn of the event loop rather than one per response.
+  const publisher = new AckedPublisher(nc, { coalesce: true });
   const http = new DeliveryHttpClient({
     policy: settings.addressPolicy,
     dnsServers: settings.dnsServers,

@@ -49,4 +49,28 @@ describe('AckedPublisher', () => {
     publisher.close();
     await expect(pending).rejects.toThrow(/closed before the stream acknowledged/);
   });
+
+  describe('coalescing', () => {
+    it('sends the publishes of one turn together, stored in the order they were made', async () => {
+      const publisher = new AckedPublisher(nc, { coalesce: true });
+      const acks = await Promise.all(Array.from({ length: 200 }, (_, i) => publisher.publish('acked.coalesced', `m${i}`, { msgId: `c-${i}` })));
+      expect(acks.every((a, i) => i === 0 || a.seq === acks[i - 1]!.seq + 1)).toBe(true);
+      // Publishes made in later turns are sent too, each turn's on its own.
+      const later = await publisher.publish('acked.coalesced', 'later', { msgId: 'c-later' });
+      expect(later.seq).toBe(acks.at(-1)!.seq + 1);
+      expect(publisher.inFlight).toBe(0);
+      publisher.close();
+    });
+
+    it('fails publishes not yet sent when closed, and sends nothing', async () => {
+      const publisher = new AckedPublisher(nc, { coalesce: true });
+      const jsm = await jetstreamManager(nc);
+      const before = (await jsm.streams.info('ACKED')).state.messages;
+      const pending = publisher.publish('acked.never', 'x');
+      publisher.close();
+      await expect(pending).rejects.toThrow(/closed before the stream acknowledged/);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await jsm.streams.info('ACKED')).state.messages).toBe(before);
+    });
+  });
 });

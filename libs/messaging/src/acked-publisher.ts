@@ -26,6 +26,25 @@ interface Pending {
   at: number;
 }
 
+interface Queued {
+  token: string;
+  subject: string;
+  data: Uint8Array | string;
+  headers: MsgHdrs;
+}
+
+export interface AckedPublisherOptions {
+  /** How long a publish waits for the stream's acknowledgement; default 10 s. */
+  timeoutMs?: number;
+  /**
+   * Hold publishes until the event loop's check phase and send them together: one socket write
+   * for all the publishes made while handling one turn's I/O (say, every HTTP response that
+   * arrived at once) instead of one each, which cost a publisher that reacts to many sockets
+   * (the dispatcher) more than building the messages did. Adds well under a millisecond.
+   */
+  coalesce?: boolean;
+}
+
 /**
  * Publishes to JetStream and resolves with the stream's acknowledgement, pipelined over one
  * reply subscription. Does what `jetstream(nc).publish` does on a hot path at a fraction of the
@@ -37,12 +56,20 @@ export class AckedPublisher {
   private readonly pending = new Map<string, Pending>();
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly timeoutMs: number;
+  private readonly coalesce: boolean;
+  private queued: Queued[] = [];
+  private flushing: NodeJS.Immediate | undefined;
   private next = 0;
 
+  /** `options`: a timeout in milliseconds (default 10 s), or the options. */
   constructor(
     private readonly nc: NatsConnection,
-    private readonly timeoutMs = 10_000,
+    options: number | AckedPublisherOptions = {},
   ) {
+    const { timeoutMs = 10_000, coalesce = false } = typeof options === 'number' ? { timeoutMs: options } : options;
+    this.timeoutMs = timeoutMs;
+    this.coalesce = coalesce;
     this.subscription = nc.subscribe(`${this.inbox}.*`, { callback: (_error, msg) => this.onReply(msg) });
     this.sweeper = setInterval(() => this.expire(), Math.min(1_000, timeoutMs)).unref();
   }
@@ -58,18 +85,34 @@ export class AckedPublisher {
     if (options.msgId) h.set(HEADERS.msgId, options.msgId);
     return new Promise((resolve, reject) => {
       this.pending.set(token, { resolve, reject, at: Date.now() });
-      try {
-        this.nc.publish(subject, data, { reply: `${this.inbox}.${token}`, headers: h });
-      } catch (error) {
-        this.pending.delete(token);
-        reject(error as Error);
-      }
+      if (!this.coalesce) return this.send(token, subject, data, h);
+      this.queued.push({ token, subject, data, headers: h });
+      this.flushing ??= setImmediate(() => this.flush());
     });
+  }
+
+  private flush(): void {
+    this.flushing = undefined;
+    const queued = this.queued;
+    this.queued = [];
+    for (const { token, subject, data, headers } of queued) this.send(token, subject, data, headers);
+  }
+
+  private send(token: string, subject: string, data: Uint8Array | string, headers: MsgHdrs): void {
+    try {
+      this.nc.publish(subject, data, { reply: `${this.inbox}.${token}`, headers });
+    } catch (error) {
+      const p = this.pending.get(token);
+      this.pending.delete(token);
+      p?.reject(error as Error);
+    }
   }
 
   /** Stops listening; publishes still awaiting an acknowledgement fail. */
   close(): void {
     clearInterval(this.sweeper);
+    clearImmediate(this.flushing);
+    this.queued = [];
     this.subscription.unsubscribe();
     for (const [token, p] of this.pending) {
       this.pending.delete(token);

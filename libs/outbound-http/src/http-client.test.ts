@@ -45,6 +45,16 @@ describe('DeliveryHttpClient', () => {
     await client.close();
   });
 
+  it('answers with the excerpt of a response too long to read to its end', async () => {
+    handler = (_req, res) => res.writeHead(200).end('y'.repeat(256 * 1024));
+    const client = allowLoopback();
+    expect(await send(client, `http://127.0.0.1:${port}/big`)).toMatchObject({ kind: 'response', statusCode: 200, excerpt: 'y'.repeat(16) });
+    // The connection it gave up reading is not reused: the next request gets its answer whole.
+    handler = (_req, res) => res.writeHead(202).end('next');
+    expect(await send(client, `http://127.0.0.1:${port}/after`)).toMatchObject({ kind: 'response', statusCode: 202, excerpt: 'next' });
+    await client.close();
+  });
+
   it('refuses a loopback IP literal unless allow-listed, without connecting', async () => {
     const before = received.length;
     const client = strict();

@@ -26,6 +26,11 @@ export class CircuitBreaker {
     return this.now() < this.openUntil ? 'open' : 'half_open';
   }
 
+  /** No failures counted, no probe out: nothing to remember. */
+  get clean(): boolean {
+    return this.failures === 0 && !this.probing;
+  }
+
   /** When an attempt may be made again; 0 when it may now. */
   get retryAt(): number {
     return this.state === 'open' ? this.openUntil : 0;

@@ -88,6 +88,8 @@ class Endpoint {
   private readonly completions: number[] = [];
   private nextCompletion = 0;
   private lastCompletion = 0;
+  /** When a job last came or an attempt last ended here. */
+  lastActive: number;
 
   constructor(
     readonly key: string,
@@ -97,18 +99,27 @@ class Endpoint {
     now: () => number,
   ) {
     this.limit = limit;
+    this.lastActive = now();
     this.bucket = new TokenBucket(rate, now);
     this.breaker = new CircuitBreaker(settings.breaker.threshold, settings.breaker.cooldownMs, settings.breaker.maxCooldownMs, now);
   }
 
-  get idle(): boolean {
-    return this.active === 0 && this.queue.length === 0 && this.breaker.state === 'closed';
+  /**
+   * Nothing here is worth remembering any more: no work, and idle long enough for its rate
+   * limit's bucket to be full again (a second) and, if its breaker counts failures, for those to
+   * be stale. The failures must outlive the gaps between jobs, or an endpoint that gets its jobs
+   * one at a time would start afresh each time and never trip its breaker.
+   */
+  forgettable(settings: DelivererSettings, now: number): boolean {
+    if (this.active > 0 || this.queue.length > 0 || this.wakeUp) return false;
+    return now - this.lastActive >= (this.breaker.clean ? 1_000 : settings.breaker.maxCooldownMs);
   }
 
   completed(now: number): void {
     this.completions[this.nextCompletion] = now;
     this.nextCompletion = (this.nextCompletion + 1) % COMPLETIONS_KEPT;
     this.lastCompletion = now;
+    this.lastActive = now;
   }
 
   /**
@@ -149,6 +160,8 @@ class Endpoint {
 export class Deliverer {
   private readonly endpoints = new Map<string, Endpoint>();
   private readonly inFlight = new Set<Work>();
+  /** Jobs in the endpoints' queues, all together. */
+  private queued = 0;
   /** Callbacks whose receiver answered 410, with the revision they had then. */
   private readonly gone = new Map<string, number>();
   private readonly now: () => number;
@@ -183,9 +196,7 @@ export class Deliverer {
   }
 
   get heldCount(): number {
-    let count = this.inFlight.size;
-    for (const endpoint of this.endpoints.values()) count += endpoint.queue.length;
-    return count;
+    return this.inFlight.size + this.queued;
   }
 
   /** Per-endpoint queue and in-flight counts, and breaker states (for metrics). */
@@ -207,22 +218,29 @@ export class Deliverer {
       return void this.defer(work, this.now() + this.settings.retry.spread(this.settings.deferDelayMs));
     }
     endpoint.queue.push(work);
+    endpoint.lastActive = this.now();
+    this.queued++;
     this.pump(endpoint);
   }
 
   /**
    * Gives back the queue tail of endpoints that turned out slow (a receiver that started
-   * hanging after its jobs were queued), so they hold no more of the window than they earn.
-   * Called about once a second.
+   * hanging after its jobs were queued), so they hold no more of the window than they earn, and
+   * forgets endpoints with nothing left worth remembering. Called about once a second.
    */
   shed(): void {
     const now = this.now();
     let shed = 0;
     for (const endpoint of this.endpoints.values()) {
+      if (endpoint.forgettable(this.settings, now)) {
+        this.endpoints.delete(endpoint.key);
+        continue;
+      }
       const allowed = endpoint.allowedQueue(this.settings, now);
       while (endpoint.queue.length > allowed) {
         const work = endpoint.queue.pop();
         if (!work) break;
+        this.queued--;
         void this.defer(work, now + this.settings.retry.spread(this.settings.deferDelayMs));
         shed++;
       }
@@ -237,6 +255,7 @@ export class Deliverer {
       clearTimeout(endpoint.wakeUp);
       for (const work of endpoint.queue.splice(0)) work.held.nak();
     }
+    this.queued = 0;
     if (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -261,6 +280,7 @@ export class Deliverer {
       const state = endpoint.breaker.state;
       if (state === 'open') {
         // Everything waiting goes back to the stream until the endpoint may be tried again.
+        this.queued -= endpoint.queue.length;
         for (const work of endpoint.queue.splice(0)) void this.defer(work, endpoint.breaker.retryAt + this.settings.retry.spread(1_000));
         this.released();
         return;
@@ -277,11 +297,11 @@ export class Deliverer {
       if (!endpoint.breaker.tryAcquire()) return;
       const work = endpoint.queue.shift();
       if (!work) return;
+      this.queued--;
       endpoint.active++;
       this.inFlight.add(work);
       void work.trace.run(() => this.run(endpoint, work));
     }
-    if (endpoint.idle) this.endpoints.delete(endpoint.key);
   }
 
   private async run(endpoint: Endpoint, work: Work): Promise<void> {

@@ -9,6 +9,15 @@ import { decodeJob, endpointOf } from '../delivery/job';
 export const DISPATCHER_CONSUMER = 'dispatcher';
 
 /**
+ * Jobs taken in per turn of the event loop. JetStream hands over a backlog far faster than it
+ * can be delivered; taken in one go, it starved the attempts in flight (responses waited behind
+ * thousands of jobs being decoded and queued), and the stalled attempts made a healthy endpoint
+ * look slow enough to defer its jobs. Yielding after every few lets responses in between, so a
+ * busy dispatcher takes jobs in at about the pace it finishes them, and an idle one at once.
+ */
+const INTAKE_PER_TURN = 16;
+
+/**
  * Pulls delivery jobs from the shared durable consumer and hands them to the deliverer. Jobs
  * held here (queued behind an endpoint's limit, or in flight) are kept alive with in-progress
  * acknowledgements, so a slow receiver never makes JetStream redeliver a job that is still
@@ -39,9 +48,11 @@ export class JobConsumer {
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
+    let taken = 0;
     for await (const msg of messages) {
       this.accept(msg);
       while (this.deliverer.heldCount >= this.options.maxHeld) await this.deliverer.roomFreed();
+      if (++taken % INTAKE_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
