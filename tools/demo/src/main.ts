@@ -94,8 +94,10 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal, and relayed by the tsx
+  // wrapper), and a second signal without a handler would kill it halfway through stopping.
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
 
   const client = new CallbackServiceClient(grpcAddr, credentials.createInsecure());
   const metadata = new Metadata();
