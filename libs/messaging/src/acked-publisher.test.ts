@@ -53,7 +53,13 @@ describe('AckedPublisher', () => {
   describe('coalescing', () => {
     it('sends the publishes of one turn together, stored in the order they were made', async () => {
       const publisher = new AckedPublisher(nc, { coalesce: true });
-      const acks = await Promise.all(Array.from({ length: 200 }, (_, i) => publisher.publish('acked.coalesced', `m${i}`, { msgId: `c-${i}` })));
+      const sentBefore = nc.stats().outMsgs;
+      const published = Array.from({ length: 200 }, (_, i) => publisher.publish('acked.coalesced', `m${i}`, { msgId: `c-${i}` }));
+      await Promise.resolve();
+      expect(nc.stats().outMsgs, 'nothing is sent before the turn ends').toBe(sentBefore);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(nc.stats().outMsgs, 'the whole turn is sent at once').toBe(sentBefore + 200);
+      const acks = await Promise.all(published);
       expect(acks.every((a, i) => i === 0 || a.seq === acks[i - 1]!.seq + 1)).toBe(true);
       // Publishes made in later turns are sent too, each turn's on its own.
       const later = await publisher.publish('acked.coalesced', 'later', { msgId: 'c-later' });

@@ -1,3 +1,5 @@
+import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { disabledTelemetry, tracingConfigured } from './telemetry';
 
@@ -20,10 +22,15 @@ describe('tracingConfigured', () => {
 });
 
 describe('disabledTelemetry', () => {
-  it('records nothing and adds nothing to log lines', async () => {
+  it('records nothing and adds nothing to log lines, even where the process registered a tracer provider', async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
+    expect(trace.getTracer('other').startSpan('recorded').isRecording()).toBe(true); // the provider is in place
     const telemetry = disabledTelemetry('matcher');
     const span = telemetry.tracer.startSpan('x');
     expect(span.isRecording()).toBe(false);
+    span.end();
+    expect(exporter.getFinishedSpans().map((s) => s.name)).not.toContain('x');
     expect(telemetry.logFields()).toEqual({});
     await expect(telemetry.shutdown()).resolves.toBeUndefined();
   });

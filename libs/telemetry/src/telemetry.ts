@@ -1,4 +1,4 @@
-import { DiagLogLevel, ROOT_CONTEXT, context, diag, isSpanContextValid, trace, type DiagLogger, type Tracer } from '@opentelemetry/api';
+import { DiagLogLevel, ProxyTracerProvider, ROOT_CONTEXT, context, diag, isSpanContextValid, trace, type DiagLogger, type Tracer } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { Registry } from 'prom-client';
@@ -88,12 +88,18 @@ export function serviceTelemetry(version: string): (service: string, log: Logger
   return (service, log) => startTelemetry({ service, version, log });
 }
 
+/**
+ * A tracer that never records, whatever tracer provider the process registers (a provider of its
+ * own, never given a delegate, hands out no-op spans).
+ */
+const NO_OP_TRACER = new ProxyTracerProvider().getTracer('callbacks');
+
 /** Telemetry that records no spans (in-process tests, benchmarks, or OTEL not configured). */
 export function disabledTelemetry(service = 'callbacks', metrics = new Registry()): Telemetry {
   return {
     service,
     tracing: false,
-    tracer: trace.getTracer('callbacks'),
+    tracer: NO_OP_TRACER,
     metrics,
     logFields: () => ({}),
     shutdown: () => Promise.resolve(),

@@ -40,7 +40,7 @@ describe('chaos', () => {
     );
     load.start();
     const step = async (name: string, fail: () => Promise<void>, recover: () => Promise<void>) => {
-      await receiver.waitForDistinct(receiver.distinct.size + 50, 60_000); // traffic flows first
+      expect(await receiver.waitForDistinct(receiver.distinct.size + 50, 60_000), `traffic flows before ${name}`).toBe(true);
       await fail();
       figure({ step: name, phase: 'down', delivered: receiver.distinct.size });
       await pause(3_000);
@@ -56,7 +56,7 @@ describe('chaos', () => {
       await pause(3_000);
       await system.mongo.managed!.start();
     });
-    await receiver.waitForDistinct(receiver.distinct.size + 50, 60_000);
+    expect(await receiver.waitForDistinct(receiver.distinct.size + 50, 60_000), 'traffic flows after the last failure').toBe(true);
     await load.stop();
 
     const expected = new Set(load.published.flatMap((e) => callbacks.map((c) => deliveryIdFor(e.eventId, c.id))));

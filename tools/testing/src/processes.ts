@@ -52,16 +52,17 @@ export class ServiceProcess {
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     await Promise.race([
-      this.waitFor(this.readyMessage, timeoutMs),
+      // This run's ready line: after a restart, the last run's is still among the lines.
+      this.waitFor(this.readyMessage, timeoutMs, { fromNow: true }),
       this.exited.then((code) => {
         throw new Error(`${this.app} exited with ${code} before it was ready:\n${this.lines.slice(-20).join('\n')}`);
       }),
     ]);
   }
 
-  /** Resolves with the first log line (from now on, or already seen) matching `pattern`. */
-  waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-    const seen = this.lines.find((line) => pattern.test(line));
+  /** Resolves with the first log line matching `pattern`: already seen (unless `fromNow`), or to come. */
+  waitFor(pattern: RegExp, timeoutMs = 60_000, options: { fromNow?: boolean } = {}): Promise<string> {
+    const seen = options.fromNow ? undefined : this.lines.find((line) => pattern.test(line));
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
