@@ -51,8 +51,8 @@ async function main(): Promise<void> {
     allowedDomains: [SIGNING_DOMAIN],
     dnsServers: [dns.address],
     onWebhook: (webhook) => {
-      received++;
       if (!webhook.verified) return console.log(`receiver: ✗ REJECTED ${webhook.deliveryId}: ${webhook.reason}`);
+      received++; // verified ones only: the demo's success line says so
       const body = JSON.parse(webhook.body) as { type: string; profile: string; fields: Record<string, string>; parameters: Record<string, string> };
       console.log(
         `receiver: ✓ signature verified — ${body.type} of profile ${body.profile}, fields ${JSON.stringify(body.fields)}, changed ${JSON.stringify(body.parameters)} (delivery ${webhook.deliveryId})`,
@@ -94,8 +94,9 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(0);
   };
-  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal, and relayed by the tsx
-  // wrapper), and a second signal without a handler would kill it halfway through stopping.
+  // `on`, not `once`: a second Ctrl-C while stopping must not kill the demo halfway (servers left
+  // running). The npm script runs `node --import tsx`, not the tsx wrapper, which would relay each
+  // Ctrl-C a second time.
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
   }
   const deadline = Date.now() + 30_000;
   while (received < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  say(received >= 2 ? 'both expected webhooks arrived, signed and verified.' : `only ${received} of 2 webhooks arrived within 30 s; see the service logs above`);
+  say(received >= 2 ? 'both expected webhooks arrived, signed and verified.' : `only ${received} of 2 webhooks arrived verified within 30 s; see the lines above`);
   await nc.close();
 
   say('the system keeps running; try:');

@@ -14,6 +14,7 @@ import { startDemoReceiver } from './receiver';
 
 const settings = loadSettings(process.env, {
   port: integer('RECEIVER_PORT', { default: 8080, min: 0, max: 65_535 }),
+  host: string('RECEIVER_HOST', { default: '127.0.0.1' }),
   account: string('RECEIVER_ACCOUNT', { pattern: /^[A-Za-z0-9_-]{1,64}$/ }),
   allowedDomains: list('RECEIVER_ALLOWED_DOMAINS', (s) => s),
   dnsServers: list('RECEIVER_DNS_SERVERS', (s) => s, { default: [] }),
@@ -39,6 +40,7 @@ function staticResolver(file: string) {
 
 const receiver = await startDemoReceiver({
   port: settings.port,
+  host: settings.host,
   accountId: settings.account,
   allowedDomains: settings.allowedDomains,
   dnsServers: settings.dnsServers,

@@ -38,6 +38,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  */
 export async function startDemoReceiver(options: {
   port: number;
+  /** Listen address: loopback by default; `0.0.0.0` in a container, where the dispatcher is another host. */
+  host?: string;
   accountId: string;
   allowedDomains: string[];
   dnsServers?: string[];
@@ -70,7 +72,7 @@ export async function startDemoReceiver(options: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', resolve);
+    server.listen(options.port, options.host ?? '127.0.0.1', resolve);
   });
   return {
     port: (server.address() as AddressInfo).port,

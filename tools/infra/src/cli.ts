@@ -26,8 +26,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`MONGO_URL=${infra.mongo.url}`);
       log('running; Ctrl-C stops them');
       await new Promise<void>((resolve) => {
-        // `on`, not `once`: a second Ctrl-C (or the tsx wrapper relaying the first) must not kill
-        // this process before it has stopped the servers.
+        // `on`, not `once`: a second Ctrl-C must not kill this process before it has stopped the servers.
         process.on('SIGINT', resolve);
         process.on('SIGTERM', resolve);
       });

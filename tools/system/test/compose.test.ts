@@ -71,6 +71,9 @@ describe('docker-compose.yml', () => {
       SIGNING_KEY_RING_FILE: '/keys/ring.json',
     });
     expect(services['config-service']!.ports?.map((p) => p.target)).toContain(50051);
+    // Services inside containers listen on every interface, or no other container reaches them.
+    expect(services.receiver!.environment).toMatchObject({ RECEIVER_HOST: '0.0.0.0', RECEIVER_PORT: '8080' });
+    expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(/^ENV CONFIG_GRPC_ADDR=0\.0\.0\.0:50051$/m);
   });
 
   it('refuses to start without the tokens, and says which variable to set', async () => {
