@@ -1,5 +1,5 @@
 import { ConfigError, duration, hostPort, integer, list, loadSettings, natsServers, number, oneOf, parseDuration, sensitive, string } from '@callbacks/config';
-import { KeyRingConfigError, loadKeyRing, type KeyRing } from '@callbacks/signature';
+import { loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { AddressPolicy } from '@callbacks/outbound-http';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 import { DEFAULT_RETRY_SCHEDULE } from './delivery/retry-policy';
@@ -64,7 +64,6 @@ export function loadDispatcherSettings(env: Readonly<Record<string, string | und
       return load();
     } catch (error) {
       if (error instanceof ConfigError) problems.push(...error.problems);
-      else if (error instanceof KeyRingConfigError) problems.push(`${prefix}${error.message}`);
       else problems.push(`${prefix}${(error as Error).message}`);
       return undefined;
     }

@@ -23,7 +23,7 @@ export interface DeliveryRequest {
  */
 export function prepareDeliveryRequest(
   delivery: { deliveryId: string; attempt: number; callback: CallbackTarget; event: ProfileEvent },
-  options: { keyRing: KeyRing; now?: number; extraHeaders?: Record<string, string> },
+  options: { keyRing: KeyRing; now?: number },
 ): DeliveryRequest {
   const url = new URL(delivery.callback.url);
   const { contentType, body } = renderBody(delivery.callback.format, buildPayload(delivery.deliveryId, delivery.event));
@@ -37,7 +37,6 @@ export function prepareDeliveryRequest(
       [IDEMPOTENCY_HEADER]: delivery.deliveryId,
       [ATTEMPT_HEADER]: String(delivery.attempt),
       'User-Agent': USER_AGENT,
-      ...options.extraHeaders,
     },
   };
 }

@@ -3,3 +3,4 @@ export * from './violations';
 export * from './errors';
 export * from './events';
 export * from './times';
+export * from './callback-target';

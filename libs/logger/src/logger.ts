@@ -39,15 +39,8 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-let defaultMixin: (() => Record<string, unknown>) | undefined;
-
-/** Lets the telemetry set-up add trace ids to loggers created afterwards. */
-export function setDefaultLogMixin(mixin: () => Record<string, unknown>): void {
-  defaultMixin = mixin;
-}
-
 export function createLogger(options: LoggerOptions): Logger {
-  const mixin = options.mixin ?? defaultMixin;
+  const { mixin } = options;
   return pino(
     {
       level: options.level ?? 'info',

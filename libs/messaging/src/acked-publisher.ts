@@ -62,12 +62,10 @@ export class AckedPublisher {
   private flushing: NodeJS.Immediate | undefined;
   private next = 0;
 
-  /** `options`: a timeout in milliseconds (default 10 s), or the options. */
   constructor(
     private readonly nc: NatsConnection,
-    options: number | AckedPublisherOptions = {},
+    { timeoutMs = 10_000, coalesce = false }: AckedPublisherOptions = {},
   ) {
-    const { timeoutMs = 10_000, coalesce = false } = typeof options === 'number' ? { timeoutMs: options } : options;
     this.timeoutMs = timeoutMs;
     this.coalesce = coalesce;
     this.subscription = nc.subscribe(`${this.inbox}.*`, { callback: (_error, msg) => this.onReply(msg) });

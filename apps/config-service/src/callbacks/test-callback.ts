@@ -1,6 +1,6 @@
 import { compileCondition } from '@callbacks/conditions';
 import { prepareDeliveryRequest, type DeliveryRequest } from '@callbacks/delivery';
-import { InvalidArgumentError, Violations, validateProfileEvent } from '@callbacks/domain';
+import { InvalidArgumentError, Violations, callbackTarget, validateProfileEvent } from '@callbacks/domain';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { TestCallbackRequest, TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
@@ -9,7 +9,6 @@ import type { Principal } from '../auth/tokens';
 import { newTestDeliveryId } from '../deliveries/delivery-ids';
 import { msFromDuration } from '../deliveries/duration';
 import { FailedPreconditionError } from '../errors';
-import { callbackTarget } from './callback-target';
 import { explainMatch } from './explain-match';
 import type { CallbackRepository, Clock, TestSender } from './ports';
 import { assertMayAccess, callbackNotFound, requireCallbackId, scopeOf } from './scope';

@@ -1,10 +1,9 @@
-import { InvalidArgumentError, Violations, isId } from '@callbacks/domain';
+import { InvalidArgumentError, Violations, callbackTarget, isId } from '@callbacks/domain';
 import type { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { CallbackState, callbackStateToJSON, type Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { ReplayDeliveriesRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import { DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 import type { Principal } from '../auth/tokens';
-import { callbackTarget } from '../callbacks/callback-target';
 import type { AccountScope, CallbackRepository, Clock } from '../callbacks/ports';
 import { callbackNotFound, requireCallbackId, scopeOf } from '../callbacks/scope';
 import { FailedPreconditionError } from '../errors';

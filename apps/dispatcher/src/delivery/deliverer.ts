@@ -77,13 +77,16 @@ const COMPLETIONS_KEPT = 256;
 /** One receiver origin: its queue, limits, breaker, and the pace at which it completes attempts. */
 class Endpoint {
   readonly queue: Work[] = [];
-  active = 0;
   limit: number;
   readonly bucket: TokenBucket;
   readonly breaker: CircuitBreaker;
   wakeUp: NodeJS.Timeout | undefined;
-  /** The attempts in flight, with their start times. */
+  /** The attempts in flight, with their start times (in the order they started). */
   readonly running = new Map<Work, number>();
+
+  get active(): number {
+    return this.running.size;
+  }
   /** When the last COMPLETIONS_KEPT attempts completed (a ring), to measure the endpoint's pace. */
   private readonly completions: number[] = [];
   private nextCompletion = 0;
@@ -136,8 +139,8 @@ class Endpoint {
   }
 
   private stalling(settings: DelivererSettings, now: number): boolean {
-    if (this.running.size === 0) return false;
-    const oldest = Math.min(...this.running.values());
+    const oldest = this.running.values().next().value;
+    if (oldest === undefined) return false;
     return now - oldest > settings.stallMs && now - this.lastCompletion > settings.stallMs;
   }
 
@@ -298,7 +301,7 @@ export class Deliverer {
       const work = endpoint.queue.shift();
       if (!work) return;
       this.queued--;
-      endpoint.active++;
+      endpoint.running.set(work, this.now()); // in flight from here: counts against the limit at once
       this.inFlight.add(work);
       void work.trace.run(() => this.run(endpoint, work));
     }
@@ -309,14 +312,12 @@ export class Deliverer {
     const requested = job.callback.deliveryPolicy?.timeout;
     const timeoutMs = Math.min(requested ? requested.seconds * 1000 + requested.nanos / 1e6 : this.settings.timeoutMs, this.settings.maxTimeoutMs);
     this.stats.attempts++;
-    endpoint.running.set(work, this.now());
     const outcome = await this.deps.attempt(job, timeoutMs, work.trace);
     endpoint.running.delete(work);
     endpoint.completed(this.now());
     if (outcome.verdict === 'succeeded') endpoint.breaker.succeeded();
     else if (outcome.unhealthy) endpoint.breaker.failed();
     else endpoint.breaker.released();
-    endpoint.active--;
     this.pump(endpoint);
     try {
       await this.finish(work, outcome);

@@ -38,21 +38,12 @@ export function decodeEvent(subject: string, contentType: string | undefined, da
       return { ok: false, reason: `decode_error: unsupported Content-Type ${JSON.stringify(contentType)} (use ${CONTENT_TYPES.protobuf} or ${CONTENT_TYPES.json})` };
     }
   } catch (error) {
-    return { ok: false, reason: oneLine(`decode_error: ${(error as Error).message}`) };
+    return { ok: false, reason: `decode_error: ${(error as Error).message}` };
   }
 
   const violations = validateProfileEvent(event, route);
   if (violations.length > 0) {
-    return { ok: false, reason: oneLine(`invalid_event: ${violations.map((v) => `${v.field || 'event'}: ${v.description}`).join('; ')}`) };
+    return { ok: false, reason: `invalid_event: ${violations.map((v) => `${v.field || 'event'}: ${v.description}`).join('; ')}` };
   }
   return { ok: true, event, protobuf };
-}
-
-/**
- * A reason goes into a NATS header and a JetStream termination, where a line break is refused
- * (the dead letter would fail, and the event come back forever); a decoder's message may quote
- * the body (JSON.parse does) and a field name may hold one.
- */
-function oneLine(reason: string): string {
-  return reason.replace(/\p{Cc}+/gu, ' ');
 }

@@ -105,7 +105,11 @@ export class EventHandler {
     );
   }
 
-  private async deadLetter(msg: JsMsg, reason: string, trace: MessageTrace): Promise<void> {
+  private async deadLetter(msg: JsMsg, anyReason: string, trace: MessageTrace): Promise<void> {
+    // The reason goes into a NATS header and a JetStream termination, where a line break is
+    // refused (the dead letter would fail and the event come back forever); a decoder's message
+    // may quote the body (JSON.parse does), a field name may hold one.
+    const reason = anyReason.replace(/\p{Cc}+/gu, ' ');
     const h = natsHeaders();
     h.set(HEADERS.deadLetterReason, reason.slice(0, 4096));
     h.set(HEADERS.originalSubject, msg.subject);

@@ -4,7 +4,8 @@ import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { Format } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
-import { EventJobs, callbackTarget } from './delivery-job';
+import { callbackTarget } from '@callbacks/domain';
+import { EventJobs } from './delivery-job';
 
 describe('EventJobs', () => {
   const event = sampleEvent({ fields: { name: 'piet', city: 'Amsterdam' }, interests: [{ name: 'sport', group: 'g' }] });

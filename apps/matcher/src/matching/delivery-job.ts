@@ -1,21 +1,7 @@
-import { deliveryIdFor } from '@callbacks/domain';
-import { DeliveryJob, type CallbackTarget } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { callbackTarget, deliveryIdFor } from '@callbacks/domain';
+import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
-
-/** What the dispatcher needs of a callback, as it is now. */
-export function callbackTarget(callback: Callback): CallbackTarget {
-  return {
-    id: callback.id,
-    accountId: callback.accountId,
-    databaseId: callback.databaseId,
-    collectionId: callback.collectionId,
-    url: callback.url,
-    format: callback.format,
-    deliveryPolicy: callback.deliveryPolicy,
-    revision: callback.revision,
-  };
-}
 
 /** One first-attempt job, encoded. */
 export interface EncodedJob {
