@@ -4,6 +4,7 @@ import type { AccountScope, CallbackFilter, CallbackRepository } from '../callba
 import { isApiDisabled } from '../callbacks/validate-callback';
 import { fromDocument, labelPairs, toDocument, type CallbackDocument } from './callback-document';
 import { guarded } from './errors';
+import { createMissingIndexes } from './missing-indexes';
 
 export class MongoCallbackRepository implements CallbackRepository {
   private readonly collection: Collection<CallbackDocument>;
@@ -15,7 +16,7 @@ export class MongoCallbackRepository implements CallbackRepository {
   /** The indexes that lists and matcher look-ups need; idempotent. */
   async ensureIndexes(): Promise<void> {
     await guarded('creating indexes', () =>
-      this.collection.createIndexes([
+      createMissingIndexes(this.collection, [
         { key: { accountId: 1, _id: 1 }, name: 'account_id' },
         { key: { accountId: 1, databaseId: 1, collectionId: 1, _id: 1 }, name: 'account_scope_id' },
         { key: { accountId: 1, state: 1, _id: 1 }, name: 'account_state_id' },

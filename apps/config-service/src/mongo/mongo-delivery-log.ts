@@ -23,6 +23,7 @@ import {
 } from './delivery-document';
 import { guarded, upsert } from './errors';
 import { ensureExpiryIndex, type ExpiryMode } from './expiry-index';
+import { createMissingIndexes } from './missing-indexes';
 
 /**
  * The delivery log in two collections: `deliveries` (one document per delivery, its latest
@@ -44,12 +45,12 @@ export class MongoDeliveryLog implements DeliveryLog {
   /** The indexes lists, replays and expiry need; idempotent. */
   async ensureIndexes(): Promise<ExpiryMode> {
     return guarded('creating delivery indexes', async () => {
-      await this.deliveries.createIndexes([
+      await createMissingIndexes(this.deliveries, [
         { key: { accountId: 1, createTime: -1, _id: -1 }, name: 'account_time' },
         { key: { accountId: 1, state: 1, createTime: -1, _id: -1 }, name: 'account_state_time' },
         { key: { accountId: 1, callbackId: 1, state: 1, createTime: -1, _id: -1 }, name: 'account_callback_state_time' },
       ]);
-      await this.attemptDocs.createIndexes([{ key: { deliveryId: 1, number: 1 }, name: 'delivery_number' }]);
+      await createMissingIndexes(this.attemptDocs, [{ key: { deliveryId: 1, number: 1 }, name: 'delivery_number' }]);
       const modes = [await ensureExpiryIndex(this.deliveries), await ensureExpiryIndex(this.attemptDocs)];
       return modes.includes('clean-up-only') ? 'clean-up-only' : 'ttl-index';
     });
