@@ -6,7 +6,8 @@
  * Prints JSON lines: {"bench":"signature","case":"sign"|"verify","value":ops/s,"unit":"ops/s","limit":0.9,"ratio":…}
  * plus the raw rates as "sign_raw" / "verify_raw". "verify_with_digest" compares against the
  * cryptographic floor every receiver pays (RSA verification plus the body's SHA-256), to show how
- * much of the gap is the mandatory digest. Like every benchmark here it prints figures and does not
+ * much of the gap is the mandatory digest. The verifier checks the RSA signature by RFC 8017's
+ * encode-and-compare (src/rsa-sha256.ts), the baseline with `crypto.verify` itself. Like every benchmark here it prints figures and does not
  * fail; a ratio under the limit is also noted on stderr.
  *
  * Both sides verify the same 64 deliveries (distinct nonces, so distinct signing strings and

@@ -1,10 +1,11 @@
-import { verify as rsaVerify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { sha256Base64, sha256FromDigestHeader } from './digest';
 import { KeyLookupError } from './errors';
 import { parseHttpDate } from './http-date';
 import { isUnderDomain, normalizeDomain, parseKeyId } from './key-id';
 import { PublicKeyCache } from './public-key-cache';
 import { REPEATED, lookupHeaders, type RequestHeaders } from './request-headers';
+import { verifyRsaSha256 } from './rsa-sha256';
 import { ALGORITHM, REQUEST_TARGET, REQUIRED_SIGNED_HEADERS, accountHeaderValue } from './scheme';
 import { ScratchRegion } from './scratch-region';
 import { parseSignatureHeader } from './signature-header';
@@ -274,7 +275,7 @@ function verifySignature(signingString: string, signature: Buffer, publicKey: Ke
     signingString.length <= signingStringBytes.size
       ? signingStringBytes.view(signingStringBytes.write(signingString, 'latin1'))
       : Buffer.from(signingString, 'latin1');
-  return rsaVerify('sha256', data, publicKey, signature);
+  return verifyRsaSha256(data, publicKey, signature);
 }
 
 function reject(reason: RejectionReason, message: string): Rejection {
