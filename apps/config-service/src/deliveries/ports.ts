@@ -68,10 +68,13 @@ export interface DeliveryCursor {
 
 /** Where deliveries and their attempts are kept. Storage failures become UnavailableError. */
 export interface DeliveryLog {
-  /** Records the delivery as PENDING, unless it is recorded already (then nothing changes). */
-  open(origin: DeliveryOrigin): Promise<void>;
-  /** Applies the progress, unless a result that stands later is recorded already. */
-  advance(id: string, progress: DeliveryProgress): Promise<void>;
+  /** Records the deliveries as PENDING, those not recorded already (the others stay as they are). */
+  open(origins: readonly DeliveryOrigin[]): Promise<void>;
+  /**
+   * Records the delivery where `progress` puts it: created so if it is new, otherwise advanced
+   * unless a result that stands later is recorded already.
+   */
+  record(origin: DeliveryOrigin, progress: DeliveryProgress): Promise<void>;
   /** Records an attempt once, however often its result arrives. */
   recordAttempt(attempt: RecordedAttempt): Promise<void>;
   get(id: string, scope: AccountScope): Promise<StoredDelivery | undefined>;

@@ -6,9 +6,9 @@ import type { EndpointHealth } from './endpoint-health';
 import type { DeliveryLog } from './ports';
 
 /**
- * Records one attempt result (SPEC §7.7): the delivery (created on its first result, its state
- * from the result that stands last), the attempt (once, however often the result is
- * redelivered), and what it says about the endpoint's health. Every step is idempotent, so a
+ * Records one attempt result (SPEC §7.7): the attempt (once, however often the result is
+ * redelivered), the delivery (created by its first result, its state from the result that stands
+ * last), and what it says about the endpoint's health. Every step is idempotent, so a
  * result redelivered after a crash half-way is simply recorded again.
  */
 export class RecordAttemptResult {
@@ -19,16 +19,6 @@ export class RecordAttemptResult {
     if (state === undefined) throw new Error(`an attempt result with outcome ${result.outcome} reached the delivery log`);
     const now = this.deps.clock();
     const createTime = result.matchedAt ?? result.startedAt ?? now;
-    await this.deps.log.open({
-      id: result.deliveryId,
-      accountId: result.accountId,
-      callbackId: result.callbackId,
-      eventId: result.eventId,
-      createTime,
-      replayOf: result.replayOf,
-      callbackRevision: result.callbackRevision,
-      event: result.event,
-    });
     // A skipped delivery was never sent: it has no attempt to show.
     const attempt = result.outcome === Outcome.SKIPPED ? undefined : attemptOf(result);
     if (attempt) {
@@ -41,7 +31,17 @@ export class RecordAttemptResult {
         deliveryCreateTime: createTime,
       });
     }
-    await this.deps.log.advance(result.deliveryId, {
+    const origin = {
+      id: result.deliveryId,
+      accountId: result.accountId,
+      callbackId: result.callbackId,
+      eventId: result.eventId,
+      createTime,
+      replayOf: result.replayOf,
+      callbackRevision: result.callbackRevision,
+      event: result.event,
+    };
+    await this.deps.log.record(origin, {
       progress: progressOf(result.attempt, result.outcome),
       state,
       attemptCount: attempt ? result.attempt : 0,

@@ -137,7 +137,7 @@ export class ReplayDeliveries {
     });
     // Issued in order on one connection: the stream holds the jobs in the order of the originals.
     await Promise.all(replays.map(({ job }) => this.deps.publisher.publish(job)));
-    for (const { origin } of replays) await this.deps.log.open(origin);
+    await this.deps.log.open(replays.map(({ origin }) => origin));
     return replays.map(({ origin }) => origin.id);
   }
 }

@@ -1,5 +1,6 @@
 import { UnavailableError } from '@callbacks/domain';
 import {
+  MongoBulkWriteError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerError,
@@ -8,7 +9,9 @@ import {
   type Collection,
   type Document,
   type Filter,
+  type OptionalUnlessRequiredId,
   type UpdateFilter,
+  type WithId,
 } from 'mongodb';
 
 /** Runs a database call; an unreachable database becomes UnavailableError (gRPC UNAVAILABLE). */
@@ -30,15 +33,56 @@ export async function guarded<T>(what: string, call: () => Promise<T>): Promise<
 
 const DUPLICATE_KEY = 11000;
 
+function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+}
+
+/*
+ * Writes that stay cheap as collections grow. FerretDB 1.24 with SQLite looks a document up by
+ * `_id` with a full table scan (its `_id` index is on another SQL expression than its queries
+ * use), and any filter besides a lone `_id` makes it decode every document of the collection;
+ * an insert, though, is checked against the unique index. So the delivery log inserts where it
+ * can and updates only where it must. On MongoDB every form here uses the `_id` index and means
+ * the same.
+ */
+
+/** Inserts the document; false when one with its `_id` exists already (nothing changes then). */
+export async function insertUnlessPresent<T extends Document>(collection: Collection<T>, doc: OptionalUnlessRequiredId<T>): Promise<boolean> {
+  try {
+    await collection.insertOne(doc);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}
+
+/** Inserts the documents whose `_id`s are not there yet, in one command. */
+export async function insertManyUnlessPresent<T extends Document>(collection: Collection<T>, docs: readonly OptionalUnlessRequiredId<T>[]): Promise<void> {
+  if (docs.length === 0) return;
+  try {
+    await collection.insertMany([...docs], { ordered: false });
+  } catch (error) {
+    if (error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((e) => e.code === DUPLICATE_KEY)) return;
+    throw error;
+  }
+}
+
 /**
  * An upsert that two writers may race: when both insert, one fails with a duplicate key, and
- * its update is applied again, to the document the other one inserted.
+ * its update is applied again, to the document the other one inserted. Returns the document as
+ * updated (whole: FerretDB 1.24 implements no projection in findAndModify).
  */
-export async function upsert<T extends Document>(collection: Collection<T>, filter: Filter<T>, update: UpdateFilter<T>): Promise<void> {
+export async function upsertReturning<T extends Document>(
+  collection: Collection<T>,
+  filter: Filter<T>,
+  update: UpdateFilter<T>,
+): Promise<WithId<T> | null> {
+  const options = { upsert: true, returnDocument: 'after' } as const;
   try {
-    await collection.updateOne(filter, update, { upsert: true });
+    return await collection.findOneAndUpdate(filter, update, options);
   } catch (error) {
-    if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
-    await collection.updateOne(filter, update, { upsert: true });
+    if (!isDuplicateKey(error)) throw error;
+    return collection.findOneAndUpdate(filter, update, options);
   }
 }

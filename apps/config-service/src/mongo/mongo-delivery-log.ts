@@ -21,7 +21,7 @@ import {
   type AttemptDocument,
   type DeliveryDocument,
 } from './delivery-document';
-import { guarded, upsert } from './errors';
+import { guarded, insertManyUnlessPresent, insertUnlessPresent } from './errors';
 import { ensureExpiryIndex, type ExpiryMode } from './expiry-index';
 import { createMissingIndexes } from './missing-indexes';
 
@@ -56,49 +56,25 @@ export class MongoDeliveryLog implements DeliveryLog {
     });
   }
 
-  async open(origin: DeliveryOrigin): Promise<void> {
-    const doc: DeliveryDocument = {
-      _id: origin.id,
-      accountId: origin.accountId,
-      callbackId: origin.callbackId,
-      eventId: origin.eventId,
-      state: deliveryStateToJSON(DeliveryState.PENDING),
-      progress: 0,
-      attemptCount: 0,
-      createTime: origin.createTime,
-      updateTime: origin.createTime,
-      nextAttemptTime: null,
-      replayOf: origin.replayOf,
-      callbackRevision: origin.callbackRevision,
-      event: origin.event ? ProfileEvent.toJSON(origin.event) : null,
-      lastAttempt: null,
-      expireAt: this.expiry(origin.createTime),
-    };
-    const { _id, ...fields } = doc;
-    await guarded('recording a delivery', () => upsert(this.deliveries, { _id }, { $setOnInsert: fields }));
+  async open(origins: readonly DeliveryOrigin[]): Promise<void> {
+    const docs = origins.map((origin) => this.documentOf(origin, { ...NOTHING_YET, updateTime: origin.createTime }));
+    await guarded('recording deliveries', () => insertManyUnlessPresent(this.deliveries, docs));
   }
 
-  async advance(id: string, p: DeliveryProgress): Promise<void> {
-    await guarded('updating a delivery', () =>
-      this.deliveries.updateOne(
-        { _id: id, progress: { $lt: p.progress } },
-        {
-          $set: {
-            progress: p.progress,
-            state: deliveryStateToJSON(p.state),
-            attemptCount: p.attemptCount,
-            nextAttemptTime: p.nextAttemptTime ?? null,
-            lastAttempt: p.lastAttempt ? toAttemptFields(p.lastAttempt) : null,
-            updateTime: p.updateTime,
-          },
-        },
-      ),
-    );
+  async record(origin: DeliveryOrigin, p: DeliveryProgress): Promise<void> {
+    await guarded('recording a delivery', async () => {
+      // A delivery's first result (for most deliveries the only one) inserts it as it stands.
+      if (await insertUnlessPresent(this.deliveries, this.documentOf(origin, p))) return;
+      // Read first: a redelivered or overtaken result then costs no update (see errors.ts).
+      const stored = await this.deliveries.findOne({ _id: origin.id }, { projection: { progress: 1 } });
+      if (stored !== null && stored.progress >= p.progress) return;
+      await this.deliveries.updateOne({ _id: origin.id, progress: { $lt: p.progress } }, { $set: progressFields(p) });
+    });
   }
 
   async recordAttempt(a: RecordedAttempt): Promise<void> {
-    const _id = `${a.deliveryId}.${a.attempt.number}.${outcomeToJSON(a.outcome)}`;
-    const fields: Omit<AttemptDocument, '_id'> = {
+    const doc: AttemptDocument = {
+      _id: `${a.deliveryId}.${a.attempt.number}.${outcomeToJSON(a.outcome)}`,
       deliveryId: a.deliveryId,
       accountId: a.accountId,
       callbackId: a.callbackId,
@@ -106,7 +82,7 @@ export class MongoDeliveryLog implements DeliveryLog {
       ...toAttemptFields(a.attempt),
       expireAt: this.expiry(a.deliveryCreateTime),
     };
-    await guarded('recording an attempt', () => upsert(this.attemptDocs, { _id }, { $setOnInsert: fields }));
+    await guarded('recording an attempt', () => insertUnlessPresent(this.attemptDocs, doc));
   }
 
   async get(id: string, scope: AccountScope): Promise<StoredDelivery | undefined> {
@@ -167,9 +143,38 @@ export class MongoDeliveryLog implements DeliveryLog {
     }));
   }
 
+  private documentOf(origin: DeliveryOrigin, p: DeliveryProgress): DeliveryDocument {
+    return {
+      _id: origin.id,
+      accountId: origin.accountId,
+      callbackId: origin.callbackId,
+      eventId: origin.eventId,
+      createTime: origin.createTime,
+      replayOf: origin.replayOf,
+      callbackRevision: origin.callbackRevision,
+      event: origin.event ? ProfileEvent.toJSON(origin.event) : null,
+      ...progressFields(p),
+      expireAt: this.expiry(origin.createTime),
+    };
+  }
+
   private expiry(createTime: Date): Date {
     return new Date(createTime.getTime() + this.retentionMs);
   }
+}
+
+/** Where a delivery stands before any result. */
+const NOTHING_YET = { progress: 0, state: DeliveryState.PENDING, attemptCount: 0, nextAttemptTime: undefined, lastAttempt: undefined } as const;
+
+function progressFields(p: DeliveryProgress) {
+  return {
+    progress: p.progress,
+    state: deliveryStateToJSON(p.state),
+    attemptCount: p.attemptCount,
+    nextAttemptTime: p.nextAttemptTime ?? null,
+    lastAttempt: p.lastAttempt ? toAttemptFields(p.lastAttempt) : null,
+    updateTime: p.updateTime,
+  };
 }
 
 function scopeFilter(scope: AccountScope): Filter<DeliveryDocument> {

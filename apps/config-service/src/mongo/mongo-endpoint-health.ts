@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { EndpointHealthStore } from '../deliveries/ports';
-import { guarded, upsert } from './errors';
+import { guarded, upsertReturning } from './errors';
 import { ensureExpiryIndex, type ExpiryMode } from './expiry-index';
 
 /**
@@ -31,23 +31,34 @@ export class MongoEndpointHealth implements EndpointHealthStore {
     return guarded('creating endpoint health indexes', () => ensureExpiryIndex(this.collection));
   }
 
+  /*
+   * Each observation is one `_id` upsert that returns the document; the conditional update that
+   * follows it is needed only when the health changes (a first failure after a success, a
+   * success after failures), which spares FerretDB its whole-collection scan for the common case
+   * (see errors.ts). The conditions stay in the updates, so concurrent instances cannot undo
+   * each other.
+   */
+
   async succeeded(callbackId: string, at: Date): Promise<void> {
     await guarded('recording endpoint health', async () => {
-      await upsert(this.collection, { _id: callbackId }, { $max: { lastSuccessAt: at, expireAt: this.expiry(at) } });
+      const doc = await upsertReturning(this.collection, { _id: callbackId }, { $max: { lastSuccessAt: at, expireAt: this.expiry(at) } });
+      if (doc?.failingSince === undefined || doc.failingSince > at) return;
       await this.collection.updateOne({ _id: callbackId, failingSince: { $lte: at } }, { $unset: { failingSince: '' } });
     });
   }
 
   async failed(callbackId: string, at: Date): Promise<Date | undefined> {
     return guarded('recording endpoint health', async () => {
-      await upsert(this.collection, { _id: callbackId }, { $max: { lastFailureAt: at, expireAt: this.expiry(at) } });
+      const doc = await upsertReturning(this.collection, { _id: callbackId }, { $max: { lastFailureAt: at, expireAt: this.expiry(at) } });
+      if (doc?.lastSuccessAt !== undefined && doc.lastSuccessAt >= at) return undefined; // it succeeded later
+      if (doc?.failingSince !== undefined && doc.failingSince <= at) return doc.failingSince; // failing since before
       // Only a failure after the last success starts (or continues) a failing period.
-      const doc = await this.collection.findOneAndUpdate(
+      const updated = await this.collection.findOneAndUpdate(
         { _id: callbackId, $or: [{ lastSuccessAt: { $exists: false } }, { lastSuccessAt: { $lt: at } }] },
         { $min: { failingSince: at } },
         { returnDocument: 'after' },
       );
-      return doc?.failingSince;
+      return updated?.failingSince;
     });
   }
 

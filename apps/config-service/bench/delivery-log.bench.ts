@@ -1,0 +1,115 @@
+/**
+ * npm run bench:delivery-log — attempt results recorded per second into the delivery log, round
+ * after round while the log grows, against the raw rate of inserting documents of the same size
+ * into the same server, measured in the same run (before the first round and after the last).
+ *
+ * Each round records ROUND deliveries the way the config service's results consumer does
+ * (RecordAttemptResult over the MongoDB delivery log and endpoint health, one at a time per
+ * callback, CONCURRENCY at once): most succeed at their first attempt, one in BENCH_RETRY_EVERY
+ * (10; 0 for none) fails once and succeeds at the second. A log whose cost per result grows with its size shows as a falling
+ * rate from round to round. Prints JSON lines; runs against `mongod` when one is on the PATH,
+ * otherwise FerretDB.
+ */
+import { MongoClient, type Db } from 'mongodb';
+import { startMongo } from '@callbacks/infra';
+import { createLogger } from '@callbacks/logger';
+import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { sampleCallback, sampleEvent } from '@callbacks/testing';
+import type { CallbackRepository } from '../src/callbacks/ports';
+import type { UpdateCallback } from '../src/callbacks/update-callback';
+import { EndpointHealth } from '../src/deliveries/endpoint-health';
+import { RecordAttemptResult } from '../src/deliveries/record-attempt-result';
+import { MongoDeliveryLog } from '../src/mongo/mongo-delivery-log';
+import { MongoEndpointHealth } from '../src/mongo/mongo-endpoint-health';
+import { SerialByKey } from '../src/nats/serial-by-key';
+import { SUCCESS, attemptResult } from '../test/delivery-world';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUND = Number(process.env.BENCH_ROUND ?? 1_000);
+const RETRY_EVERY = Number(process.env.BENCH_RETRY_EVERY ?? 10); // 0: every delivery succeeds at once
+const CALLBACKS = 20;
+const CONCURRENCY = 16; // the config service's default CONFIG_DELIVERY_LOG_CONCURRENCY
+const DAY = 24 * 60 * 60_000;
+
+const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'delivery-log', ...fields }));
+const progress = (text: string) => console.error(`bench:delivery-log: ${text}`);
+
+/** Documents of about a delivery's size inserted one by one: the server's own write rate. */
+async function rawInsertRate(db: Db, count: number): Promise<number> {
+  const collection = db.collection<{ _id: string; event: string; createTime: Date }>(`raw_${Date.now()}`);
+  const event = JSON.stringify(sampleEvent());
+  const started = performance.now();
+  await pool(count, (i) => collection.insertOne({ _id: `raw-${i}`, event, createTime: new Date() }).then(() => undefined));
+  const rate = count / ((performance.now() - started) / 1000);
+  await collection.drop();
+  return rate;
+}
+
+/** Runs `task(0..count-1)`, CONCURRENCY at a time. */
+async function pool(count: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < count) await task(next++);
+  }));
+}
+
+/** The results of one round, in the order the dispatcher would publish them. */
+function roundResults(round: number): AttemptResult[] {
+  const callbacks = Array.from({ length: CALLBACKS }, (_, i) => sampleCallback({ id: `cb_bench_${i}`, accountId: '42', revision: 1 }));
+  return Array.from({ length: ROUND }, (_, i) => {
+    const callback = callbacks[i % CALLBACKS]!;
+    const event = sampleEvent({ eventId: `evt_${round}_${i}` });
+    const startedAt = new Date();
+    if (RETRY_EVERY === 0 || i % RETRY_EVERY !== 0) return [attemptResult(callback, event, { ...SUCCESS, startedAt })];
+    const retry = attemptResult(callback, event, { outcome: Outcome.RETRYING, startedAt, nextAttemptAt: new Date(startedAt.getTime() + 1_000) });
+    return [retry, attemptResult(callback, event, { ...SUCCESS, attempt: 2, startedAt: new Date(startedAt.getTime() + 1_000) })];
+  }).flat();
+}
+
+async function main(): Promise<void> {
+  const server = await startMongo();
+  const client = await new MongoClient(server.url).connect();
+  try {
+    const db = client.db('bench');
+    const log = new MongoDeliveryLog(db, DAY);
+    const store = new MongoEndpointHealth(db, DAY);
+    await log.ensureIndexes();
+    await store.ensureIndexes();
+    const never = new Proxy({}, { get: () => () => Promise.reject(new Error('the bench never disables a callback')) });
+    const health = new EndpointHealth({
+      store,
+      repository: never as CallbackRepository,
+      update: never as UpdateCallback,
+      failingPeriodMs: 365 * DAY,
+      clock: () => new Date(),
+      log: createLogger({ service: 'bench', level: 'error' }),
+    });
+    const recorder = new RecordAttemptResult({ log, health, clock: () => new Date() });
+    const serial = new SerialByKey();
+
+    progress(`raw insert rate into ${server.url}...`);
+    const limitBefore = await rawInsertRate(db, 2 * ROUND);
+    let logSize = 0;
+    const rates: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const results = roundResults(round);
+      const started = performance.now();
+      await pool(results.length, (i) => serial.run(results[i]!.callbackId, () => recorder.execute(results[i]!)));
+      const rate = results.length / ((performance.now() - started) / 1000);
+      logSize += ROUND;
+      rates.push(rate);
+      progress(`round ${round}: ${results.length} results, log now ${logSize} deliveries`);
+      line({ case: 'round', round, deliveries_in_log: logSize, value: Math.round(rate), unit: 'results/s' });
+    }
+    const limitAfter = await rawInsertRate(db, 2 * ROUND);
+    const limit = (limitBefore + limitAfter) / 2;
+    line({ case: 'raw_insert', value: Math.round(limit), unit: 'inserts/s', before: Math.round(limitBefore), after: Math.round(limitAfter) });
+    const last = rates.at(-1)!;
+    line({ case: 'last_round', value: Math.round(last), unit: 'results/s', ratio: Number((last / limit).toFixed(3)), first_round: Math.round(rates[0]!), growth: Number((rates[0]! / last).toFixed(2)) });
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
+
+await main();
