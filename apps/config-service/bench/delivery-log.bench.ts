@@ -4,8 +4,8 @@
  * into the same server, measured in the same run (before the first round and after the last).
  *
  * Each round records ROUND deliveries the way the config service's results consumer does
- * (RecordAttemptResult over the MongoDB delivery log and endpoint health, one at a time per
- * callback, CONCURRENCY at once): most succeed at their first attempt, one in BENCH_RETRY_EVERY
+ * (RecordAttemptResult over the MongoDB delivery log and endpoint health, batches of BATCH
+ * results one after another): most succeed at their first attempt, one in BENCH_RETRY_EVERY
  * (10; 0 for none) fails once and succeeds at the second. A log whose cost per result grows with its size shows as a falling
  * rate from round to round. Prints JSON lines; runs against `mongod` when one is on the PATH,
  * otherwise FerretDB.
@@ -21,14 +21,14 @@ import { EndpointHealth } from '../src/deliveries/endpoint-health';
 import { RecordAttemptResult } from '../src/deliveries/record-attempt-result';
 import { MongoDeliveryLog } from '../src/mongo/mongo-delivery-log';
 import { MongoEndpointHealth } from '../src/mongo/mongo-endpoint-health';
-import { SerialByKey } from '../src/nats/serial-by-key';
 import { SUCCESS, attemptResult } from '../test/delivery-world';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND = Number(process.env.BENCH_ROUND ?? 1_000);
 const RETRY_EVERY = Number(process.env.BENCH_RETRY_EVERY ?? 10); // 0: every delivery succeeds at once
 const CALLBACKS = 20;
-const CONCURRENCY = 16; // the config service's default CONFIG_DELIVERY_LOG_CONCURRENCY
+const BATCH = 200; // the config service's default CONFIG_DELIVERY_LOG_BATCH
+const CONCURRENCY = 16; // raw inserts in flight
 const DAY = 24 * 60 * 60_000;
 
 const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'delivery-log', ...fields }));
@@ -53,17 +53,26 @@ async function pool(count: number, task: (i: number) => Promise<void>): Promise<
   }));
 }
 
-/** The results of one round, in the order the dispatcher would publish them. */
+/**
+ * The results of one round, in the order the dispatcher would publish them: the first attempts,
+ * then the second attempts of those that were retried (in other batches, as in a real log).
+ */
 function roundResults(round: number): AttemptResult[] {
   const callbacks = Array.from({ length: CALLBACKS }, (_, i) => sampleCallback({ id: `cb_bench_${i}`, accountId: '42', revision: 1 }));
-  return Array.from({ length: ROUND }, (_, i) => {
+  const first: AttemptResult[] = [];
+  const second: AttemptResult[] = [];
+  for (let i = 0; i < ROUND; i++) {
     const callback = callbacks[i % CALLBACKS]!;
     const event = sampleEvent({ eventId: `evt_${round}_${i}` });
     const startedAt = new Date();
-    if (RETRY_EVERY === 0 || i % RETRY_EVERY !== 0) return [attemptResult(callback, event, { ...SUCCESS, startedAt })];
-    const retry = attemptResult(callback, event, { outcome: Outcome.RETRYING, startedAt, nextAttemptAt: new Date(startedAt.getTime() + 1_000) });
-    return [retry, attemptResult(callback, event, { ...SUCCESS, attempt: 2, startedAt: new Date(startedAt.getTime() + 1_000) })];
-  }).flat();
+    if (RETRY_EVERY === 0 || i % RETRY_EVERY !== 0) {
+      first.push(attemptResult(callback, event, { ...SUCCESS, startedAt }));
+      continue;
+    }
+    first.push(attemptResult(callback, event, { outcome: Outcome.RETRYING, startedAt, nextAttemptAt: new Date(startedAt.getTime() + 1_000) }));
+    second.push(attemptResult(callback, event, { ...SUCCESS, attempt: 2, startedAt: new Date(startedAt.getTime() + 1_000) }));
+  }
+  return [...first, ...second];
 }
 
 async function main(): Promise<void> {
@@ -85,7 +94,6 @@ async function main(): Promise<void> {
       log: createLogger({ service: 'bench', level: 'error' }),
     });
     const recorder = new RecordAttemptResult({ log, health, clock: () => new Date() });
-    const serial = new SerialByKey();
 
     progress(`raw insert rate into ${server.url}...`);
     const limitBefore = await rawInsertRate(db, 2 * ROUND);
@@ -94,7 +102,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       const results = roundResults(round);
       const started = performance.now();
-      await pool(results.length, (i) => serial.run(results[i]!.callbackId, () => recorder.execute(results[i]!)));
+      for (let i = 0; i < results.length; i += BATCH) await recorder.execute(results.slice(i, i + BATCH));
       const rate = results.length / ((performance.now() - started) / 1000);
       logSize += ROUND;
       rates.push(rate);

@@ -95,7 +95,7 @@ export async function startConfigService(
     log,
   });
   const health = new EndpointHealth({ store: healthStore, repository, update, failingPeriodMs: settings.failingPeriodMs, clock, log });
-  const consumer = new AttemptResultConsumer(nc, new RecordAttemptResult({ log: deliveryLog, health, clock }), log, settings.deliveryLogConcurrency, tracing);
+  const consumer = new AttemptResultConsumer(nc, new RecordAttemptResult({ log: deliveryLog, health, clock }), log, settings.deliveryLogBatch, tracing);
   const cleanup = new ExpiredDeliveriesCleanup({ log: deliveryLog, health: healthStore }, clock, log);
   registerConfigServiceMetrics(telemetry, consumer.stats);
 
@@ -156,7 +156,7 @@ async function startDeliveryLog(nc: NatsConnection, consumer: AttemptResultConsu
     durable_name: DELIVERY_LOG_CONSUMER,
     filter_subject: SUBJECTS.allAttemptResults,
     ack_wait: ns(30_000),
-    max_ack_pending: 10 * settings.deliveryLogConcurrency,
+    max_ack_pending: 4 * settings.deliveryLogBatch,
     max_deliver: -1,
   });
   await consumer.start();

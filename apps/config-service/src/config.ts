@@ -34,7 +34,7 @@ const spec = {
   /** A callback whose attempts only failed for this long is disabled (DISABLED_FAILING). */
   failingPeriodMs: duration('CONFIG_FAILING_PERIOD', { default: 5 * DAY, min: 1_000 }),
   /** Attempt results recorded at once by one instance. */
-  deliveryLogConcurrency: integer('CONFIG_DELIVERY_LOG_CONCURRENCY', { default: 16, min: 1, max: 1_000 }),
+  deliveryLogBatch: integer('CONFIG_DELIVERY_LOG_BATCH', { default: 200, min: 1, max: 1_000 }),
   /** CIDRs a test send may reach although they are not public (internal receivers, tests). */
   allowCidrs: list('CONFIG_ALLOW_CIDRS', (s) => s, { default: [], describe: 'comma-separated CIDRs such as 10.1.0.0/16' }),
   // The results stream is shared with the dispatcher, which creates it too: the same variables

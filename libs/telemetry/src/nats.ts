@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, context, trace, type Attributes, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, context, trace, type Attributes, type Context, type Span, type SpanContext, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { startRequestSpan, type RequestTrace } from './http';
 import { ATTR, MESSAGING_SYSTEM_NATS } from './semconv';
@@ -51,6 +51,8 @@ export interface MessageTrace {
   annotate(attributes: Attributes): void;
   /** Ends the process span (once; later calls do nothing), failed when `error` is given. */
   end(error?: unknown): void;
+  /** The process span's context, to link to; undefined with tracing off. */
+  spanContext(): SpanContext | undefined;
 }
 
 export class NatsTracing {
@@ -87,6 +89,30 @@ export class NatsTracing {
     } finally {
       trace.end();
     }
+  }
+
+  /**
+   * Work done once for several consumed messages (a batch written in one go): an INTERNAL span
+   * `name`, linked to each message's process span (OpenTelemetry's form for batch processing),
+   * with the work's client calls as its children.
+   */
+  batch<T>(name: string, traces: readonly MessageTrace[], work: () => Promise<T>): Promise<T> {
+    if (!this.tracing.tracing) return work();
+    const links = traces.flatMap((t) => {
+      const linked = t.spanContext();
+      return linked ? [{ context: linked }] : [];
+    });
+    const span = this.tracing.tracer.startSpan(name, { kind: SpanKind.INTERNAL, links, attributes: { [ATTR.messagingBatchMessageCount]: traces.length } }, ROOT_CONTEXT);
+    return context.with(trace.setSpan(ROOT_CONTEXT, span), async () => {
+      try {
+        return await work();
+      } catch (error) {
+        markFailed(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
   }
 
   /** Publishes under the active context (a gRPC call, a test): a publish span, its context in the headers. */
@@ -152,6 +178,10 @@ class TracedMessage implements MessageTrace {
     if (error !== undefined) markFailed(this.span, error);
     this.span.end();
   }
+
+  spanContext(): SpanContext {
+    return this.span.spanContext();
+  }
 }
 
 const ignore = () => undefined;
@@ -183,6 +213,7 @@ class PassThrough implements MessageTrace {
 
   annotate = ignore;
   end = ignore;
+  spanContext = ignore;
 }
 
 const NO_CONTEXT = new PassThrough('', '');

@@ -15,6 +15,7 @@ export const ATTR = {
   messagingConsumerGroupName: 'messaging.consumer.group.name',
   messagingMessageId: 'messaging.message.id',
   messagingMessageBodySize: 'messaging.message.body.size',
+  messagingBatchMessageCount: 'messaging.batch.message_count',
 
   rpcSystem: 'rpc.system',
   rpcService: 'rpc.service',

@@ -17,6 +17,8 @@ export interface ExportedSpan {
   attributes: Record<string, string | number | boolean>;
   /** 0 unset, 1 ok, 2 error. */
   status: number;
+  /** The spans this one is linked to (a batch to the messages it processed). */
+  links: { traceId: string; spanId: string }[];
 }
 
 interface AnyValue {
@@ -41,6 +43,7 @@ interface ExportTraceServiceRequest {
         kind?: number;
         attributes?: KeyValue[];
         status?: { code?: number };
+        links?: { traceId: string; spanId: string }[];
       }[];
     }[];
   }[];
@@ -134,6 +137,7 @@ export class OtlpReceiver {
             kind: span.kind ?? 0,
             attributes: attributes(span.attributes),
             status: span.status?.code ?? 0,
+            links: (span.links ?? []).map(({ traceId, spanId }) => ({ traceId, spanId })),
           });
         }
       }

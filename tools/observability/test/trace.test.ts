@@ -52,6 +52,13 @@ const PROCESS_JOB = `process ${SUBJECT_TEMPLATES.deliveryJob}`;
 const PUBLISH_RETRY = `publish ${SUBJECT_TEMPLATES.retrySchedule}`;
 const PUBLISH_RESULT = `publish ${SUBJECT_TEMPLATES.attemptResult}`;
 const PROCESS_RESULT = `process ${SUBJECT_TEMPLATES.attemptResult}`;
+const RECORD_BATCH = 'record attempt results';
+
+/** The batch span that recorded `processed` (linked to it), once it and its database calls are in. */
+function recordingBatch(all: readonly ExportedSpan[], processed: ExportedSpan): ExportedSpan | undefined {
+  const batch = all.find((span) => span.name === RECORD_BATCH && span.links.some((link) => link.spanId === processed.spanId));
+  return batch && childrenOf(all, batch).length > 0 ? batch : undefined;
+}
 
 function named(spans: readonly ExportedSpan[], service: string, name: string): ExportedSpan[] {
   return spans.filter((span) => span.service === service && span.name === name);
@@ -75,7 +82,8 @@ describe('one trace per event', () => {
       return (
         named(mine, 'matcher', PUBLISH_JOB).length === 1 &&
         named(mine, 'dispatcher', PROCESS_JOB).length === 2 &&
-        named(mine, 'config-service', PROCESS_RESULT).length === 2
+        named(mine, 'config-service', PROCESS_RESULT).length === 2 &&
+        named(mine, 'config-service', PROCESS_RESULT).every((processed) => recordingBatch(spans, processed))
       );
     });
     const spans = all.filter((span) => span.traceId === traceId);
@@ -117,13 +125,17 @@ describe('one trace per event', () => {
       expect(webhook.headers.traceparent).toBe(`00-${traceId}-${post!.spanId}-01`);
     }
 
-    // Both results reach the delivery log in the same trace, with the database calls under them.
+    // Both results reach the delivery log in the same trace; the batch that recorded each links
+    // to it and has the database calls under it.
     for (const attempt of attempts) {
       const [reported] = named(childrenOf(spans, attempt), 'dispatcher', PUBLISH_RESULT);
       const [recorded] = named(childrenOf(spans, reported!), 'config-service', PROCESS_RESULT);
       expect(recorded).toMatchObject({ kind: SPAN_KIND.consumer });
       expect(recorded!.attributes['messaging.consumer.group.name']).toBe('delivery-log');
-      const database = childrenOf(spans, recorded!);
+      const batch = recordingBatch(all, recorded!);
+      expect(batch).toMatchObject({ service: 'config-service', kind: SPAN_KIND.internal });
+      expect(batch!.attributes['messaging.batch.message_count']).toBeGreaterThanOrEqual(1);
+      const database = childrenOf(all, batch!);
       expect(database.length).toBeGreaterThan(0);
       for (const call of database) {
         expect(call).toMatchObject({ service: 'config-service', kind: SPAN_KIND.client });

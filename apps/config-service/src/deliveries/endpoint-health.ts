@@ -33,11 +33,34 @@ export interface EndpointHealthDeps {
 export class EndpointHealth {
   constructor(private readonly deps: EndpointHealthDeps) {}
 
-  async observe(result: AttemptResult): Promise<void> {
-    const at = result.startedAt ?? this.deps.clock();
+  /**
+   * Applies a batch of results, each callback's in order and callbacks side by side. Of a
+   * callback's successes only the latest tells anything, and it is applied first: a failure
+   * before it is then judged as one the callback has recovered from.
+   */
+  async observe(results: readonly AttemptResult[]): Promise<void> {
+    const byCallback = new Map<string, AttemptResult[]>();
+    for (const result of results) {
+      const list = byCallback.get(result.callbackId);
+      if (list) list.push(result);
+      else byCallback.set(result.callbackId, [result]);
+    }
+    await Promise.all(
+      [...byCallback].map(async ([callbackId, list]) => {
+        const successes = list.filter((result) => result.outcome === Outcome.SUCCEEDED).map((result) => this.timeOf(result).getTime());
+        if (successes.length > 0) await this.deps.store.succeeded(callbackId, new Date(Math.max(...successes)));
+        for (const result of list) if (result.outcome !== Outcome.SUCCEEDED) await this.observeFailure(result);
+      }),
+    );
+  }
+
+  private timeOf(result: AttemptResult): Date {
+    return result.startedAt ?? this.deps.clock();
+  }
+
+  private async observeFailure(result: AttemptResult): Promise<void> {
+    const at = this.timeOf(result);
     switch (result.outcome) {
-      case Outcome.SUCCEEDED:
-        return this.deps.store.succeeded(result.callbackId, at);
       case Outcome.GONE:
         return this.disable(result.callbackId, CallbackState.DISABLED_GONE, at, `the receiver answered 410 Gone (delivery ${result.deliveryId})`);
       case Outcome.RETRYING:

@@ -28,6 +28,12 @@ export interface DeliveryProgress {
   updateTime: Date;
 }
 
+/** A delivery and where one result puts it. */
+export interface DeliveryRecord {
+  origin: DeliveryOrigin;
+  progress: DeliveryProgress;
+}
+
 export interface RecordedAttempt {
   deliveryId: string;
   accountId: string;
@@ -71,12 +77,12 @@ export interface DeliveryLog {
   /** Records the deliveries as PENDING, those not recorded already (the others stay as they are). */
   open(origins: readonly DeliveryOrigin[]): Promise<void>;
   /**
-   * Records the delivery where `progress` puts it: created so if it is new, otherwise advanced
-   * unless a result that stands later is recorded already.
+   * Records each delivery (at most once in the list) where its progress puts it: created so if it
+   * is new, otherwise advanced unless a result that stands later is recorded already.
    */
-  record(origin: DeliveryOrigin, progress: DeliveryProgress): Promise<void>;
-  /** Records an attempt once, however often its result arrives. */
-  recordAttempt(attempt: RecordedAttempt): Promise<void>;
+  record(deliveries: readonly DeliveryRecord[]): Promise<void>;
+  /** Records attempts, each once however often its result arrives. */
+  recordAttempts(attempts: readonly RecordedAttempt[]): Promise<void>;
   get(id: string, scope: AccountScope): Promise<StoredDelivery | undefined>;
   /** The deliveries found, in the order of `ids`. */
   getMany(ids: readonly string[], scope: AccountScope): Promise<StoredDelivery[]>;

@@ -46,25 +46,20 @@ function isDuplicateKey(error: unknown): boolean {
  * the same.
  */
 
-/** Inserts the document; false when one with its `_id` exists already (nothing changes then). */
-export async function insertUnlessPresent<T extends Document>(collection: Collection<T>, doc: OptionalUnlessRequiredId<T>): Promise<boolean> {
-  try {
-    await collection.insertOne(doc);
-    return true;
-  } catch (error) {
-    if (isDuplicateKey(error)) return false;
-    throw error;
-  }
-}
-
-/** Inserts the documents whose `_id`s are not there yet, in one command. */
-export async function insertManyUnlessPresent<T extends Document>(collection: Collection<T>, docs: readonly OptionalUnlessRequiredId<T>[]): Promise<void> {
-  if (docs.length === 0) return;
+/**
+ * Inserts the documents whose `_id`s are not there yet, in one command; returns the indexes (in
+ * `docs`) of those that were there already, which stay as they are.
+ */
+export async function insertManyUnlessPresent<T extends Document>(collection: Collection<T>, docs: readonly OptionalUnlessRequiredId<T>[]): Promise<number[]> {
+  if (docs.length === 0) return [];
   try {
     await collection.insertMany([...docs], { ordered: false });
+    return [];
   } catch (error) {
-    if (error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((e) => e.code === DUPLICATE_KEY)) return;
-    throw error;
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const failures = [error.writeErrors].flat();
+    if (failures.some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
+    return failures.map((failure) => failure.index);
   }
 }
 

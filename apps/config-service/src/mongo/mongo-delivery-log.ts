@@ -9,6 +9,7 @@ import type {
   DeliveryLog,
   DeliveryOrigin,
   DeliveryProgress,
+  DeliveryRecord,
   DeliveryRef,
   RecordedAttempt,
   StoredDelivery,
@@ -21,7 +22,7 @@ import {
   type AttemptDocument,
   type DeliveryDocument,
 } from './delivery-document';
-import { guarded, insertManyUnlessPresent, insertUnlessPresent } from './errors';
+import { guarded, insertManyUnlessPresent } from './errors';
 import { ensureExpiryIndex, type ExpiryMode } from './expiry-index';
 import { createMissingIndexes } from './missing-indexes';
 
@@ -61,19 +62,21 @@ export class MongoDeliveryLog implements DeliveryLog {
     await guarded('recording deliveries', () => insertManyUnlessPresent(this.deliveries, docs));
   }
 
-  async record(origin: DeliveryOrigin, p: DeliveryProgress): Promise<void> {
-    await guarded('recording a delivery', async () => {
+  async record(deliveries: readonly DeliveryRecord[]): Promise<void> {
+    await guarded('recording deliveries', async () => {
       // A delivery's first result (for most deliveries the only one) inserts it as it stands.
-      if (await insertUnlessPresent(this.deliveries, this.documentOf(origin, p))) return;
-      // Read first: a redelivered or overtaken result then costs no update (see errors.ts).
-      const stored = await this.deliveries.findOne({ _id: origin.id }, { projection: { progress: 1 } });
-      if (stored !== null && stored.progress >= p.progress) return;
-      await this.deliveries.updateOne({ _id: origin.id, progress: { $lt: p.progress } }, { $set: progressFields(p) });
+      const present = await insertManyUnlessPresent(this.deliveries, deliveries.map(({ origin, progress }) => this.documentOf(origin, progress)));
+      for (const { origin, progress: p } of present.map((index) => deliveries[index]).filter((d) => d !== undefined)) {
+        // Read first: a redelivered or overtaken result then costs no update (see errors.ts).
+        const stored = await this.deliveries.findOne({ _id: origin.id }, { projection: { progress: 1 } });
+        if (stored !== null && stored.progress >= p.progress) continue;
+        await this.deliveries.updateOne({ _id: origin.id, progress: { $lt: p.progress } }, { $set: progressFields(p) });
+      }
     });
   }
 
-  async recordAttempt(a: RecordedAttempt): Promise<void> {
-    const doc: AttemptDocument = {
+  async recordAttempts(attempts: readonly RecordedAttempt[]): Promise<void> {
+    const docs = attempts.map((a): AttemptDocument => ({
       _id: `${a.deliveryId}.${a.attempt.number}.${outcomeToJSON(a.outcome)}`,
       deliveryId: a.deliveryId,
       accountId: a.accountId,
@@ -81,8 +84,8 @@ export class MongoDeliveryLog implements DeliveryLog {
       outcome: outcomeToJSON(a.outcome),
       ...toAttemptFields(a.attempt),
       expireAt: this.expiry(a.deliveryCreateTime),
-    };
-    await guarded('recording an attempt', () => insertUnlessPresent(this.attemptDocs, doc));
+    }));
+    await guarded('recording attempts', () => insertManyUnlessPresent(this.attemptDocs, docs));
   }
 
   async get(id: string, scope: AccountScope): Promise<StoredDelivery | undefined> {

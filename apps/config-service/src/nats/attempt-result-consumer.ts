@@ -1,11 +1,12 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
+import type { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { RecordAttemptResult } from '../deliveries/record-attempt-result';
 import { decodeAttemptResult } from './decode-attempt-result';
-import { SerialByKey } from './serial-by-key';
 
 /** The durable consumer of attempt results that every config service instance shares. */
 export const DELIVERY_LOG_CONSUMER = 'delivery-log';
@@ -19,84 +20,114 @@ export interface DeliveryLogStats {
   retried: number;
 }
 
+interface Received {
+  msg: JsMsg;
+  result: AttemptResult;
+  trace: MessageTrace;
+}
+
 /**
- * Records attempt results into the delivery log, up to `concurrency` at once, acknowledging each
- * only once it is recorded. A result that cannot be recorded is terminated (never redelivered
- * forever); one whose recording fails is redelivered with a growing delay.
+ * Records attempt results into the delivery log in batches: whatever has arrived when the
+ * previous batch is written, up to `batchSize`, is written next, in a few database commands
+ * (RecordAttemptResult), and each result is acknowledged only once its batch is recorded. A
+ * result that cannot be recorded is terminated (never redelivered forever); a batch whose
+ * recording fails is redelivered with a growing delay.
  *
- * Results of one callback are recorded one at a time. MongoDB applies each conditional update
- * atomically, but FerretDB 1.x does not: concurrent "set progress to 8 if below 8" updates of one
- * document lost to lower ones in 42 of 50 rounds when measured. One at a time per callback (its
- * deliveries and its endpoint health) keeps one instance right there too; other callbacks, and
- * other instances, still proceed in parallel.
+ * One batch at a time per instance: MongoDB applies each conditional update atomically, but
+ * FerretDB 1.x does not (concurrent "set progress to 8 if below 8" updates of one document lost
+ * to lower ones in 42 of 50 rounds when measured), so one instance never races itself; other
+ * instances still proceed in parallel, and the conditions keep them right on MongoDB.
  *
- * Each result is a `process` span in the trace of its delivery, with the database calls under it.
+ * Each result is a `process` span in the trace of its delivery; the batch is a span linked to
+ * them, with the database calls under it.
  */
 export class AttemptResultConsumer {
   readonly stats: DeliveryLogStats = { recorded: 0, dropped: 0, retried: 0 };
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly serial = new SerialByKey();
+  private pending: Received[] = [];
+  private writing: Promise<void> | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly recorder: RecordAttemptResult,
     private readonly log: Logger,
-    private readonly concurrency: number,
+    private readonly batchSize: number,
     private readonly tracing: NatsTracing,
   ) {}
 
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.results.name, DELIVERY_LOG_CONSUMER);
-    this.messages = await consumer.consume({ max_messages: Math.max(2 * this.concurrency, 16) });
+    this.messages = await consumer.consume({ max_messages: Math.max(2 * this.batchSize, 16) });
     this.loop = this.run(this.messages);
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
     for await (const msg of messages) {
-      const task = this.handle(msg).catch((error: unknown) => {
-        // Acknowledging failed (the connection is closing): JetStream hands the result out again.
-        this.log.warn({ err: error, seq: msg.seq }, 'could not settle an attempt result; it will come again');
-      });
-      this.inFlight.add(task);
-      void task.finally(() => this.inFlight.delete(task));
-      if (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+      this.receive(msg);
+      if (this.pending.length === 0) continue;
+      this.writing ??= this.write();
+      // A full batch waiting: pull no further until it is being written.
+      if (this.pending.length >= this.batchSize) await this.writing;
     }
   }
 
-  private handle(msg: JsMsg): Promise<void> {
-    return this.tracing.process(msg, SUBJECT_TEMPLATES.attemptResult, DELIVERY_LOG_CONSUMER, (trace) => this.record(msg, trace));
-  }
-
-  private async record(msg: JsMsg, trace: MessageTrace): Promise<void> {
+  private receive(msg: JsMsg): void {
+    const trace = this.tracing.consume(msg, SUBJECT_TEMPLATES.attemptResult, DELIVERY_LOG_CONSUMER);
     const decoded = decodeAttemptResult(msg.subject, msg.data);
-    if (!decoded.ok) {
-      this.stats.dropped++;
-      this.log.error({ subject: msg.subject, seq: msg.seq, reason: decoded.reason }, 'dropping an attempt result');
-      msg.term(decoded.reason.slice(0, 256));
-      trace.end(new Error(decoded.reason));
+    if (decoded.ok) {
+      this.pending.push({ msg, result: decoded.result, trace });
       return;
     }
-    const { result } = decoded;
-    try {
-      await this.serial.run(result.callbackId, () => this.recorder.execute(result));
-    } catch (error) {
-      this.stats.retried++;
-      trace.end(error);
-      const redeliveries = msg.info.deliveryCount;
-      this.log.warn({ err: error, delivery_id: result.deliveryId, attempt: result.attempt, redeliveries }, 'could not record an attempt result; it will come again');
-      msg.nak(Math.min(30_000, 1_000 * redeliveries));
-      return;
-    }
-    this.stats.recorded++;
-    msg.ack();
+    this.stats.dropped++;
+    this.log.error({ subject: msg.subject, seq: msg.seq, reason: decoded.reason }, 'dropping an attempt result');
+    this.settle(msg, () => msg.term(decoded.reason.slice(0, 256)));
+    trace.end(new Error(decoded.reason));
   }
 
-  /** Stops pulling, then lets the results in hand finish (graceful shutdown). */
+  /** Writes batches while results are waiting; the first after this turn, so that it gathers what arrived together. */
+  private async write(): Promise<void> {
+    try {
+      await nextTurn();
+      while (this.pending.length > 0) await this.record(this.pending.splice(0, this.batchSize));
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private async record(batch: Received[]): Promise<void> {
+    try {
+      await this.tracing.batch('record attempt results', batch.map((r) => r.trace), () => this.recorder.execute(batch.map((r) => r.result)));
+    } catch (error) {
+      this.stats.retried += batch.length;
+      const redeliveries = Math.max(...batch.map((r) => r.msg.info.deliveryCount));
+      this.log.warn({ err: error, results: batch.length, redeliveries }, 'could not record attempt results; they will come again');
+      for (const { msg, trace } of batch) {
+        trace.end(error);
+        this.settle(msg, () => msg.nak(Math.min(30_000, 1_000 * msg.info.deliveryCount)));
+      }
+      return;
+    }
+    this.stats.recorded += batch.length;
+    for (const { msg, trace } of batch) {
+      trace.end();
+      this.settle(msg, () => msg.ack());
+    }
+  }
+
+  private settle(msg: JsMsg, how: () => void): void {
+    try {
+      how();
+    } catch (error) {
+      // The connection is closing: JetStream hands the result out again.
+      this.log.warn({ err: error, seq: msg.seq }, 'could not settle an attempt result; it will come again');
+    }
+  }
+
+  /** Stops pulling, then lets the results in hand be recorded (graceful shutdown). */
   async stop(): Promise<void> {
     await this.messages?.close();
     await this.loop;
-    await Promise.all(this.inFlight);
+    await this.writing;
   }
 }

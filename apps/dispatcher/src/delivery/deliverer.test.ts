@@ -13,6 +13,7 @@ const trace: MessageTrace = {
   request: () => ({ headers: {}, end: () => undefined }),
   annotate: () => undefined,
   end: () => undefined,
+  spanContext: () => undefined,
 };
 
 const settings: DelivererSettings = {
