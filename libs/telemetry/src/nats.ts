@@ -103,16 +103,7 @@ export class NatsTracing {
       return linked ? [{ context: linked }] : [];
     });
     const span = this.tracing.tracer.startSpan(name, { kind: SpanKind.INTERNAL, links, attributes: { [ATTR.messagingBatchMessageCount]: traces.length } }, ROOT_CONTEXT);
-    return context.with(trace.setSpan(ROOT_CONTEXT, span), async () => {
-      try {
-        return await work();
-      } catch (error) {
-        markFailed(span, error);
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
+    return this.within(new TracedMessage(this.tracing.tracer, span, trace.setSpan(ROOT_CONTEXT, span)), work);
   }
 
   /** Publishes under the active context (a gRPC call, a test): a publish span, its context in the headers. */

@@ -66,7 +66,10 @@ export class MongoDeliveryLog implements DeliveryLog {
     await guarded('recording deliveries', async () => {
       // A delivery's first result (for most deliveries the only one) inserts it as it stands.
       const present = await insertManyUnlessPresent(this.deliveries, deliveries.map(({ origin, progress }) => this.documentOf(origin, progress)));
-      for (const { origin, progress: p } of present.map((index) => deliveries[index]).filter((d) => d !== undefined)) {
+      for (const index of present) {
+        const entry = deliveries[index];
+        if (entry === undefined) continue;
+        const { origin, progress: p } = entry;
         // Read first: a redelivered or overtaken result then costs no update (see errors.ts).
         const stored = await this.deliveries.findOne({ _id: origin.id }, { projection: { progress: 1 } });
         if (stored !== null && stored.progress >= p.progress) continue;
