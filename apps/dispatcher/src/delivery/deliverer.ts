@@ -55,8 +55,14 @@ export interface DelivererSettings {
   maxQueueWaitMs: number;
   /** An endpoint whose oldest attempt runs this long with none finishing is stalling. */
   stallMs: number;
-  /** How long a deferred job waits (spread over up to twice this). */
+  /** How long a deferred job waits at least. */
   deferDelayMs: number;
+  /**
+   * Most of one endpoint's deferred jobs due per second (per instance): jobs given back line up
+   * behind each other at this pace or the endpoint's own, whichever is slower, so a long line
+   * comes back spread out instead of all at once.
+   */
+  deferRate: number;
   breaker: { threshold: number; cooldownMs: number; maxCooldownMs: number };
   retry: RetryPolicy;
 }
@@ -73,6 +79,8 @@ export interface DelivererStats {
 }
 
 const COMPLETIONS_KEPT = 256;
+/** Completions older than this say nothing about an endpoint's pace now. */
+const PACE_WINDOW_MS = 30_000;
 
 /** One receiver origin: its queue, limits, breaker, and the pace at which it completes attempts. */
 class Endpoint {
@@ -93,6 +101,8 @@ class Endpoint {
   private lastCompletion = 0;
   /** When a job last came or an attempt last ended here. */
   lastActive: number;
+  /** When the next job given back is due: each one given back lines up behind the last. */
+  private lineEnd = 0;
 
   constructor(
     readonly key: string,
@@ -116,6 +126,13 @@ class Endpoint {
   forgettable(settings: DelivererSettings, now: number): boolean {
     if (this.active > 0 || this.queue.length > 0 || this.wakeUp) return false;
     return now - this.lastActive >= (this.breaker.clean ? 1_000 : settings.breaker.maxCooldownMs);
+  }
+
+  /** When a job given back now is due: `earliest`, or behind the line, then `spacingMs` on. */
+  lineUp(earliest: number, spacingMs: number): number {
+    const at = Math.max(earliest, this.lineEnd);
+    this.lineEnd = at + spacingMs;
+    return at;
   }
 
   completed(now: number): void {
@@ -144,12 +161,25 @@ class Endpoint {
     return now - oldest > settings.stallMs && now - this.lastCompletion > settings.stallMs;
   }
 
-  /** Milliseconds per completed attempt lately; 0 while there is too little history. */
-  private pace(now: number): number {
-    if (this.completions.length < 8) return 0;
-    // The ring's oldest entry: the first one until the ring is full, then the next to overwrite.
-    const oldest = this.completions[this.completions.length < COMPLETIONS_KEPT ? 0 : this.nextCompletion] ?? now;
-    return Math.max(now - oldest, 1) / this.completions.length;
+  /**
+   * Milliseconds per completed attempt while it last worked, from the completions of the last
+   * PACE_WINDOW_MS; 0 while there are too few of them to tell.
+   */
+  pace(now: number): number {
+    const kept = this.completions.length;
+    // The ring in time order: the oldest entry is the first until the ring is full, then the next to overwrite.
+    const start = kept < COMPLETIONS_KEPT ? 0 : this.nextCompletion;
+    const at = (i: number) => this.completions[(start + i) % kept] ?? 0;
+    let low = 0;
+    let high = kept;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (at(mid) < now - PACE_WINDOW_MS) low = mid + 1;
+      else high = mid;
+    }
+    const recent = kept - low;
+    if (recent < 8) return 0;
+    return Math.max(this.lastCompletion - at(low), 1) / (recent - 1);
   }
 }
 
@@ -216,9 +246,8 @@ export class Deliverer {
       return void this.finishUnsent(work, Outcome.GONE, 'gone', 'not sent: the receiver answered 410 Gone earlier and the callback is disabled');
     }
     const endpoint = this.endpointFor(work);
-    if (endpoint.breaker.state === 'open') return void this.defer(work, endpoint.breaker.retryAt + this.settings.retry.spread(1_000));
-    if (endpoint.queue.length >= endpoint.allowedQueue(this.settings, this.now())) {
-      return void this.defer(work, this.now() + this.settings.retry.spread(this.settings.deferDelayMs));
+    if (endpoint.breaker.state === 'open' || endpoint.queue.length >= endpoint.allowedQueue(this.settings, this.now())) {
+      return void this.giveBack(endpoint, work);
     }
     endpoint.queue.push(work);
     endpoint.lastActive = this.now();
@@ -244,7 +273,7 @@ export class Deliverer {
         const work = endpoint.queue.pop();
         if (!work) break;
         this.queued--;
-        void this.defer(work, now + this.settings.retry.spread(this.settings.deferDelayMs));
+        void this.giveBack(endpoint, work);
         shed++;
       }
     }
@@ -284,7 +313,7 @@ export class Deliverer {
       if (state === 'open') {
         // Everything waiting goes back to the stream until the endpoint may be tried again.
         this.queued -= endpoint.queue.length;
-        for (const work of endpoint.queue.splice(0)) void this.defer(work, endpoint.breaker.retryAt + this.settings.retry.spread(1_000));
+        for (const work of endpoint.queue.splice(0)) void this.giveBack(endpoint, work);
         this.released();
         return;
       }
@@ -382,7 +411,25 @@ export class Deliverer {
     }
   }
 
-  private defer(work: Work, at: number): Promise<void> {
+  /**
+   * Defers a job the endpoint cannot take now. It lines up behind the endpoint's other deferred
+   * jobs, due no earlier than the breaker lets an attempt through (when open) or than the queue
+   * ahead of it should take (at least `deferDelayMs`), and spaced by the endpoint's pace (while
+   * its breaker is closed) but never closer than `deferRate` allows: each comes back about when
+   * the endpoint can take it, so a long line costs a pass or two, not one every few seconds, and
+   * a breaker letting an attempt through does not bring the whole line back at once.
+   */
+  private giveBack(endpoint: Endpoint, work: Work): Promise<void> {
+    const now = this.now();
+    const closest = 1_000 / this.settings.deferRate;
+    let at: number;
+    if (endpoint.breaker.state === 'open') {
+      // How fast it failed says nothing about how fast it will take jobs once it recovers.
+      at = endpoint.lineUp(endpoint.breaker.retryAt, closest);
+    } else {
+      const pace = endpoint.pace(now);
+      at = endpoint.lineUp(now + Math.max(this.settings.deferDelayMs, endpoint.queue.length * pace), Math.max(closest, pace));
+    }
     // Also called while another job's work is in hand (a breaker opening): inside this job's trace.
     return work.trace.run(() => this.deferNow(work, at));
   }

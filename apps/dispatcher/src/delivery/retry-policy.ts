@@ -27,11 +27,6 @@ export class RetryPolicy {
     if (retryAfterMs === undefined) return jittered;
     return Math.max(jittered, Math.min(retryAfterMs, this.maxRetryAfterMs));
   }
-
-  /** A spread-out delay for work that must wait (breaker open, queue full), not a failed attempt. */
-  spread(baseMs: number): number {
-    return Math.round(baseMs * (1 + this.random()));
-  }
 }
 
 /** The default schedule of SPEC §7.4: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. */
