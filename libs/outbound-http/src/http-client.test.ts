@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDnsServer } from '@callbacks/testing';
 import { AddressPolicy } from './address-policy';
-import { DeliveryHttpClient, parseRetryAfter } from './http-client';
+import { DeliveryHttpClient, describeStatus, parseRetryAfter } from './http-client';
 
 /** A receiver on 127.0.0.1 whose behaviour each test sets, recording what reached it. */
 let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end('ok');
@@ -127,5 +127,14 @@ describe('DeliveryHttpClient', () => {
     const now = Date.parse('2026-11-29T10:00:00Z');
     expect(parseRetryAfter('Sun, 29 Nov 2026 10:01:00 GMT', now)).toBe(60_000);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});
+
+describe('describeStatus', () => {
+  it('says nothing of a 2xx and names every other answer, redirects as not followed', () => {
+    expect([200, 204, 299].map(describeStatus)).toEqual(['', '', '']);
+    expect(describeStatus(301)).toBe('the receiver answered 301; redirects are not followed');
+    expect(describeStatus(410)).toBe('the receiver answered 410 Gone');
+    expect(describeStatus(500)).toBe('the receiver answered 500');
   });
 });

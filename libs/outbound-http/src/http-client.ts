@@ -8,6 +8,17 @@ export type SendOutcome =
   | { kind: 'response'; statusCode: number; retryAfterMs: number | undefined; excerpt: string; durationMs: number }
   | { kind: 'error'; errorClass: ErrorClass; message: string; durationMs: number };
 
+/**
+ * What a receiver's answer means for the delivery log: '' for 2xx, else the words both the
+ * dispatcher and TestCallback record with error class `http_status`.
+ */
+export function describeStatus(status: number): string {
+  if (status >= 200 && status < 300) return '';
+  if (status === 410) return 'the receiver answered 410 Gone';
+  if (status >= 300 && status < 400) return `the receiver answered ${status}; redirects are not followed`;
+  return `the receiver answered ${status}`;
+}
+
 export type ErrorClass =
   | 'timeout'
   | 'connect_timeout'

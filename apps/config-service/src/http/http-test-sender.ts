@@ -1,5 +1,5 @@
 import type { DeliveryRequest } from '@callbacks/delivery';
-import type { DeliveryHttpClient } from '@callbacks/outbound-http';
+import { describeStatus, type DeliveryHttpClient } from '@callbacks/outbound-http';
 import type { Attempt } from '@callbacks/proto/callbacks/v1/delivery';
 import { traceActiveRequest, type Tracing } from '@callbacks/telemetry';
 import type { Clock, TestSender } from '../callbacks/ports';
@@ -26,14 +26,7 @@ export class HttpTestSender implements TestSender {
     if (outcome.kind === 'error') {
       return { ...common, statusCode: 0, errorClass: outcome.errorClass, errorMessage: outcome.message, responseExcerpt: '' };
     }
-    const status = outcome.statusCode;
-    const ok = status >= 200 && status < 300;
-    return {
-      ...common,
-      statusCode: status,
-      errorClass: ok ? '' : 'http_status',
-      errorMessage: ok ? '' : `the receiver answered ${status}${status >= 300 && status < 400 ? '; redirects are not followed' : ''}`,
-      responseExcerpt: outcome.excerpt,
-    };
+    const errorMessage = describeStatus(outcome.statusCode);
+    return { ...common, statusCode: outcome.statusCode, errorClass: errorMessage ? 'http_status' : '', errorMessage, responseExcerpt: outcome.excerpt };
   }
 }

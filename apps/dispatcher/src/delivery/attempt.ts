@@ -1,6 +1,6 @@
 import { prepareDeliveryRequest, type DeliveryRequest } from '@callbacks/delivery';
 import type { KeyRing } from '@callbacks/signature';
-import type { DeliveryHttpClient, ErrorClass } from '@callbacks/outbound-http';
+import { describeStatus, type DeliveryHttpClient, type ErrorClass } from '@callbacks/outbound-http';
 import type { RequestTrace } from '@callbacks/telemetry';
 import type { ReadyJob } from './job';
 
@@ -60,14 +60,12 @@ export async function performAttempt(job: ReadyJob, timeoutMs: number, deps: Att
   const status = sent.statusCode;
   const common = { ...base, durationMs: sent.durationMs, statusCode: status, excerpt: sent.excerpt, retryAfterMs: sent.retryAfterMs };
   if (status >= 200 && status < 300) return { ...common, verdict: 'succeeded', errorClass: '', errorMessage: '', unhealthy: false };
-  if (status === 410) {
-    return { ...common, verdict: 'gone', errorClass: 'http_status', errorMessage: 'the receiver answered 410 Gone', unhealthy: false };
-  }
+  if (status === 410) return { ...common, verdict: 'gone', errorClass: 'http_status', errorMessage: describeStatus(status), unhealthy: false };
   return {
     ...common,
     verdict: 'failed',
     errorClass: 'http_status',
-    errorMessage: status >= 300 && status < 400 ? `the receiver answered ${status}; redirects are not followed` : `the receiver answered ${status}`,
+    errorMessage: describeStatus(status),
     // Only 429/503 carry a Retry-After worth honouring.
     retryAfterMs: status === 429 || status === 503 ? sent.retryAfterMs : undefined,
     unhealthy: status >= 500 || status === 429 || status === 408,
