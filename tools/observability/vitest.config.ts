@@ -3,7 +3,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['../../tools/infra/src/vitest-global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
   },

@@ -1,11 +1,11 @@
 import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { status } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type {} from '@callbacks/infra/vitest-global-setup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileEventPublisher, SUBJECTS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
 import { auth, call, callFails, sampleCallback, sampleEvent } from '@callbacks/testing';
-import { OtlpReceiver, WebhookReceiver, sampleValue, scrapeUntil, startSystem, type System } from '../src';
+import { OtlpReceiver, WebhookReceiver, sampleValue, scrapeUntil } from '../src';
+import { System } from '@callbacks/system';
 
 /**
  * SPEC §9 logs: structured JSON, trace ids on the lines logged inside a span, and secrets never
@@ -24,22 +24,23 @@ beforeAll(async () => {
   receiver = await WebhookReceiver.start();
   receiver.answer('/fail', (nth) => (nth === 1 ? 503 : 200));
   receiver.answer('/gone', () => 410);
-  system = await startSystem({
-    mongoUrl: inject('mongoUrl'),
+  system = await System.start({
     env: {
+      DISPATCHER_RETRY_SCHEDULE: '1s',
+      DISPATCHER_RETRY_JITTER: '0',
       LOG_LEVEL: 'trace',
       METRICS_ADDR: '127.0.0.1:0',
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     },
-    prepare: async (createCallback) => {
+    prepare: async (started) => {
       for (const [databaseId, path] of [
         ['ok', '/ok'],
         ['fail', '/fail'],
         ['gone', '/gone'],
       ] as const) {
-        await createCallback(sampleCallback({ databaseId, url: receiver.url(path), actions: [], triggers: [] }));
+        await started.createCallback(sampleCallback({ databaseId, url: receiver.url(path), actions: [], triggers: [] }));
       }
     },
   });
@@ -58,7 +59,7 @@ function signatureOf(headers: Record<string, string | string[] | undefined>): st
 
 describe('logs', () => {
   it('are JSON lines that never contain a token, a private key, a signature or URL credentials', async () => {
-    const token = auth(system.config.adminToken);
+    const token = auth(system.token);
     // Deliveries of every kind (a success, a retry, a 410 that disables its callback), an
     // undecodable event, a refused URL with credentials, and a signed TestCallback send.
     const publisher = new ProfileEventPublisher(system.nc);
@@ -67,13 +68,13 @@ describe('logs', () => {
     undecodable.set('Content-Type', 'application/json');
     await jetstream(system.nc).publish(SUBJECTS.event('acct-a', 'ok', 'profile', 'update'), '{"eventId":', { headers: undecodable });
     const refused = await callFails(
-      system.config.client.createCallback.bind(system.config.client),
+      system.client.createCallback.bind(system.client),
       { callback: sampleCallback({ url: `http://crm-user:${URL_PASSWORD}@127.0.0.1:${receiver.port}/ok` }) },
       token,
     );
     expect(refused.code).toBe(status.INVALID_ARGUMENT);
     const tested = await call(
-      system.config.client.testCallback.bind(system.config.client),
+      system.client.testCallback.bind(system.client),
       { target: { $case: 'callback', value: sampleCallback({ databaseId: 'ok', url: receiver.url('/tested'), actions: [], triggers: [] }) }, event: sampleEvent({ databaseId: 'ok' }), send: true },
       token,
     );
@@ -87,14 +88,14 @@ describe('logs', () => {
     ];
     // Every result recorded (the 410's comes after the callback was disabled over gRPC): all the
     // work above is done, and logged, by then.
-    const configMetrics = await system.metricsPort(system.config.process);
+    const configMetrics = await system.metricsPort(system.config);
     await scrapeUntil(configMetrics, (text) => sampleValue(text, 'callbacks_delivery_log_results_total', { result: 'recorded' }) >= 4);
     const deadLettered = await system.matcher.waitFor(/event dead-lettered/);
 
     // Every line of the key's base64 body: no fragment of it may appear.
-    const keyLines = system.keys.privateKeyPem.split('\n').filter((line) => line.length > 0 && !line.startsWith('-----'));
+    const keyLines = system.signingKeyPem.split('\n').filter((line) => line.length > 0 && !line.startsWith('-----'));
     expect(keyLines.length).toBeGreaterThan(10);
-    const secrets = [system.config.adminToken, URL_PASSWORD, ...webhooks.map((webhook) => signatureOf(webhook.headers)), ...keyLines];
+    const secrets = [system.token, URL_PASSWORD, ...webhooks.map((webhook) => signatureOf(webhook.headers)), ...keyLines];
     const lines = system.output();
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     for (const entry of entries) {

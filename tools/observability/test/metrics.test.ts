@@ -2,12 +2,12 @@ import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { status } from '@grpc/grpc-js';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type {} from '@callbacks/infra/vitest-global-setup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileEventPublisher, SUBJECTS } from '@callbacks/messaging';
 import { NatsTracing } from '@callbacks/telemetry';
 import { auth, callFails, sampleCallback, sampleEvent } from '@callbacks/testing';
-import { WebhookReceiver, hasSample, sampleValue, scrape, scrapeUntil, startSystem, type System } from '../src';
+import { WebhookReceiver, hasSample, sampleValue, scrape, scrapeUntil } from '../src';
+import { System } from '@callbacks/system';
 
 /**
  * SPEC §9 metrics: each service serves /metrics on its own port; after traffic of every kind
@@ -33,11 +33,10 @@ beforeAll(async () => {
   busy.answer('/hang', () => 'hang');
   quiet = await WebhookReceiver.start();
   quiet.answer('/hang', () => 'hang');
-  system = await startSystem({
-    mongoUrl: inject('mongoUrl'),
-    env: { METRICS_ADDR: '127.0.0.1:0', DISPATCHER_METRICS_ENDPOINTS: '1', DISPATCHER_TIMEOUT: '60s' },
-    prepare: async (createCallback) => {
-      const route = (databaseId: string, url: string) => createCallback(sampleCallback({ databaseId, url, actions: [], triggers: [] }));
+  system = await System.start({
+    env: { METRICS_ADDR: '127.0.0.1:0', DISPATCHER_METRICS_ENDPOINTS: '1', DISPATCHER_TIMEOUT: '60s', DISPATCHER_RETRY_SCHEDULE: '1s', DISPATCHER_RETRY_JITTER: '0' },
+    prepare: async (started) => {
+      const route = (databaseId: string, url: string) => started.createCallback(sampleCallback({ databaseId, url, actions: [], triggers: [] }));
       await route('ok', receiver.url('/ok'));
       await route('fail', receiver.url('/fail'));
       await route('gone', receiver.url('/gone'));
@@ -45,7 +44,7 @@ beforeAll(async () => {
       await route('quiet', quiet.url('/hang'));
     },
   });
-  ports.config = await system.metricsPort(system.config.process);
+  ports.config = await system.metricsPort(system.config);
   ports.matcher = await system.metricsPort(system.matcher);
   ports.dispatcher = await system.metricsPort(system.dispatcher);
   for (const service of ['config', 'matcher', 'dispatcher'] as const) before[service] = await scrape(ports[service]);
@@ -70,7 +69,7 @@ describe('metrics after traffic', () => {
     const undecodable = natsHeaders();
     undecodable.set('Content-Type', 'application/json');
     await jetstream(system.nc).publish(SUBJECTS.event('acct-a', 'ok', 'profile', 'update'), 'not json', { headers: undecodable });
-    const missing = await callFails(system.config.client.getCallback.bind(system.config.client), { id: 'cb_missing' }, auth(system.config.adminToken));
+    const missing = await callFails(system.client.getCallback.bind(system.client), { id: 'cb_missing' }, auth(system.token));
     expect(missing.code).toBe(status.NOT_FOUND);
 
     const [ok] = await receiver.waitFor('/ok', 1);

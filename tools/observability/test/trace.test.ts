@@ -1,10 +1,10 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type {} from '@callbacks/infra/vitest-global-setup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileEventPublisher, SUBJECT_TEMPLATES } from '@callbacks/messaging';
 import { NatsTracing } from '@callbacks/telemetry';
 import { auth, call, sampleCallback, sampleEvent } from '@callbacks/testing';
-import { OtlpReceiver, SPAN_KIND, WebhookReceiver, startSystem, type ExportedSpan, type System } from '../src';
+import { OtlpReceiver, SPAN_KIND, WebhookReceiver, type ExportedSpan } from '../src';
+import { System } from '@callbacks/system';
 
 /**
  * SPEC §9: one trace per event across every hop. The three services run as processes exporting
@@ -27,16 +27,17 @@ beforeAll(async () => {
   otlp = await OtlpReceiver.start();
   receiver = await WebhookReceiver.start();
   receiver.answer('/hook', (nth) => (nth === 1 ? 503 : 200));
-  system = await startSystem({
-    mongoUrl: inject('mongoUrl'),
+  system = await System.start({
     env: {
+      DISPATCHER_RETRY_SCHEDULE: '1s',
+      DISPATCHER_RETRY_JITTER: '0',
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_EXPORTER_OTLP_TIMEOUT: '2000',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     },
-    prepare: async (createCallback) => {
-      await createCallback(sampleCallback({ url: receiver.url('/hook'), actions: [], triggers: [] }));
+    prepare: async (started) => {
+      await started.createCallback(sampleCallback({ url: receiver.url('/hook'), actions: [], triggers: [] }));
     },
   });
 });
@@ -157,7 +158,7 @@ describe('one trace per event', () => {
 
   it('makes a TestCallback send a client span of the call, continued by the receiver', async () => {
     const request = { target: { $case: 'callback' as const, value: sampleCallback({ url: receiver.url('/tested'), actions: [], triggers: [] }) }, event: sampleEvent(), send: true };
-    const tested = await call(system.config.client.testCallback.bind(system.config.client), request, auth(system.config.adminToken));
+    const tested = await call(system.client.testCallback.bind(system.client), request, auth(system.token));
     expect(tested.sent?.statusCode).toBe(200);
     const [webhook] = await receiver.waitFor('/tested', 1);
     const spans = await otlp.waitFor((all) => all.some((span) => span.name === 'callbacks.v1.CallbackService/TestCallback'));

@@ -7,22 +7,40 @@ import { formatDkimRecord, keyIdFor } from '@callbacks/signature';
 import { ServiceProcess, TestDnsServer, auth, call, callbackClient } from '@callbacks/testing';
 
 export const SIGNING_DOMAIN = 'callbacks.localhost';
-const SELECTOR = 'system';
 
 export interface SystemOptions {
+  /** Servers to use; by default a nats-server with JetStream and a MongoDB-wire server of its own. */
+  infrastructure?: { nats: Server; mongo: Server };
   matchers?: number;
   dispatchers?: number;
+  /** Where the config service serves gRPC; by default a free port on 127.0.0.1. */
+  grpcAddress?: string;
+  /** The signing key's selector (its DNS name is `<selector>._domainkey.callbacks.localhost`). */
+  selector?: string;
   /** Extra settings for every service. */
   env?: Record<string, string>;
+  /** Progress while starting. */
   log?: (line: string) => void;
+  /** Every line a service writes, as it comes. */
+  onServiceOutput?: (app: string, line: string) => void;
+  /**
+   * Runs once the config service serves and before matchers and dispatchers start, e.g. to
+   * create callbacks that their first snapshot should have.
+   */
+  prepare?: (system: System) => Promise<void>;
 }
 
 /**
  * The whole system on this machine, each service its own process as in production: a
  * nats-server with JetStream and a MongoDB-wire server (both stoppable), a DNS server that
- * publishes the signing key, the config service, matchers and dispatchers.
+ * publishes the signing key as a DKIM-style TXT record, the config service, matchers and
+ * dispatchers. The demo, the failure test, the observability tests and the end-to-end
+ * benchmark all run it.
  */
 export class System {
+  readonly publisher: ProfileEventPublisher;
+  readonly client: CallbackServiceClient;
+
   private constructor(
     readonly nats: Server,
     readonly mongo: Server,
@@ -31,79 +49,100 @@ export class System {
     readonly config: ServiceProcess,
     readonly matchers: ServiceProcess[],
     readonly dispatchers: ServiceProcess[],
-    readonly client: CallbackServiceClient,
-    readonly publisher: ProfileEventPublisher,
+    /** A token for every account. */
     readonly token: string,
     /** The config service's gRPC address. */
     readonly address: string,
-  ) {}
+    /** The signing key (PEM), to check that it never shows up where it should not. */
+    readonly signingKeyPem: string,
+  ) {
+    this.client = callbackClient(address);
+    this.publisher = new ProfileEventPublisher(nc);
+  }
 
   static async start(options: SystemOptions = {}): Promise<System> {
     const log = options.log ?? (() => undefined);
-    log('starting nats-server and the MongoDB-wire server...');
-    const [nats, mongo, dns] = await Promise.all([startNats(), startMongo(), TestDnsServer.start()]);
+    if (!options.infrastructure) log('starting nats-server and the MongoDB-wire server (installed on first run, which takes a minute)...');
+    const [{ nats, mongo }, dns] = await Promise.all([
+      options.infrastructure ?? Promise.all([startNats(), startMongo()]).then(([nats, mongo]) => ({ nats, mongo })),
+      TestDnsServer.start(),
+    ]);
+    const selector = options.selector ?? 'system';
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    dns.publish(keyIdFor(SELECTOR, SIGNING_DOMAIN), formatDkimRecord(publicKey));
+    dns.publish(keyIdFor(selector, SIGNING_DOMAIN), formatDkimRecord(publicKey));
+    const signingKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const token = `system-${randomBytes(12).toString('hex')}`;
-    const address = `127.0.0.1:${await freePort()}`;
+    const address = options.grpcAddress ?? `127.0.0.1:${await freePort()}`;
     const ring = JSON.stringify({
       keys: [
         {
-          selector: SELECTOR,
+          selector,
           domain: SIGNING_DOMAIN,
           validFrom: new Date(Date.now() - 60_000).toISOString(),
-          validUntil: new Date(Date.now() + 86_400_000).toISOString(),
+          validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(),
           privateKeyEnv: 'SYSTEM_SIGNING_KEY',
         },
       ],
     });
-    const common = {
-      NATS_URL: nats.url,
-      SIGNING_KEY_RING: ring,
-      SYSTEM_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      LOG_LEVEL: 'info',
-      ...options.env,
-    };
-    const config = new ServiceProcess(
+    const common = { NATS_URL: nats.url, SIGNING_KEY_RING: ring, SYSTEM_SIGNING_KEY: signingKeyPem, LOG_LEVEL: 'info', ...options.env };
+    const service = (app: string, env: Record<string, string>, ready: RegExp) =>
+      new ServiceProcess(app, { ...common, ...env }, ready, options.onServiceOutput && ((line) => options.onServiceOutput?.(app, line)));
+    const config = service(
       'config-service',
       {
-        ...common,
         CONFIG_GRPC_ADDR: address,
         MONGO_URL: mongo.url,
         CONFIG_TOKENS: JSON.stringify([{ name: 'system', sha256: createHash('sha256').update(token).digest('hex'), accounts: '*' }]),
         CONFIG_ALLOW_HTTP_URLS: 'true',
+        CONFIG_ALLOW_CIDRS: '127.0.0.1/32',
       },
       /database ready; serving/,
     );
-    const matchers = Array.from(
-      { length: options.matchers ?? 1 },
-      () =>
-        new ServiceProcess(
-          'matcher',
-          { ...common, MATCHER_CONFIG_SERVICE_ADDR: address, MATCHER_CONFIG_SERVICE_TOKEN: token },
-          /matcher consuming events/,
-        ),
+    const matchers = Array.from({ length: options.matchers ?? 1 }, () =>
+      service('matcher', { MATCHER_CONFIG_SERVICE_ADDR: address, MATCHER_CONFIG_SERVICE_TOKEN: token }, /matcher consuming events/),
     );
-    const dispatchers = Array.from(
-      { length: options.dispatchers ?? 1 },
-      () =>
-        new ServiceProcess(
-          'dispatcher',
-          { ...common, DISPATCHER_CONFIG_SERVICE_ADDR: address, DISPATCHER_CONFIG_SERVICE_TOKEN: token, DISPATCHER_ALLOW_CIDRS: '127.0.0.1/32' },
-          /dispatcher consuming delivery jobs/,
-        ),
+    const dispatchers = Array.from({ length: options.dispatchers ?? 1 }, () =>
+      service(
+        'dispatcher',
+        { DISPATCHER_CONFIG_SERVICE_ADDR: address, DISPATCHER_CONFIG_SERVICE_TOKEN: token, DISPATCHER_ALLOW_CIDRS: '127.0.0.1/32' },
+        /dispatcher consuming delivery jobs/,
+      ),
     );
-    log('starting the config service, matchers and dispatchers...');
+    log('starting the config service...');
     await config.start();
-    await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
     const nc = await connectNats({ servers: [nats.url], name: 'system' });
-    return new System(nats, mongo, dns, nc, config, matchers, dispatchers, callbackClient(address), new ProfileEventPublisher(nc), token, address);
+    const system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, signingKeyPem);
+    await options.prepare?.(system);
+    log('starting the matchers and dispatchers...');
+    await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
+    return system;
   }
 
   async createCallback(callback: Callback): Promise<Callback> {
     const { callback: created } = await call(this.client.createCallback.bind(this.client), { callback }, auth(this.token));
     if (!created) throw new Error('CreateCallback answered without a callback');
     return created;
+  }
+
+  /** The first matcher. */
+  get matcher(): ServiceProcess {
+    return first(this.matchers, 'matcher');
+  }
+
+  /** The first dispatcher. */
+  get dispatcher(): ServiceProcess {
+    return first(this.dispatchers, 'dispatcher');
+  }
+
+  /** The port a service serves its metrics on (it logs it once listening; needs METRICS_ADDR). */
+  async metricsPort(service: ServiceProcess): Promise<number> {
+    const line = await service.waitFor(/serving metrics/);
+    return (JSON.parse(line) as { metrics_port: number }).metrics_port;
+  }
+
+  /** Every line the services wrote so far. */
+  output(): string[] {
+    return [this.config, ...this.matchers, ...this.dispatchers].flatMap((p) => p.output);
   }
 
   async close(): Promise<void> {
@@ -113,4 +152,10 @@ export class System {
     await this.config.stop();
     await Promise.all([this.nats.close(), this.mongo.close(), this.dns.close()]);
   }
+}
+
+function first(services: ServiceProcess[], app: string): ServiceProcess {
+  const [service] = services;
+  if (!service) throw new Error(`this system runs no ${app}`);
+  return service;
 }

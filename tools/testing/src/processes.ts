@@ -17,6 +17,8 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
     /** A log message that says the service is ready, e.g. `matcher consuming events`. */
     private readonly readyMessage: RegExp,
+    /** Called with each line the service writes, as it comes (to show it, as the demo does). */
+    private readonly onOutput?: (line: string) => void,
   ) {}
 
   get pid(): number | undefined {
@@ -92,6 +94,7 @@ export class ServiceProcess {
   }
 
   private onLine(line: string): void {
+    this.onOutput?.(line);
     this.lines.push(line);
     if (this.lines.length > 5_000) this.lines.splice(0, 1_000);
     this.waiters = this.waiters.filter((w) => {
