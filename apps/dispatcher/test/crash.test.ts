@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServiceProcess } from '@callbacks/testing';
-import { TestReceiver } from './receiver';
+import { ServiceProcess, TestReceiver } from '@callbacks/testing';
 import { job, publishJob, startWorld, target, type World } from './harness';
 
 describe('dispatcher crash', () => {

@@ -3,9 +3,8 @@ import qs from 'qs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
-import { auth, call, sampleCallback, startConfigServiceProcess, type ConfigServiceUnderTest } from '@callbacks/testing';
+import { TestReceiver, auth, call, sampleCallback, startConfigServiceProcess, type ConfigServiceUnderTest } from '@callbacks/testing';
 import type { RunningDispatcher } from '../src/app';
-import { TestReceiver } from './receiver';
 import { allFinal, atLeast, job, publishJob, resultsFor, startInProcessDispatcher, startWorld, target, type World } from './harness';
 
 let world: World;

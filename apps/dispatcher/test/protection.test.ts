@@ -2,10 +2,9 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { countMessages } from '@callbacks/testing';
+import { TestReceiver, countMessages } from '@callbacks/testing';
 import type { RunningDispatcher } from '../src/app';
 import { DISPATCHER_CONSUMER } from '../src/nats/job-consumer';
-import { TestReceiver } from './receiver';
 import { allFinal, job, publishJob, resultsFor, startInProcessDispatcher, startWorld, target, type World } from './harness';
 
 describe('receiver protection', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { RunningDispatcher } from '../src/app';
-import { TestReceiver } from './receiver';
+import { TestReceiver } from '@callbacks/testing';
 import { allFinal, atLeast, job, publishJob, resultsFor, startInProcessDispatcher, startWorld, target, type World } from './harness';
 
 /**

@@ -1,3 +1,2 @@
 export * from './otlp-receiver';
-export * from './webhook-receiver';
 export * from './prometheus';

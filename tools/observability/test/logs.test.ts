@@ -3,9 +3,9 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileEventPublisher, SUBJECTS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
-import { auth, call, callFails, sampleCallback, sampleEvent } from '@callbacks/testing';
-import { OtlpReceiver, WebhookReceiver, sampleValue, scrapeUntil } from '../src';
 import { System } from '@callbacks/system';
+import { TestReceiver, auth, call, callFails, sampleCallback, sampleEvent } from '@callbacks/testing';
+import { OtlpReceiver, sampleValue, scrapeUntil } from '../src';
 
 /**
  * SPEC §9 logs: structured JSON, trace ids on the lines logged inside a span, and secrets never
@@ -15,13 +15,13 @@ import { System } from '@callbacks/system';
  */
 
 let otlp: OtlpReceiver;
-let receiver: WebhookReceiver;
+let receiver: TestReceiver;
 let system: System;
 const URL_PASSWORD = 'pw-3f9c1d7a';
 
 beforeAll(async () => {
   otlp = await OtlpReceiver.start();
-  receiver = await WebhookReceiver.start();
+  receiver = await TestReceiver.start();
   receiver.answer('/fail', (nth) => (nth === 1 ? 503 : 200));
   receiver.answer('/gone', () => 410);
   system = await System.start({

@@ -4,10 +4,10 @@ import { status } from '@grpc/grpc-js';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileEventPublisher, SUBJECTS } from '@callbacks/messaging';
-import { NatsTracing } from '@callbacks/telemetry';
-import { auth, callFails, sampleCallback, sampleEvent } from '@callbacks/testing';
-import { WebhookReceiver, hasSample, sampleValue, scrape, scrapeUntil } from '../src';
 import { System } from '@callbacks/system';
+import { NatsTracing } from '@callbacks/telemetry';
+import { TestReceiver, auth, callFails, sampleCallback, sampleEvent } from '@callbacks/testing';
+import { hasSample, sampleValue, scrape, scrapeUntil } from '../src';
 
 /**
  * SPEC §9 metrics: each service serves /metrics on its own port; after traffic of every kind
@@ -17,21 +17,21 @@ import { System } from '@callbacks/system';
  * services to the receiver.
  */
 
-let receiver: WebhookReceiver;
+let receiver: TestReceiver;
 /** Two endpoints that never answer, so requests are in flight while the metrics are read. */
-let busy: WebhookReceiver;
-let quiet: WebhookReceiver;
+let busy: TestReceiver;
+let quiet: TestReceiver;
 let system: System;
 const ports: Record<'config' | 'matcher' | 'dispatcher', number> = { config: 0, matcher: 0, dispatcher: 0 };
 const before: Record<keyof typeof ports, string> = { config: '', matcher: '', dispatcher: '' };
 
 beforeAll(async () => {
-  receiver = await WebhookReceiver.start();
+  receiver = await TestReceiver.start();
   receiver.answer('/fail', () => 500);
   receiver.answer('/gone', () => 410);
-  busy = await WebhookReceiver.start();
+  busy = await TestReceiver.start();
   busy.answer('/hang', () => 'hang');
-  quiet = await WebhookReceiver.start();
+  quiet = await TestReceiver.start();
   quiet.answer('/hang', () => 'hang');
   system = await System.start({
     env: { METRICS_ADDR: '127.0.0.1:0', DISPATCHER_METRICS_ENDPOINTS: '1', DISPATCHER_TIMEOUT: '60s', DISPATCHER_RETRY_SCHEDULE: '1s', DISPATCHER_RETRY_JITTER: '0' },

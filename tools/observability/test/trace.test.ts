@@ -1,10 +1,10 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileEventPublisher, SUBJECT_TEMPLATES } from '@callbacks/messaging';
-import { NatsTracing } from '@callbacks/telemetry';
-import { auth, call, sampleCallback, sampleEvent } from '@callbacks/testing';
-import { OtlpReceiver, SPAN_KIND, WebhookReceiver, type ExportedSpan } from '../src';
 import { System } from '@callbacks/system';
+import { NatsTracing } from '@callbacks/telemetry';
+import { TestReceiver, auth, call, sampleCallback, sampleEvent } from '@callbacks/testing';
+import { OtlpReceiver, SPAN_KIND, type ExportedSpan } from '../src';
 
 /**
  * SPEC §9: one trace per event across every hop. The three services run as processes exporting
@@ -20,12 +20,12 @@ const publisherTracing = new NatsTracing({
 });
 
 let otlp: OtlpReceiver;
-let receiver: WebhookReceiver;
+let receiver: TestReceiver;
 let system: System;
 
 beforeAll(async () => {
   otlp = await OtlpReceiver.start();
-  receiver = await WebhookReceiver.start();
+  receiver = await TestReceiver.start();
   receiver.answer('/hook', (nth) => (nth === 1 ? 503 : 200));
   system = await System.start({
     env: {

@@ -5,3 +5,4 @@ export * from './jetstream';
 export * from './config-service';
 export * from './dns-server';
 export * from './bench';
+export * from './receiver';

@@ -11,8 +11,8 @@ export interface ReceivedRequest {
 type Reply = (req: ReceivedRequest, res: ServerResponse, nth: number) => void;
 
 /**
- * A receiver on 127.0.0.1 for tests: each path answers as the test scripts it (`nth` counts the
- * requests to that path), and every request is recorded. `waitFor` resolves when a path has
+ * A customer's server on 127.0.0.1 for tests: each path answers as the test scripts it (200
+ * unless told otherwise), and every request is recorded. `waitFor` resolves when a path has
  * seen enough requests, so tests wait for events instead of sleeping.
  */
 export class TestReceiver {
@@ -41,19 +41,30 @@ export class TestReceiver {
     return `http://127.0.0.1:${this.port}${path}`;
   }
 
+  /** How `path` answers: `reply` gets each request with the count of requests to that path so far. */
   on(path: string, reply: Reply): void {
     this.replies.set(path, reply);
+  }
+
+  /** How `path` answers its n-th request (from 1): a status, or `hang` to never answer. */
+  answer(path: string, script: (nth: number) => number | 'hang'): void {
+    this.on(path, (_req, res, nth) => {
+      const status = script(nth);
+      if (status !== 'hang') res.writeHead(status).end();
+    });
   }
 
   seen(path: string): ReceivedRequest[] {
     return this.requests.filter((r) => r.path === path);
   }
 
-  waitFor(path: string, count: number): Promise<void> {
-    if ((this.counts.get(path) ?? 0) >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ path, count, resolve }));
+  /** Resolves with the requests to `path` once there are `count` of them. */
+  async waitFor(path: string, count: number): Promise<ReceivedRequest[]> {
+    if ((this.counts.get(path) ?? 0) < count) await new Promise<void>((resolve) => this.waiters.push({ path, count, resolve }));
+    return this.seen(path);
   }
 
+  /** Closes every connection (hanging requests fail at once) and stops listening. */
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
@@ -66,7 +77,7 @@ export class TestReceiver {
     res.once('close', () => this.open--);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const path = (req.url ?? '/').split('?')[0]!;
+      const path = new URL(req.url ?? '/', 'http://receiver').pathname;
       const received = { method: req.method ?? '', path, headers: req.headers, body: Buffer.concat(chunks) };
       this.requests.push(received);
       const nth = (this.counts.get(path) ?? 0) + 1;
