@@ -39,20 +39,23 @@ const BLOCKED_V6: Cidr[] = [
   'ff00::/8', // multicast
 ].map(cidr);
 
+const SIIT = cidr('::ffff:0:0:0/96'); // RFC 6145
+const NAT64 = cidr('64:ff9b::/96'); // well-known prefix, RFC 6052
+const NAT64_LOCAL = cidr('64:ff9b:1::/48'); // local use, RFC 8215
+const SIX_TO_FOUR = cidr('2002::/16');
+const TEREDO = cidr('2001::/32');
+const IPV4_COMPATIBLE = cidr('::/96'); // deprecated ::a.b.c.d
+
 /** The IPv4 address an IPv6 address stands for, where it embeds one. */
 function embeddedV4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   if (address.isIPv4MappedAddress()) return address.toIPv4Address(); // ::ffff:a.b.c.d
   const bytes = address.toByteArray();
   const v4 = (offset: number) => new ipaddr.IPv4(bytes.slice(offset, offset + 4));
-  if (address.match(cidr('::ffff:0:0:0/96'))) return v4(12); // SIIT (RFC 6145)
-  if (address.match(cidr('64:ff9b::/96'))) return v4(12); // NAT64 well-known prefix (RFC 6052)
-  if (address.match(cidr('64:ff9b:1::/48'))) return v4(12); // local-use NAT64 (RFC 8215)
-  if (address.match(cidr('2002::/16'))) return v4(2); // 6to4
-  if (address.match(cidr('2001::/32'))) {
-    // Teredo: the client's IPv4 address, inverted, in the last four bytes.
-    return new ipaddr.IPv4(bytes.slice(12, 16).map((b) => b ^ 0xff));
-  }
-  if (address.match(cidr('::/96'))) return v4(12); // deprecated IPv4-compatible ::a.b.c.d
+  if (address.match(SIIT) || address.match(NAT64) || address.match(NAT64_LOCAL)) return v4(12);
+  if (address.match(SIX_TO_FOUR)) return v4(2);
+  // Teredo: the client's IPv4 address, inverted, in the last four bytes.
+  if (address.match(TEREDO)) return new ipaddr.IPv4(bytes.slice(12, 16).map((b) => b ^ 0xff));
+  if (address.match(IPV4_COMPATIBLE)) return v4(12);
   return undefined;
 }
 
@@ -63,7 +66,9 @@ export class AddressPolicy {
   constructor(allow: readonly string[] = []) {
     this.allowed = allow.map((text) => {
       try {
-        return text.includes('/') ? cidr(text) : ([ipaddr.parse(text), ipaddr.parse(text).kind() === 'ipv4' ? 32 : 128] as Cidr);
+        if (text.includes('/')) return cidr(text);
+        const address = ipaddr.parse(text);
+        return [address, address.kind() === 'ipv4' ? 32 : 128] as Cidr;
       } catch {
         throw new Error(`not a CIDR or IP address: ${JSON.stringify(text)}`);
       }
