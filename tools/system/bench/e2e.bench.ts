@@ -6,6 +6,8 @@
  * Each rate also gets a `stages` line: where the latency goes, from the attempt results the
  * dispatcher publishes (publish → matched, matched → attempt started, attempt → receipt).
  */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { deliveryIdFor } from '@callbacks/domain';
 import { SUBJECTS } from '@callbacks/messaging';
 import { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
@@ -29,6 +31,18 @@ function percentile(sorted: number[], p: number): number {
 function spread(values: number[]): { p50_ms: number; p99_ms: number } {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50_ms: +percentile(sorted, 50).toFixed(1), p99_ms: +percentile(sorted, 99).toFixed(1) };
+}
+
+/** CPU seconds a process has used (user + system), from /proc; undefined where there is none. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; 100 a second on Linux
+  } catch {
+    return undefined;
+  }
 }
 
 async function main(): Promise<void> {
@@ -106,6 +120,17 @@ async function main(): Promise<void> {
       });
     }
 
+    // Where the machine's CPU goes during the max phase, per process and per delivery.
+    const processes: Record<string, (number | undefined)[]> = {
+      dispatcher: system.dispatchers.map((p) => p.pid),
+      matcher: system.matchers.map((p) => p.pid),
+      config_service: [system.config.pid],
+      nats_server: [system.nats.managed?.pid],
+      mongodb_wire_server: [system.mongo.managed?.pid],
+      load_generator_and_receiver: [process.pid],
+    };
+    const cpuNow = () => Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, pids.reduce<number>((sum, pid) => sum + (cpuSeconds(pid) ?? NaN), 0)]));
+    const cpuBefore = cpuNow();
     progress(`${MAX_EVENTS} events as fast as they can be published...`);
     const load = new SteadyLoad(system.publisher, () => sampleEvent({ databaseId: 'bench', action: Action.UPDATE, origin: Origin.PUBLISHER }), 100_000);
     const max = await measure('max', load, async () => {
@@ -123,6 +148,19 @@ async function main(): Promise<void> {
       p99_ms: +percentile(max.latencies, 99).toFixed(1),
       events: max.events,
       all_delivered: max.complete,
+    });
+    const cpuAfter = cpuNow();
+    const perDelivery = Object.fromEntries(Object.keys(processes).map((name) => [name, +((1000 * ((cpuAfter[name] ?? NaN) - (cpuBefore[name] ?? NaN))) / max.events).toFixed(3)]));
+    const total = Object.values(perDelivery).reduce((sum, ms) => sum + ms, 0);
+    const cores = availableParallelism();
+    line({
+      case: 'max_cpu',
+      ms_per_delivery: { ...perDelivery, total: +total.toFixed(3) },
+      cores_busy: +((total * value) / 1000).toFixed(2),
+      cores,
+      // 0.8 × the signing rate on these cores leaves at most this much CPU per delivery, all processes together.
+      budget_ms_per_delivery_at_target: +((1000 * cores) / (0.8 * signLimit)).toFixed(3),
+      note: 'CPU time (user + system) of each process during the max phase, divided by its deliveries',
     });
   } finally {
     await system.close();
