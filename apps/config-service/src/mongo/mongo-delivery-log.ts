@@ -1,6 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { outcomeToJSON } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { DeliveryState, deliveryStateToJSON, type Attempt, type Delivery } from '@callbacks/proto/callbacks/v1/delivery';
 import type { AccountScope } from '../callbacks/ports';
 import type {
@@ -18,6 +17,7 @@ import {
   deliveryOf,
   fromAttemptFields,
   fromDeliveryDocument,
+  storedEvent,
   toAttemptFields,
   type AttemptDocument,
   type DeliveryDocument,
@@ -158,7 +158,7 @@ export class MongoDeliveryLog implements DeliveryLog {
       createTime: origin.createTime,
       replayOf: origin.replayOf,
       callbackRevision: origin.callbackRevision,
-      event: origin.event ? ProfileEvent.toJSON(origin.event) : null,
+      event: storedEvent(origin.event),
       ...progressFields(p),
       expireAt: this.expiry(origin.createTime),
     };
