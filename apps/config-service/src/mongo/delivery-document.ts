@@ -1,3 +1,4 @@
+// The driver's own Binary: stored bytes come back as instances of it (bson's ESM build has another class).
 import { Binary } from 'mongodb';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { deliveryStateFromJSON, type Attempt, type Delivery } from '@callbacks/proto/callbacks/v1/delivery';

@@ -210,7 +210,7 @@ function jobs(count: number): ReadyJob[] {
 }
 
 describe('Deliverer giving jobs back', () => {
-  it('gives a slow endpoint its overflow back at the pace it takes jobs, so each comes back about once', async () => {
+  it('gives a slow endpoint its overflow back at the pace it takes jobs, so each is given back once or twice', async () => {
     // 2 at a time, 100 ms each: 20 jobs a second, for a burst of 2,000.
     const sim = new Simulation({ queueLimit: 100 }, () => ({ latencyMs: 100, ok: true }));
     const burst = jobs(2_000);
@@ -224,6 +224,19 @@ describe('Deliverer giving jobs back', () => {
     // once before the pace is known, once more for those still too early.
     expect(sim.deferrals.length).toBeLessThan(2 * burst.length);
     expect(sim.busiestSecond()).toBeLessThanOrEqual(500);
+  });
+
+  it('paces a very slow endpoint by its attempts, not by the time since it last finished one', async () => {
+    // One at a time, 5 s each: fewer than 8 attempts finish in any 30 s. Jobs come twice as fast.
+    const sim = new Simulation({ concurrency: 1, queueLimit: 100 }, () => ({ latencyMs: 5_000, ok: true }));
+    const arriving = jobs(300);
+    arriving.forEach((job, i) => sim.after(i * 2_500, () => sim.deliverer.submit(sim.work(job))));
+    await sim.run(() => sim.delivered.size === arriving.length, 24 * 3_600_000);
+    expect(sim.delivered.size).toBe(arriving.length);
+    expect(sim.maxConcurrent).toBe(1);
+    // Paced by the attempts finished within the last 30 s, it knew no pace here and gave jobs
+    // back every few seconds: 21,905 times. By its attempts' durations, about once each (311).
+    expect(sim.deferrals.length).toBeLessThan(2 * arriving.length);
   });
 
   it('brings a failing endpoint its jobs back at a bounded pace, not all at once when the breaker lets one through', async () => {

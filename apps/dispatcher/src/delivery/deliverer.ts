@@ -78,9 +78,8 @@ export interface DelivererStats {
   failures: number;
 }
 
-const COMPLETIONS_KEPT = 256;
-/** Completions older than this say nothing about an endpoint's pace now. */
-const PACE_WINDOW_MS = 30_000;
+/** How many of an endpoint's latest attempt durations its pace is judged by. */
+const DURATIONS_KEPT = 32;
 
 /** One receiver origin: its queue, limits, breaker, and the pace at which it completes attempts. */
 class Endpoint {
@@ -95,9 +94,10 @@ class Endpoint {
   get active(): number {
     return this.running.size;
   }
-  /** When the last COMPLETIONS_KEPT attempts completed (a ring), to measure the endpoint's pace. */
-  private readonly completions: number[] = [];
-  private nextCompletion = 0;
+  /** How long the latest DURATIONS_KEPT attempts took (a ring, and its sum), for the endpoint's pace. */
+  private readonly durations: number[] = [];
+  private nextDuration = 0;
+  private durationSum = 0;
   private lastCompletion = 0;
   /** When a job last came or an attempt last ended here. */
   lastActive: number;
@@ -124,7 +124,8 @@ class Endpoint {
    * one at a time would start afresh each time and never trip its breaker.
    */
   forgettable(settings: DelivererSettings, now: number): boolean {
-    if (this.active > 0 || this.queue.length > 0 || this.wakeUp) return false;
+    // Jobs it gave back are still due: a new line would not wait behind them.
+    if (this.active > 0 || this.queue.length > 0 || this.wakeUp || now < this.lineEnd) return false;
     return now - this.lastActive >= (this.breaker.clean ? 1_000 : settings.breaker.maxCooldownMs);
   }
 
@@ -135,9 +136,10 @@ class Endpoint {
     return at;
   }
 
-  completed(now: number): void {
-    this.completions[this.nextCompletion] = now;
-    this.nextCompletion = (this.nextCompletion + 1) % COMPLETIONS_KEPT;
+  completed(now: number, durationMs: number): void {
+    this.durationSum += durationMs - (this.durations[this.nextDuration] ?? 0);
+    this.durations[this.nextDuration] = durationMs;
+    this.nextDuration = (this.nextDuration + 1) % DURATIONS_KEPT;
     this.lastCompletion = now;
     this.lastActive = now;
   }
@@ -150,7 +152,7 @@ class Endpoint {
    */
   allowedQueue(settings: DelivererSettings, now: number): number {
     if (this.stalling(settings, now)) return Math.min(settings.queueLimit, 2 * this.limit);
-    const pace = this.pace(now);
+    const pace = this.pace();
     if (pace === 0) return settings.queueLimit;
     return Math.min(settings.queueLimit, Math.max(4 * this.limit, Math.floor(settings.maxQueueWaitMs / pace)));
   }
@@ -162,24 +164,14 @@ class Endpoint {
   }
 
   /**
-   * Milliseconds per completed attempt while it last worked, from the completions of the last
-   * PACE_WINDOW_MS; 0 while there are too few of them to tell.
+   * Milliseconds per attempt it completes when busy: its recent attempts' mean duration shared
+   * among its concurrency, or its rate limit's interval if that is longer; 0 while too few
+   * attempts have completed to tell. Durations rather than the times between completions, so
+   * that the time an endpoint sat idle never counts as slowness.
    */
-  pace(now: number): number {
-    const kept = this.completions.length;
-    // The ring in time order: the oldest entry is the first until the ring is full, then the next to overwrite.
-    const start = kept < COMPLETIONS_KEPT ? 0 : this.nextCompletion;
-    const at = (i: number) => this.completions[(start + i) % kept] ?? 0;
-    let low = 0;
-    let high = kept;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (at(mid) < now - PACE_WINDOW_MS) low = mid + 1;
-      else high = mid;
-    }
-    const recent = kept - low;
-    if (recent < 8) return 0;
-    return Math.max(this.lastCompletion - at(low), 1) / (recent - 1);
+  pace(): number {
+    if (this.durations.length < 8) return 0;
+    return Math.max(this.durationSum / this.durations.length / this.limit, this.bucket.intervalMs);
   }
 }
 
@@ -268,10 +260,8 @@ export class Deliverer {
         this.endpoints.delete(endpoint.key);
         continue;
       }
-      const allowed = endpoint.allowedQueue(this.settings, now);
-      while (endpoint.queue.length > allowed) {
-        const work = endpoint.queue.pop();
-        if (!work) break;
+      // The tail goes back, in its order.
+      for (const work of endpoint.queue.splice(endpoint.allowedQueue(this.settings, now))) {
         this.queued--;
         void this.giveBack(endpoint, work);
         shed++;
@@ -342,8 +332,9 @@ export class Deliverer {
     const timeoutMs = Math.min(requested ? requested.seconds * 1000 + requested.nanos / 1e6 : this.settings.timeoutMs, this.settings.maxTimeoutMs);
     this.stats.attempts++;
     const outcome = await this.deps.attempt(job, timeoutMs, work.trace);
+    const now = this.now();
+    endpoint.completed(now, now - (endpoint.running.get(work) ?? now));
     endpoint.running.delete(work);
-    endpoint.completed(this.now());
     if (outcome.verdict === 'succeeded') endpoint.breaker.succeeded();
     else if (outcome.unhealthy) endpoint.breaker.failed();
     else endpoint.breaker.released();
@@ -427,7 +418,7 @@ export class Deliverer {
       // How fast it failed says nothing about how fast it will take jobs once it recovers.
       at = endpoint.lineUp(endpoint.breaker.retryAt, closest);
     } else {
-      const pace = endpoint.pace(now);
+      const pace = endpoint.pace();
       at = endpoint.lineUp(now + Math.max(this.settings.deferDelayMs, endpoint.queue.length * pace), Math.max(closest, pace));
     }
     // Also called while another job's work is in hand (a breaker opening): inside this job's trace.

@@ -11,6 +11,11 @@ export class TokenBucket {
     this.last = now();
   }
 
+  /** Milliseconds between requests at the limit; 0 when unlimited. */
+  get intervalMs(): number {
+    return this.rate > 0 ? 1000 / this.rate : 0;
+  }
+
   setRate(rate: number): void {
     if (rate === this.rate) return;
     this.refill();
