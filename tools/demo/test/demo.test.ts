@@ -29,8 +29,10 @@ function listening(port: number): Promise<boolean> {
 
 describe('npm run demo', () => {
   it('shows signed webhooks arriving and verified, and Ctrl-C stops everything it started', async () => {
-    // Its own nats-server (not one a machine may name in NATS_URL), so that the test can see it stop.
-    const env: NodeJS.ProcessEnv = { ...process.env, DEMO_GRPC_ADDR: `127.0.0.1:${await freePort()}` };
+    // Its own nats-server (not one a machine may name in NATS_URL), so that the test can see it
+    // stop; a MongoDB-wire server of its own too, unless the machine names one in MONGO_URL.
+    const grpcPort = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, DEMO_GRPC_ADDR: `127.0.0.1:${grpcPort}` };
     delete env.NATS_URL;
     const demo = spawn(process.execPath, demoCommand(), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
@@ -63,8 +65,8 @@ describe('npm run demo', () => {
       ]);
 
     try {
-      const natsLine = await lineMatching(/^demo: NATS nats:\/\/127\.0\.0\.1:\d+/);
-      const natsPort = Number(/:(\d+)\s/.exec(natsLine)?.[1]);
+      const serversLine = await lineMatching(/^demo: NATS nats:\/\/127\.0\.0\.1:\d+ +MongoDB-wire mongodb:/);
+      const ports = [grpcPort, ...[...serversLine.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])).slice(0, process.env.MONGO_URL ? 1 : 2)];
       await lineMatching(/^demo: Ctrl-C stops everything\./);
 
       expect(lines).toContain('demo: both expected webhooks arrived, signed and verified.');
@@ -72,12 +74,13 @@ describe('npm run demo', () => {
       expect(verified).toHaveLength(2);
       expect(verified.join('\n')).toMatch(/profile 1001.*"city":"Amsterdam"/);
       expect(lines.filter((line) => line.includes('REJECTED'))).toEqual([]);
-      expect(await listening(natsPort)).toBe(true);
+      // The config service's gRPC port, nats-server's and (when the demo started it) the MongoDB-wire server's.
+      expect(await Promise.all(ports.map(listening))).toEqual(ports.map(() => true));
 
       demo.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(lines).toContain('demo: stopped');
-      expect(await listening(natsPort)).toBe(false);
+      expect(await Promise.all(ports.map(listening))).toEqual(ports.map(() => false));
     } finally {
       if (demo.exitCode === null) demo.kill('SIGKILL');
     }

@@ -9,7 +9,10 @@ import { ServiceProcess, TestDnsServer, auth, call, callbackClient } from '@call
 export const SIGNING_DOMAIN = 'callbacks.localhost';
 
 export interface SystemOptions {
-  /** Servers to use; by default a nats-server with JetStream and a MongoDB-wire server of its own. */
+  /**
+   * Servers to use (the system owns them from then on: `close`, or a failed start, closes them);
+   * by default a nats-server with JetStream and a MongoDB-wire server of its own.
+   */
   infrastructure?: { nats: Server; mongo: Server };
   matchers?: number;
   dispatchers?: number;
@@ -108,14 +111,21 @@ export class System {
         /dispatcher consuming delivery jobs/,
       ),
     );
-    log('starting the config service...');
-    await config.start();
-    const nc = await connectNats({ servers: [nats.url], name: 'system' });
-    const system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, signingKeyPem);
-    await options.prepare?.(system);
-    log('starting the matchers and dispatchers...');
-    await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
-    return system;
+    let system: System | undefined;
+    try {
+      log('starting the config service...');
+      await config.start();
+      const nc = await connectNats({ servers: [nats.url], name: 'system' });
+      system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, signingKeyPem);
+      await options.prepare?.(system);
+      log('starting the matchers and dispatchers...');
+      await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
+      return system;
+    } catch (error) {
+      // Nothing it started outlives a failed start.
+      await (system?.close() ?? stopAll([config, ...matchers, ...dispatchers], [nats, mongo, dns]));
+      throw error;
+    }
   }
 
   async createCallback(callback: Callback): Promise<Callback> {
@@ -148,10 +158,15 @@ export class System {
   async close(): Promise<void> {
     this.client.close();
     await this.nc.close().catch(() => undefined);
-    await Promise.all([...this.matchers, ...this.dispatchers].map((p) => p.stop()));
-    await this.config.stop();
-    await Promise.all([this.nats.close(), this.mongo.close(), this.dns.close()]);
+    await stopAll([this.config, ...this.matchers, ...this.dispatchers], [this.nats, this.mongo, this.dns]);
   }
+}
+
+/** Stops the services (matchers and dispatchers before the config service), then the servers. */
+async function stopAll([config, ...others]: ServiceProcess[], servers: { close(): Promise<void> }[]): Promise<void> {
+  await Promise.all(others.map((p) => p.stop()));
+  await config?.stop();
+  await Promise.all(servers.map((server) => server.close()));
 }
 
 function first(services: ServiceProcess[], app: string): ServiceProcess {
