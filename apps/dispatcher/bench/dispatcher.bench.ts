@@ -8,7 +8,11 @@
  *
  * A warm-up round (untimed) comes first, for the dispatcher and for the raw POST loop alike:
  * a fresh process spends its first second compiling, which is not a rate of either; without it
- * the hanging case was also compared against a colder baseline than its own.
+ * the hanging case was also compared against a colder baseline than its own. Then BENCH_ROUNDS
+ * rounds (default 3) of signing limit, deliveries, signing limit, deliveries next to the hanging
+ * endpoint (which of the two goes first alternates): each ratio is taken within its round and the
+ * lines give the median round, with every round's ratio beside it (single runs of one phase
+ * each swung ±15 % on a shared machine).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -21,6 +25,7 @@ import { job, publishJob, startInProcessDispatcher, startWorld, target } from '.
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const progress = (line: string) => console.error(`bench:dispatcher: ${line}`);
 const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'dispatcher', ...fields }));
 
@@ -39,7 +44,7 @@ async function main(): Promise<void> {
     const healthy = target(`http://127.0.0.1:${receiver.port}/ok`, { deliveryPolicy: { maxConcurrency: CONCURRENCY, maxRequestsPerSecond: 0, timeout: undefined } });
     const hanging = target(`http://127.0.0.1:${hangingReceiver.port}/hang`);
     /** `count` healthy deliveries; with `hangingEvery`, one job for the hanging endpoint before every that many. */
-    const run = async (label: string, count: number, hangingEvery = 0) => {
+    const run = async (label: string, count: number, hangingEvery = 0, profiled = false) => {
       const before = await countMessages(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults);
       progress(`${label}: publishing ${count} jobs${hangingEvery ? ` and ${Math.ceil(count / hangingEvery)} for the hanging endpoint among them` : ''}...`);
       for (let i = 0; i < count; i += 500) {
@@ -50,7 +55,7 @@ async function main(): Promise<void> {
       const dispatcher = await startInProcessDispatcher(world, { DISPATCHER_MAX_HELD: '20000', DISPATCHER_MAX_ENDPOINT_CONCURRENCY: String(CONCURRENCY) });
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
-      const profile = label === 'one healthy endpoint' ? await startCpuProfile(progress) : undefined;
+      const profile = profiled ? await startCpuProfile(progress) : undefined;
       while ((await countMessages(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults)) - before < count) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -70,33 +75,51 @@ async function main(): Promise<void> {
       await run('warm-up (untimed)', WARMUP);
       await rawPostRate(postUrl, WARMUP, CONCURRENCY, body);
     }
-    progress('measuring the raw POST rate and the raw signing rate...');
+    progress('measuring the raw POST rate...');
     const postLimit = await rawPostRate(postUrl, DELIVERIES, CONCURRENCY, body);
-    const signBefore = rawSignRate(1.5);
-    const alone = await run('one healthy endpoint', DELIVERIES);
-    const signAfter = rawSignRate(1.5);
-    const signLimit = (signBefore + signAfter) / 2;
-    progress(`raw signing rate ${Math.round(signBefore)}/s before the deliveries, ${Math.round(signAfter)}/s after`);
+    const rounds = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      progress(`round ${round} of ${ROUNDS}: the raw signing rate...`);
+      const signBefore = rawSignRate(1.5);
+      const healthyAlone = () => run(`round ${round}: one healthy endpoint`, DELIVERIES, 0, round === 1);
+      // Interleaved, so that a dispatcher taking jobs in order meets the hanging endpoint's all along.
+      const nextToHanging = () => run(`round ${round}: next to a hanging endpoint`, DELIVERIES, 10);
+      // Which goes first alternates, so that neither phase always runs the warmer.
+      let alone, withHanging;
+      if (round % 2 === 1) {
+        alone = await healthyAlone();
+        withHanging = await nextToHanging();
+      } else {
+        withHanging = await nextToHanging();
+        alone = await healthyAlone();
+      }
+      const signAfter = rawSignRate(1.5);
+      progress(`round ${round}: raw signing rate ${Math.round(signBefore)}/s before the deliveries, ${Math.round(signAfter)}/s after`);
+      const signLimit = (signBefore + signAfter) / 2;
+      rounds.push({ alone, withHanging, signLimit, signRatio: alone.rate / signLimit, hangingRatio: withHanging.rate / alone.rate });
+    }
+    const median = <T>(list: T[], by: (item: T) => number): T => [...list].sort((a, b) => by(a) - by(b))[Math.floor(list.length / 2)]!;
+    const bySigning = median(rounds, (r) => r.signRatio);
     line({
       case: 'deliveries',
-      value: Math.round(alone.rate),
+      value: Math.round(bySigning.alone.rate),
       unit: 'deliveries/s',
-      limit: Math.round(signLimit),
-      ratio: +(alone.rate / signLimit).toFixed(3),
+      limit: Math.round(bySigning.signLimit),
+      ratio: +bySigning.signRatio.toFixed(3),
+      rounds: rounds.map((r) => +r.signRatio.toFixed(3)),
       limit_kind: 'raw RSA-2048 signing, one core',
-      cpu_ms_per_delivery: alone.cpuMsPerDelivery,
+      cpu_ms_per_delivery: bySigning.alone.cpuMsPerDelivery,
     });
-    line({ case: 'deliveries_vs_post', value: Math.round(alone.rate), unit: 'deliveries/s', limit: Math.round(postLimit), ratio: +(alone.rate / postLimit).toFixed(3), limit_kind: `raw undici POST, concurrency ${CONCURRENCY}` });
-
-    // Interleaved, so that a dispatcher taking jobs in order meets the hanging endpoint's all along.
-    const withHanging = await run('next to a hanging endpoint', DELIVERIES, 10);
+    line({ case: 'deliveries_vs_post', value: Math.round(bySigning.alone.rate), unit: 'deliveries/s', limit: Math.round(postLimit), ratio: +(bySigning.alone.rate / postLimit).toFixed(3), limit_kind: `raw undici POST, concurrency ${CONCURRENCY}` });
+    const byHanging = median(rounds, (r) => r.hangingRatio);
     line({
       case: 'deliveries_next_to_hanging_endpoint',
-      value: Math.round(withHanging.rate),
+      value: Math.round(byHanging.withHanging.rate),
       unit: 'deliveries/s',
-      limit: Math.round(alone.rate),
-      ratio: +(withHanging.rate / alone.rate).toFixed(3),
-      limit_kind: 'the same deliveries without the hanging endpoint',
+      limit: Math.round(byHanging.alone.rate),
+      ratio: +byHanging.hangingRatio.toFixed(3),
+      rounds: rounds.map((r) => +r.hangingRatio.toFixed(3)),
+      limit_kind: 'the same deliveries without the hanging endpoint, in the same round',
     });
   } finally {
     receiver.stop();
