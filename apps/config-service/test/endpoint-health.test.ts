@@ -114,5 +114,19 @@ describe('endpoint health', () => {
     await w.publishResult(gone, 'redelivered-after-the-duplicate-window');
     await w.recorded();
     expect(await getCallback(callback.id)).toMatchObject({ state: CallbackState.ACTIVE, revision: enabled.revision });
+
+    // A retry matched before the user enabled it again, which a dispatcher does not send because
+    // that revision was answered 410: recorded GONE after the enabling, yet no answer at all.
+    const unsent = attemptResult(callback, sampleEvent(), {
+      outcome: Outcome.GONE,
+      attempt: 2,
+      statusCode: 0,
+      errorClass: 'gone',
+      errorMessage: 'not sent: the receiver answered 410 Gone earlier and the callback is disabled',
+      startedAt: new Date(),
+    });
+    await w.publishResult(unsent);
+    await w.recorded();
+    expect(await getCallback(callback.id)).toMatchObject({ state: CallbackState.ACTIVE, revision: enabled.revision });
   });
 });

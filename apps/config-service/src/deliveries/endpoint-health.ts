@@ -62,6 +62,10 @@ export class EndpointHealth {
     const at = this.timeOf(result);
     switch (result.outcome) {
       case Outcome.GONE:
+        // Only an answer disables. A job the dispatcher did not send, because an earlier revision
+        // of the callback was answered 410, is recorded GONE too (status 0): were it to count, a
+        // retry from before the user enabled the callback again would disable it again.
+        if (result.statusCode !== 410) return;
         return this.disable(result.callbackId, CallbackState.DISABLED_GONE, at, `the receiver answered 410 Gone (delivery ${result.deliveryId})`);
       case Outcome.RETRYING:
       case Outcome.DEAD: {
