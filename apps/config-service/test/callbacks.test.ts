@@ -64,6 +64,14 @@ describe('callback CRUD', () => {
     );
     expect(enabled!.triggers).toContain(Origin.REST);
     expect(enabled!.disableOnApiCalls).toBe(false);
+
+    // A replacement of every field takes the triggers it names as they are.
+    const { callback: replaced } = await call(
+      h.client.updateCallback.bind(h.client),
+      { callback: { ...enabled!, triggers: [Origin.PUBLISHER], disableOnApiCalls: false }, updateMask: ['*'], expectedRevision: 0 },
+      A,
+    );
+    expect(replaced!.triggers).toEqual([Origin.PUBLISHER]);
   });
 
   it('keeps actions and triggers as sets', async () => {

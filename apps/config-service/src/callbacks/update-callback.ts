@@ -49,7 +49,7 @@ export class UpdateCallback {
 
     const next: Callback = structuredClone(current);
     for (const path of paths) MUTABLE[path]?.(next, input);
-    applyApiCallSwitch(next, paths.includes('disable_on_api_calls') ? input.disableOnApiCalls : undefined);
+    applyApiCallSwitch(next, apiCallSwitch(request.updateMask ?? [], input.disableOnApiCalls));
     const v = Violations.root('callback');
     const normalized = validateCallback(next, this.deps.limits, v);
     if (!v.empty) throw new InvalidArgumentError(v.all);
@@ -75,10 +75,17 @@ export class UpdateCallback {
 }
 
 /**
- * "Disable on API calls" acts only when the update names it: true removes REST and SOAP from
- * the triggers (in validateCallback), false puts them back. Otherwise the triggers are taken
- * as given, so an update of `triggers` alone can add REST.
+ * What "disable on API calls" asks of this update. Named in the mask, true removes REST and SOAP
+ * from the triggers (in validateCallback) and false puts them back. Under `*` (a replacement of
+ * every field) the triggers are as given, and the switch can only remove: a replacement that
+ * leaves the field at its default false must not add REST and SOAP to the triggers it names.
+ * Otherwise it does nothing, so an update of `triggers` alone can add REST.
  */
+function apiCallSwitch(mask: readonly string[], disable: boolean): boolean | undefined {
+  if (mask.includes('disable_on_api_calls')) return disable;
+  return mask.includes('*') && disable ? true : undefined;
+}
+
 function applyApiCallSwitch(next: Callback, requested: boolean | undefined): void {
   next.disableOnApiCalls = requested === true;
   if (requested === false && next.triggers.length > 0) next.triggers = [...next.triggers, ...API_ORIGINS];
