@@ -30,6 +30,8 @@ const invalidCreates: [string, Partial<Callback>, string][] = [
   ['plain http url', { url: 'http://hooks.example.com/' }, 'callback.url'],
   ['ftp url', { url: 'ftp://hooks.example.com/' }, 'callback.url'],
   ['url with credentials', { url: 'https://user:pw@hooks.example.com/' }, 'callback.url'],
+  ['url with an empty user-info', { url: 'https://@hooks.example.com/' }, 'callback.url'],
+  ['url with an empty user name and password', { url: 'https://:@hooks.example.com/' }, 'callback.url'],
   ['url with fragment', { url: 'https://hooks.example.com/#x' }, 'callback.url'],
   ['url too long', { url: `https://hooks.example.com/${'a'.repeat(2048)}` }, 'callback.url'],
   ['missing account', { accountId: '' }, 'callback.account_id'],

@@ -110,7 +110,9 @@ function checkUrl(raw: string, allowHttp: boolean, v: Violations): void {
   if (!allowed.includes(url.protocol)) {
     return v.add('INVALID_URL_SCHEME', allowHttp ? 'must use https:// or http://' : 'must use https://');
   }
-  if (url.username !== '' || url.password !== '') {
+  // An empty user-info (`https://@host/`, `https://:@host/`) parses to no user name or password.
+  const authority = raw.slice(raw.indexOf('//') + 2).split(/[/\\?#]/)[0] ?? '';
+  if (url.username !== '' || url.password !== '' || authority.includes('@')) {
     return v.add('URL_HAS_CREDENTIALS', 'must not contain a user name or password; the request is signed instead');
   }
   if (url.hostname === '') return v.add('INVALID_URL', 'must name a host');
