@@ -45,6 +45,8 @@ describe('compileCondition reports what is wrong, where', () => {
     ['IN without values', one(field('city', F.IN)), [`${atFirst('field.values')}: MISSING_VALUES`]],
     ['numeric IN with a non-number', one(field('n', F.IN, undefined, { values: ['1', 'two'], numeric: true })), [`${atFirst('field.values[1]')}: NOT_A_NUMBER`]],
     ['IN with too many values', one(field('n', F.IN, undefined, { values: Array.from({ length: 1001 }, String) })), [`${atFirst('field.values')}: TOO_MANY_VALUES`]],
+    // 1,000 values, each within every other limit, of 100 bytes: 100 KB in all.
+    ['over 64 KiB in all', one(field('n', F.IN, undefined, { values: Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(100, 'x')) })), [': TOO_LONG']],
     ['regexp that is not RE2 (back-reference)', one(field('name', F.REGEXP, '(a)\\1')), [`${atFirst('field.value')}: INVALID_REGEXP`]],
     ['regexp that is not RE2 (look-ahead)', one(field('name', F.REGEXP, 'a(?=b)')), [`${atFirst('field.value')}: INVALID_REGEXP`]],
     ['regexp that does not parse', one(field('name', F.REGEXP, '(')), [`${atFirst('field.value')}: INVALID_REGEXP`]],

@@ -1,5 +1,5 @@
 import { Violations, type Violation } from '@callbacks/domain';
-import type { Condition } from '@callbacks/proto/callbacks/v1/condition';
+import { Condition } from '@callbacks/proto/callbacks/v1/condition';
 import { compileExpression, type CompiledExpression } from './cel/expression';
 import { RulesAndExpression, type CompiledCondition } from './compiled-condition';
 import { CONDITION_LIMITS } from './limits';
@@ -19,6 +19,14 @@ export function compileCondition(condition: Condition | undefined): CompileResul
   const violations = Violations.root();
   const rules = condition?.rules ?? [];
   const source = condition?.expression ?? '';
+
+  // A bound on the whole: within the per-part limits, values (an IN list's, a compared text) could
+  // still add up to megabytes per callback, which every matcher holds for every callback.
+  const bytes = condition ? Condition.encode(condition).finish().length : 0;
+  if (bytes > CONDITION_LIMITS.maxConditionBytes) {
+    violations.add('TOO_LONG', `a condition takes at most ${CONDITION_LIMITS.maxConditionBytes} bytes encoded, this one ${bytes}`);
+    return { ok: false, violations: violations.all };
+  }
 
   const compiledRules: CompiledRule[] = [];
   if (rules.length > CONDITION_LIMITS.maxRules) {

@@ -16,6 +16,8 @@ export const CONDITION_LIMITS = {
   maxPatternBytes: 1024,
   /** Candidate values of an IN comparison. */
   maxInValues: 1000,
+  /** The whole condition, protobuf-encoded: its values together (64 KiB). */
+  maxConditionBytes: 65_536,
   /**
    * Cost units one CEL evaluation may spend before it is stopped (and counts as false). A unit is
    * one function call, one loop iteration, one list or map element handed to a function or a
