@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { toEvaluationInput } from '@callbacks/conditions';
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
 import { CallbackIndex } from './callback-index';
 
@@ -26,7 +27,7 @@ describe('CallbackIndex', () => {
     index.replaceAll([callback('cb_a'), callback('cb_b', 2, 'throws'), callback('cb_c')]);
 
     expect(index.size).toBe(3);
-    const event = sampleEvent();
+    const event = toEvaluationInput(sampleEvent());
     const matching = index
       .candidates('acct-a', 'db-1', '')
       .filter((c) => c.condition?.matches(event))
