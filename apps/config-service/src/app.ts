@@ -36,6 +36,8 @@ export interface RunningConfigService {
   deliveryLog: DeliveryLogStats;
   /** Graceful: stops accepting calls, drains in-flight ones, closes connections. */
   stop(): Promise<void>;
+  /** Resolves if its durable consumer stops delivering on its own (deleted with its stream, say). */
+  failed: Promise<Error>;
 }
 
 /** SPEC §7.1: 5 s to connect. */
@@ -128,6 +130,7 @@ export async function startConfigService(
   return {
     port: grpc.port,
     deliveryLog: consumer.stats,
+    failed: consumer.failed,
     async stop() {
       stopping = true;
       setServing(grpc.health, false);

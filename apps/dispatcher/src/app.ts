@@ -16,6 +16,8 @@ import { DispatcherMetrics } from './metrics';
 export interface RunningDispatcher {
   deliverer: Deliverer;
   stop(): Promise<void>;
+  /** Resolves if its durable consumer stops delivering on its own (deleted with its stream, say). */
+  failed: Promise<Error>;
 }
 
 const ns = (ms: number) => ms * 1_000_000;
@@ -99,6 +101,7 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
 
   return {
     deliverer,
+    failed: consumer.failed,
     async stop() {
       await consumer.stop();
       await deliverer.drain();

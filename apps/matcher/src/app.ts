@@ -15,6 +15,8 @@ export interface RunningMatcher {
   index: CallbackIndex;
   stats: HandlerStats;
   stop(): Promise<void>;
+  /** Resolves if its durable consumer stops delivering on its own (deleted with its stream, say). */
+  failed: Promise<Error>;
 }
 
 const ms = (n: number) => n * 1_000_000;
@@ -93,6 +95,7 @@ export async function startMatcher(settings: MatcherSettings, log: Logger, telem
   return {
     index,
     stats: handler.stats,
+    failed: consumer.failed,
     async stop() {
       sync.stop();
       await consumer.stop();

@@ -1,9 +1,11 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliveryIdFor } from '@callbacks/domain';
 import { STREAMS, SUBJECTS } from '@callbacks/messaging';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { ServiceProcess, countMessages, sampleCallback, sampleEvent } from '@callbacks/testing';
+import { MATCHER_CONSUMER } from '../src/events/event-consumer';
 import { allJobs, createCallback, startWorld, waitForMatcherIdle, type World } from './harness';
 
 /** The matcher as a process: a crash is a real SIGKILL, scale-out is real processes. */
@@ -86,5 +88,17 @@ describe('matcher processes', () => {
     for (const { matchedBy } of jobs) byInstance.set(matchedBy, (byInstance.get(matchedBy) ?? 0) + 1);
     console.log('jobs per matcher instance:', Object.fromEntries(byInstance));
     expect(byInstance.size).toBe(2);
+  });
+
+  // Last: it deletes the consumer the other tests use (a new matcher would create it again).
+  it('says so and exits 1 when its consumer is deleted, rather than waiting forever for events', async () => {
+    const matcher = matcherProcess(world);
+    running.push(matcher);
+    await matcher.start();
+    await (await jetstreamManager(world.nc)).consumers.delete(STREAMS.events.name, MATCHER_CONSUMER);
+    const fatal = JSON.parse(await matcher.waitFor(/cannot go on/)) as { level: string; err: { message: string } };
+    expect(fatal.level).toBe('fatal');
+    expect(fatal.err.message).toMatch(/the matcher consumer (stopped delivering|failed)/);
+    expect(await matcher.stop()).toBe(1);
   });
 });

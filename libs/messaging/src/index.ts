@@ -3,3 +3,4 @@ export * from './connection';
 export * from './streams';
 export * from './event-publisher';
 export * from './acked-publisher';
+export * from './consume-loop';

@@ -4,6 +4,12 @@ import { createLogger, type LogLevel, type Logger } from '@callbacks/logger';
 export interface Stoppable {
   /** Graceful: stop taking work, finish what is in hand, close connections. */
   stop(): Promise<void>;
+  /**
+   * Resolves, with the reason, if the service can no longer do its work (its durable consumer
+   * was deleted, say): it is then stopped and the process exits 1, for its supervisor to start
+   * it afresh (which creates what is missing again).
+   */
+  failed?: Promise<unknown>;
 }
 
 /** A service's telemetry as the process lifecycle sees it (libs/telemetry provides it). */
@@ -18,7 +24,8 @@ export interface ServiceTelemetry {
  * The main of every service: read and validate settings (a bad environment prints one line per
  * problem and exits 2), create the logger and the telemetry (whose trace ids every log line
  * carries), start, and on SIGTERM/SIGINT stop gracefully (exit 0, or 1 when stopping fails), the
- * telemetry last so the final spans are exported. A failure to start exits 1 with the reason.
+ * telemetry last so the final spans are exported. A failure to start exits 1 with the reason,
+ * and so does a service that fails later (`Stoppable.failed`), after stopping.
  */
 export function runService<S extends { logLevel: LogLevel }, T extends ServiceTelemetry>(
   name: string,
@@ -71,9 +78,21 @@ export function runService<S extends { logLevel: LogLevel }, T extends ServiceTe
     });
   }
 
+  const fail = (reason: unknown) => {
+    if (!running) return; // stopping already
+    const service = running;
+    running = undefined;
+    log.fatal({ err: reason }, 'cannot go on; stopping');
+    service.stop().then(
+      () => exit(1),
+      () => exit(1),
+    );
+  };
+
   start(settings, log, telemetry).then(
     (service) => {
       running = service;
+      void service.failed?.then(fail, fail);
       stop();
     },
     (error: unknown) => {

@@ -1,4 +1,5 @@
-// A minimal service for run-service.test.ts: FIXTURE_PORT must be a number.
+// A minimal service for run-service.test.ts: FIXTURE_PORT must be a number; FIXTURE_FAIL set, it
+// fails on its own once started.
 import { integer, loadSettings, oneOf } from '@callbacks/config';
 import { runService } from '../src/run-service';
 
@@ -10,6 +11,7 @@ runService(
     const alive = setInterval(() => undefined, 60_000);
     log.info({ port: settings.port }, 'started');
     return {
+      failed: process.env.FIXTURE_FAIL ? Promise.resolve(new Error('its consumer was deleted')) : undefined,
       async stop() {
         clearInterval(alive);
         log.info('stopped cleanly');

@@ -37,4 +37,12 @@ describe('runService', () => {
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(line.fixture_field).toBe('from the telemetry');
   });
+
+  it('stops and exits 1, saying why, when the service fails on its own', async () => {
+    const { code, stdout } = await runFixture({ FIXTURE_PORT: '80', FIXTURE_FAIL: 'yes' });
+    expect(code).toBe(1);
+    const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: string; msg: string; err?: { message: string } });
+    expect(lines.find((line) => line.level === 'fatal')).toMatchObject({ msg: 'cannot go on; stopping', err: { message: 'its consumer was deleted' } });
+    expect(lines.map((line) => line.msg)).toContain('stopped cleanly');
+  });
 });

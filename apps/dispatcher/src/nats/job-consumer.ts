@@ -1,7 +1,7 @@
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
-import { STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
+import { STREAMS, SUBJECT_TEMPLATES, unexpectedEnd } from '@callbacks/messaging';
 import type { NatsTracing } from '@callbacks/telemetry';
 import type { Deliverer } from '../delivery/deliverer';
 import { decodeJob, endpointOf } from '../delivery/job';
@@ -26,6 +26,10 @@ const INTAKE_PER_TURN = 16;
 export class JobConsumer {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
+  private stopping = false;
+  private lost: (reason: Error) => void = () => undefined;
+  /** Resolves if consuming, once started, ends without `stop` (see unexpectedEnd). */
+  readonly failed = new Promise<Error>((resolve) => (this.lost = resolve));
   private keepAlive: NodeJS.Timeout | undefined;
   private shedding: NodeJS.Timeout | undefined;
 
@@ -39,12 +43,13 @@ export class JobConsumer {
 
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.deliveries.name, DISPATCHER_CONSUMER);
-    this.messages = await consumer.consume({ max_messages: this.options.batch });
+    this.messages = await consumer.consume({ max_messages: this.options.batch, abort_on_missing_resource: true });
     this.keepAlive = setInterval(() => {
       for (const work of this.deliverer.held()) work.held.working();
     }, Math.max(1_000, Math.floor(this.options.ackWaitMs / 3)));
     this.shedding = setInterval(() => this.deliverer.shed(), 1_000);
     this.loop = this.run(this.messages);
+    void unexpectedEnd(this.loop, () => this.stopping, DISPATCHER_CONSUMER).then(this.lost);
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
@@ -91,7 +96,8 @@ export class JobConsumer {
   async stop(): Promise<void> {
     clearInterval(this.keepAlive);
     clearInterval(this.shedding);
+    this.stopping = true;
     await this.messages?.close();
-    await this.loop;
+    await this.loop?.catch(() => undefined);
   }
 }
