@@ -69,5 +69,8 @@ describe('chaos', () => {
     expect(lost).toEqual([]);
     expect(mislabelled).toBe(0);
     expect([...receiver.distinct].every((id) => expected.has(id))).toBe(true);
+    // Every service rode out the failures of the others: none gave up and exited.
+    expect(system.output().filter((line) => line.includes('cannot go on'))).toEqual([]);
+    for (const service of [system.config, ...system.matchers, ...system.dispatchers]) expect(service.pid, `${service.app} is running`).toBeDefined();
   });
 });
