@@ -20,14 +20,6 @@ export function compileCondition(condition: Condition | undefined): CompileResul
   const rules = condition?.rules ?? [];
   const source = condition?.expression ?? '';
 
-  // A bound on the whole: within the per-part limits, values (an IN list's, a compared text) could
-  // still add up to megabytes per callback, which every matcher holds for every callback.
-  const bytes = condition ? Condition.encode(condition).finish().length : 0;
-  if (bytes > CONDITION_LIMITS.maxConditionBytes) {
-    violations.add('TOO_LONG', `a condition takes at most ${CONDITION_LIMITS.maxConditionBytes} bytes encoded, this one ${bytes}`);
-    return { ok: false, violations: violations.all };
-  }
-
   const compiledRules: CompiledRule[] = [];
   if (rules.length > CONDITION_LIMITS.maxRules) {
     const message = `a condition has at most ${CONDITION_LIMITS.maxRules} rules, this one has ${rules.length}`;
@@ -41,6 +33,13 @@ export function compileCondition(condition: Condition | undefined): CompileResul
   // White space alone is no expression, as an empty text box in a form is none.
   let expression: CompiledExpression | undefined;
   if (source.trim() !== '') expression = compileExpression(source, violations.at('expression'));
+
+  // A bound on the whole, once the parts are within their own limits: their values (an IN list's,
+  // a compared text) could still add up to megabytes per callback, held by every matcher.
+  const bytes = violations.empty && condition ? Condition.encode(condition).finish().length : 0;
+  if (bytes > CONDITION_LIMITS.maxConditionBytes) {
+    violations.add('TOO_LONG', `a condition takes at most ${CONDITION_LIMITS.maxConditionBytes} bytes encoded, this one ${bytes}`);
+  }
 
   if (!violations.empty) return { ok: false, violations: violations.all };
   // Each part reports a violation whenever it does not compile; a part missing silently is a bug.
