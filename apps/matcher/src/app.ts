@@ -56,7 +56,7 @@ export async function startMatcher(settings: MatcherSettings, log: Logger, telem
   );
   const source = new ConfigServiceCallbackSource(settings.configServiceAddr, settings.configServiceToken, [grpcClientInterceptor(telemetry)]);
   const sync = new CallbackSync(index, source, log, settings.resyncIntervalMs);
-  const handler = new EventHandler(nc, index, log, instance, tracing);
+  const handler = new EventHandler(nc, index, log, instance, tracing, () => sync.waitForCurrent());
   registerMatcherMetrics(telemetry, handler.stats, index, sync);
   // Served before the first snapshot, which waits for the config service as long as it takes.
   const metrics = await serveMetrics(telemetry, { address: settings.metricsAddr, log, nc, consumers: [{ stream: STREAMS.events.name, consumer: MATCHER_CONSUMER }] });
@@ -77,11 +77,12 @@ export async function startMatcher(settings: MatcherSettings, log: Logger, telem
       trace.end();
     },
   });
-  // Notices sent while we were disconnected are lost: resync on every reconnect.
+  // Notices sent while we were disconnected are lost: matching waits, and resyncs, on every reconnect.
   void (async () => {
     for await (const status of nc.status()) {
+      if (status.type === 'disconnect') sync.noticesAtRisk();
       if (status.type === 'reconnect') {
-        sync.resync().catch((error: unknown) => log.warn({ err: error }, 'resync after reconnect failed'));
+        sync.catchUp().catch((error: unknown) => log.warn({ err: error }, 'resync after reconnect failed; matching continues on the last good snapshot'));
       }
     }
   })();

@@ -11,13 +11,18 @@ export interface CallbackSource {
  * Keeps the index fresh: change notices are applied as they arrive (a change is visible within
  * milliseconds), and a periodic full resync heals whatever a lost notice missed. Notices that
  * arrive while a snapshot is being read are applied again on top of it, so a slow snapshot
- * never rolls a newer change back.
+ * never rolls a newer change back. While notices may have been lost (NATS went away), matching
+ * waits for a snapshot read afterwards (`waitForCurrent`).
  */
 export class CallbackSync {
   private replay: CallbackChange[] | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
   private stopped = false;
+  /** Closed while notices may have been lost; and how often they have been at risk. */
+  private gate: { until: Promise<void>; open: () => void } | undefined;
+  private risks = 0;
   lastSyncAt: Date | undefined;
 
   constructor(
@@ -50,10 +55,55 @@ export class CallbackSync {
     this.schedule();
   }
 
-  /** A full reload now (e.g. after NATS reconnected and notices may have been missed). */
+  /** A full reload, read after this call (e.g. after NATS reconnected and notices may have been missed). */
   async resync(): Promise<void> {
-    this.running ??= this.load().finally(() => (this.running = undefined));
-    return this.running;
+    if (!this.running) {
+      this.running = this.load().finally(() => (this.running = undefined));
+      return this.running;
+    }
+    // One is reading already, perhaps from before what this call is for: read again after it.
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.resync();
+      });
+    return this.queued;
+  }
+
+  /**
+   * Change notices may be getting lost (the connection to NATS dropped): until `catchUp`, an
+   * event matched might miss a callback created meanwhile and be acknowledged unmatched, so
+   * matching waits.
+   */
+  noticesAtRisk(): void {
+    this.risks++;
+    if (this.gate) return;
+    let open = () => undefined as void;
+    const until = new Promise<void>((resolve) => (open = resolve));
+    this.gate = { until, open };
+  }
+
+  /** What matching must wait for first, while notices may have been lost; undefined otherwise. */
+  waitForCurrent(): Promise<void> | undefined {
+    return this.gate?.until;
+  }
+
+  /**
+   * Reads a snapshot afresh (the connection is back), then lets matching go on — also when the
+   * config service cannot be reached: matching then continues on the last good snapshot.
+   */
+  async catchUp(): Promise<void> {
+    const risks = this.risks;
+    try {
+      await this.resync();
+    } finally {
+      // Unless the connection dropped again meanwhile, and another catch-up is due.
+      if (this.risks === risks) {
+        this.gate?.open();
+        this.gate = undefined;
+      }
+    }
   }
 
   stop(): void {
