@@ -1,4 +1,4 @@
-import { InvalidArgumentError, RevisionConflictError, Violations } from '@callbacks/domain';
+import { InvalidArgumentError, RevisionConflictError, Violations, type Violation } from '@callbacks/domain';
 import type { Callback, DeliveryPolicy } from '@callbacks/proto/callbacks/v1/callback';
 import type { UpdateCallbackRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import type { Principal } from '../auth/tokens';
@@ -52,7 +52,8 @@ export class UpdateCallback {
     applyApiCallSwitch(next, apiCallSwitch(request.updateMask ?? [], input.disableOnApiCalls));
     const v = Violations.root('callback');
     const normalized = validateCallback(next, this.deps.limits, v);
-    if (!v.empty) throw new InvalidArgumentError(v.all);
+    const refused = v.all.filter(concerning(paths));
+    if (refused.length > 0) throw new InvalidArgumentError(refused);
 
     const now = this.deps.clock();
     const stateChanged = normalized.state !== current.state;
@@ -89,6 +90,17 @@ function apiCallSwitch(mask: readonly string[], disable: boolean): boolean | und
 function applyApiCallSwitch(next: Callback, requested: boolean | undefined): void {
   next.disableOnApiCalls = requested === true;
   if (requested === false && next.triggers.length > 0) next.triggers = [...next.triggers, ...API_ORIGINS];
+}
+
+/**
+ * Which violations refuse an update: those of the fields it changes. A callback saved under
+ * looser limits than today's (plain http allowed then, a higher concurrency bound) must still be
+ * disabled, relabelled or have its URL fixed; refusing that would only keep it as it is.
+ */
+function concerning(paths: readonly string[]): (violation: Violation) => boolean {
+  // "Disable on API calls" changes the triggers.
+  const fields = paths.flatMap((path) => (path === 'disable_on_api_calls' ? [path, 'triggers'] : [path])).map((path) => `callback.${path}`);
+  return ({ field }) => fields.some((f) => field === f || field.startsWith(`${f}.`) || field.startsWith(`${f}[`));
 }
 
 /** Validates the mask; `*` means every mutable field. */

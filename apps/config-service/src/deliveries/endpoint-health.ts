@@ -100,7 +100,8 @@ export class EndpointHealth {
       } catch (error) {
         if (error instanceof RevisionConflictError) continue; // changed meanwhile: judge it again
         if (error instanceof InvalidArgumentError) {
-          // Saved under looser limits than today's: it cannot be updated until someone fixes it.
+          // Not for what it was saved with (an update is judged on the fields it changes), so
+          // the state itself was refused: say so rather than fail the whole batch.
           this.deps.log.error({ callback_id: callbackId, violations: error.violations, state: CallbackState[state] }, 'cannot disable a callback that no longer validates');
           return;
         }
