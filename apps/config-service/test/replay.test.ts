@@ -32,13 +32,13 @@ async function setState(callback: Callback, state: CallbackState): Promise<Callb
 }
 
 function replay(request: Partial<ReplayDeliveriesRequest>, metadata = A): Promise<string[]> {
-  return call(w.h.client.replayDeliveries.bind(w.h.client), { deliveryIds: [], callbackId: '', states: [], startTime: undefined, endTime: undefined, ...request }, metadata).then(
+  return call(w.h.client.replayDeliveries.bind(w.h.client), { deliveryIds: [], callbackId: '', states: [], startTime: undefined, endTime: undefined, requestId: '', ...request }, metadata).then(
     (response) => response.deliveryIds,
   );
 }
 
 function replayFails(request: Partial<ReplayDeliveriesRequest>, metadata = A) {
-  return callFails(w.h.client.replayDeliveries.bind(w.h.client), { deliveryIds: [], callbackId: '', states: [], startTime: undefined, endTime: undefined, ...request }, metadata);
+  return callFails(w.h.client.replayDeliveries.bind(w.h.client), { deliveryIds: [], callbackId: '', states: [], startTime: undefined, endTime: undefined, requestId: '', ...request }, metadata);
 }
 
 
@@ -94,6 +94,26 @@ describe('replay', () => {
       [replayed[0], two!.deliveryId],
       [replayed[1], one!.deliveryId],
     ]);
+  });
+
+  it('replays each original once for one request id, however often the call is made', async () => {
+    const callback = await w.createCallback();
+    const dead = [attemptResult(callback), attemptResult(callback)];
+    for (const result of dead) await w.publishResult(result);
+    await w.recorded();
+
+    // As a client retrying after an answer that never came, or after a failure half-way.
+    const first = await replay({ callbackId: callback.id, requestId: 'req-7f3a' });
+    const again = await replay({ callbackId: callback.id, requestId: 'req-7f3a' });
+    expect(again).toEqual(first);
+    const jobs = await w.jobs(callback);
+    expect(jobs.map(({ job }) => job.deliveryId).sort()).toEqual([...first].sort());
+    // Another request is another replay.
+    const other = await replay({ callbackId: callback.id, requestId: 'req-91c0' });
+    expect(other.filter((id) => first.includes(id))).toEqual([]);
+
+    const invalid = await replayFails({ callbackId: callback.id, requestId: 'not a request id' });
+    expect(invalid.code).toBe(status.INVALID_ARGUMENT);
   });
 
   it('records events matched while the callback was disabled as skipped, and replays them only when asked', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * The id of a replay: `dl_` + 32 random hex digits, the shape of the matcher's ids (which are
@@ -7,6 +7,15 @@ import { randomBytes } from 'node:crypto';
  */
 export function newReplayId(): string {
   return `dl_${randomBytes(16).toString('hex')}`;
+}
+
+/**
+ * The id of a replay asked for with a request id: derived from the request id and the original,
+ * so that asking again with the same request id replays each original under the same id (and
+ * the deliveries stream drops the repeats). Unrelated requests share no ids.
+ */
+export function replayIdFor(requestId: string, originalId: string): string {
+  return `dl_${createHash('sha256').update(`replay\u0000${requestId}\u0000${originalId}`).digest('hex').slice(0, 32)}`;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Principal } from '../auth/tokens';
 import type { AccountScope, CallbackRepository, Clock } from '../callbacks/ports';
 import { callbackNotFound, requireCallbackId, scopeOf } from '../callbacks/scope';
 import { FailedPreconditionError } from '../errors';
-import { newReplayId } from './delivery-ids';
+import { newReplayId, replayIdFor } from './delivery-ids';
 import { checkState, deliveryNotFound, timeRange } from './delivery-request';
 import type { DeliveryFilter, DeliveryJobPublisher, DeliveryLog, DeliveryOrigin, DeliveryRef, StoredDelivery } from './ports';
 
@@ -36,13 +36,17 @@ export class ReplayDeliveries {
   /** The new delivery ids, in the order of the originals. */
   async execute(principal: Principal, request: ReplayDeliveriesRequest): Promise<string[]> {
     const scope = scopeOf(principal);
+    if (request.requestId !== '' && !isId(request.requestId)) {
+      throw new InvalidArgumentError([{ field: 'request_id', reason: 'INVALID_ID', description: 'must be up to 64 characters from [A-Za-z0-9_-]' }]);
+    }
     const originals = request.deliveryIds.length > 0 ? await this.named(request, scope) : await this.selected(request, scope);
     const callbacks = await this.activeCallbacks(originals, scope);
+    const idOf = request.requestId === '' ? newReplayId : (originalId: string) => replayIdFor(request.requestId, originalId);
     const replayed: string[] = [];
     for (let i = 0; i < originals.length; i += BATCH) {
       const batch = originals.slice(i, i + BATCH).map((ref) => ref.id);
       const stored = await this.deps.log.getMany(batch, scope);
-      replayed.push(...(await this.replay(stored, callbacks)));
+      replayed.push(...(await this.replay(stored, callbacks, idOf)));
     }
     return replayed;
   }
@@ -114,13 +118,13 @@ export class ReplayDeliveries {
    * PENDING replay that nobody will deliver; a replay whose record is lost is recorded from its
    * first attempt result instead (results carry `replay_of` and the event).
    */
-  private async replay(originals: readonly StoredDelivery[], callbacks: ReadonlyMap<string, Callback>): Promise<string[]> {
+  private async replay(originals: readonly StoredDelivery[], callbacks: ReadonlyMap<string, Callback>, idOf: (originalId: string) => string): Promise<string[]> {
     const now = this.deps.clock();
     const replays = originals.map(({ delivery, event }): { job: DeliveryJob; origin: DeliveryOrigin } => {
       const callback = callbacks.get(delivery.callbackId);
       if (!callback) throw new Error(`callback ${delivery.callbackId} was not checked before replaying`);
       if (!event) throw new FailedPreconditionError(`delivery ${delivery.id} has no stored event, so it cannot be replayed`);
-      const id = newReplayId();
+      const id = idOf(delivery.id);
       return {
         job: { deliveryId: id, callback: callbackTarget(callback), event, attempt: 1, matchedAt: now, replayOf: delivery.id, skipped: false },
         origin: {

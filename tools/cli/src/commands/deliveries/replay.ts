@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ReplayDeliveriesResponse, type ReplayDeliveriesRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import { DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 import { defineCommand } from '../../command';
@@ -27,6 +28,9 @@ Options:
   --state <s>                 dead, skipped, pending or succeeded; repeat or comma-separate
                               (default: dead and skipped)
 ${TIME_RANGE_HELP}
+  --request-id <id>           makes running the command again safe: the same originals are replayed
+                              under the same ids and nothing is queued twice (within 2 h); without it
+                              a fresh one is made, and shown with the progress
 
 A bulk replay of more than 10000 deliveries is refused (exit 5): narrow the range.
 
@@ -38,6 +42,7 @@ Examples:
     callback: { type: 'string' },
     state: { type: 'string', multiple: true },
     ...TIME_RANGE_OPTIONS,
+    'request-id': { type: 'string' },
   },
   async run(ctx, args) {
     const { values, positionals } = args;
@@ -50,9 +55,10 @@ Examples:
     const progress = ctx.progress();
     const api = ctx.api();
     const replayed: string[] = [];
-    const none: ReplayDeliveriesRequest = { deliveryIds: [], callbackId: '', states: [], startTime: undefined, endTime: undefined };
+    const requestId = values['request-id'] ?? `cli-${randomBytes(12).toString('hex')}`;
+    const none: ReplayDeliveriesRequest = { deliveryIds: [], callbackId: '', states: [], startTime: undefined, endTime: undefined, requestId };
     if (bySelection) {
-      progress.update(`replaying deliveries of ${values.callback}...`);
+      progress.update(`replaying deliveries of ${values.callback} (request id ${requestId})...`);
       const states = enumList<DeliveryState>('state', values.state ?? [], DeliveryState, 'DELIVERY_STATE_');
       const response = await api.replayDeliveries({ ...none, callbackId: values.callback ?? '', states, ...timeRange(values, ctx.io.now()) });
       replayed.push(...response.deliveryIds);
@@ -62,7 +68,7 @@ Examples:
       for (let i = 0; i < ids.length; i += BATCH) {
         const response = await api.replayDeliveries({ ...none, deliveryIds: ids.slice(i, i + BATCH) });
         replayed.push(...response.deliveryIds);
-        progress.update(`replayed ${replayed.length} of ${ids.length} deliveries...`);
+        progress.update(`replayed ${replayed.length} of ${ids.length} deliveries (request id ${requestId})...`);
       }
     }
     progress.done(`replayed ${count(replayed.length, 'delivery', 'deliveries')}`);

@@ -177,7 +177,17 @@ export interface ReplayDeliveriesRequest {
   callbackId: string;
   states: DeliveryState[];
   startTime: Date | undefined;
-  endTime: Date | undefined;
+  endTime:
+    | Date
+    | undefined;
+  /**
+   * Optional; makes the call safe to retry. With a request id, each original is replayed under
+   * an id derived from it and the request id, so calling again with the same request (after a
+   * failure half-way, or an answer that never came) queues nothing twice within the deliveries
+   * stream's duplicate window (2 h by default) and answers the same ids. Up to 64 characters
+   * from [A-Za-z0-9_-]; a fresh one per replay a person asks for.
+   */
+  requestId: string;
 }
 
 export interface ReplayDeliveriesResponse {
@@ -2128,7 +2138,7 @@ export const GetDeliveryResponse: MessageFns<GetDeliveryResponse> = {
 };
 
 function createBaseReplayDeliveriesRequest(): ReplayDeliveriesRequest {
-  return { deliveryIds: [], callbackId: "", states: [], startTime: undefined, endTime: undefined };
+  return { deliveryIds: [], callbackId: "", states: [], startTime: undefined, endTime: undefined, requestId: "" };
 }
 
 export const ReplayDeliveriesRequest: MessageFns<ReplayDeliveriesRequest> = {
@@ -2151,6 +2161,9 @@ export const ReplayDeliveriesRequest: MessageFns<ReplayDeliveriesRequest> = {
     }
     if (message.endTime !== undefined) {
       Timestamp.encode(toTimestamp(message.endTime), writer.uint32(42).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(50).string(message.requestId);
     }
     return writer;
   },
@@ -2218,6 +2231,14 @@ export const ReplayDeliveriesRequest: MessageFns<ReplayDeliveriesRequest> = {
             message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2253,6 +2274,11 @@ export const ReplayDeliveriesRequest: MessageFns<ReplayDeliveriesRequest> = {
         : isSet(object.end_time)
         ? fromJsonTimestamp(object.end_time)
         : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
     };
   },
 
@@ -2273,6 +2299,9 @@ export const ReplayDeliveriesRequest: MessageFns<ReplayDeliveriesRequest> = {
     if (message.endTime !== undefined) {
       obj.endTime = message.endTime.toISOString();
     }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -2286,6 +2315,7 @@ export const ReplayDeliveriesRequest: MessageFns<ReplayDeliveriesRequest> = {
     message.states = object.states?.map((e) => e) || [];
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
