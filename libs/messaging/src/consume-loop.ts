@@ -1,19 +1,35 @@
 /**
- * Why a consume loop ended on its own. A durable consumer's loop runs for as long as the service
- * does; when it ends (or fails) without the service stopping it, the consumer or its stream was
- * deleted (consumers are pulled with `abort_on_missing_resource`, rather than waiting forever for
- * messages that can no longer come) or the connection closed for good. Resolves with the reason
- * then, and never when the service stopped the loop itself.
+ * A durable consumer's consume loop, run for as long as the service runs. Should it end (or
+ * fail) without `stop` — the consumer or its stream was deleted (consumers are pulled with
+ * `abort_on_missing_resource`, rather than waiting forever for messages that can no longer
+ * come) or the connection closed for good — `failed` resolves with the reason; never when the
+ * service stopped it.
  */
-export function unexpectedEnd(loop: Promise<void>, stopping: () => boolean, consumer: string): Promise<Error> {
-  return new Promise((resolve) => {
+export class ConsumeLoop {
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private lost: (reason: Error) => void = () => undefined;
+  readonly failed = new Promise<Error>((resolve) => (this.lost = resolve));
+
+  constructor(private readonly consumer: string) {}
+
+  /** Watches the loop that consumes the messages. */
+  start(loop: Promise<void>): void {
+    this.loop = loop;
     loop.then(
       () => {
-        if (!stopping()) resolve(new Error(`the ${consumer} consumer stopped delivering messages: it or its stream was deleted`));
+        if (!this.stopping) this.lost(new Error(`the ${this.consumer} consumer stopped delivering messages: it or its stream was deleted`));
       },
       (error: unknown) => {
-        if (!stopping()) resolve(new Error(`the ${consumer} consumer failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        if (!this.stopping) this.lost(new Error(`the ${this.consumer} consumer failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
       },
     );
-  });
+  }
+
+  /** Stops it: `close` ends the loop (closing its messages); resolves once the loop has ended. */
+  async stop(close: () => Promise<unknown> | undefined): Promise<void> {
+    this.stopping = true;
+    await close();
+    await this.loop?.catch(() => undefined);
+  }
 }

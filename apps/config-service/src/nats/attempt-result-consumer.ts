@@ -3,7 +3,7 @@ import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
 import type { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { STREAMS, SUBJECT_TEMPLATES, unexpectedEnd } from '@callbacks/messaging';
+import { ConsumeLoop, STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { RecordAttemptResult } from '../deliveries/record-attempt-result';
 import { decodeAttemptResult } from './decode-attempt-result';
@@ -44,11 +44,9 @@ interface Received {
 export class AttemptResultConsumer {
   readonly stats: DeliveryLogStats = { recorded: 0, dropped: 0, retried: 0 };
   private messages: ConsumerMessages | undefined;
-  private loop: Promise<void> | undefined;
-  private stopping = false;
-  private lost: (reason: Error) => void = () => undefined;
-  /** Resolves if consuming, once started, ends without `stop` (see unexpectedEnd). */
-  readonly failed = new Promise<Error>((resolve) => (this.lost = resolve));
+  private readonly consuming = new ConsumeLoop(DELIVERY_LOG_CONSUMER);
+  /** Resolves if consuming, once started, ends without `stop` (see ConsumeLoop). */
+  readonly failed = this.consuming.failed;
   private pending: Received[] = [];
   private writing: Promise<void> | undefined;
 
@@ -63,8 +61,7 @@ export class AttemptResultConsumer {
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.results.name, DELIVERY_LOG_CONSUMER);
     this.messages = await consumer.consume({ max_messages: Math.max(2 * this.batchSize, 16), abort_on_missing_resource: true });
-    this.loop = this.run(this.messages);
-    void unexpectedEnd(this.loop, () => this.stopping, DELIVERY_LOG_CONSUMER).then(this.lost);
+    this.consuming.start(this.run(this.messages));
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
@@ -131,9 +128,7 @@ export class AttemptResultConsumer {
 
   /** Stops pulling, then lets the results in hand be recorded (graceful shutdown). */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.messages?.close();
-    await this.loop?.catch(() => undefined);
+    await this.consuming.stop(() => this.messages?.close());
     await this.writing;
   }
 }

@@ -1,7 +1,7 @@
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
-import { STREAMS, SUBJECT_TEMPLATES, unexpectedEnd } from '@callbacks/messaging';
+import { ConsumeLoop, STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
 import type { NatsTracing } from '@callbacks/telemetry';
 import type { Deliverer } from '../delivery/deliverer';
 import { decodeJob, endpointOf } from '../delivery/job';
@@ -25,11 +25,9 @@ const INTAKE_PER_TURN = 16;
  */
 export class JobConsumer {
   private messages: ConsumerMessages | undefined;
-  private loop: Promise<void> | undefined;
-  private stopping = false;
-  private lost: (reason: Error) => void = () => undefined;
-  /** Resolves if consuming, once started, ends without `stop` (see unexpectedEnd). */
-  readonly failed = new Promise<Error>((resolve) => (this.lost = resolve));
+  private readonly consuming = new ConsumeLoop(DISPATCHER_CONSUMER);
+  /** Resolves if consuming, once started, ends without `stop` (see ConsumeLoop). */
+  readonly failed = this.consuming.failed;
   private keepAlive: NodeJS.Timeout | undefined;
   private shedding: NodeJS.Timeout | undefined;
 
@@ -48,8 +46,7 @@ export class JobConsumer {
       for (const work of this.deliverer.held()) work.held.working();
     }, Math.max(1_000, Math.floor(this.options.ackWaitMs / 3)));
     this.shedding = setInterval(() => this.deliverer.shed(), 1_000);
-    this.loop = this.run(this.messages);
-    void unexpectedEnd(this.loop, () => this.stopping, DISPATCHER_CONSUMER).then(this.lost);
+    this.consuming.start(this.run(this.messages));
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
@@ -96,8 +93,6 @@ export class JobConsumer {
   async stop(): Promise<void> {
     clearInterval(this.keepAlive);
     clearInterval(this.shedding);
-    this.stopping = true;
-    await this.messages?.close();
-    await this.loop?.catch(() => undefined);
+    await this.consuming.stop(() => this.messages?.close());
   }
 }

@@ -1,7 +1,7 @@
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
-import { STREAMS, unexpectedEnd } from '@callbacks/messaging';
+import { ConsumeLoop, STREAMS } from '@callbacks/messaging';
 import type { EventHandler } from './event-handler';
 
 export const MATCHER_CONSUMER = 'matcher';
@@ -13,11 +13,9 @@ export const MATCHER_CONSUMER = 'matcher';
 export class EventConsumer {
   private messages: ConsumerMessages | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  private loop: Promise<void> | undefined;
-  private stopping = false;
-  private lost: (reason: Error) => void = () => undefined;
-  /** Resolves if consuming, once started, ends without `stop` (see unexpectedEnd). */
-  readonly failed = new Promise<Error>((resolve) => (this.lost = resolve));
+  private readonly consuming = new ConsumeLoop(MATCHER_CONSUMER);
+  /** Resolves if consuming, once started, ends without `stop` (see ConsumeLoop). */
+  readonly failed = this.consuming.failed;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -29,8 +27,7 @@ export class EventConsumer {
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.events.name, MATCHER_CONSUMER);
     this.messages = await consumer.consume({ max_messages: Math.max(this.concurrency * 2, 16), abort_on_missing_resource: true });
-    this.loop = this.run(this.messages);
-    void unexpectedEnd(this.loop, () => this.stopping, MATCHER_CONSUMER).then(this.lost);
+    this.consuming.start(this.run(this.messages));
   }
 
   /**
@@ -66,9 +63,7 @@ export class EventConsumer {
 
   /** Stops pulling, then waits for the events in hand to finish (graceful shutdown). */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.messages?.close();
-    await this.loop?.catch(() => undefined);
+    await this.consuming.stop(() => this.messages?.close());
     await Promise.all(this.inFlight);
   }
 }
