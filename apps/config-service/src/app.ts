@@ -102,8 +102,9 @@ export async function startConfigService(
   registerConfigServiceMetrics(telemetry, consumer.stats);
 
   const metrics = await serveMetrics(telemetry, { address: settings.metricsAddr, log, nc, consumers: [{ stream: STREAMS.results.name, consumer: DELIVERY_LOG_CONSUMER }] });
-  const grpc = await startGrpcServer(settings.grpcAddr, implementation, [grpcServerInterceptor(telemetry)]);
-  log.info({ address: settings.grpcAddr, port: grpc.port, signing_key: settings.keyRing?.current().keyId ?? null }, 'config service listening');
+  const tls = settings.tlsCert !== undefined && settings.tlsKey !== undefined ? { cert: settings.tlsCert, key: settings.tlsKey } : undefined;
+  const grpc = await startGrpcServer(settings.grpcAddr, implementation, [grpcServerInterceptor(telemetry)], tls);
+  log.info({ address: settings.grpcAddr, port: grpc.port, tls: tls !== undefined, signing_key: settings.keyRing?.current().keyId ?? null }, 'config service listening');
 
   // Serving as soon as the database answers; until then calls fail UNAVAILABLE on their own.
   // The delivery log follows once JetStream answers too: results wait in their stream meanwhile.

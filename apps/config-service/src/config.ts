@@ -1,4 +1,4 @@
-import { ConfigError, boolean, duration, hostPort, integer, list, loadSettings, natsServers, oneOf, sensitive, string, url } from '@callbacks/config';
+import { ConfigError, boolean, duration, hostPort, integer, list, loadSettings, natsServers, oneOf, pemFile, sensitive, string, url } from '@callbacks/config';
 import { AddressPolicy } from '@callbacks/outbound-http';
 import { loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
@@ -9,6 +9,9 @@ const DAY = 86_400_000;
 
 const spec = {
   grpcAddr: hostPort('CONFIG_GRPC_ADDR', { default: '127.0.0.1:50051' }),
+  /** TLS for the gRPC API (both, or neither: plain, for a loopback or a proxy that terminates TLS). */
+  tlsCert: pemFile('CONFIG_TLS_CERT_FILE', { default: undefined }),
+  tlsKey: pemFile('CONFIG_TLS_KEY_FILE', { default: undefined }),
   mongoUrl: url('MONGO_URL', { protocols: ['mongodb', 'mongodb+srv'] }),
   mongoDatabase: string('CONFIG_MONGO_DATABASE', { default: 'callbacks', pattern: /^[A-Za-z0-9_-]{1,63}$/ }),
   /** How long a call waits for MongoDB before it fails UNAVAILABLE. */
@@ -78,6 +81,9 @@ export function loadConfigServiceSettings(env: Readonly<Record<string, string | 
     addressPolicy = new AddressPolicy(settings?.allowCidrs ?? []);
   } catch (error) {
     problems.push(`CONFIG_ALLOW_CIDRS: ${(error as Error).message}`);
+  }
+  if (settings && (settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) {
+    problems.push('CONFIG_TLS_CERT_FILE and CONFIG_TLS_KEY_FILE: give both (TLS) or neither (plain)');
   }
   if (problems.length > 0 || !settings || !addressPolicy) throw new ConfigError(problems);
   return { ...settings, keyRing, addressPolicy };

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { credentials } from '@grpc/grpc-js';
 import type { Logger } from '@callbacks/logger';
 import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
@@ -61,7 +62,9 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
     connectTimeoutMs: settings.connectTimeoutMs,
     excerptBytes: settings.excerptBytes,
   });
-  const disabler = new CallbackDisabler(settings.configServiceAddr, settings.configServiceToken, [grpcClientInterceptor(telemetry)]);
+  // TLS to the config service when asked for, or given the CA that issued its certificate.
+  const channel = settings.configServiceTls || settings.configServiceCa !== undefined ? credentials.createSsl(settings.configServiceCa === undefined ? null : Buffer.from(settings.configServiceCa)) : credentials.createInsecure();
+  const disabler = new CallbackDisabler(settings.configServiceAddr, channel, settings.configServiceToken, [grpcClientInterceptor(telemetry)]);
   const report = resultReporter(publisher);
   const metrics = new DispatcherMetrics(telemetry, settings.metricsEndpoints);
   const deliverer = new Deliverer(

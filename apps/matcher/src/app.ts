@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { credentials } from '@grpc/grpc-js';
 import type { Logger } from '@callbacks/logger';
 import { STREAMS, SUBJECTS, SUBJECT_TEMPLATES, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
 import { CallbackChange } from '@callbacks/proto/callbacks/v1/callback_change';
@@ -54,7 +55,9 @@ export async function startMatcher(settings: MatcherSettings, log: Logger, telem
   const index = new CallbackIndex((callback, problems) =>
     log.error({ callback_id: callback.id, revision: callback.revision, problems }, 'callback condition does not compile; it matches nothing'),
   );
-  const source = new ConfigServiceCallbackSource(settings.configServiceAddr, settings.configServiceToken, [grpcClientInterceptor(telemetry)]);
+  // TLS to the config service when asked for, or given the CA that issued its certificate.
+  const channel = settings.configServiceTls || settings.configServiceCa !== undefined ? credentials.createSsl(settings.configServiceCa === undefined ? null : Buffer.from(settings.configServiceCa)) : credentials.createInsecure();
+  const source = new ConfigServiceCallbackSource(settings.configServiceAddr, channel, settings.configServiceToken, [grpcClientInterceptor(telemetry)]);
   const sync = new CallbackSync(index, source, log, settings.resyncIntervalMs);
   const handler = new EventHandler(nc, index, log, instance, tracing, () => sync.waitForCurrent());
   registerMatcherMetrics(telemetry, handler.stats, index, sync);

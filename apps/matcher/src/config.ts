@@ -1,4 +1,4 @@
-import { duration, hostPort, integer, loadSettings, natsServers, oneOf, sensitive, string } from '@callbacks/config';
+import { boolean, duration, hostPort, integer, loadSettings, natsServers, oneOf, pemFile, sensitive, string } from '@callbacks/config';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -8,6 +8,9 @@ const spec = {
   configServiceAddr: hostPort('MATCHER_CONFIG_SERVICE_ADDR', { default: '127.0.0.1:50051' }),
   /** A config-service token allowed every account ("*"). */
   configServiceToken: sensitive(string('MATCHER_CONFIG_SERVICE_TOKEN')),
+  /** TLS to the config service: on with the system's roots, or with this CA (a PEM file; implies on). */
+  configServiceTls: boolean('MATCHER_CONFIG_SERVICE_TLS', { default: false }),
+  configServiceCa: pemFile('MATCHER_CONFIG_SERVICE_CA_FILE', { default: undefined }),
   /** Full reload of every callback, healing any missed change notice. */
   resyncIntervalMs: duration('MATCHER_RESYNC_INTERVAL', { default: 60_000, min: 1_000 }),
   /** Events handled at once by one instance. */

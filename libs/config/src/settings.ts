@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Settings from environment variables. A service describes its settings once; `loadSettings`
  * reads them all and reports every bad variable at once, one line each, so an operator fixes
@@ -186,4 +188,18 @@ export function list<T>(variable: string, item: (raw: string) => T, options: Opt
         }
       }),
   );
+}
+
+/** The path of a PEM file (a TLS certificate, key or CA); the setting is the file's contents. */
+export function pemFile(variable: string, options: Options<string | undefined> = {}): Setting<string | undefined> {
+  return setting<string | undefined>(variable, 'the path of a PEM file', options, (raw) => {
+    let text: string;
+    try {
+      text = readFileSync(raw, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    if (!text.includes('-----BEGIN ')) throw new Error('the file holds no PEM block (-----BEGIN ...)');
+    return text;
+  });
 }

@@ -21,7 +21,18 @@ export interface GrpcServer {
  * (grpc.health.v1) and server reflection (so grpcurl works without .proto files).
  * `interceptors`: telemetry's server interceptor, a span and metrics per call.
  */
-export async function startGrpcServer(address: string, implementation: CallbackServiceServer, interceptors: ServerInterceptor[] = []): Promise<GrpcServer> {
+/** A PEM certificate chain and its private key, to serve over TLS. */
+export interface ServerTls {
+  cert: string;
+  key: string;
+}
+
+export async function startGrpcServer(
+  address: string,
+  implementation: CallbackServiceServer,
+  interceptors: ServerInterceptor[] = [],
+  tls?: ServerTls,
+): Promise<GrpcServer> {
   const server = new Server({
     'grpc.keepalive_time_ms': 60_000,
     'grpc.max_receive_message_length': 4 << 20,
@@ -42,9 +53,14 @@ export async function startGrpcServer(address: string, implementation: CallbackS
   new ReflectionService(definitions).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync(address, credentialsFor(tls), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   return { server, health, port };
+}
+
+function credentialsFor(tls: ServerTls | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
 }
 
 export function setServing(health: HealthImplementation, serving: boolean): void {

@@ -1,4 +1,4 @@
-import { Metadata, credentials, type Interceptor, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ChannelCredentials, type Interceptor, type ServiceError } from '@grpc/grpc-js';
 import { Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
 import { CallbackServiceClient, type UpdateCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 
@@ -8,8 +8,8 @@ export class CallbackDisabler {
   private readonly metadata = new Metadata();
 
   /** `interceptors`: telemetry's client interceptor, a span and metrics per call. */
-  constructor(address: string, token: string, interceptors: Interceptor[] = []) {
-    this.client = new CallbackServiceClient(address, credentials.createInsecure(), { interceptors });
+  constructor(address: string, channel: ChannelCredentials, token: string, interceptors: Interceptor[] = []) {
+    this.client = new CallbackServiceClient(address, channel, { interceptors });
     this.metadata.set('authorization', `Bearer ${token}`);
   }
 

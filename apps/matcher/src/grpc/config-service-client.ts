@@ -1,4 +1,4 @@
-import { Metadata, credentials, type Interceptor, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ChannelCredentials, type Interceptor, type ServiceError } from '@grpc/grpc-js';
 import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
 import { CallbackServiceClient, type ListCallbacksResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 
@@ -11,12 +11,14 @@ export class ConfigServiceCallbackSource {
 
   constructor(
     address: string,
+    /** Plain, or TLS (see configServiceCredentials). */
+    channel: ChannelCredentials,
     token: string,
     /** Telemetry's client interceptor: a span and metrics per call. */
     interceptors: Interceptor[] = [],
     private readonly timeoutMs = 30_000,
   ) {
-    this.client = new CallbackServiceClient(address, credentials.createInsecure(), { interceptors });
+    this.client = new CallbackServiceClient(address, channel, { interceptors });
     this.metadata.set('authorization', `Bearer ${token}`);
   }
 
