@@ -1,8 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials } from '@grpc/grpc-js';
 import { freePort, startMongo, startNats, type Server } from '@callbacks/infra';
 import { ProfileEventPublisher, connectNats, type NatsConnection } from '@callbacks/messaging';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
-import type { CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_service';
+import { CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_service';
 import { formatDkimRecord, keyIdFor } from '@callbacks/signature';
 import { ServiceProcess, TestDnsServer, auth, call, callbackClient } from '@callbacks/testing';
 
@@ -22,6 +27,11 @@ export interface SystemOptions {
   selector?: string;
   /** Extra settings for every service. */
   env?: Record<string, string>;
+  /**
+   * Serve the config service's API over TLS, with a certificate for 127.0.0.1 made here (by the
+   * `openssl` command) that the matchers, dispatchers and `client` trust.
+   */
+  tls?: boolean;
   /** Progress while starting. */
   log?: (line: string) => void;
   /** Every line a service writes, as it comes. */
@@ -58,8 +68,10 @@ export class System {
     readonly address: string,
     /** The signing key (PEM), to check that it never shows up where it should not. */
     readonly signingKeyPem: string,
+    /** With `tls`: the certificate the config service serves (its own CA). */
+    readonly tlsCertPem: string | undefined,
   ) {
-    this.client = callbackClient(address);
+    this.client = tlsCertPem === undefined ? callbackClient(address) : new CallbackServiceClient(address, credentials.createSsl(Buffer.from(tlsCertPem)));
     this.publisher = new ProfileEventPublisher(nc);
   }
 
@@ -87,7 +99,11 @@ export class System {
         },
       ],
     });
-    const common = { NATS_URL: nats.url, SIGNING_KEY_RING: ring, SYSTEM_SIGNING_KEY: signingKeyPem, LOG_LEVEL: 'info', ...options.env };
+    const tls = options.tls ? selfSignedCertificate() : undefined;
+    const tlsEnv: Record<string, string> = tls
+      ? { CONFIG_TLS_CERT_FILE: tls.certFile, CONFIG_TLS_KEY_FILE: tls.keyFile, MATCHER_CONFIG_SERVICE_CA_FILE: tls.certFile, DISPATCHER_CONFIG_SERVICE_CA_FILE: tls.certFile }
+      : {};
+    const common = { NATS_URL: nats.url, SIGNING_KEY_RING: ring, SYSTEM_SIGNING_KEY: signingKeyPem, LOG_LEVEL: 'info', ...tlsEnv, ...options.env };
     const service = (app: string, env: Record<string, string>, ready: RegExp) =>
       new ServiceProcess(app, { ...common, ...env }, ready, options.onServiceOutput && ((line) => options.onServiceOutput?.(app, line)));
     const config = service(
@@ -116,7 +132,7 @@ export class System {
       log('starting the config service...');
       await config.start();
       const nc = await connectNats({ servers: [nats.url], name: 'system' });
-      system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, signingKeyPem);
+      system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, signingKeyPem, tls?.certPem);
       await options.prepare?.(system);
       log('starting the matchers and dispatchers...');
       await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
@@ -160,6 +176,17 @@ export class System {
     await this.nc.close().catch(() => undefined);
     await stopAll([this.config, ...this.matchers, ...this.dispatchers], [this.nats, this.mongo, this.dns]);
   }
+}
+
+/** A certificate for 127.0.0.1 and its key, self-signed (so its own CA), in a temporary folder. */
+function selfSignedCertificate(): { certFile: string; keyFile: string; certPem: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'callbacks-tls-'));
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], {
+    stdio: 'ignore',
+  });
+  return { certFile, keyFile, certPem: readFileSync(certFile, 'utf8') };
 }
 
 /** Stops the services (matchers and dispatchers before the config service), then the servers. */
