@@ -1,15 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { credentials } from '@grpc/grpc-js';
 import { freePort, startMongo, startNats, type Server } from '@callbacks/infra';
 import { ProfileEventPublisher, connectNats, type NatsConnection } from '@callbacks/messaging';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
-import { CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_service';
+import type { CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_service';
 import { formatDkimRecord, keyIdFor } from '@callbacks/signature';
-import { ServiceProcess, TestDnsServer, auth, call, callbackClient } from '@callbacks/testing';
+import { ServiceProcess, TestDnsServer, auth, call, callbackClient, selfSignedCertificate, type TestCertificate } from '@callbacks/testing';
 
 export const SIGNING_DOMAIN = 'callbacks.localhost';
 
@@ -68,10 +63,10 @@ export class System {
     readonly address: string,
     /** The signing key (PEM), to check that it never shows up where it should not. */
     readonly signingKeyPem: string,
-    /** With `tls`: the certificate the config service serves (its own CA). */
-    readonly tlsCertPem: string | undefined,
+    /** With `tls`: the certificate the config service serves. */
+    private readonly tls: TestCertificate | undefined,
   ) {
-    this.client = tlsCertPem === undefined ? callbackClient(address) : new CallbackServiceClient(address, credentials.createSsl(Buffer.from(tlsCertPem)));
+    this.client = callbackClient(address, tls?.certPem);
     this.publisher = new ProfileEventPublisher(nc);
   }
 
@@ -132,7 +127,7 @@ export class System {
       log('starting the config service...');
       await config.start();
       const nc = await connectNats({ servers: [nats.url], name: 'system' });
-      system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, signingKeyPem, tls?.certPem);
+      system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, signingKeyPem, tls);
       await options.prepare?.(system);
       log('starting the matchers and dispatchers...');
       await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
@@ -140,6 +135,7 @@ export class System {
     } catch (error) {
       // Nothing it started outlives a failed start.
       await (system?.close() ?? stopAll([config, ...matchers, ...dispatchers], [nats, mongo, dns]));
+      tls?.remove();
       throw error;
     }
   }
@@ -175,18 +171,8 @@ export class System {
     this.client.close();
     await this.nc.close().catch(() => undefined);
     await stopAll([this.config, ...this.matchers, ...this.dispatchers], [this.nats, this.mongo, this.dns]);
+    this.tls?.remove();
   }
-}
-
-/** A certificate for 127.0.0.1 and its key, self-signed (so its own CA), in a temporary folder. */
-function selfSignedCertificate(): { certFile: string; keyFile: string; certPem: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'callbacks-tls-'));
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], {
-    stdio: 'ignore',
-  });
-  return { certFile, keyFile, certPem: readFileSync(certFile, 'utf8') };
 }
 
 /** Stops the services (matchers and dispatchers before the config service), then the servers. */

@@ -4,8 +4,9 @@ import { CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_se
 import { BadRequest } from '@callbacks/proto/google/rpc/error_details';
 import { Status } from '@callbacks/proto/google/rpc/status';
 
-export function callbackClient(address: string): CallbackServiceClient {
-  return new CallbackServiceClient(address, credentials.createInsecure());
+/** A client of the config service; over TLS when given the CA (PEM) of the certificate it serves. */
+export function callbackClient(address: string, caPem?: string): CallbackServiceClient {
+  return new CallbackServiceClient(address, caPem === undefined ? credentials.createInsecure() : credentials.createSsl(Buffer.from(caPem)));
 }
 
 export function auth(token: string): Metadata {

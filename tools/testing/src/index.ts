@@ -6,3 +6,4 @@ export * from './config-service';
 export * from './dns-server';
 export * from './bench';
 export * from './receiver';
+export * from './tls';
