@@ -34,9 +34,9 @@ export class EndpointHealth {
   constructor(private readonly deps: EndpointHealthDeps) {}
 
   /**
-   * Applies a batch of results, each callback's in order and callbacks side by side. Of a
-   * callback's successes only the latest tells anything, and it is applied first: a failure
-   * before it is then judged as one the callback has recovered from.
+   * Applies a batch of results, callbacks side by side. Of a callback's successes only the latest
+   * tells anything, and it is applied first: a failure before it is then judged as one the
+   * callback has recovered from. Of its failures, two do (see observeFailures).
    */
   async observe(results: readonly AttemptResult[]): Promise<void> {
     const byCallback = new Map<string, AttemptResult[]>();
@@ -49,7 +49,9 @@ export class EndpointHealth {
       [...byCallback].map(async ([callbackId, list]) => {
         const successes = list.filter((result) => result.outcome === Outcome.SUCCEEDED).map((result) => this.timeOf(result).getTime());
         if (successes.length > 0) await this.deps.store.succeeded(callbackId, new Date(Math.max(...successes)));
-        for (const result of list) if (result.outcome !== Outcome.SUCCEEDED) await this.observeFailure(result);
+        for (const result of list) if (result.outcome === Outcome.GONE) await this.observeGone(result);
+        const failures = list.filter((r) => (r.outcome === Outcome.RETRYING || r.outcome === Outcome.DEAD) && !OWN_FAILURES.has(r.errorClass));
+        await this.observeFailures(callbackId, failures.sort((a, b) => this.timeOf(a).getTime() - this.timeOf(b).getTime()));
       }),
     );
   }
@@ -58,29 +60,37 @@ export class EndpointHealth {
     return result.startedAt ?? this.deps.clock();
   }
 
-  private async observeFailure(result: AttemptResult): Promise<void> {
-    const at = this.timeOf(result);
-    switch (result.outcome) {
-      case Outcome.GONE:
-        // Only an answer disables. A job the dispatcher did not send, because an earlier revision
-        // of the callback was answered 410, is recorded GONE too (status 0): were it to count, a
-        // retry from before the user enabled the callback again would disable it again.
-        if (result.statusCode !== 410) return;
-        return this.disable(result.callbackId, CallbackState.DISABLED_GONE, at, `the receiver answered 410 Gone (delivery ${result.deliveryId})`);
-      case Outcome.RETRYING:
-      case Outcome.DEAD: {
-        if (OWN_FAILURES.has(result.errorClass)) return;
-        const since = await this.deps.store.failed(result.callbackId, at);
-        if (since && at.getTime() - since.getTime() >= this.deps.failingPeriodMs) {
-          const latest = result.statusCode > 0 ? `HTTP ${result.statusCode}` : result.errorClass || 'an error';
-          const reason = `every attempt failed since ${since.toISOString()} (the latest: ${latest}); fix the receiver, enable the callback and replay its dead and skipped deliveries`;
-          return this.disable(result.callbackId, CallbackState.DISABLED_FAILING, at, reason, since);
-        }
-        return;
-      }
-      default:
-        return;
+  private async observeGone(result: AttemptResult): Promise<void> {
+    // Only an answer disables. A job the dispatcher did not send, because an earlier revision of
+    // the callback was answered 410, is recorded GONE too (status 0): were it to count, a retry
+    // from before the user enabled the callback again would disable it again.
+    if (result.statusCode !== 410) return;
+    await this.disable(result.callbackId, CallbackState.DISABLED_GONE, this.timeOf(result), `the receiver answered 410 Gone (delivery ${result.deliveryId})`);
+  }
+
+  /**
+   * A callback's failures of one batch, oldest first (our own, such as signing, never count).
+   * Two of them tell anything: the oldest after its last success, which starts or continues its
+   * failing period, and the newest, which decides whether that period is long enough; those in
+   * between change neither. So the store hears of those two (and of any older than the last
+   * success, which it ignores), not of a failing endpoint's every result.
+   */
+  private async observeFailures(callbackId: string, failures: readonly AttemptResult[]): Promise<void> {
+    let since: Date | undefined;
+    let next = 0;
+    for (const failure of failures) {
+      next++;
+      since = await this.deps.store.failed(callbackId, this.timeOf(failure));
+      if (since !== undefined) break;
     }
+    const newest = failures.at(-1);
+    if (since === undefined || newest === undefined) return;
+    const at = this.timeOf(newest);
+    if (next < failures.length) since = (await this.deps.store.failed(callbackId, at)) ?? since;
+    if (at.getTime() - since.getTime() < this.deps.failingPeriodMs) return;
+    const latest = newest.statusCode > 0 ? `HTTP ${newest.statusCode}` : newest.errorClass || 'an error';
+    const reason = `every attempt failed since ${since.toISOString()} (the latest: ${latest}); fix the receiver, enable the callback and replay its dead and skipped deliveries`;
+    await this.disable(callbackId, CallbackState.DISABLED_FAILING, at, reason, since);
   }
 
   private async disable(callbackId: string, state: CallbackState, at: Date, reason: string, failingSince?: Date): Promise<void> {

@@ -116,4 +116,13 @@ describe('RecordAttemptResult, a batch at a time', () => {
     await recorder.execute([result('dlv_d', 1, Outcome.RETRYING, at(40)), result('dlv_e', 1, Outcome.DEAD, at(50))]);
     expect(store.since('cb_1')).toEqual(at(40));
   });
+
+  it("tells the health store of a failing endpoint's oldest and newest failure in a batch, not of every one", async () => {
+    const { store, recorder } = world();
+    // Out of order, as results may arrive: the period starts at the oldest failure.
+    const seconds = [70, 20, 90, 40, 30, 80, 60, 50];
+    await recorder.execute(seconds.map((second, i) => result(`dlv_${i}`, 1, Outcome.RETRYING, at(second))));
+    expect(store.calls).toEqual([`failed ${at(20).toISOString()}`, `failed ${at(90).toISOString()}`]);
+    expect(store.since('cb_1')).toEqual(at(20));
+  });
 });
