@@ -1,11 +1,13 @@
 import { hash } from 'node:crypto';
 
 /**
- * The `Digest` header (RFC 3230): `SHA-256=<base64 of the SHA-256 of the raw body>`.
+ * The `Digest` header (RFC 3230): `sha-256=<base64 of the SHA-256 of the raw body>`. The algorithm
+ * name is written in lower case, as the original product sends it: its PHP verification library
+ * looks the name up case-sensitively among IANA's lower-case names.
  */
 
 export function digestHeaderValue(body: Uint8Array): string {
-  return `SHA-256=${sha256Base64(body)}`;
+  return `sha-256=${sha256Base64(body)}`;
 }
 
 export function sha256Base64(body: Uint8Array): string {
@@ -19,7 +21,7 @@ export function sha256Base64(body: Uint8Array): string {
  */
 export function sha256FromDigestHeader(value: string): string | undefined {
   // The form the signer writes, checked first because every request carries it.
-  if (value.startsWith('SHA-256=') && !value.includes(',')) return value.slice(8).trim();
+  if (value.startsWith('sha-256=') && !value.includes(',')) return value.slice(8).trim();
   let found: string | undefined;
   for (const part of value.split(',')) {
     const eq = part.indexOf('=');

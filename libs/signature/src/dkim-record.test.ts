@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { formatDkimRecord, parseDkimRecord } from './dkim-record';
+import { formatDkimRecord, parseDkimRecord, unreadableByOriginalLibrary } from './dkim-record';
 
 const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const p = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
@@ -10,10 +10,25 @@ const sameKey = (record: string) => {
 };
 
 describe('DKIM key record', () => {
-  it('is written as v=DKIM1; k=rsa; p=<SubjectPublicKeyInfo> and read back', () => {
+  it('is written as v=DKIM1;k=rsa;p=<SubjectPublicKeyInfo>, without spaces, and read back', () => {
     const record = formatDkimRecord(publicKey);
-    expect(record).toBe(`v=DKIM1; k=rsa; p=${p}`);
+    expect(record).toBe(`v=DKIM1;k=rsa;p=${p}`);
     expect(sameKey(record)).toBe(true);
+  });
+
+  it('reads the spaced form that earlier versions of the keys tool printed', () => {
+    expect(sameKey(`v=DKIM1; k=rsa; p=${p}`)).toBe(true);
+  });
+
+  it.each([
+    [2048, false],
+    [3072, true],
+    [4096, true],
+  ])('says whether the original PHP library can read the record of a %i-bit key (padded: %s)', (bits, padded) => {
+    const key = generateKeyPairSync('rsa', { modulusLength: bits }).publicKey;
+    const record = formatDkimRecord(key);
+    expect(record.endsWith('=')).toBe(padded);
+    expect(unreadableByOriginalLibrary(record)).toEqual(padded ? expect.stringMatching(/padding/) : undefined);
   });
 
   it.each([

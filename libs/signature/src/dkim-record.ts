@@ -2,7 +2,9 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 
 /**
  * Public keys are published like DKIM keys (RFC 6376 §3.6.1): a TXT record
- * `v=DKIM1; k=rsa; p=<base64 DER SubjectPublicKeyInfo>` at `<selector>._domainkey.<domain>`.
+ * `v=DKIM1;k=rsa;p=<base64 DER SubjectPublicKeyInfo>` at `<selector>._domainkey.<domain>`.
+ * Written without spaces: the original product's PHP library splits the record on `;` and each
+ * tag on `=` without trimming, so it would look for the tag `" p"`.
  */
 
 /** Smallest RSA modulus the verifier trusts, and the smallest the signer will load. */
@@ -10,7 +12,22 @@ export const MIN_RSA_BITS = 2048;
 
 export function formatDkimRecord(publicKey: KeyObject): string {
   const der = publicKey.export({ type: 'spki', format: 'der' });
-  return `v=DKIM1; k=rsa; p=${der.toString('base64')}`;
+  return `v=DKIM1;k=rsa;p=${der.toString('base64')}`;
+}
+
+/**
+ * Why receivers built on the original product's PHP library cannot read this record, if they
+ * cannot. It splits each tag on every `=`, so a `p=` that ends in base64 padding loses the padding
+ * and no longer decodes: true of every 3072- and 4096-bit RSA key, of no 2048-bit one.
+ */
+export function unreadableByOriginalLibrary(record: string): string | undefined {
+  const p = /(?:^|;)\s*p=([^;]*)/.exec(record)?.[1]?.trim() ?? '';
+  if (!p.endsWith('=')) return undefined;
+  return (
+    'its p= ends in base64 padding ("="), which receivers built on the original product\'s PHP ' +
+    'library cut off (they split each tag on every "="), so they can never read this key; ' +
+    'a 2048-bit RSA key has no padding'
+  );
 }
 
 export type ParsedDkimRecord =

@@ -37,7 +37,7 @@ export { buildSigningString } from './signing-string';
 export { digestHeaderValue } from './digest';
 export { formatHttpDate, parseHttpDate } from './http-date';
 export { formatSignatureHeader } from './signature-header';
-export { formatDkimRecord, parseDkimRecord, MIN_RSA_BITS } from './dkim-record';
+export { formatDkimRecord, parseDkimRecord, unreadableByOriginalLibrary, MIN_RSA_BITS } from './dkim-record';
 export { keyIdFor, parseKeyId } from './key-id';
 
 export {

@@ -28,7 +28,7 @@ describe('signRequest', () => {
       Date: 'Tue, 03 Jun 2025 10:15:30 GMT',
       'Content-Type': 'application/x-www-form-urlencoded',
       'Content-Length': String(body.length),
-      Digest: expect.stringMatching(/^SHA-256=[A-Za-z0-9+/]{43}=$/),
+      Digest: expect.stringMatching(/^sha-256=[A-Za-z0-9+/]{43}=$/),
       'X-Copernica-ID': 'account_42',
       'X-Nonce': 'nonce-1',
     });

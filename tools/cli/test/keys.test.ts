@@ -12,7 +12,7 @@ describe('keys generate', () => {
     const result = await runCli(['keys', 'generate', '--selector', 'cb-2025-07', '--domain', 'callbacks.example.com', '--out', 'out'], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     expect(statSync(join(dir, 'out', 'cb-2025-07._domainkey.callbacks.example.com.pem')).mode & 0o777).toBe(0o600);
-    expect(result.stdout).toMatch(/^ {2}value: v=DKIM1; k=rsa; p=\S+$/m);
+    expect(result.stdout).toMatch(/^ {2}value: v=DKIM1;k=rsa;p=\S+$/m);
     expect(JSON.parse(result.stdout.slice(result.stdout.lastIndexOf('{')))).toMatchObject({ selector: 'cb-2025-07', domain: 'callbacks.example.com' });
   });
 

@@ -6,7 +6,7 @@
  *
  * Keys come from DNS (`<selector>._domainkey.<domain>` TXT). Without a DNS zone (a laptop, docker
  * compose), RECEIVER_DKIM_RECORD_FILE holds the record that would be published: the file the key
- * tool writes next to the private key (`<name> TXT "v=DKIM1; k=rsa; p=..."`).
+ * tool writes next to the private key (`<name> TXT "v=DKIM1;k=rsa;p=..."`).
  */
 import { readFileSync } from 'node:fs';
 import { integer, list, loadSettings, string } from '@callbacks/config';
@@ -21,7 +21,7 @@ const settings = loadSettings(process.env, {
   dkimRecordFile: string('RECEIVER_DKIM_RECORD_FILE', { default: '' }),
 });
 
-/** Reads `name TXT "v=DKIM1; ..."` lines (the key tool's zone-file output) into a resolver. */
+/** Reads `name TXT "v=DKIM1;..."` lines (the key tool's zone-file output) into a resolver. */
 function staticResolver(file: string) {
   const records = new Map<string, string>();
   for (const line of readFileSync(file, 'utf8').split('\n')) {

@@ -9,7 +9,12 @@ prints the DNS TXT record to publish and the key ring entry to add.
 Options:
   --selector <s>      DKIM-style selector, e.g. cb-2025-07 (letters, digits, '-', '_')
   --domain <d>        domain the key is published under, e.g. callbacks.example.com
-  --bits <n>          RSA modulus size: 2048 (default), 3072 or 4096
+  --bits <n>          RSA modulus size: 2048 (default), 3072 or 4096; the TXT record of a 3072-
+                      or 4096-bit key ends in base64 padding, which receivers built on the
+                      original product's PHP library cannot read, so those sizes are refused
+                      unless --allow-padded-record says that no receiver uses that library
+  --allow-padded-record
+                      generate a 3072- or 4096-bit key anyway (with a warning)
   --valid-from <iso>  first moment the key signs, ISO 8601 with zone (default: now)
   --valid-days <n>    days the key signs (default: 35, a month plus overlap for rotation)
   --out <dir>         folder for the private key file (default: the current folder)
@@ -32,6 +37,8 @@ export interface GenerateOptions {
   readonly outDir: string;
   /** A key ring JSON file to add the entry to. */
   readonly ringFile?: string;
+  /** Generate a key whose TXT record the original product's PHP library cannot read. */
+  readonly allowPaddedRecord: boolean;
 }
 
 export type Command = { readonly kind: 'help' } | { readonly kind: 'generate'; readonly options: GenerateOptions };
@@ -55,6 +62,7 @@ export function parseCommand(argv: readonly string[], defaults: { now: number; c
         'valid-days': { type: 'string' },
         out: { type: 'string' },
         ring: { type: 'string' },
+        'allow-padded-record': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     });
@@ -93,6 +101,7 @@ export function parseCommand(argv: readonly string[], defaults: { now: number; c
       validUntil,
       outDir: values.out ?? defaults.cwd,
       ...(values.ring ? { ringFile: values.ring } : {}),
+      allowPaddedRecord: values['allow-padded-record'] === true,
     },
   };
 }

@@ -9,7 +9,7 @@ const generateRsa = promisify(generateKeyPair);
 export interface GeneratedKey {
   readonly keyId: string;
   readonly privateKeyPem: string;
-  /** The TXT record's value, `v=DKIM1; k=rsa; p=…`. */
+  /** The TXT record's value, `v=DKIM1;k=rsa;p=…`. */
   readonly txtRecord: string;
   /** The record as a zone-file line, split into ≤255-byte strings as TXT records require. */
   readonly zoneFileLine: string;

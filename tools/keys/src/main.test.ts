@@ -34,7 +34,7 @@ describe('keys generate', () => {
     const file = join(dir, 'out', 'cb-2025-07._domainkey.callbacks.example.com.pem');
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
-    const txt = /value: (v=DKIM1; k=rsa; p=\S+)/.exec(stdout)![1]!;
+    const txt = /value: (v=DKIM1;k=rsa;p=\S+)/.exec(stdout)![1]!;
     const record = parseDkimRecord(txt);
     if (!record.ok) throw new Error(record.message);
     const privateKey = createPrivateKey(readFileSync(file, 'utf8'));
@@ -43,7 +43,7 @@ describe('keys generate', () => {
     expect(verify('sha256', data, record.publicKey, sign('sha256', data, privateKey))).toBe(true);
 
     expect(stdout).toContain('name:  cb-2025-07._domainkey.callbacks.example.com');
-    expect(stdout).toMatch(/cb-2025-07\._domainkey\.callbacks\.example\.com\. 3600 IN TXT \( "v=DKIM1; k=rsa; p=[^"]{237}" "[^"]+" \)/);
+    expect(stdout).toMatch(/cb-2025-07\._domainkey\.callbacks\.example\.com\. 3600 IN TXT \( "v=DKIM1;k=rsa;p=[^"]{239}" "[^"]+" \)/);
     expect(ringEntryOf(stdout)).toEqual({
       selector: 'cb-2025-07',
       domain: 'callbacks.example.com',
@@ -54,7 +54,7 @@ describe('keys generate', () => {
   });
 
   it('prints a ring entry the signer loads as it is', async () => {
-    const { stdout } = await run('generate', '--selector', 'cb-2025-08', '--domain', 'callbacks.example.com', '--valid-from', '2025-08-01T00:00:00+02:00', '--valid-days', '31', '--bits', '3072');
+    const { stdout } = await run('generate', '--selector', 'cb-2025-08', '--domain', 'callbacks.example.com', '--valid-from', '2025-08-01T00:00:00+02:00', '--valid-days', '31', '--bits', '3072', '--allow-padded-record');
     const ring = keyRingFromJson(JSON.stringify({ keys: [ringEntryOf(stdout)] }), { origin: 'test', env: {} });
     const key = ring.current(Date.parse('2025-08-15T00:00:00Z'));
     expect(key.keyId).toBe('cb-2025-08._domainkey.callbacks.example.com');
@@ -69,7 +69,22 @@ describe('keys generate', () => {
     expect(text).not.toContain(dir);
     const ring = keyRingFromJson(text, { origin: 'ring.json', env: {}, baseDir: join(dir, 'ring') });
     expect(ring.keys.map((k) => k.keyId).sort()).toEqual(['ring-a._domainkey.example.com', 'ring-b._domainkey.example.com']);
-    expect(readFileSync(join(dir, 'ring', 'ring-a._domainkey.example.com.zone'), 'utf8')).toMatch(/^ring-a\._domainkey\.example\.com\. 3600 IN TXT \( "v=DKIM1; k=rsa; p=/);
+    expect(readFileSync(join(dir, 'ring', 'ring-a._domainkey.example.com.zone'), 'utf8')).toMatch(/^ring-a\._domainkey\.example\.com\. 3600 IN TXT \( "v=DKIM1;k=rsa;p=/);
+  });
+
+  it.each(['3072', '4096'])('refuses a %s-bit key, whose record the original PHP library cannot read, and writes nothing', async (bits) => {
+    const { code, stdout, stderr } = await run('generate', '--selector', `padded-${bits}`, '--domain', 'example.com', '--out', 'padded', '--bits', bits);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(new RegExp(`refusing a ${bits}-bit key: its p= ends in base64 padding`));
+    expect(stderr).toMatch(/--allow-padded-record/);
+    expect(() => statSync(join(dir, 'padded'))).toThrow();
+  });
+
+  it('warns loudly when a padded record is allowed', async () => {
+    const { code, stderr } = await run('generate', '--selector', 'padded-ok', '--domain', 'example.com', '--out', 'padded-ok', '--bits', '4096', '--allow-padded-record');
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/WARNING: receivers built on the original product's PHP library cannot use this key/);
   });
 
   it('refuses to overwrite an existing key file', async () => {

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { unreadableByOriginalLibrary } from '@callbacks/signature';
 import { USAGE, UsageError, parseCommand } from './args';
 import { generateSigningKey } from './generate';
 
@@ -28,6 +29,15 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
   const { options } = command;
   const generated = await generateSigningKey(options);
+  const unreadable = unreadableByOriginalLibrary(generated.txtRecord);
+  if (unreadable && !options.allowPaddedRecord) {
+    io.stderr(
+      `keys: refusing a ${options.bits}-bit key: ${unreadable}.\n` +
+        'Use --bits 2048, or add --allow-padded-record if no receiver verifies with that library.\n',
+    );
+    return 2;
+  }
+  if (unreadable) io.stderr(`keys: WARNING: receivers built on the original product's PHP library cannot use this key: ${unreadable}.\n`);
   const outDir = resolve(io.cwd, options.outDir);
   const file = join(outDir, `${generated.keyId}.pem`);
   try {
