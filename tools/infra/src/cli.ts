@@ -1,11 +1,15 @@
 import { BINARIES, ensureInstalled, type BinaryName } from './install';
+import { OS_PACKAGES, ensureOsCommands, type OsCommand } from './os-packages';
+import { BIN_DIR } from './paths';
 import { startInfrastructure } from './servers';
 
 const USAGE = `usage: npm run infra -- <command>
 
   install [--tools]   install nats-server and ferretdb (with --tools also nats, grpcurl,
                       grpc-health-probe and docker-compose) through the Go module proxy, at
-                      pinned versions
+                      pinned versions, into ${BIN_DIR}; --tools also installs the
+                      operating system's packages some tests need (${Object.values(OS_PACKAGES).join(', ')}) with
+                      apt-get when run as root
   up                  start nats-server (JetStream) and a MongoDB-wire server on free loopback
                       ports (or use NATS_URL / MONGO_URL), print their URLs, stop on Ctrl-C`;
 
@@ -16,7 +20,11 @@ async function main(argv: string[]): Promise<number> {
     case 'install': {
       const names = (rest.includes('--tools') ? Object.keys(BINARIES) : ['natsServer', 'ferretdb']) as BinaryName[];
       await ensureInstalled(names, log);
-      for (const name of names) log(`${BINARIES[name].name} ${BINARIES[name].version} ready`);
+      for (const name of names) log(`${BINARIES[name].name} ${BINARIES[name].version} ready in ${BIN_DIR}`);
+      if (rest.includes('--tools')) {
+        await ensureOsCommands(Object.keys(OS_PACKAGES) as OsCommand[], log);
+        log(`${Object.keys(OS_PACKAGES).join(', ')} ready`);
+      }
       return 0;
     }
     case 'up': {

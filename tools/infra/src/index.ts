@@ -2,4 +2,5 @@ export { startInfrastructure, startMongo, startNats, type Infrastructure, type S
 export { ensureInstalled, binaryPath, BINARIES, type BinaryName } from './install';
 export { ManagedProcess, bindToThisProcess, waitUntil } from './process';
 export { freePort } from './ports';
+export { ensureOsCommands, OS_PACKAGES, type OsCommand } from './os-packages';
 export { VERSIONS } from './versions';
