@@ -30,7 +30,7 @@ await build({
   // Top-level await and import.meta work in ESM bundles; this names the bundle's own folder.
   banner: { js: `import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);` },
 });
-// libs/proto reads its descriptor set next to the module that loads it (gen/descriptor.binpb).
+// libs/proto reads its descriptor sets next to the module that loads them (gen/*.binpb).
 mkdirSync(join(outdir, 'gen'), { recursive: true });
-copyFileSync(join(root, 'libs/proto/src/gen/descriptor.binpb'), join(outdir, 'gen/descriptor.binpb'));
+for (const set of ['descriptor.binpb', 'health.binpb']) copyFileSync(join(root, 'libs/proto/src/gen', set), join(outdir, 'gen', set));
 console.log(`built dist/apps/${app}/main.mjs`);

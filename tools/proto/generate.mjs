@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Regenerates libs/proto from proto/ (ts-proto through buf, plus a descriptor set for gRPC
-// server reflection). With --check, generates into a temporary folder and fails when the
+// Regenerates libs/proto from proto/ (ts-proto through buf, plus descriptor sets for gRPC
+// server reflection: ours and grpc.health.v1's). With --check, generates into a temporary folder and fails when the
 // committed code differs, so CI catches a .proto edited without regenerating.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, cpSync, existsSync, mkdirSync } from 'node:fs';
@@ -32,6 +32,10 @@ try {
   const fresh = join(out, 'libs/proto/src/gen');
   // A descriptor set of every file, for grpc.reflection; source info left out so it is stable.
   run(['build', 'proto', '--exclude-source-info', '-o', join(fresh, 'descriptor.binpb')]);
+  // The health service's descriptor, built by buf from the .proto that grpc-health-check serves:
+  // proto-loader's re-generated one names the map entry of HealthListResponse wrongly, and
+  // grpcurl then refuses the whole service.
+  run(['build', 'node_modules/grpc-health-check/proto', '--exclude-source-info', '-o', join(fresh, 'health.binpb')]);
 
   if (check) {
     const a = listFiles(committed);

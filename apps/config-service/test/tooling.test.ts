@@ -40,6 +40,16 @@ describe('standard gRPC tooling', () => {
     expect(services).toContain('grpc.health.v1.Health');
   });
 
+  it('grpcurl checks and describes the health service through reflection', async () => {
+    await probe();
+    const check = await run(binaryPath('grpcurl'), ['-plaintext', h.address, 'grpc.health.v1.Health/Check']);
+    expect(JSON.parse(check.stdout)).toEqual({ status: 'SERVING' });
+    const described = await run(binaryPath('grpcurl'), ['-plaintext', h.address, 'describe', 'grpc.health.v1.Health']);
+    expect(described.stdout).toContain('rpc List ( .grpc.health.v1.HealthListRequest ) returns ( .grpc.health.v1.HealthListResponse );');
+    const service = await run(binaryPath('grpcurl'), ['-plaintext', '-d', '{"service":"callbacks.v1.CallbackService"}', h.address, 'grpc.health.v1.Health/Check']);
+    expect(JSON.parse(service.stdout)).toEqual({ status: 'SERVING' });
+  });
+
   it('grpcurl describes a method without any .proto file', async () => {
     const { stdout } = await run(binaryPath('grpcurl'), ['-plaintext', h.address, 'describe', 'callbacks.v1.CallbackService.CreateCallback']);
     expect(stdout).toContain('rpc CreateCallback ( .callbacks.v1.CreateCallbackRequest ) returns ( .callbacks.v1.CreateCallbackResponse )');

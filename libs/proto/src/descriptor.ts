@@ -9,6 +9,11 @@ export function loadDescriptorSet(): Buffer {
   return readFileSync(new URL('./gen/descriptor.binpb', import.meta.url));
 }
 
+/** The descriptor set of `grpc.health.v1` (built by buf from grpc-health-check's health.proto). */
+export function loadHealthDescriptorSet(): Buffer {
+  return readFileSync(new URL('./gen/health.binpb', import.meta.url));
+}
+
 /**
  * The encoded FileDescriptorProtos of the set, exactly as buf wrote them: the original file
  * names and imports, which reflection clients such as grpcurl need to resolve every type.

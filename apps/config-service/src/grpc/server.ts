@@ -1,8 +1,8 @@
 import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
-import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { fileDescriptorProtos } from '@callbacks/proto/descriptor';
+import { HealthImplementation } from 'grpc-health-check';
+import { fileDescriptorProtos, loadHealthDescriptorSet } from '@callbacks/proto/descriptor';
 import { CallbackServiceService, type CallbackServiceServer } from '@callbacks/proto/callbacks/v1/callback_service';
 import { withStrictRequests } from './request-decoding';
 
@@ -43,12 +43,13 @@ export async function startGrpcServer(
   const health = new HealthImplementation({ '': 'NOT_SERVING', [CALLBACK_SERVICE_NAME]: 'NOT_SERVING' });
   health.addToServer(server);
 
-  // Reflection reads only `fileDescriptorProtos` from a package definition. Ours come straight
-  // from buf (proto-loader's re-generated files lose the well-known-type imports, and grpcurl
-  // then cannot resolve google.protobuf.Duration).
+  // Reflection reads only `fileDescriptorProtos` from a package definition. Both come straight
+  // from buf: proto-loader's re-generated files lose the well-known-type imports (grpcurl then
+  // cannot resolve google.protobuf.Duration) and name the health list's map entry wrongly.
+  const format = 'Protocol Buffer 3 FileDescriptorProto';
   const definitions = {
-    ...loadSync(healthProtoPath),
-    'callbacks.v1': { format: 'Protocol Buffer 3 FileDescriptorProto', fileDescriptorProtos: fileDescriptorProtos() },
+    'grpc.health.v1': { format, fileDescriptorProtos: fileDescriptorProtos(loadHealthDescriptorSet()) },
+    'callbacks.v1': { format, fileDescriptorProtos: fileDescriptorProtos() },
   } as unknown as PackageDefinition;
   new ReflectionService(definitions).addToServer(server);
 
