@@ -1,13 +1,11 @@
-import type { KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { sha256Base64, sha256FromDigestHeader } from './digest';
 import { KeyLookupError } from './errors';
 import { parseHttpDate } from './http-date';
 import { isUnderDomain, normalizeDomain, parseKeyId } from './key-id';
 import { PublicKeyCache } from './public-key-cache';
 import { REPEATED, lookupHeaders, type RequestHeaders } from './request-headers';
-import { verifyRsaSha256 } from './rsa-sha256';
 import { ALGORITHM, REQUEST_TARGET, REQUIRED_SIGNED_HEADERS, accountHeaderValue } from './scheme';
-import { ScratchRegion } from './scratch-region';
 import { parseSignatureHeader } from './signature-header';
 import { buildSigningString, signingStringLineStarts } from './signing-string';
 import { createDnsResolver, type TxtResolver } from './txt-resolver';
@@ -100,24 +98,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!checked.ok) return checked;
     const { keyName, keyId, signingString } = checked;
 
-    let signature: Buffer | undefined = checked.signature;
     let lookup = keys.peek(keyName);
     if (lookup === undefined) {
       const fetched = await lookupKey(keys, keyName);
       if ('reason' in fetched) return fetched;
       lookup = fetched;
-      // Requests checked while this one waited for DNS wrote their signatures into the scratch buffer.
-      signature = decodeSignature(checked.signatureText);
     }
     if (!lookup.found) return reject('unknown_key', `no key for ${keyId}: ${lookup.message}`);
-    return signature !== undefined && verifySignature(signingString, signature, lookup.publicKey)
+    return verifySignature(signingString, checked.signature, lookup.publicKey)
       ? { ok: true, keyId }
       : reject('bad_signature', `the signature does not verify with ${keyId}`);
   }
 
   /**
    * Everything that needs no key: returns what the key lookup and the RSA check need, or the first
-   * rejection. The decoded signature lives in a scratch region, valid until the next `await`.
+   * rejection.
    */
   function checkHeaders(request: IncomingRequest) {
     const headerValues = lookupHeaders(request.headers);
@@ -174,7 +169,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (claimed !== sha256Base64(request.body)) return reject('digest_mismatch', 'the Digest header does not match the body');
 
     const signingString = buildSigningString(signedNames, request.method, request.path, (_name, index) => signedValues[index] ?? '', list.lineStarts);
-    return { ok: true as const, keyName: key, keyId, signingString, signature, signatureText };
+    return { ok: true as const, keyName: key, keyId, signingString, signature };
   }
 
   // A sender signs the same list every time (parsing hands back the same array): remember its
@@ -243,39 +238,25 @@ function findListProblem(names: readonly string[]): Rejection | undefined {
   return undefined;
 }
 
-// The RSA inputs of a request are written into these and verified in the same synchronous step.
-// The decoded signature waits in its region while the other checks run; a request that has to
-// wait for DNS decodes it again afterwards, since other requests use the region meanwhile.
-const signatureBytes = new ScratchRegion(1024); // an RSA-8192 signature
-const signingStringBytes = new ScratchRegion(8192);
-
 /**
  * Base64 with padding, decoded; `undefined` when it is not. Node skips characters outside the
  * alphabet while decoding, so a byte count short of what the length promises exposes them without
  * a pattern test. (Node also reads the URL-safe letters; such a signature simply fails to verify.)
  */
 function decodeSignature(text: string): Buffer | undefined {
-  if (text.length % 4 !== 0) return undefined;
+  if (text.length === 0 || text.length % 4 !== 0) return undefined;
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const length = (text.length / 4) * 3 - padding;
-  if (length <= 0) return undefined;
-  if (length > signatureBytes.size) {
-    const bytes = Buffer.from(text, 'base64');
-    return bytes.length === length ? bytes : undefined;
-  }
-  return signatureBytes.write(text, 'base64', length) === length ? signatureBytes.view(length) : undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
 }
 
 /**
  * Latin-1, because Node and fetch hand header values and the request target over as Latin-1
- * decoded bytes: encoding back to Latin-1 gives exactly the bytes that were on the wire.
+ * decoded bytes: encoding back to Latin-1 gives exactly the bytes that were on the wire. The check
+ * is OpenSSL's own (`crypto.verify`): security code that receivers run stays the plainest code.
  */
 function verifySignature(signingString: string, signature: Buffer, publicKey: KeyObject): boolean {
-  const data =
-    signingString.length <= signingStringBytes.size
-      ? signingStringBytes.view(signingStringBytes.write(signingString, 'latin1'))
-      : Buffer.from(signingString, 'latin1');
-  return verifyRsaSha256(data, publicKey, signature);
+  return cryptoVerify('sha256', Buffer.from(signingString, 'latin1'), publicKey, signature);
 }
 
 function reject(reason: RejectionReason, message: string): Rejection {
