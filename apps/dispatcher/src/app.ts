@@ -1,14 +1,12 @@
 import { hostname } from 'node:os';
-import { credentials } from '@grpc/grpc-js';
 import type { Logger } from '@callbacks/logger';
 import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { NatsTracing, disabledTelemetry, grpcClientInterceptor, serveMetrics, type Telemetry } from '@callbacks/telemetry';
+import { NatsTracing, disabledTelemetry, serveMetrics, type Telemetry } from '@callbacks/telemetry';
 import type { DispatcherSettings } from './config';
 import { performAttempt } from './delivery/attempt';
 import { Deliverer } from './delivery/deliverer';
 import { RetryPolicy } from './delivery/retry-policy';
-import { CallbackDisabler } from './grpc/callback-disabler';
 import { DeliveryHttpClient } from '@callbacks/outbound-http';
 import { DISPATCHER_CONSUMER, JobConsumer } from './nats/job-consumer';
 import { resultReporter, retryScheduler } from './nats/job-publishing';
@@ -62,9 +60,6 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
     connectTimeoutMs: settings.connectTimeoutMs,
     excerptBytes: settings.excerptBytes,
   });
-  // TLS to the config service when asked for, or given the CA that issued its certificate.
-  const channel = settings.configServiceTls || settings.configServiceCa !== undefined ? credentials.createSsl(settings.configServiceCa === undefined ? null : Buffer.from(settings.configServiceCa)) : credentials.createInsecure();
-  const disabler = new CallbackDisabler(settings.configServiceAddr, channel, settings.configServiceToken, [grpcClientInterceptor(telemetry)]);
   const report = resultReporter(publisher);
   const metrics = new DispatcherMetrics(telemetry, settings.metricsEndpoints);
   const deliverer = new Deliverer(
@@ -79,7 +74,6 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
         trace.annotate({ 'callbacks.delivery.outcome': Outcome[result.outcome] ?? String(result.outcome) });
         return report(result, trace);
       },
-      disable: (job, reason) => disabler.disableGone(job.callback.id, reason),
       log,
     },
     {
@@ -109,7 +103,6 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
       await consumer.stop();
       await deliverer.drain();
       publisher.close();
-      disabler.close();
       await http.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));
       await metricsEndpoint.stop();

@@ -1,4 +1,4 @@
-import { ConfigError, boolean, duration, hostPort, integer, list, loadSettings, natsServers, number, oneOf, parseDuration, pemFile, sensitive, string } from '@callbacks/config';
+import { ConfigError, duration, integer, list, loadSettings, natsServers, number, oneOf, parseDuration } from '@callbacks/config';
 import { loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { AddressPolicy } from '@callbacks/outbound-http';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
@@ -8,12 +8,6 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 
 const spec = {
   natsServers: natsServers('NATS_URL'),
-  configServiceAddr: hostPort('DISPATCHER_CONFIG_SERVICE_ADDR', { default: '127.0.0.1:50051' }),
-  /** A config-service token allowed every account, to disable callbacks after 410 Gone. */
-  configServiceToken: sensitive(string('DISPATCHER_CONFIG_SERVICE_TOKEN')),
-  /** TLS to the config service: on with the system's roots, or with this CA (a PEM file; implies on). */
-  configServiceTls: boolean('DISPATCHER_CONFIG_SERVICE_TLS', { default: false }),
-  configServiceCa: pemFile('DISPATCHER_CONFIG_SERVICE_CA_FILE', { default: undefined }),
   /** CIDRs a delivery may reach although they are not public (internal receivers, tests). */
   allowCidrs: list('DISPATCHER_ALLOW_CIDRS', (s) => s, { default: [], describe: 'comma-separated CIDRs such as 10.1.0.0/16' }),
   /** Resolve callback hosts with these DNS servers (ip or ip:port) instead of the system's. */

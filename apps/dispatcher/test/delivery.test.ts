@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import qs from 'qs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { waitUntil } from '@callbacks/infra';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
 import { TestReceiver, auth, call, sampleCallback, startConfigServiceProcess, type ConfigServiceUnderTest } from '@callbacks/testing';
@@ -16,11 +17,7 @@ beforeAll(async () => {
   world = await startWorld();
   receiver = await TestReceiver.start();
   config = await startConfigServiceProcess({ mongoUrl: inject('mongoUrl'), natsUrl: world.nats.url });
-  dispatcher = await startInProcessDispatcher(world, {
-    DISPATCHER_CONFIG_SERVICE_ADDR: config.address,
-    DISPATCHER_CONFIG_SERVICE_TOKEN: config.adminToken,
-    DISPATCHER_TIMEOUT: '1s',
-  });
+  dispatcher = await startInProcessDispatcher(world, { DISPATCHER_TIMEOUT: '1s' });
 });
 afterAll(async () => {
   await dispatcher?.stop();
@@ -82,7 +79,7 @@ describe('delivery', () => {
     expect(second).toMatchObject({ attempt: 2, outcome: Outcome.SUCCEEDED });
   });
 
-  it('410 Gone disables the callback and stops its retries', async () => {
+  it('410 Gone disables the callback (the config service decides, from the result) and stops its retries', async () => {
     const admin = auth(config.adminToken);
     const { callback } = await call(config.client.createCallback.bind(config.client), { callback: sampleCallback({ url: receiver.url('/gone') }) }, admin);
     receiver.on('/gone', (_r, res) => res.writeHead(410).end('gone'));
@@ -90,9 +87,13 @@ describe('delivery', () => {
     await publishJob(world, j);
     const results = await resultsFor(world, [j.deliveryId], allFinal([j.deliveryId]));
     expect(results.map((r) => Outcome[r.outcome])).toEqual(['GONE']);
-    const { callback: after } = await call(config.client.getCallback.bind(config.client), { id: callback!.id }, admin);
-    expect(after!.state).toBe(CallbackState.DISABLED_GONE);
-    expect(after!.stateReason).toMatch(/410/);
+    // The config service disables it once its delivery log has recorded the GONE result.
+    let after = callback!;
+    await waitUntil(async () => {
+      after = (await call(config.client.getCallback.bind(config.client), { id: callback!.id }, admin)).callback!;
+      return after.state === CallbackState.DISABLED_GONE;
+    }, AbortSignal.timeout(30_000));
+    expect(after.stateReason).toMatch(/410/);
 
     // A job of the same revision still in the stream is not sent again.
     const late = job(target(receiver.url('/gone'), { id: callback!.id, revision: callback!.revision }));

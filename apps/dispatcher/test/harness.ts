@@ -57,7 +57,6 @@ export async function startWorld(): Promise<World> {
     publisher,
     env: {
       NATS_URL: nats.url,
-      DISPATCHER_CONFIG_SERVICE_TOKEN: 'unused',
       DISPATCHER_ALLOW_CIDRS: '127.0.0.1/32',
       DISPATCHER_DNS_SERVERS: dns.address,
       DISPATCHER_RETRY_SCHEDULE: '1s,1s',

@@ -96,7 +96,7 @@ export class System {
     });
     const tls = options.tls ? selfSignedCertificate() : undefined;
     const tlsEnv: Record<string, string> = tls
-      ? { CONFIG_TLS_CERT_FILE: tls.certFile, CONFIG_TLS_KEY_FILE: tls.keyFile, MATCHER_CONFIG_SERVICE_CA_FILE: tls.certFile, DISPATCHER_CONFIG_SERVICE_CA_FILE: tls.certFile }
+      ? { CONFIG_TLS_CERT_FILE: tls.certFile, CONFIG_TLS_KEY_FILE: tls.keyFile, MATCHER_CONFIG_SERVICE_CA_FILE: tls.certFile }
       : {};
     const common = { NATS_URL: nats.url, SIGNING_KEY_RING: ring, SYSTEM_SIGNING_KEY: signingKeyPem, LOG_LEVEL: 'info', ...tlsEnv, ...options.env };
     const service = (app: string, env: Record<string, string>, ready: RegExp) =>
@@ -118,7 +118,7 @@ export class System {
     const dispatchers = Array.from({ length: options.dispatchers ?? 1 }, () =>
       service(
         'dispatcher',
-        { DISPATCHER_CONFIG_SERVICE_ADDR: address, DISPATCHER_CONFIG_SERVICE_TOKEN: token, DISPATCHER_ALLOW_CIDRS: '127.0.0.1/32' },
+        { DISPATCHER_ALLOW_CIDRS: '127.0.0.1/32' },
         /dispatcher consuming delivery jobs/,
       ),
     );

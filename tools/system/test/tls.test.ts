@@ -6,7 +6,7 @@ import { System } from '../src/system';
 
 /**
  * The config service's API over TLS, as a deployment across machines runs it: the matcher loads
- * its callbacks and the dispatcher disables a callback after 410 over that same TLS channel.
+ * its callbacks over that TLS channel, and a 410 still disables its callback (through the results).
  */
 describe('the system with the config service over TLS', () => {
   let receiver: TestReceiver;
@@ -29,7 +29,7 @@ describe('the system with the config service over TLS', () => {
     await receiver?.close();
   });
 
-  it('delivers what the matcher loaded over TLS, and the dispatcher disables a callback over it', async () => {
+  it('delivers what the matcher loaded over TLS, and a 410 disables its callback', async () => {
     expect(system.config.output.some((line) => line.includes('"tls":true'))).toBe(true);
     for (const databaseId of ['tls-ok', 'tls-gone']) {
       await system.publisher.publish(sampleEvent({ databaseId, action: Action.UPDATE, origin: Origin.PUBLISHER }));
@@ -45,7 +45,5 @@ describe('the system with the config service over TLS', () => {
       if (state !== CallbackState.DISABLED_GONE) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(state).toBe(CallbackState.DISABLED_GONE);
-    // The dispatcher's own call (the faster of the two ways a 410 disables) went over TLS and was answered.
-    expect(system.dispatcher.output.some((line) => line.includes('could not disable a callback'))).toBe(false);
   });
 });

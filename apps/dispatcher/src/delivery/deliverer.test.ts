@@ -73,7 +73,6 @@ describe('Deliverer', () => {
           if (attempt === job.attempt) deferred.push(job.deliveryId); // the same attempt again: a deferral
         },
         report: async () => undefined,
-        disable: async () => undefined,
         log: createLogger({ service: 'test', level: 'silent' }),
         now: () => clock,
       },
@@ -99,7 +98,6 @@ describe('Deliverer', () => {
         attempt: async () => ({ ...failed(), verdict: 'succeeded', statusCode: 200, errorClass: '', errorMessage: '', unhealthy: false }),
         schedule: async () => undefined,
         report: async () => undefined,
-        disable: async () => undefined,
         log: createLogger({ service: 'test', level: 'silent' }),
         now: () => clock,
       },
@@ -152,7 +150,6 @@ class Simulation {
           this.after(at.getTime() - this.clock, () => this.deliverer.submit(this.work({ ...job, attempt })));
         },
         report: async () => undefined,
-        disable: async () => undefined,
         log: createLogger({ service: 'test', level: 'silent' }),
         now: () => this.clock,
       },

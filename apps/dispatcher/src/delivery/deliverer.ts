@@ -3,6 +3,7 @@ import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery
 import type { MessageTrace } from '@callbacks/telemetry';
 import type { AttemptOutcome } from './attempt';
 import { CircuitBreaker } from './circuit-breaker';
+import { GoneCallbacks } from './gone-callbacks';
 import type { ReadyJob } from './job';
 import type { RetryPolicy } from './retry-policy';
 import { TokenBucket } from './token-bucket';
@@ -33,8 +34,6 @@ export interface DelivererDeps {
   schedule(job: ReadyJob, attempt: number, at: Date, trace: MessageTrace): Promise<void>;
   /** Publishes an attempt's result for the delivery log. */
   report(result: AttemptResult, trace: MessageTrace): Promise<void>;
-  /** The receiver answered 410: disable the callback. */
-  disable(job: ReadyJob, reason: string, trace: MessageTrace): Promise<void>;
   log: Logger;
   now?: () => number;
 }
@@ -187,8 +186,8 @@ export class Deliverer {
   private readonly inFlight = new Set<Work>();
   /** Jobs in the endpoints' queues, all together. */
   private queued = 0;
-  /** Callbacks whose receiver answered 410, with the revision they had then. */
-  private readonly gone = new Map<string, number>();
+  /** Callbacks whose receiver answered 410: not sent to until the config service disables them. */
+  private readonly gone = new GoneCallbacks();
   private readonly now: () => number;
   private accepting = true;
   private idleWaiters: (() => void)[] = [];
@@ -233,8 +232,7 @@ export class Deliverer {
     const { job } = work;
     if (!this.accepting) return work.held.nak();
     if (job.skipped) return void this.finishUnsent(work, Outcome.SKIPPED, 'skipped', 'the callback was disabled when the event matched');
-    const goneAt = this.gone.get(job.callback.id);
-    if (goneAt !== undefined && job.callback.revision <= goneAt) {
+    if (this.gone.stops(job.callback.id, job.callback.revision, this.now())) {
       return void this.finishUnsent(work, Outcome.GONE, 'gone', 'not sent: the receiver answered 410 Gone earlier and the callback is disabled');
     }
     const endpoint = this.endpointFor(work);
@@ -354,10 +352,9 @@ export class Deliverer {
         await this.deps.report(this.result(job, Outcome.SUCCEEDED, outcome), trace);
         this.stats.succeeded++;
       } else if (outcome.verdict === 'gone') {
-        this.gone.set(job.callback.id, job.callback.revision);
-        await this.deps
-          .disable(job, `the receiver answered 410 Gone (delivery ${job.deliveryId})`, trace)
-          .catch((error: unknown) => this.deps.log.error({ err: error, callback_id: job.callback.id }, 'could not disable a callback after 410 Gone'));
+        // The GONE result is what disables the callback (the config service decides); meanwhile
+        // this dispatcher stops sending to it.
+        this.gone.remember(job.callback.id, job.callback.revision, this.now());
         await this.deps.report(this.result(job, Outcome.GONE, outcome), trace);
         this.stats.gone++;
       } else {
