@@ -52,6 +52,10 @@ export class ReceiverProcess {
     return new ReceiverProcess(child, port);
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   url(path = '/hook'): string {
     return `http://127.0.0.1:${this.port}${path}`;
   }
