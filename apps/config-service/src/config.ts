@@ -1,4 +1,5 @@
 import { ConfigError, boolean, duration, hostPort, integer, list, loadSettings, natsServers, oneOf, pemFile, sensitive, string, url } from '@callbacks/config';
+import { DELIVERY_BOUNDS } from '@callbacks/domain';
 import { AddressPolicy } from '@callbacks/outbound-http';
 import { loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
@@ -27,9 +28,9 @@ const spec = {
   }),
   /** Allow plain http:// callback URLs (tests, local demos); https only otherwise. */
   allowHttpUrls: boolean('CONFIG_ALLOW_HTTP_URLS', { default: false }),
-  maxConcurrencyLimit: integer('CONFIG_MAX_CONCURRENCY_LIMIT', { default: 100, min: 1, max: 10_000 }),
-  maxRateLimit: integer('CONFIG_MAX_RATE_LIMIT', { default: 1_000, min: 1, max: 1_000_000 }),
-  maxTimeoutMs: duration('CONFIG_MAX_TIMEOUT', { default: 60_000, min: 1_000, max: 300_000 }),
+  maxConcurrencyLimit: integer('CONFIG_MAX_CONCURRENCY_LIMIT', { default: DELIVERY_BOUNDS.maxConcurrency, min: 1, max: 10_000 }),
+  maxRateLimit: integer('CONFIG_MAX_RATE_LIMIT', { default: DELIVERY_BOUNDS.maxRequestsPerSecond, min: 1, max: 1_000_000 }),
+  maxTimeoutMs: duration('CONFIG_MAX_TIMEOUT', { default: DELIVERY_BOUNDS.maxTimeoutMs, min: DELIVERY_BOUNDS.minTimeoutMs, max: 300_000 }),
   /** How long deliveries and their attempts stay in the log, counted from the delivery's creation. */
   deliveryRetentionMs: duration('CONFIG_DELIVERY_RETENTION', { default: 30 * DAY, min: 60_000 }),
   /** How often expired deliveries are deleted (where the database has no TTL indexes, this is what deletes them). */

@@ -154,6 +154,52 @@ describe('Deliverer', () => {
     expect(deliverer.endpointStates()).toHaveLength(0);
     expect(deliverer.heldCount).toBe(0);
   });
+  it('limits an origin by the strictest limit its callbacks set, whichever callback sent the latest job', async () => {
+    const answers: (() => void)[] = [];
+    let running = 0;
+    let most = 0;
+    const deliverer = new Deliverer(
+      {
+        attempt: () => {
+          most = Math.max(most, ++running);
+          return new Promise((resolve) =>
+            answers.push(() => {
+              running--;
+              resolve({ ...failed(), verdict: 'succeeded', statusCode: 200, errorClass: '', errorMessage: '', unhealthy: false });
+            }),
+          );
+        },
+        schedule: async () => undefined,
+        report: async () => undefined,
+        log: createLogger({ service: 'test', level: 'silent' }),
+      },
+      { ...settings, concurrency: 4 },
+    );
+    const policy = (maxConcurrency: number) => ({ maxConcurrency, maxRequestsPerSecond: 0, timeout: undefined });
+    const of = (callbackId: string, deliveryPolicy: ReturnType<typeof policy> | undefined) => {
+      const w = work([]);
+      w.job.callback = { ...w.job.callback, id: callbackId, deliveryPolicy };
+      return w;
+    };
+    // One callback without a limit: the default (4) applies.
+    for (let i = 0; i < 6; i++) deliverer.submit(of('cb_default', undefined));
+    expect(running).toBe(4);
+    for (const answer of answers.splice(0)) answer();
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const answer of answers.splice(0)) answer();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Callbacks to the same origin asking 2 and 8, their jobs interleaved, the looser one last:
+    // 2 holds throughout, however the jobs arrive.
+    most = 0;
+    for (let i = 0; i < 10; i++) deliverer.submit(of(i % 2 ? 'cb_loose' : 'cb_strict', policy(i % 2 ? 8 : 2)));
+    deliverer.submit(of('cb_default', undefined));
+    while (answers.length > 0) {
+      for (const answer of answers.splice(0)) answer();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(most).toBe(2);
+    expect(deliverer.heldCount).toBe(0);
+  });
 });
 
 /**

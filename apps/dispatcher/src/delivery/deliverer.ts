@@ -1,3 +1,4 @@
+import { requestedDelivery } from '@callbacks/domain';
 import type { Logger } from '@callbacks/logger';
 import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { MessageTrace } from '@callbacks/telemetry';
@@ -103,6 +104,9 @@ export const DEFER_SPREAD = 0.25;
 const DEFERRING_QUIET_MS = 1_000;
 
 /** One receiver origin: its queue, limits, breaker, and the pace at which it completes attempts. */
+/** Most callbacks whose requested limits one endpoint remembers. */
+const MAX_CALLBACKS_PER_ENDPOINT = 1_000;
+
 class Endpoint {
   readonly queue: Work[] = [];
   limit: number;
@@ -128,16 +132,22 @@ class Endpoint {
   /** Since when it has been giving jobs back (undefined: it is not), and how many since, by reason. */
   deferring: { since: number; counts: Partial<Record<DeferReason, number>> } | undefined;
 
+  /**
+   * What each callback to this origin asked for, most recent last. Limits protect the receiver,
+   * so they are per origin: the strictest limit any of its callbacks sets applies, the default
+   * only where none sets one, and a job of another callback never loosens it.
+   */
+  private readonly requests = new Map<string, { concurrency: number | undefined; requestsPerSecond: number | undefined }>();
+
   constructor(
     readonly key: string,
-    limit: number,
-    rate: number,
+    private readonly defaultConcurrency: number,
     settings: DelivererSettings,
     now: () => number,
   ) {
-    this.limit = limit;
+    this.limit = defaultConcurrency;
     this.lastActive = now();
-    this.bucket = new TokenBucket(rate, now);
+    this.bucket = new TokenBucket(0, now);
     this.breaker = new CircuitBreaker(settings.breaker.threshold, settings.breaker.cooldownMs, settings.breaker.maxCooldownMs, now);
   }
 
@@ -152,6 +162,25 @@ class Endpoint {
     // still see them in its gauges.
     if (this.active > 0 || this.queue.length > 0 || this.wakeUp || this.deferring || this.deferrals.waiting(now)) return false;
     return now - this.lastActive >= (this.breaker.clean ? 1_000 : settings.breaker.maxCooldownMs);
+  }
+
+  /** Takes note of what a callback to this origin asks for, and applies the strictest request. */
+  request(callbackId: string, asked: { concurrency: number | undefined; requestsPerSecond: number | undefined }): void {
+    const known = this.requests.get(callbackId);
+    if (known && known.concurrency === asked.concurrency && known.requestsPerSecond === asked.requestsPerSecond) return;
+    this.requests.delete(callbackId);
+    this.requests.set(callbackId, asked);
+    // Bounded: the callbacks heard from longest ago go first.
+    for (const id of this.requests.keys()) {
+      if (this.requests.size <= MAX_CALLBACKS_PER_ENDPOINT) break;
+      this.requests.delete(id);
+    }
+    const strictest = (values: (number | undefined)[]) => Math.min(...values.filter((value): value is number => value !== undefined));
+    const all = [...this.requests.values()];
+    const concurrency = strictest(all.map((r) => r.concurrency));
+    const rate = strictest(all.map((r) => r.requestsPerSecond));
+    this.limit = Number.isFinite(concurrency) ? concurrency : this.defaultConcurrency;
+    this.bucket.setRate(Number.isFinite(rate) ? rate : 0);
   }
 
   /** When a job given back now is due: `earliest`, or behind the line, then `spacingMs` on. */
@@ -325,18 +354,13 @@ export class Deliverer {
   }
 
   private endpointFor(work: Work): Endpoint {
-    const policy = work.job.callback.deliveryPolicy;
-    const limit = Math.min(policy?.maxConcurrency || this.settings.concurrency, this.settings.maxConcurrency);
-    const rate = policy?.maxRequestsPerSecond ?? 0;
     let endpoint = this.endpoints.get(work.endpoint);
     if (!endpoint) {
-      endpoint = new Endpoint(work.endpoint, limit, rate, this.settings, this.now);
+      endpoint = new Endpoint(work.endpoint, this.settings.concurrency, this.settings, this.now);
       this.endpoints.set(work.endpoint, endpoint);
-    } else {
-      // Callbacks sharing an origin share its limits; the latest policy seen applies.
-      endpoint.limit = limit;
-      endpoint.bucket.setRate(rate);
     }
+    const { concurrency, requestsPerSecond } = requestedDelivery(work.job.callback.deliveryPolicy, this.settings);
+    endpoint.request(work.job.callback.id, { concurrency, requestsPerSecond });
     return endpoint;
   }
 
@@ -371,8 +395,7 @@ export class Deliverer {
 
   private async run(endpoint: Endpoint, work: Work): Promise<void> {
     const { job } = work;
-    const requested = job.callback.deliveryPolicy?.timeout;
-    const timeoutMs = Math.min(requested ? requested.seconds * 1000 + requested.nanos / 1e6 : this.settings.timeoutMs, this.settings.maxTimeoutMs);
+    const { timeoutMs } = requestedDelivery(job.callback.deliveryPolicy, this.settings);
     this.stats.attempts++;
     const outcome = await this.deps.attempt(job, timeoutMs, work.trace);
     const now = this.now();
