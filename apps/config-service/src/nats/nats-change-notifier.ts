@@ -4,7 +4,7 @@ import { SUBJECTS, SUBJECT_TEMPLATES, type NatsConnection } from '@callbacks/mes
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import { CallbackChange, ChangeType } from '@callbacks/proto/callbacks/v1/callback_change';
 import type { NatsTracing } from '@callbacks/telemetry';
-import type { CallbackChangeNotifier } from '../callbacks/ports';
+import type { CallbackPublisher } from '../callbacks/ports';
 
 /**
  * Publishes a CallbackChange on `callbacks.changes.v1.<account>` after every committed change.
@@ -15,7 +15,7 @@ import type { CallbackChangeNotifier } from '../callbacks/ports';
  * returns, so such an event is matched against the change (read-your-writes for publishers).
  * The notice continues the trace of the call that made the change.
  */
-export class NatsChangeNotifier implements CallbackChangeNotifier {
+export class NatsChangeNotifier implements CallbackPublisher {
   constructor(
     private readonly nc: NatsConnection,
     private readonly log: Logger,
