@@ -1,6 +1,5 @@
 import { MongoClient } from 'mongodb';
 import type { Logger } from '@callbacks/logger';
-import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import {
   AckedPublisher,
   STREAMS,
@@ -39,7 +38,6 @@ import { registerConfigServiceMetrics } from './metrics';
 import { MongoEndpointHealth } from './mongo/mongo-endpoint-health';
 import { AttemptResultConsumer, DELIVERY_LOG_CONSUMER, type DeliveryLogStats } from './nats/attempt-result-consumer';
 import { NatsCallbackBucket } from './nats/nats-callback-bucket';
-import { NatsChangeNotifier } from './nats/nats-change-notifier';
 import { NatsDeliveryJobPublisher } from './nats/nats-delivery-job-publisher';
 import { retryUntilDone } from './startup';
 
@@ -88,14 +86,9 @@ export async function startConfigService(
   const clock = () => new Date();
 
   const bucket = new NatsCallbackBucket(await bindCallbacksBucket(nc));
-  const bucketPublisher = new BucketPublisher(bucket, log);
-  const notifier = new NatsChangeNotifier(nc, log, tracing);
   const deps = {
     repository,
-    publisher: {
-      upserted: async (callback: Callback) => void (await Promise.all([bucketPublisher.upserted(callback), notifier.upserted(callback)])),
-      deleted: async (callback: Callback) => void (await Promise.all([bucketPublisher.deleted(callback), notifier.deleted(callback)])),
-    },
+    publisher: new BucketPublisher(bucket, log),
     clock,
     limits: {
       allowHttpUrls: settings.allowHttpUrls,

@@ -7,3 +7,4 @@ export * from './dns-server';
 export * from './bench';
 export * from './receiver';
 export * from './tls';
+export * from './tcp-proxy';
