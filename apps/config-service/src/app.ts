@@ -1,6 +1,16 @@
 import { MongoClient } from 'mongodb';
 import type { Logger } from '@callbacks/logger';
-import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStream, type NatsConnection } from '@callbacks/messaging';
+import {
+  AckedPublisher,
+  STREAMS,
+  SUBJECTS,
+  bindCallbacksBucket,
+  connectNats,
+  ensureCallbacksBucket,
+  ensureConsumer,
+  ensureStream,
+  type NatsConnection,
+} from '@callbacks/messaging';
 import { DeliveryHttpClient } from '@callbacks/outbound-http';
 import { NatsTracing, disabledTelemetry, grpcServerInterceptor, serveMetrics, traceMongoCommands, type Telemetry } from '@callbacks/telemetry';
 import { TokenAuthenticator } from './auth/tokens';
@@ -8,6 +18,8 @@ import { CreateCallback } from './callbacks/create-callback';
 import { DeleteCallback } from './callbacks/delete-callback';
 import { GetCallback } from './callbacks/get-callback';
 import { ListCallbacks } from './callbacks/list-callbacks';
+import { BucketPublisher } from './callbacks/publish-change';
+import { BucketReconciler, ReconcileBucket, type ReconcileReport } from './callbacks/reconcile-bucket';
 import { TestCallback } from './callbacks/test-callback';
 import { UpdateCallback } from './callbacks/update-callback';
 import type { ConfigServiceSettings } from './config';
@@ -25,7 +37,7 @@ import { MongoDeliveryLog } from './mongo/mongo-delivery-log';
 import { registerConfigServiceMetrics } from './metrics';
 import { MongoEndpointHealth } from './mongo/mongo-endpoint-health';
 import { AttemptResultConsumer, DELIVERY_LOG_CONSUMER, type DeliveryLogStats } from './nats/attempt-result-consumer';
-import { NatsChangeNotifier } from './nats/nats-change-notifier';
+import { NatsCallbackBucket } from './nats/nats-callback-bucket';
 import { NatsDeliveryJobPublisher } from './nats/nats-delivery-job-publisher';
 import { retryUntilDone } from './startup';
 
@@ -38,6 +50,10 @@ export interface RunningConfigService {
   stop(): Promise<void>;
   /** Resolves if its durable consumer stops delivering on its own (deleted with its stream, say). */
   failed: Promise<Error>;
+  /** Resolves once the database, the callbacks bucket and the delivery log are ready (or the service stopped first). */
+  ready: Promise<void>;
+  /** One reconciliation of the CALLBACKS bucket with the database now (undefined when it failed). */
+  reconcileBucket(): Promise<ReconcileReport | undefined>;
 }
 
 /** SPEC §7.1: 5 s to connect. */
@@ -69,9 +85,10 @@ export async function startConfigService(
   const http = new DeliveryHttpClient({ policy: settings.addressPolicy, connectTimeoutMs: CONNECT_TIMEOUT_MS, excerptBytes: RESPONSE_EXCERPT_BYTES });
   const clock = () => new Date();
 
+  const bucket = new NatsCallbackBucket(await bindCallbacksBucket(nc));
   const deps = {
     repository,
-    notifier: new NatsChangeNotifier(nc, log, tracing),
+    publisher: new BucketPublisher(bucket, log),
     clock,
     limits: {
       allowHttpUrls: settings.allowHttpUrls,
@@ -98,6 +115,7 @@ export async function startConfigService(
   });
   const health = new EndpointHealth({ store: healthStore, repository, update, failingPeriodMs: settings.failingPeriodMs, clock, log });
   const consumer = new AttemptResultConsumer(nc, new RecordAttemptResult({ log: deliveryLog, health, clock }), log, settings.deliveryLogBatch, tracing);
+  const reconciler = new BucketReconciler(new ReconcileBucket({ repository, bucket }), log);
   const cleanup = new ExpiredDeliveriesCleanup({ log: deliveryLog, health: healthStore }, clock, log);
   registerConfigServiceMetrics(telemetry, consumer.stats);
 
@@ -124,6 +142,9 @@ export async function startConfigService(
     setServing(grpc.health, true);
     log.info('database ready; serving');
     cleanup.start(settings.deliveryCleanupIntervalMs);
+    const bucketReady = await retryUntilDone('preparing the callbacks bucket', () => ensureCallbacksBucket(nc, { replicas: settings.callbacksBucketReplicas }), retrying);
+    if (!bucketReady) return;
+    reconciler.start(settings.kvReconcileIntervalMs);
     const consuming = await retryUntilDone('starting the delivery log', () => startDeliveryLog(nc, consumer, settings), retrying);
     if (consuming) log.info({ consumer: DELIVERY_LOG_CONSUMER }, 'delivery log consuming attempt results');
   })();
@@ -132,6 +153,8 @@ export async function startConfigService(
     port: grpc.port,
     deliveryLog: consumer.stats,
     failed: consumer.failed,
+    ready,
+    reconcileBucket: () => reconciler.runOnce(),
     async stop() {
       stopping = true;
       setServing(grpc.health, false);
@@ -139,6 +162,7 @@ export async function startConfigService(
       await ready;
       await consumer.stop();
       await cleanup.stop();
+      await reconciler.stop();
       publisher.close();
       await http.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));

@@ -41,6 +41,10 @@ const spec = {
   deliveryLogBatch: integer('CONFIG_DELIVERY_LOG_BATCH', { default: 200, min: 1, max: 1_000 }),
   /** CIDRs a test send may reach although they are not public (internal receivers, tests). */
   allowCidrs: list('CONFIG_ALLOW_CIDRS', (s) => s, { default: [], describe: 'comma-separated CIDRs such as 10.1.0.0/16' }),
+  /** Replicas of the CALLBACKS bucket (the matchers watch it; this service alone writes it). */
+  callbacksBucketReplicas: integer('CALLBACKS_BUCKET_REPLICAS', { default: 1, min: 1, max: 5 }),
+  /** How often the CALLBACKS bucket is made equal to the database (and at start), healing a lost write. */
+  kvReconcileIntervalMs: duration('CONFIG_KV_RECONCILE_INTERVAL', { default: 300_000, min: 1_000 }),
   // The results stream is shared with the dispatcher, which creates it too: the same variables
   // and defaults, so neither service undoes the other's settings.
   resultsReplicas: integer('RESULTS_STREAM_REPLICAS', { default: 1, min: 1, max: 5 }),

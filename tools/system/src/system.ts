@@ -96,7 +96,7 @@ export class System {
     });
     const tls = options.tls ? selfSignedCertificate() : undefined;
     const tlsEnv: Record<string, string> = tls
-      ? { CONFIG_TLS_CERT_FILE: tls.certFile, CONFIG_TLS_KEY_FILE: tls.keyFile, MATCHER_CONFIG_SERVICE_CA_FILE: tls.certFile }
+      ? { CONFIG_TLS_CERT_FILE: tls.certFile, CONFIG_TLS_KEY_FILE: tls.keyFile }
       : {};
     const common = { NATS_URL: nats.url, SIGNING_KEY_RING: ring, SYSTEM_SIGNING_KEY: signingKeyPem, LOG_LEVEL: 'info', ...tlsEnv, ...options.env };
     const service = (app: string, env: Record<string, string>, ready: RegExp) =>
@@ -113,7 +113,7 @@ export class System {
       /database ready; serving/,
     );
     const matchers = Array.from({ length: options.matchers ?? 1 }, () =>
-      service('matcher', { MATCHER_CONFIG_SERVICE_ADDR: address, MATCHER_CONFIG_SERVICE_TOKEN: token }, /matcher consuming events/),
+      service('matcher', {}, /matcher consuming events/),
     );
     const dispatchers = Array.from({ length: options.dispatchers ?? 1 }, () =>
       service(

@@ -8,3 +8,4 @@ export * from './bench';
 export * from './receiver';
 export * from './tls';
 export * from './receiver-process';
+export * from './tcp-proxy';
