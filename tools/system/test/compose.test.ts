@@ -68,10 +68,11 @@ describe('docker-compose.yml', () => {
     expect(services.dispatcher!.environment).toMatchObject({ SIGNING_KEY_RING_FILE: '/keys/ring.json' });
     // The dispatcher needs nothing but NATS: no token, no config-service address.
     expect(Object.keys(services.dispatcher!.environment!).filter((name) => name.includes('CONFIG_SERVICE') || name.includes('TOKEN'))).toEqual([]);
-    expect(services['config-service']!.ports?.map((p) => p.target)).toContain(50051);
+    expect(services['config-service']!.ports?.map((p) => p.target)).toEqual([50051, 8080]);
     // Services inside containers listen on every interface, or no other container reaches them.
     expect(services.receiver!.environment).toMatchObject({ RECEIVER_HOST: '0.0.0.0', RECEIVER_PORT: '8080' });
     expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(/^ENV CONFIG_GRPC_ADDR=0\.0\.0\.0:50051$/m);
+    expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(/^ENV CONFIG_HTTP_ADDR=0\.0\.0\.0:8080$/m);
   });
 
   it('refuses to start without the tokens, and says which variable to set', async () => {
