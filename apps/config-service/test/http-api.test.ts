@@ -138,6 +138,10 @@ describe('every route, through a plain HTTP client', () => {
     const listed = await ok('GET', '/v1/callbacks?accountId=acct-a&databaseId=db-1&state=CALLBACK_STATE_ACTIVE&pageSize=1000');
     expect((listed.json['callbacks'] as CallbackJson[]).map((c) => c.id)).toContain(callback.id);
     expect(listed.json['nextPageToken']).toBe('');
+    const labelled = await ok('GET', '/v1/callbacks?accountId=acct-a&labels[team]=crm&labels[tier]=none');
+    expect(labelled.json['callbacks']).toEqual([]);
+    const byLabel = await ok('GET', `/v1/callbacks?accountId=acct-a&labels%5Bteam%5D=crm&pageSize=1000`);
+    expect((byLabel.json['callbacks'] as CallbackJson[]).map((c) => c.id)).toContain(callback.id);
 
     const updated = await ok('PATCH', `/v1/callbacks/${callback.id}?updateMask=url,deliveryPolicy.timeout`, {
       body: { url: 'https://hooks.example.com/v2', deliveryPolicy: { timeout: '7s' } },
@@ -246,6 +250,8 @@ describe('bad requests', () => {
     ['a bad page size', 'GET', '/v1/callbacks?pageSize=many', 400, {}, 'page_size'],
     ['an unknown query parameter', 'GET', '/v1/callbacks?colour=red', 400, {}, 'colour'],
     ['a query parameter given twice', 'GET', '/v1/callbacks?pageSize=1&pageSize=2', 400, {}, 'page_size'],
+    ['a map as a whole in the query', 'GET', '/v1/callbacks?labels=team', 400, {}, 'labels'],
+    ['a map entry of the wrong type', 'GET', '/v1/callbacks?pageSize[x]=1', 400, {}, 'pageSize[x]'],
     ['a bad time in the query', 'GET', '/v1/deliveries?startTime=yesterday', 400, {}, 'start_time'],
     ['an unknown field in the mask', 'PATCH', '/v1/callbacks/ID?updateMask=colour', 400, { body: { url: 'https://hooks.example.com/x' } }, 'update_mask.paths[0]'],
     ['a mask in .proto case', 'PATCH', '/v1/callbacks/ID?updateMask=delivery_policy', 400, { body: {} }, 'update_mask'],

@@ -5,7 +5,8 @@ import { fieldPath, UnknownFieldError, type HttpRoute } from './routes';
 /**
  * The proto3 JSON of a method's request from an HTTP request, as AIP-127 transcoding builds it:
  * the body fills the rule's body field (or the whole request for `*`), path variables their
- * fields, and the query the fields neither binds (a dotted field path each, repeated for a list).
+ * fields, and the query the fields neither binds (a dotted field path each, repeated for a list,
+ * `map[key]=value` for a map entry).
  * Every conflict and unknown name is INVALID_ARGUMENT naming the field; the values' types are
  * left to the proto3 JSON reader, which names the field too.
  */
@@ -38,12 +39,15 @@ export function requestJson(
     bound.add(variable);
   }
 
+  // A map field takes one query parameter per entry, `labels[team]=crm`, set together at the end.
+  const maps = new Map<string, { fields: DescField[]; entries: Record<string, unknown> }>();
   for (const [key, raw] of Object.entries(input.query)) {
     if (raw === undefined) continue;
     if (route.body === '*') throw invalid(key, 'UNKNOWN_QUERY_PARAMETER', `${route.verb} ${route.template} takes its fields in the body, not the query`);
+    const [, mapName, mapKey] = /^([^[\]]+)\[([^[\]]*)\]$/.exec(key) ?? [];
     let fields: DescField[];
     try {
-      fields = fieldPath(desc, key);
+      fields = fieldPath(desc, mapName ?? key);
     } catch (error) {
       if (error instanceof UnknownFieldError) throw invalid(key, 'UNKNOWN_QUERY_PARAMETER', `is not a field of ${desc.typeName}`);
       throw error;
@@ -52,14 +56,24 @@ export function requestJson(
     if (route.body !== '' && path.split('.')[0] === route.body) throw invalid(path, 'UNKNOWN_QUERY_PARAMETER', 'belongs in the body');
     const field = fields[fields.length - 1] as DescField;
     const values = Array.isArray(raw) ? raw : [raw];
+    if (mapKey !== undefined) {
+      if (field.fieldKind !== 'map' || field.mapKind === 'message') throw invalid(key, 'UNKNOWN_QUERY_PARAMETER', `${path} is not a map of values`);
+      if (values.length > 1) throw invalid(`${path}.${mapKey}`, 'REPEATED_QUERY_PARAMETER', 'is given more than once');
+      const map = maps.get(path) ?? { fields, entries: {} };
+      map.entries[mapKey] = values[0];
+      maps.set(path, map);
+      continue;
+    }
     let value: unknown;
     if (field.fieldKind === 'list') value = values.map((v) => queryValue(field, v));
-    else if (field.fieldKind === 'map' || (field.fieldKind === 'message' && !field.message.file.name.startsWith('google/protobuf/'))) {
-      throw invalid(path, 'UNSUPPORTED_QUERY_PARAMETER', 'cannot be given in the query');
+    else if (field.fieldKind === 'map') throw invalid(path, 'UNSUPPORTED_QUERY_PARAMETER', `give each entry as ${path}[key]=value`);
+    else if (field.fieldKind === 'message' && !field.message.file.name.startsWith('google/protobuf/')) {
+      throw invalid(path, 'UNSUPPORTED_QUERY_PARAMETER', 'cannot be given in the query: give its fields');
     } else if (values.length > 1) throw invalid(path, 'REPEATED_QUERY_PARAMETER', 'is given more than once');
     else value = queryValue(field, values[0] ?? '');
     setField(json, fields, value, path, 'query');
   }
+  for (const [path, { fields, entries }] of maps) setField(json, fields, entries, path, 'query');
 
   if (input.ifMatch !== undefined) applyIfMatch(desc, json, input.ifMatch);
   return json;
@@ -80,11 +94,10 @@ function applyIfMatch(desc: DescMessage, json: Record<string, unknown>, header: 
 
 /** Query strings are text; proto3 JSON takes numbers as strings too, but booleans and enum numbers as JSON values. */
 function queryValue(field: DescField, raw: string): unknown {
-  const kind = field.fieldKind === 'list' ? field.listKind : field.fieldKind;
-  if (kind === 'scalar' && (field.fieldKind === 'scalar' || field.fieldKind === 'list') && field.scalar === ScalarType.BOOL) {
-    return raw === 'true' ? true : raw === 'false' ? false : raw;
-  }
-  if (kind === 'enum' && /^-?[0-9]+$/.test(raw)) return Number(raw);
+  const scalar = field.fieldKind === 'scalar' || (field.fieldKind === 'list' && field.listKind === 'scalar') ? field.scalar : undefined;
+  const isEnum = field.fieldKind === 'enum' || (field.fieldKind === 'list' && field.listKind === 'enum');
+  if (scalar === ScalarType.BOOL) return raw === 'true' ? true : raw === 'false' ? false : raw;
+  if (isEnum && /^-?[0-9]+$/.test(raw)) return Number(raw);
   return raw;
 }
 

@@ -9,7 +9,7 @@ import { InvalidJsonError, readJson, writeJson } from '@callbacks/proto/proto-js
 import { httpServerTelemetry, type ServerRequestTrace, type Telemetry } from '@callbacks/telemetry';
 import type { CallbackApi } from '../api/callback-api';
 import { authenticateBearer } from '../auth/bearer';
-import type { TokenAuthenticator } from '../auth/tokens';
+import type { Principal, TokenAuthenticator } from '../auth/tokens';
 import { statusJson, toHttpError } from './errors';
 import { requestJson } from './request-json';
 import { httpRoutes, serviceDesc, type HttpRoute } from './routes';
@@ -164,7 +164,7 @@ export async function startHttpApi(options: {
  * its field path) and handed over as protobuf bytes, so the method gets exactly what a gRPC call
  * with those fields would decode to, and answers with what gRPC would send.
  */
-async function callMethod(api: CallbackApi, route: HttpRoute, json: Record<string, unknown>, principal: Parameters<CallbackApi['getCallback']>[0]): Promise<JsonValue> {
+async function callMethod(api: CallbackApi, route: HttpRoute, json: Record<string, unknown>, principal: Principal): Promise<JsonValue> {
   const { method } = route;
   const definition = CallbackServiceService[method.localName as keyof typeof CallbackServiceService];
   let bytes: Uint8Array;
@@ -180,10 +180,6 @@ async function callMethod(api: CallbackApi, route: HttpRoute, json: Record<strin
   const handler = api[method.localName as keyof CallbackApi] as unknown as (principal: unknown, request: unknown) => Promise<unknown>;
   const response = await handler(principal, request);
   const encoded = (definition.responseSerialize as (value: unknown) => Buffer)(response);
-  return writeResponse(route, encoded);
-}
-
-function writeResponse(route: HttpRoute, encoded: Buffer): JsonValue {
   return writeJson(route.method.output, fromBinary(route.method.output, encoded));
 }
 
