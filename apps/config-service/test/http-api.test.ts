@@ -125,7 +125,7 @@ async function deadDelivery(callback: CallbackJson): Promise<string> {
 
 describe('every route, through a plain HTTP client', () => {
   it('creates, reads, lists, updates, tests and deletes a callback; lists, reads and replays its deliveries', async () => {
-    const created = await ok('POST', '/v1/callbacks', { body: newCallback({ description: 'city changes' }) });
+    const created = await ok('POST', '/v1/callbacks', { body: newCallback({ description: 'city changes' }), headers: { 'content-type': 'application/json; charset=utf-8' } });
     const callback = created.json['callback'] as CallbackJson;
     expect(callback).toMatchObject({ accountId: 'acct-a', state: 'CALLBACK_STATE_ACTIVE', revision: '1', description: 'city changes' });
     expect(callback.id).toMatch(/^cb_[0-9A-Z]{26}$/);

@@ -57,7 +57,8 @@ export async function startHttpApi(options: {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    // Requests that come while it closes are answered below, as a google.rpc.Status like any error.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
   });
@@ -67,9 +68,15 @@ export async function startHttpApi(options: {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  let closing = false;
   app.addHook('onRequest', async (request, reply) => {
     traces.set(request, telemetry.start({ method: request.method, path: pathOf(request.url), headers: request.headers }));
     void reply.header('x-request-id', request.id);
+    if (closing) {
+      void reply.header('connection', 'close');
+      return send(reply, 503, statusJson(status.UNAVAILABLE, 'the service is shutting down; try again'));
+    }
+    return undefined;
   });
   app.addHook('onResponse', async (request, reply) => {
     traces.get(request)?.end(reply.statusCode);
@@ -145,6 +152,7 @@ export async function startHttpApi(options: {
     port: boundPort,
     url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
     async close(graceMs) {
+      closing = true;
       let timer: NodeJS.Timeout | undefined;
       const cut = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
