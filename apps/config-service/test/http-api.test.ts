@@ -270,6 +270,7 @@ describe('bad requests', () => {
     ["creating in another account", 'POST', '/v1/callbacks', 403, { body: newCallback({ accountId: 'acct-b' }) }],
     ['an unknown callback', 'GET', '/v1/callbacks/cb_01ARZ3NDEKTSV4RRFFQ69G5FAV', 404, {}],
     ['an unknown route', 'GET', '/v1/profiles', 404, {}],
+    ['an unknown route, 8 KiB long', 'GET', `/v1/${'x'.repeat(8_000)}`, 404, {}],
     ['an unknown verb', 'POST', '/v1/callbacks/ID:explode', 404, { body: {} }],
     ['a wrong method', 'PUT', '/v1/callbacks/ID', 405, { body: {} }],
     ['a body over the limit', 'POST', '/v1/callbacks', 413, { body: JSON.stringify({ description: 'x'.repeat(1_100_000) }) }],
@@ -283,6 +284,7 @@ describe('bad requests', () => {
     expect(answer.json['code']).toEqual(expect.any(Number));
     expect(answer.json['message']).toEqual(expect.any(String));
     expect(JSON.stringify(answer.json)).not.toMatch(/ at .*\.(ts|js):\d+/); // never a stack trace
+    expect(String(answer.json['message']).length).toBeLessThanOrEqual(1024); // nor an echo without bounds
     if (field !== undefined) expect(violations(answer).map((v) => v.field)).toContain(field);
     if (status === 401) expect(answer.headers.get('www-authenticate')).toBe('Bearer');
     if (status === 405) expect(answer.headers.get('allow')).toBe('GET, PATCH, DELETE');

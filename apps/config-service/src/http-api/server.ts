@@ -97,7 +97,7 @@ export async function startHttpApi(options: {
             : error.message;
     return send(reply, httpStatus, statusJson(code, message));
   });
-  app.setNotFoundHandler((request, reply) => send(reply, 404, statusJson(status.NOT_FOUND, `no route for ${request.method} ${pathOf(request.url)}`)));
+  app.setNotFoundHandler((request, reply) => send(reply, 404, statusJson(status.NOT_FOUND, `no route for ${request.method} ${shown(pathOf(request.url))}`)));
 
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
@@ -113,10 +113,10 @@ export async function startHttpApi(options: {
     const candidates = routes.map((route) => ({ route, variables: route.match(path) })).filter((c) => c.variables !== undefined);
     const found = candidates.find((c) => c.route.verb === request.method);
     if (!found?.variables) {
-      if (candidates.length === 0) return send(reply, 404, statusJson(status.NOT_FOUND, `no route for ${request.method} ${path}`));
+      if (candidates.length === 0) return send(reply, 404, statusJson(status.NOT_FOUND, `no route for ${request.method} ${shown(path)}`));
       const allowed = [...new Set(candidates.map((c) => c.route.verb))].join(', ');
       void reply.header('allow', allowed);
-      return send(reply, 405, statusJson(status.UNIMPLEMENTED, `${request.method} is not allowed on ${path} (allowed: ${allowed})`));
+      return send(reply, 405, statusJson(status.UNIMPLEMENTED, `${request.method} is not allowed on ${shown(path)} (allowed: ${allowed})`));
     }
     const { route, variables } = found;
     const rpc = route.method.name;
@@ -225,6 +225,11 @@ function send(reply: FastifyReply, httpStatus: number, body: JsonValue): Fastify
 function pathOf(url: string): string {
   const end = url.search(/[?#]/);
   return end === -1 ? url : url.slice(0, end);
+}
+
+/** A request path as an error message may echo it: bounded, like every message (grpc/status.ts). */
+function shown(path: string): string {
+  return path.length <= 256 ? path : `${path.slice(0, 255)}…`;
 }
 
 function headerValues(value: string | string[] | undefined): string[] {
