@@ -28,9 +28,11 @@ import { GetDelivery } from './deliveries/get-delivery';
 import { ListDeliveries } from './deliveries/list-deliveries';
 import { RecordAttemptResult } from './deliveries/record-attempt-result';
 import { ReplayDeliveries } from './deliveries/replay-deliveries';
+import { callbackApi, type CallbackUseCases } from './api/callback-api';
 import { callbackService } from './grpc/callback-service';
 import { setServing, shutdownGrpcServer, startGrpcServer } from './grpc/server';
 import { HttpTestSender } from './http/http-test-sender';
+import { startHttpApi } from './http-api/server';
 import { ExpiredDeliveriesCleanup } from './mongo/expired-deliveries-cleanup';
 import { MongoCallbackRepository } from './mongo/mongo-callback-repository';
 import { MongoDeliveryLog } from './mongo/mongo-delivery-log';
@@ -44,6 +46,8 @@ import { retryUntilDone } from './startup';
 export interface RunningConfigService {
   /** The gRPC port actually bound. */
   port: number;
+  /** The HTTP/JSON API's base URL (`http://127.0.0.1:8080`), its port actually bound. */
+  httpUrl: string;
   /** Attempt results recorded, dropped and retried by this instance. */
   deliveryLog: DeliveryLogStats;
   /** Graceful: stops accepting calls, drains in-flight ones, closes connections. */
@@ -98,21 +102,19 @@ export async function startConfigService(
     },
   };
   const update = new UpdateCallback(deps);
-  const implementation = callbackService({
-    useCases: {
-      create: new CreateCallback(deps),
-      get: new GetCallback(deps),
-      list: new ListCallbacks(deps),
-      update,
-      delete: new DeleteCallback(deps),
-      test: new TestCallback({ ...deps, keyRing: settings.keyRing, sender: new HttpTestSender(http, clock, telemetry) }),
-      listDeliveries: new ListDeliveries({ log: deliveryLog }),
-      getDelivery: new GetDelivery({ log: deliveryLog }),
-      replay: new ReplayDeliveries({ log: deliveryLog, callbacks: repository, publisher: new NatsDeliveryJobPublisher(publisher, tracing), clock }),
-    },
-    authenticator: new TokenAuthenticator(settings.tokens),
-    log,
-  });
+  const useCases: CallbackUseCases = {
+    create: new CreateCallback(deps),
+    get: new GetCallback(deps),
+    list: new ListCallbacks(deps),
+    update,
+    delete: new DeleteCallback(deps),
+    test: new TestCallback({ ...deps, keyRing: settings.keyRing, sender: new HttpTestSender(http, clock, telemetry) }),
+    listDeliveries: new ListDeliveries({ log: deliveryLog }),
+    getDelivery: new GetDelivery({ log: deliveryLog }),
+    replay: new ReplayDeliveries({ log: deliveryLog, callbacks: repository, publisher: new NatsDeliveryJobPublisher(publisher, tracing), clock }),
+  };
+  const authenticator = new TokenAuthenticator(settings.tokens);
+  const implementation = callbackService({ useCases, authenticator, log });
   const health = new EndpointHealth({ store: healthStore, repository, update, failingPeriodMs: settings.failingPeriodMs, clock, log });
   const consumer = new AttemptResultConsumer(nc, new RecordAttemptResult({ log: deliveryLog, health, clock }), log, settings.deliveryLogBatch, tracing);
   const reconciler = new BucketReconciler(new ReconcileBucket({ repository, bucket }), log);
@@ -123,6 +125,8 @@ export async function startConfigService(
   const tls = settings.tlsCert !== undefined && settings.tlsKey !== undefined ? { cert: settings.tlsCert, key: settings.tlsKey } : undefined;
   const grpc = await startGrpcServer(settings.grpcAddr, implementation, [grpcServerInterceptor(telemetry)], tls);
   log.info({ address: settings.grpcAddr, port: grpc.port, tls: tls !== undefined, signing_key: settings.keyRing?.current().keyId ?? null }, 'config service listening');
+  const httpApi = await startHttpApi({ address: settings.httpAddr, api: callbackApi(useCases), authenticator, log, telemetry, tls });
+  log.info({ address: settings.httpAddr, http_port: httpApi.port, url: httpApi.url }, 'http api listening');
 
   // Serving as soon as the database answers; until then calls fail UNAVAILABLE on their own.
   // The delivery log follows once JetStream answers too: results wait in their stream meanwhile.
@@ -151,6 +155,7 @@ export async function startConfigService(
 
   return {
     port: grpc.port,
+    httpUrl: httpApi.url,
     deliveryLog: consumer.stats,
     failed: consumer.failed,
     ready,
@@ -158,7 +163,7 @@ export async function startConfigService(
     async stop() {
       stopping = true;
       setServing(grpc.health, false);
-      await shutdownGrpcServer(grpc.server, 10_000);
+      await Promise.all([shutdownGrpcServer(grpc.server, 10_000), httpApi.close(10_000)]);
       await ready;
       await consumer.stop();
       await cleanup.stop();

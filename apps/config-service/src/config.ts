@@ -10,6 +10,8 @@ const DAY = 86_400_000;
 
 const spec = {
   grpcAddr: hostPort('CONFIG_GRPC_ADDR', { default: '127.0.0.1:50051' }),
+  /** The same API as HTTP/JSON (same TLS settings as gRPC). */
+  httpAddr: hostPort('CONFIG_HTTP_ADDR', { default: '127.0.0.1:8080' }),
   /** TLS for the gRPC API (both, or neither: plain, for a loopback or a proxy that terminates TLS). */
   tlsCert: pemFile('CONFIG_TLS_CERT_FILE', { default: undefined }),
   tlsKey: pemFile('CONFIG_TLS_KEY_FILE', { default: undefined }),

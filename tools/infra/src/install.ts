@@ -126,6 +126,8 @@ export const BINARIES = {
     VERSIONS.grpcHealthProbe,
   ),
   grpcurl: goInstall('grpcurl', 'github.com/fullstorydev/grpcurl/cmd/grpcurl', 'github.com/fullstorydev/grpcurl', VERSIONS.grpcurl),
+  /** Generates the OpenAPI document from proto/ (npm run proto:generate). */
+  protocGenOpenapi: goInstall('protoc-gen-openapi', 'github.com/google/gnostic/cmd/protoc-gen-openapi', 'github.com/google/gnostic', VERSIONS.protocGenOpenapi),
   dockerCompose,
 } satisfies Record<string, Binary>;
 

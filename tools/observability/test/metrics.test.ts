@@ -61,7 +61,7 @@ const moved = (service: keyof typeof ports, after: string, name: string, labels:
   sampleValue(after, name, labels) - sampleValue(before[service], name, labels);
 
 describe('metrics after traffic', () => {
-  it('count events, deliveries by outcome, attempt latencies, endpoints, consumers and gRPC calls', async () => {
+  it('count events, deliveries by outcome, attempt latencies, endpoints, consumers, gRPC calls and HTTP requests', async () => {
     const exporter = new InMemorySpanExporter();
     const tracing = new NatsTracing({ tracing: true, tracer: new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer('crm-publisher') });
     const publisher = new ProfileEventPublisher(system.nc, { tracing });
@@ -71,6 +71,8 @@ describe('metrics after traffic', () => {
     await jetstream(system.nc).publish(SUBJECTS.event('acct-a', 'ok', 'profile', 'update'), 'not json', { headers: undecodable });
     const missing = await callFails(system.client.getCallback.bind(system.client), { id: 'cb_missing' }, auth(system.token));
     expect(missing.code).toBe(status.NOT_FOUND);
+    const httpMissing = await fetch(`${system.httpUrl}/v1/callbacks/cb_missing`, { headers: { authorization: `Bearer ${system.token}` } });
+    expect(httpMissing.status).toBe(404);
 
     const [ok] = await receiver.waitFor('/ok', 1);
     await receiver.waitFor('/fail', 2);
@@ -106,7 +108,7 @@ describe('metrics after traffic', () => {
     expect(sampleValue(dispatcher, 'callbacks_dispatcher_endpoints', { breaker: 'closed' })).toBeGreaterThanOrEqual(2);
     expect(sampleValue(dispatcher, 'callbacks_dispatcher_held_jobs')).toBeGreaterThanOrEqual(3);
     // The dispatcher calls no gRPC service: a 410 is the config service's decision, from the result.
-    expect(dispatcher).not.toContain('grpc_client_handled_total{');
+    expect(hasSample(dispatcher, 'grpc_client_handled_total')).toBe(false);
     expect(hasSample(dispatcher, 'callbacks_consumer_ack_pending_messages', { stream: 'CALLBACK_DELIVERIES', consumer: 'dispatcher' })).toBe(true);
 
     // Consumer info is polled every few seconds; the delivery log's consumer exists once the
@@ -122,5 +124,10 @@ describe('metrics after traffic', () => {
     expect(moved('config', config, 'grpc_server_handled_total', { grpc_method: 'UpdateCallback', grpc_code: 'OK' })).toBe(0);
     expect(sampleValue(config, 'grpc_server_handled_total', { grpc_method: 'CreateCallback', grpc_code: 'OK' })).toBe(5);
     expect(sampleValue(config, 'grpc_server_handling_seconds_count', { grpc_method: 'CreateCallback', grpc_code: 'OK' })).toBe(5);
+    // The HTTP/JSON API counts by route template, not by path: ids never become labels.
+    const notFound = { method: 'GET', route: '/v1/callbacks/{id}', status_code: '404' };
+    expect(moved('config', config, 'http_server_requests_total', notFound)).toBe(1);
+    expect(moved('config', config, 'http_server_request_duration_seconds_count', notFound)).toBe(1);
+    expect(config).not.toContain('cb_missing');
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileEventPublisher, SUBJECT_TEMPLATES } from '@callbacks/messaging';
@@ -161,6 +162,26 @@ describe('one trace per event', () => {
     expect(post).toMatchObject({ kind: SPAN_KIND.client, traceId: server!.traceId });
     expect(post!.attributes['http.response.status_code']).toBe(200);
     expect(webhook!.headers.traceparent).toBe(`00-${server!.traceId}-${post!.spanId}-01`);
+  });
+
+  it('continues traces over HTTP/JSON: a request with a traceparent is a SERVER span down to the database', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const parentId = randomBytes(8).toString('hex');
+    const response = await fetch(`${system.httpUrl}/v1/callbacks?pageSize=1`, {
+      headers: { authorization: `Bearer ${system.token}`, traceparent: `00-${traceId}-${parentId}-01` },
+    });
+    expect(response.status).toBe(200);
+    const spans = await otlp.waitFor((all) => all.some((span) => span.traceId === traceId && span.name === 'GET /v1/callbacks'));
+    const [server] = spans.filter((span) => span.traceId === traceId && span.name === 'GET /v1/callbacks');
+    expect(server).toMatchObject({ service: 'config-service', kind: SPAN_KIND.server, parentSpanId: parentId });
+    expect(server!.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.route': '/v1/callbacks',
+      'http.response.status_code': 200,
+      'rpc.service': 'callbacks.v1.CallbackService',
+      'rpc.method': 'ListCallbacks',
+    });
+    expect(childrenOf(spans, server!).map((span) => span.attributes['db.collection.name'])).toContain('callbacks');
   });
 
   it('never costs a delivery when the trace collector goes away: the services warn and carry on', async () => {

@@ -18,6 +18,8 @@ export interface SystemOptions {
   dispatchers?: number;
   /** Where the config service serves gRPC; by default a free port on 127.0.0.1. */
   grpcAddress?: string;
+  /** Where it serves the same API as HTTP/JSON; by default a free port on 127.0.0.1. */
+  httpAddress?: string;
   /** The signing key's selector (its DNS name is `<selector>._domainkey.callbacks.localhost`). */
   selector?: string;
   /** Extra settings for every service. */
@@ -61,6 +63,8 @@ export class System {
     readonly token: string,
     /** The config service's gRPC address. */
     readonly address: string,
+    /** The config service's HTTP/JSON API (`http://127.0.0.1:8080`, https with `tls`). */
+    readonly httpUrl: string,
     /** The signing key (PEM), to check that it never shows up where it should not. */
     readonly signingKeyPem: string,
     /** With `tls`: the certificate the config service serves. */
@@ -83,6 +87,7 @@ export class System {
     const signingKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const token = `system-${randomBytes(12).toString('hex')}`;
     const address = options.grpcAddress ?? `127.0.0.1:${await freePort()}`;
+    const httpAddress = options.httpAddress ?? `127.0.0.1:${await freePort()}`;
     const ring = JSON.stringify({
       keys: [
         {
@@ -105,6 +110,7 @@ export class System {
       'config-service',
       {
         CONFIG_GRPC_ADDR: address,
+        CONFIG_HTTP_ADDR: httpAddress,
         MONGO_URL: mongo.url,
         CONFIG_TOKENS: JSON.stringify([{ name: 'system', sha256: createHash('sha256').update(token).digest('hex'), accounts: '*' }]),
         CONFIG_ALLOW_HTTP_URLS: 'true',
@@ -127,7 +133,8 @@ export class System {
       log('starting the config service...');
       await config.start();
       const nc = await connectNats({ servers: [nats.url], name: 'system' });
-      system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, signingKeyPem, tls);
+      const httpUrl = `${tls ? 'https' : 'http'}://${httpAddress}`;
+      system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, httpUrl, signingKeyPem, tls);
       await options.prepare?.(system);
       log('starting the matchers and dispatchers...');
       await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));

@@ -69,10 +69,11 @@ describe('docker-compose.yml', () => {
       expect(Object.keys(services[name]!.environment!).filter((key) => key.includes('CONFIG_SERVICE') || key.includes('TOKEN')), name).toEqual([]);
     }
     expect(services.dispatcher!.environment).toMatchObject({ SIGNING_KEY_RING_FILE: '/keys/ring.json' });
-    expect(services['config-service']!.ports?.map((p) => p.target)).toContain(50051);
+    expect(services['config-service']!.ports?.map((p) => p.target)).toEqual([50051, 8080]);
     // Services inside containers listen on every interface, or no other container reaches them.
     expect(services.receiver!.environment).toMatchObject({ RECEIVER_HOST: '0.0.0.0', RECEIVER_PORT: '8080' });
     expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(/^ENV CONFIG_GRPC_ADDR=0\.0\.0\.0:50051$/m);
+    expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(/^ENV CONFIG_HTTP_ADDR=0\.0\.0\.0:8080$/m);
   });
 
   it('refuses to start without the tokens, and says which variable to set', async () => {
