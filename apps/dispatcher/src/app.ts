@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from '@callbacks/logger';
-import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
+import { AckedPublisher, STREAMS, publishAttemptResult, scheduleDeliveryJob, SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { NatsTracing, disabledTelemetry, serveMetrics, type Telemetry } from '@callbacks/telemetry';
 import type { DispatcherSettings } from './config';
@@ -9,7 +9,6 @@ import { Deliverer } from './delivery/deliverer';
 import { RetryPolicy } from './delivery/retry-policy';
 import { DeliveryHttpClient } from '@callbacks/outbound-http';
 import { DISPATCHER_CONSUMER, JobConsumer } from './nats/job-consumer';
-import { resultReporter, retryScheduler } from './nats/job-publishing';
 import { DispatcherMetrics } from './metrics';
 
 export interface RunningDispatcher {
@@ -60,7 +59,6 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
     connectTimeoutMs: settings.connectTimeoutMs,
     excerptBytes: settings.excerptBytes,
   });
-  const report = resultReporter(publisher);
   const metrics = new DispatcherMetrics(telemetry, settings.metricsEndpoints);
   const deliverer = new Deliverer(
     {
@@ -69,10 +67,10 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
         metrics.attempted(outcome);
         return outcome;
       },
-      schedule: retryScheduler(publisher),
+      schedule: (job, attempt, at, trace) => scheduleDeliveryJob(publisher, trace, job, attempt, at),
       report: (result, trace) => {
         trace.annotate({ 'callbacks.delivery.outcome': Outcome[result.outcome] ?? String(result.outcome) });
-        return report(result, trace);
+        return publishAttemptResult(publisher, trace, result).then(() => undefined);
       },
       log,
     },

@@ -13,7 +13,7 @@ import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { startMongo, startNats } from '@callbacks/infra';
 import { createLogger } from '@callbacks/logger';
-import { AckedPublisher, CONTENT_TYPES, HEADERS, ProfileEventPublisher, STREAMS, SUBJECTS, connectNats, ensureStream } from '@callbacks/messaging';
+import { AckedPublisher, CONTENT_TYPES, HEADERS, MATCHED_BY_HEADER, ProfileEventPublisher, STREAMS, SUBJECTS, connectNats, ensureStream } from '@callbacks/messaging';
 import { Action, Origin, ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import { FieldComparison, RuleMode, type Condition } from '@callbacks/proto/callbacks/v1/condition';
@@ -21,7 +21,7 @@ import { auth, call, fieldCondition, sampleCallback, sampleEvent, startConfigSer
 import { startMatcher } from '../src/app';
 import { loadMatcherSettings } from '../src/config';
 import { MATCHER_CONSUMER } from '../src/events/event-consumer';
-import { MATCHED_BY_HEADER } from '../src/events/event-handler';
+
 import { EventJobs } from '../src/matching/delivery-job';
 
 const CALLBACKS = Number(process.env.BENCH_CALLBACKS ?? 10_000);

@@ -1,6 +1,5 @@
-import { headers as natsHeaders } from '@nats-io/transport-node';
 import { UnavailableError } from '@callbacks/domain';
-import { CONTENT_TYPES, HEADERS, PublishError, STREAMS, SUBJECTS, SUBJECT_TEMPLATES, type AckedPublisher } from '@callbacks/messaging';
+import { PublishError, STREAMS, publishDeliveryJob, type AckedPublisher } from '@callbacks/messaging';
 import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { NatsTracing } from '@callbacks/telemetry';
 import type { DeliveryJobPublisher } from '../deliveries/ports';
@@ -19,13 +18,13 @@ export class NatsDeliveryJobPublisher implements DeliveryJobPublisher {
   async publish(job: DeliveryJob): Promise<void> {
     const target = job.callback;
     if (!target) throw new Error(`delivery job ${job.deliveryId} has no callback`);
-    const h = natsHeaders();
-    h.set(HEADERS.contentType, CONTENT_TYPES.protobuf);
-    const subject = SUBJECTS.deliveryJob(target.accountId, target.id);
     try {
-      await this.tracing.publish({ subject, template: SUBJECT_TEMPLATES.deliveryJob, headers: h, msgId: job.deliveryId }, () =>
-        this.publisher.publish(subject, DeliveryJob.encode(job).finish(), { msgId: job.deliveryId, headers: h }),
-      );
+      await publishDeliveryJob(this.publisher, this.tracing, {
+        deliveryId: job.deliveryId,
+        accountId: target.accountId,
+        callbackId: target.id,
+        data: DeliveryJob.encode(job).finish(),
+      });
     } catch (error) {
       // The matchers and dispatchers own the deliveries stream; without it nothing can be queued.
       const why =

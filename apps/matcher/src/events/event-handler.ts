@@ -2,7 +2,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { toEvaluationInput } from '@callbacks/conditions';
 import type { Logger } from '@callbacks/logger';
-import { AckedPublisher, CONTENT_TYPES, HEADERS, SUBJECTS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
+import { AckedPublisher, HEADERS, MATCHED_BY_HEADER, SUBJECTS, SUBJECT_TEMPLATES, publishDeliveryJob } from '@callbacks/messaging';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
@@ -21,7 +21,6 @@ export interface HandlerStats {
 }
 
 /** Header naming the matcher instance that emitted a job (for operators tracing a delivery). */
-export const MATCHED_BY_HEADER = 'Callbacks-Matched-By';
 
 /**
  * Handles one message of the events stream: decode, validate, match, publish one job per
@@ -96,12 +95,11 @@ export class EventHandler {
   }
 
   private publishJob(callback: Callback, job: EncodedJob, trace: MessageTrace): Promise<unknown> {
-    const subject = SUBJECTS.deliveryJob(callback.accountId, callback.id);
-    const h = natsHeaders();
-    h.set(HEADERS.contentType, CONTENT_TYPES.protobuf);
-    h.set(MATCHED_BY_HEADER, this.instance);
-    return trace.publish({ subject, template: SUBJECT_TEMPLATES.deliveryJob, headers: h, msgId: job.deliveryId }, () =>
-      this.publisher.publish(subject, job.data, { msgId: job.deliveryId, headers: h }),
+    return publishDeliveryJob(
+      this.publisher,
+      trace,
+      { deliveryId: job.deliveryId, accountId: callback.accountId, callbackId: callback.id, data: job.data },
+      { [MATCHED_BY_HEADER]: this.instance },
     );
   }
 
