@@ -3,7 +3,7 @@ import { actionToJSON, originToJSON, type ProfileEvent } from '@callbacks/proto/
 import { callbackStateToJSON, type Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { RuleExplanation } from '@callbacks/proto/callbacks/v1/callback_service';
 import type { MatchableCallback } from './matchable-callback';
-import { MATCHING_RULE, afterFailure, type CheckName, type Verdict } from './matching-rule';
+import { MATCHING_RULE, type Check, type CheckName, type Verdict } from './matching-rule';
 
 /** Whether a callback fires for an event, and why, in the words TestCallback answers with. */
 export interface MatchExplanation {
@@ -54,6 +54,11 @@ export function explain(matchable: MatchableCallback, event: ProfileEvent, input
     })),
     expressionResult: expressionResult(callback, explained, input),
   };
+}
+
+/** The verdict once `check` has failed, given the verdict so far. */
+function afterFailure(sofar: Verdict, check: Check): Verdict {
+  return sofar === 'none' ? 'none' : check.otherwise;
 }
 
 function failure(check: CheckName, callback: Callback, event: ProfileEvent, explained: ConditionExplanation | undefined): string {

@@ -20,30 +20,33 @@ export interface Check {
   readonly name: CheckName;
   /** The verdict at best when this check fails. */
   readonly otherwise: 'skip' | 'none';
-  /** Whether the check lets the callback fire. Allocation-free: the matcher calls it per candidate. */
+  /** Whether the check lets the callback fire. Allocation-free: the matcher runs it per candidate. */
   holds(callback: MatchableCallback, event: ProfileEvent, input: EvaluationInput): boolean;
 }
 
+/** Same account and database, and the same collection ('' for a database's profiles). */
+export const inScope = ({ callback }: MatchableCallback, event: ProfileEvent): boolean =>
+  callback.accountId === event.accountId && callback.databaseId === event.databaseId && callback.collectionId === event.collectionId;
+
+export const isActive = ({ callback }: MatchableCallback): boolean => callback.state === CallbackState.ACTIVE;
+
+/** The event's action is one of the callback's actions; none means every action. */
+export const actionAllowed = ({ actions }: MatchableCallback, event: ProfileEvent): boolean => actions === 0 || (actions & bit(event.action)) !== 0;
+
+/** The event's origin is one of the callback's triggers; none means every origin. */
+export const triggerAllowed = ({ triggers }: MatchableCallback, event: ProfileEvent): boolean => triggers === 0 || (triggers & bit(event.origin)) !== 0;
+
+/** The condition holds; none means always. */
+export const conditionHolds = ({ condition }: MatchableCallback, input: EvaluationInput): boolean => condition === undefined || condition.matches(input);
+
 /**
- * The matching rule of SPEC §6, its checks in order: scope (same account and database, and the
- * same collection — '' for a database's profiles), state ACTIVE, the event's action among the
- * callback's actions (none = every action), its origin among the triggers (none = every origin),
- * the condition (none = always). The condition is last because it is the expensive one.
+ * The matching rule of SPEC §6, its checks in order: scope, state ACTIVE, action, trigger,
+ * condition.
  */
 export const MATCHING_RULE: readonly Check[] = [
-  {
-    name: 'scope',
-    otherwise: 'none',
-    holds: ({ callback }, event) =>
-      callback.accountId === event.accountId && callback.databaseId === event.databaseId && callback.collectionId === event.collectionId,
-  },
-  { name: 'state', otherwise: 'skip', holds: ({ callback }) => callback.state === CallbackState.ACTIVE },
-  { name: 'action', otherwise: 'none', holds: ({ actions }, event) => actions === 0 || (actions & bit(event.action)) !== 0 },
-  { name: 'trigger', otherwise: 'none', holds: ({ triggers }, event) => triggers === 0 || (triggers & bit(event.origin)) !== 0 },
-  { name: 'condition', otherwise: 'none', holds: ({ condition }, _event, input) => condition === undefined || condition.matches(input) },
+  { name: 'scope', otherwise: 'none', holds: inScope },
+  { name: 'state', otherwise: 'skip', holds: isActive },
+  { name: 'action', otherwise: 'none', holds: actionAllowed },
+  { name: 'trigger', otherwise: 'none', holds: triggerAllowed },
+  { name: 'condition', otherwise: 'none', holds: (callback, _event, input) => conditionHolds(callback, input) },
 ];
-
-/** The verdict once `check` has failed, given the verdict so far. */
-export function afterFailure(sofar: Verdict, check: Check): Verdict {
-  return sofar === 'none' ? 'none' : check.otherwise;
-}
