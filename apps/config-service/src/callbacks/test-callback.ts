@@ -1,6 +1,7 @@
-import { compileCondition } from '@callbacks/conditions';
+import { compileCondition, toEvaluationInput } from '@callbacks/conditions';
 import { prepareDeliveryRequest, type DeliveryRequest } from '@callbacks/delivery';
 import { DEFAULT_DELIVERY_LIMITS, InvalidArgumentError, Violations, callbackTarget, requestedDelivery, validateProfileEvent } from '@callbacks/domain';
+import { explain, matchable } from '@callbacks/matching';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { TestCallbackRequest, TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
@@ -8,7 +9,6 @@ import { NoValidSigningKeyError, type KeyRing } from '@callbacks/signature';
 import type { Principal } from '../auth/tokens';
 import { newTestDeliveryId } from '../deliveries/delivery-ids';
 import { FailedPreconditionError } from '../errors';
-import { explainMatch } from './explain-match';
 import type { CallbackRepository, Clock, TestSender } from './ports';
 import { assertMayAccess, callbackNotFound, requireCallbackId, scopeOf } from './scope';
 import { validateCallback, type CallbackLimits } from './validate-callback';
@@ -45,12 +45,15 @@ export class TestCallback {
       const problems = compiled.violations.map((v) => `${v.field}: ${v.description}`).join('; ');
       throw new FailedPreconditionError(`the callback's condition no longer compiles, so it matches nothing (${problems}); update it`);
     }
-    const match = explainMatch(callback, event, compiled.condition);
+    const { matched, reason, rules, expressionResult } = explain(matchable(callback, compiled.condition), event, toEvaluationInput(event));
 
     const prepared = this.prepare(callback, event, keyRing);
-    const sent = request.send && match.matched ? await this.deps.sender.send(prepared, this.timeoutOf(callback)) : undefined;
+    const sent = request.send && matched ? await this.deps.sender.send(prepared, this.timeoutOf(callback)) : undefined;
     return {
-      ...match,
+      matched,
+      reason,
+      rules,
+      expressionResult,
       body: prepared.body.toString('utf8'),
       headers: Object.entries(prepared.headers).map(([name, value]) => ({ name, value })),
       sent,

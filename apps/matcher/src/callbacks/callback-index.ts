@@ -1,32 +1,20 @@
 import { compileCondition, type CompiledCondition } from '@callbacks/conditions';
-import type { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { matchable, type MatchableCallback } from '@callbacks/matching';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
-
-/** A callback ready for matching: its condition compiled once, its sets as bit masks. */
-export interface IndexedCallback {
-  readonly callback: Callback;
-  /** Bit per Action; 0 = every action. */
-  readonly actions: number;
-  /** Bit per Origin; 0 = every origin. */
-  readonly triggers: number;
-  readonly condition: CompiledCondition | undefined;
-}
 
 /** Where a callback fires: a database's profiles, or a collection's subprofiles. */
 export function scopeKey(accountId: string, databaseId: string, collectionId: string): string {
   return `${accountId}\u0000${databaseId}\u0000${collectionId}`;
 }
 
-const mask = (values: readonly (Action | Origin)[]) => values.reduce((m, v) => m | (1 << v), 0);
-
 /**
  * The matcher's in-memory view of every callback, indexed by scope. It follows the CALLBACKS
  * bucket, whose changes arrive in order: a version replaces the one before, a deletion removes.
  */
 export class CallbackIndex {
-  private readonly byId = new Map<string, IndexedCallback>();
+  private readonly byId = new Map<string, MatchableCallback>();
   /** Per scope, its callbacks, and the array handed to matching (built again after a change). */
-  private readonly byScope = new Map<string, { members: Map<string, IndexedCallback>; list: readonly IndexedCallback[] | undefined }>();
+  private readonly byScope = new Map<string, { members: Map<string, MatchableCallback>; list: readonly MatchableCallback[] | undefined }>();
 
   constructor(private readonly onInvalid: (callback: Callback, problems: string) => void = () => undefined) {}
 
@@ -35,14 +23,14 @@ export class CallbackIndex {
   }
 
   /** The callbacks of a scope (may be empty); the array is never mutated after it is handed out. */
-  candidates(accountId: string, databaseId: string, collectionId: string): readonly IndexedCallback[] {
+  candidates(accountId: string, databaseId: string, collectionId: string): readonly MatchableCallback[] {
     const scope = this.byScope.get(scopeKey(accountId, databaseId, collectionId));
     if (!scope) return [];
     scope.list ??= [...scope.members.values()];
     return scope.list;
   }
 
-  get(id: string): IndexedCallback | undefined {
+  get(id: string): MatchableCallback | undefined {
     return this.byId.get(id);
   }
 
@@ -70,11 +58,11 @@ export class CallbackIndex {
     if (scope?.members.size === 0) this.byScope.delete(key);
   }
 
-  private compile(callback: Callback): IndexedCallback {
+  private compile(callback: Callback): MatchableCallback {
     let problems: string;
     try {
       const compiled = compileCondition(callback.condition);
-      if (compiled.ok) return { callback, actions: mask(callback.actions), triggers: mask(callback.triggers), condition: compiled.condition };
+      if (compiled.ok) return matchable(callback, compiled.condition);
       // The config service validates with the same library, so this means version skew.
       problems = compiled.violations.map((v) => `${v.field}: ${v.description}`).join('; ');
     } catch (error) {
@@ -83,10 +71,10 @@ export class CallbackIndex {
     // A callback must not fire on a condition we cannot evaluate: it matches nothing.
     this.onInvalid(callback, problems);
     const condition: CompiledCondition = { matches: () => false, explain: () => ({ matches: false, rules: [], summary: 'condition does not compile' }) };
-    return { callback, actions: mask(callback.actions), triggers: mask(callback.triggers), condition };
+    return matchable(callback, condition);
   }
 }
 
-function scopeOf({ callback }: IndexedCallback): string {
+function scopeOf({ callback }: MatchableCallback): string {
   return scopeKey(callback.accountId, callback.databaseId, callback.collectionId);
 }

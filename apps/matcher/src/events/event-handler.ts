@@ -2,13 +2,13 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { toEvaluationInput } from '@callbacks/conditions';
 import type { Logger } from '@callbacks/logger';
+import { matchEvent } from '@callbacks/matching';
 import { AckedPublisher, HEADERS, MATCHED_BY_HEADER, SUBJECTS, SUBJECT_TEMPLATES, publishDeliveryJob } from '@callbacks/messaging';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { CallbackIndex } from '../callbacks/callback-index';
 import { EventJobs, type EncodedJob } from '../matching/delivery-job';
-import { matchEvent } from '../matching/match-event';
 import { decodeEvent } from './decode-event';
 import { MATCHER_CONSUMER } from './event-consumer';
 
@@ -77,12 +77,12 @@ export class EventHandler {
 
     const { event } = decoded;
     try {
-      const matched = matchEvent(event, toEvaluationInput(event), this.index);
+      const matched = matchEvent(event, toEvaluationInput(event), this.index.candidates(event.accountId, event.databaseId, event.collectionId));
       trace.annotate({ 'callbacks.event.id': event.eventId, 'callbacks.event.matched_callbacks': matched.length });
       if (matched.length > 0) {
         this.stats.matched++;
         const jobs = new EventJobs(event, decoded.protobuf ?? ProfileEvent.encode(event).finish(), this.clock());
-        await Promise.all(matched.map(({ entry: { callback }, skipped }) => this.publishJob(callback, jobs.job(callback, skipped), trace)));
+        await Promise.all(matched.map(({ callback, skipped }) => this.publishJob(callback, jobs.job(callback, skipped), trace)));
         this.stats.jobs += matched.length;
       }
       this.ack(msg);

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { compileCondition } from '@callbacks/conditions';
+import { compileCondition, toEvaluationInput } from '@callbacks/conditions';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
 import { FieldComparison, RuleMode, type Condition } from '@callbacks/proto/callbacks/v1/condition';
 import { fieldCondition, sampleCallback, sampleEvent } from '@callbacks/testing';
-import { explainMatch } from './explain-match';
+import { explain as explainMatch } from './explain';
+import { matchable } from './matchable-callback';
 
 function explain(callback: Callback, event = sampleEvent()) {
   const compiled = compileCondition(callback.condition);
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.violations));
-  return explainMatch(callback, event, callback.condition ? compiled.condition : undefined);
+  return explainMatch(matchable(callback, callback.condition ? compiled.condition : undefined), event, toEvaluationInput(event));
 }
 
 const pietRule: Condition = {
@@ -17,7 +18,7 @@ const pietRule: Condition = {
   expression: '',
 };
 
-describe('explainMatch', () => {
+describe('explain', () => {
   it('matches when every check allows it, and says so', () => {
     const result = explain(sampleCallback({ state: CallbackState.ACTIVE, condition: pietRule }));
     expect(result.matched).toBe(true);
@@ -59,13 +60,14 @@ describe('explainMatch', () => {
 
   it('explains a disabled callback with its reason', () => {
     const result = explain(sampleCallback({ state: CallbackState.DISABLED_FAILING, stateReason: 'failing for 5 days' }));
-    expect(result.matched).toBe(false);
+    expect(result).toMatchObject({ matched: false, verdict: 'skip' });
     expect(result.reason).toMatch(/CALLBACK_STATE_DISABLED_FAILING \(failing for 5 days\): the event would be recorded as a skipped delivery/);
   });
 
   it('lists every failed check at once', () => {
     const result = explain(sampleCallback({ state: CallbackState.DISABLED, condition: pietRule }), sampleEvent({ action: Action.CREATE, fields: {} }));
     expect(result.reason.split('; ')).toHaveLength(3);
+    expect(result.verdict).toBe('none');
   });
 
   it('evaluates the expression even when the rules already decided', () => {
