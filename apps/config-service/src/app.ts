@@ -122,6 +122,7 @@ export async function startConfigService(
     );
     if (!indexed) return;
     setServing(grpc.health, true);
+    metrics.ready();
     log.info('database ready; serving');
     cleanup.start(settings.deliveryCleanupIntervalMs);
     const consuming = await retryUntilDone('starting the delivery log', () => startDeliveryLog(nc, consumer, settings), retrying);

@@ -5,5 +5,6 @@ export { startRequestSpan, traceActiveRequest, type RequestTrace } from './http'
 export { grpcClientInterceptor, grpcServerInterceptor } from './grpc';
 export { traceMongoCommands } from './mongodb';
 export { serveMetrics, type MetricsEndpoint } from './metrics-server';
+export { Readiness, type ReadinessGap } from './health';
 export { watchConsumers, type ConsumerRef } from './consumers';
 export { countFrom, gaugeFrom, heaviest, registeredOnce, type Sample } from './metrics';
