@@ -6,7 +6,7 @@ import { startInfrastructure } from './servers';
 const USAGE = `usage: npm run infra -- <command>
 
   install [--tools]   install nats-server and ferretdb (with --tools also nats, grpcurl,
-                      grpc-health-probe and docker-compose) through the Go module proxy, at
+                      grpc-health-probe, docker-compose and helm) through the Go module proxy, at
                       pinned versions, into ${BIN_DIR}; --tools also installs the
                       operating system's packages some tests need (${Object.values(OS_PACKAGES).join(', ')}) with
                       apt-get when run as root

@@ -127,6 +127,8 @@ export const BINARIES = {
   ),
   grpcurl: goInstall('grpcurl', 'github.com/fullstorydev/grpcurl/cmd/grpcurl', 'github.com/fullstorydev/grpcurl', VERSIONS.grpcurl),
   dockerCompose,
+  /** Lints and renders the Kubernetes chart (deploy/helm/callbacks); no cluster needed. */
+  helm: goInstall('helm', 'helm.sh/helm/v3/cmd/helm', 'helm.sh/helm/v3', VERSIONS.helm),
 } satisfies Record<string, Binary>;
 
 export type BinaryName = keyof typeof BINARIES;

@@ -9,4 +9,5 @@ export const VERSIONS = {
   grpcHealthProbe: 'v0.4.62',
   grpcurl: 'v1.9.4',
   dockerCompose: 'v2.40.3',
+  helm: 'v3.22.0',
 } as const;
