@@ -14,6 +14,8 @@ export interface SystemOptions {
    * by default a nats-server with JetStream and a MongoDB-wire server of its own.
    */
   infrastructure?: { nats: Server; mongo: Server };
+  /** Config service instances (each on its own gRPC port; matchers use the first); 1 by default. */
+  configServices?: number;
   matchers?: number;
   dispatchers?: number;
   /** Where the config service serves gRPC; by default a free port on 127.0.0.1. */
@@ -54,7 +56,8 @@ export class System {
     readonly mongo: Server,
     readonly dns: TestDnsServer,
     readonly nc: NatsConnection,
-    readonly config: ServiceProcess,
+    /** The config service instances; the matchers load their callbacks from the first. */
+    readonly configs: ServiceProcess[],
     readonly matchers: ServiceProcess[],
     readonly dispatchers: ServiceProcess[],
     /** A token for every account. */
@@ -101,17 +104,18 @@ export class System {
     const common = { NATS_URL: nats.url, SIGNING_KEY_RING: ring, SYSTEM_SIGNING_KEY: signingKeyPem, LOG_LEVEL: 'info', ...tlsEnv, ...options.env };
     const service = (app: string, env: Record<string, string>, ready: RegExp) =>
       new ServiceProcess(app, { ...common, ...env }, ready, options.onServiceOutput && ((line) => options.onServiceOutput?.(app, line)));
-    const config = service(
+    const configAddresses = [address, ...(await Promise.all(Array.from({ length: (options.configServices ?? 1) - 1 }, async () => `127.0.0.1:${await freePort()}`)))];
+    const configs = configAddresses.map((grpcAddress) => service(
       'config-service',
       {
-        CONFIG_GRPC_ADDR: address,
+        CONFIG_GRPC_ADDR: grpcAddress,
         MONGO_URL: mongo.url,
         CONFIG_TOKENS: JSON.stringify([{ name: 'system', sha256: createHash('sha256').update(token).digest('hex'), accounts: '*' }]),
         CONFIG_ALLOW_HTTP_URLS: 'true',
         CONFIG_ALLOW_CIDRS: '127.0.0.1/32',
       },
       /database ready; serving/,
-    );
+    ));
     const matchers = Array.from({ length: options.matchers ?? 1 }, () =>
       service('matcher', { MATCHER_CONFIG_SERVICE_ADDR: address, MATCHER_CONFIG_SERVICE_TOKEN: token }, /matcher consuming events/),
     );
@@ -125,16 +129,17 @@ export class System {
     let system: System | undefined;
     try {
       log('starting the config service...');
-      await config.start();
-      const nc = await connectNats({ servers: [nats.url], name: 'system' });
-      system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, signingKeyPem, tls);
+      await Promise.all(configs.map((config) => config.start()));
+      // A cluster's URL lists every node, comma-separated, as the services take it.
+      const nc = await connectNats({ servers: nats.url.split(','), name: 'system' });
+      system = new System(nats, mongo, dns, nc, configs, matchers, dispatchers, token, address, signingKeyPem, tls);
       await options.prepare?.(system);
       log('starting the matchers and dispatchers...');
       await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
       return system;
     } catch (error) {
       // Nothing it started outlives a failed start.
-      await (system?.close() ?? stopAll([config, ...matchers, ...dispatchers], [nats, mongo, dns]));
+      await (system?.close() ?? stopAll(configs, [...matchers, ...dispatchers], [nats, mongo, dns]));
       tls?.remove();
       throw error;
     }
@@ -144,6 +149,11 @@ export class System {
     const { callback: created } = await call(this.client.createCallback.bind(this.client), { callback }, auth(this.token));
     if (!created) throw new Error('CreateCallback answered without a callback');
     return created;
+  }
+
+  /** The first config service (the one the matchers load their callbacks from). */
+  get config(): ServiceProcess {
+    return first(this.configs, 'config service');
   }
 
   /** The first matcher. */
@@ -164,21 +174,21 @@ export class System {
 
   /** Every line the services wrote so far. */
   output(): string[] {
-    return [this.config, ...this.matchers, ...this.dispatchers].flatMap((p) => p.output);
+    return [...this.configs, ...this.matchers, ...this.dispatchers].flatMap((p) => p.output);
   }
 
   async close(): Promise<void> {
     this.client.close();
     await this.nc.close().catch(() => undefined);
-    await stopAll([this.config, ...this.matchers, ...this.dispatchers], [this.nats, this.mongo, this.dns]);
+    await stopAll(this.configs, [...this.matchers, ...this.dispatchers], [this.nats, this.mongo, this.dns]);
     this.tls?.remove();
   }
 }
 
-/** Stops the services (matchers and dispatchers before the config service), then the servers. */
-async function stopAll([config, ...others]: ServiceProcess[], servers: { close(): Promise<void> }[]): Promise<void> {
+/** Stops the services (matchers and dispatchers before the config services), then the servers. */
+async function stopAll(configs: ServiceProcess[], others: ServiceProcess[], servers: { close(): Promise<void> }[]): Promise<void> {
   await Promise.all(others.map((p) => p.stop()));
-  await config?.stop();
+  await Promise.all(configs.map((p) => p.stop()));
   await Promise.all(servers.map((server) => server.close()));
 }
 
