@@ -146,12 +146,15 @@ describe('Helm chart', () => {
     }
   });
 
-  it('refuses a secret given as a plain setting', async () => {
+  it('refuses a secret given as a plain setting, and takes it from a Secret by secretEnv', async () => {
     const failure = await render(VALUES.default, '--set', 'matcher.env.MATCHER_CONFIG_SERVICE_TOKEN=abc').then(
       () => '',
       (error: { stderr?: string }) => error.stderr ?? '',
     );
     expect(failure).toMatch(/MATCHER_CONFIG_SERVICE_TOKEN looks like a secret: give it through a Kubernetes Secret/);
+    // …which secretEnv does.
+    const manifests = await render(VALUES.default, '--set', 'matcher.secretEnv[0].name=MATCHER_CONFIG_SERVICE_TOKEN,matcher.secretEnv[0].secret=matcher-token,matcher.secretEnv[0].key=token');
+    expect(envOf(manifests, 'matcher').get('MATCHER_CONFIG_SERVICE_TOKEN')).toEqual({ name: 'MATCHER_CONFIG_SERVICE_TOKEN', valueFrom: { secretKeyRef: { name: 'matcher-token', key: 'token' } } });
   });
 
   it('has a PodDisruptionBudget per service, an HPA on CPU, and KEDA on the consumers when asked', () => {

@@ -120,7 +120,14 @@ spec:
             - name: OTEL_SERVICE_NAME
               value: {{ .service | quote }}
             {{- .env | nindent 12 }}
-            {{- include "callbacks.extraEnv" $v.env | nindent 12 }}
+            {{- with $v.env }}
+            {{- include "callbacks.extraEnv" . | nindent 12 }}
+            {{- end }}
+            {{- range $v.secretEnv }}
+            - name: {{ .name }}
+              valueFrom:
+                secretKeyRef: { name: {{ .secret }}, key: {{ .key }} }
+            {{- end }}
           # Alive while the process serves; restarted only if it stops answering.
           livenessProbe:
             httpGet: { path: /healthz, port: metrics }
