@@ -13,10 +13,10 @@ const figure = (fields: Record<string, unknown>) => console.log(JSON.stringify({
 const REPLICATED = { EVENTS_STREAM_REPLICAS: '3', DELIVERIES_STREAM_REPLICAS: '3', RESULTS_STREAM_REPLICAS: '3' };
 
 /**
- * The whole system on a 3-node NATS cluster with every stream at 3 replicas, two instances of
- * each service, under a steady load, while: one NATS node is SIGKILLed and comes back; all three
- * are restarted one after the other (a rolling upgrade); the node leading the deliveries stream is
- * SIGKILLed; one instance of each service is SIGKILLed. No delivery may be lost; repeats must
+ * The whole system on a 3-node NATS cluster with every stream (and KV bucket) at 3 replicas, two
+ * instances of each service, under a steady load, while: one NATS node is SIGKILLed and comes
+ * back; all three are restarted one after the other (a rolling upgrade); the node leading the
+ * deliveries stream is SIGKILLed; one instance of each service is SIGKILLed. No delivery may be lost; repeats must
  * carry their delivery's idempotency key. The longest pause in deliveries during each step is
  * measured from the receiver's arrival times.
  */
@@ -47,7 +47,11 @@ describe('cluster', () => {
 
   it('loses nothing when NATS nodes, the stream leader and service instances fail', async () => {
     const jsm = await jetstreamManager(system.nc);
-    for (const stream of Object.values(STREAMS)) expect((await jsm.streams.info(stream.name)).config.num_replicas, stream.name).toBe(3);
+    // Every stream on the cluster, KV buckets (streams named KV_<bucket>) included, at 3 replicas.
+    const replicas = new Map<string, number>();
+    for await (const info of jsm.streams.list()) replicas.set(info.config.name, info.config.num_replicas);
+    expect([...replicas.keys()]).toEqual(expect.arrayContaining(Object.values(STREAMS).map((stream) => stream.name)));
+    for (const [name, count] of replicas) expect(count, name).toBe(3);
 
     const callbacks = [
       await system.createCallback(sampleCallback({ databaseId: 'cluster', url: receiver.url('/a'), actions: [], triggers: [] })),
