@@ -4,7 +4,7 @@
  * it from two missed idle heartbeats (half this each) and then pulls from the new leader, so this
  * bounds the stall a leader change causes. One pull per this time per idle instance is the cost.
  */
-export const PULL_EXPIRES_MS = 5_000;
+export const PULL_EXPIRES_MS = 2_000;
 
 /**
  * A durable consumer's consume loop, run for as long as the service runs. Should it end (or
