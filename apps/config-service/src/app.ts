@@ -1,6 +1,16 @@
 import { MongoClient } from 'mongodb';
 import type { Logger } from '@callbacks/logger';
-import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStream, type NatsConnection } from '@callbacks/messaging';
+import {
+  AckedPublisher,
+  STREAMS,
+  SUBJECTS,
+  bindCallbacksBucket,
+  connectNats,
+  ensureCallbacksBucket,
+  ensureConsumer,
+  ensureStream,
+  type NatsConnection,
+} from '@callbacks/messaging';
 import { DeliveryHttpClient } from '@callbacks/outbound-http';
 import { NatsTracing, disabledTelemetry, grpcServerInterceptor, serveMetrics, traceMongoCommands, type Telemetry } from '@callbacks/telemetry';
 import { TokenAuthenticator } from './auth/tokens';
@@ -8,6 +18,8 @@ import { CreateCallback } from './callbacks/create-callback';
 import { DeleteCallback } from './callbacks/delete-callback';
 import { GetCallback } from './callbacks/get-callback';
 import { ListCallbacks } from './callbacks/list-callbacks';
+import { BucketPublisher } from './callbacks/publish-change';
+import { BucketReconciler, ReconcileBucket, type ReconcileReport } from './callbacks/reconcile-bucket';
 import { TestCallback } from './callbacks/test-callback';
 import { UpdateCallback } from './callbacks/update-callback';
 import type { ConfigServiceSettings } from './config';
@@ -16,28 +28,36 @@ import { GetDelivery } from './deliveries/get-delivery';
 import { ListDeliveries } from './deliveries/list-deliveries';
 import { RecordAttemptResult } from './deliveries/record-attempt-result';
 import { ReplayDeliveries } from './deliveries/replay-deliveries';
+import { callbackApi, type CallbackUseCases } from './api/callback-api';
 import { callbackService } from './grpc/callback-service';
 import { setServing, shutdownGrpcServer, startGrpcServer } from './grpc/server';
 import { HttpTestSender } from './http/http-test-sender';
+import { startHttpApi } from './http-api/server';
 import { ExpiredDeliveriesCleanup } from './mongo/expired-deliveries-cleanup';
 import { MongoCallbackRepository } from './mongo/mongo-callback-repository';
 import { MongoDeliveryLog } from './mongo/mongo-delivery-log';
 import { registerConfigServiceMetrics } from './metrics';
 import { MongoEndpointHealth } from './mongo/mongo-endpoint-health';
 import { AttemptResultConsumer, DELIVERY_LOG_CONSUMER, type DeliveryLogStats } from './nats/attempt-result-consumer';
-import { NatsChangeNotifier } from './nats/nats-change-notifier';
+import { NatsCallbackBucket } from './nats/nats-callback-bucket';
 import { NatsDeliveryJobPublisher } from './nats/nats-delivery-job-publisher';
 import { retryUntilDone } from './startup';
 
 export interface RunningConfigService {
   /** The gRPC port actually bound. */
   port: number;
+  /** The HTTP/JSON API's base URL (`http://127.0.0.1:8080`), its port actually bound. */
+  httpUrl: string;
   /** Attempt results recorded, dropped and retried by this instance. */
   deliveryLog: DeliveryLogStats;
   /** Graceful: stops accepting calls, drains in-flight ones, closes connections. */
   stop(): Promise<void>;
   /** Resolves if its durable consumer stops delivering on its own (deleted with its stream, say). */
   failed: Promise<Error>;
+  /** Resolves once the database, the callbacks bucket and the delivery log are ready (or the service stopped first). */
+  ready: Promise<void>;
+  /** One reconciliation of the CALLBACKS bucket with the database now (undefined when it failed). */
+  reconcileBucket(): Promise<ReconcileReport | undefined>;
 }
 
 /** SPEC §7.1: 5 s to connect. */
@@ -69,9 +89,10 @@ export async function startConfigService(
   const http = new DeliveryHttpClient({ policy: settings.addressPolicy, connectTimeoutMs: CONNECT_TIMEOUT_MS, excerptBytes: RESPONSE_EXCERPT_BYTES });
   const clock = () => new Date();
 
+  const bucket = new NatsCallbackBucket(await bindCallbacksBucket(nc));
   const deps = {
     repository,
-    notifier: new NatsChangeNotifier(nc, log, tracing),
+    publisher: new BucketPublisher(bucket, log),
     clock,
     limits: {
       allowHttpUrls: settings.allowHttpUrls,
@@ -81,23 +102,22 @@ export async function startConfigService(
     },
   };
   const update = new UpdateCallback(deps);
-  const implementation = callbackService({
-    useCases: {
-      create: new CreateCallback(deps),
-      get: new GetCallback(deps),
-      list: new ListCallbacks(deps),
-      update,
-      delete: new DeleteCallback(deps),
-      test: new TestCallback({ ...deps, keyRing: settings.keyRing, sender: new HttpTestSender(http, clock, telemetry) }),
-      listDeliveries: new ListDeliveries({ log: deliveryLog }),
-      getDelivery: new GetDelivery({ log: deliveryLog }),
-      replay: new ReplayDeliveries({ log: deliveryLog, callbacks: repository, publisher: new NatsDeliveryJobPublisher(publisher, tracing), clock }),
-    },
-    authenticator: new TokenAuthenticator(settings.tokens),
-    log,
-  });
+  const useCases: CallbackUseCases = {
+    create: new CreateCallback(deps),
+    get: new GetCallback(deps),
+    list: new ListCallbacks(deps),
+    update,
+    delete: new DeleteCallback(deps),
+    test: new TestCallback({ ...deps, keyRing: settings.keyRing, sender: new HttpTestSender(http, clock, telemetry) }),
+    listDeliveries: new ListDeliveries({ log: deliveryLog }),
+    getDelivery: new GetDelivery({ log: deliveryLog }),
+    replay: new ReplayDeliveries({ log: deliveryLog, callbacks: repository, publisher: new NatsDeliveryJobPublisher(publisher, tracing), clock }),
+  };
+  const authenticator = new TokenAuthenticator(settings.tokens);
+  const implementation = callbackService({ useCases, authenticator, log });
   const health = new EndpointHealth({ store: healthStore, repository, update, failingPeriodMs: settings.failingPeriodMs, clock, log });
   const consumer = new AttemptResultConsumer(nc, new RecordAttemptResult({ log: deliveryLog, health, clock }), log, settings.deliveryLogBatch, tracing);
+  const reconciler = new BucketReconciler(new ReconcileBucket({ repository, bucket }), log);
   const cleanup = new ExpiredDeliveriesCleanup({ log: deliveryLog, health: healthStore }, clock, log);
   registerConfigServiceMetrics(telemetry, consumer.stats);
 
@@ -105,6 +125,8 @@ export async function startConfigService(
   const tls = settings.tlsCert !== undefined && settings.tlsKey !== undefined ? { cert: settings.tlsCert, key: settings.tlsKey } : undefined;
   const grpc = await startGrpcServer(settings.grpcAddr, implementation, [grpcServerInterceptor(telemetry)], tls);
   log.info({ address: settings.grpcAddr, port: grpc.port, tls: tls !== undefined, signing_key: settings.keyRing?.current().keyId ?? null }, 'config service listening');
+  const httpApi = await startHttpApi({ address: settings.httpAddr, api: callbackApi(useCases), authenticator, log, telemetry, tls });
+  log.info({ address: settings.httpAddr, http_port: httpApi.port, url: httpApi.url }, 'http api listening');
 
   // Serving as soon as the database answers; until then calls fail UNAVAILABLE on their own.
   // The delivery log follows once JetStream answers too: results wait in their stream meanwhile.
@@ -125,21 +147,28 @@ export async function startConfigService(
     metrics.ready();
     log.info('database ready; serving');
     cleanup.start(settings.deliveryCleanupIntervalMs);
+    const bucketReady = await retryUntilDone('preparing the callbacks bucket', () => ensureCallbacksBucket(nc, { replicas: settings.callbacksBucketReplicas }), retrying);
+    if (!bucketReady) return;
+    reconciler.start(settings.kvReconcileIntervalMs);
     const consuming = await retryUntilDone('starting the delivery log', () => startDeliveryLog(nc, consumer, settings), retrying);
     if (consuming) log.info({ consumer: DELIVERY_LOG_CONSUMER }, 'delivery log consuming attempt results');
   })();
 
   return {
     port: grpc.port,
+    httpUrl: httpApi.url,
     deliveryLog: consumer.stats,
     failed: consumer.failed,
+    ready,
+    reconcileBucket: () => reconciler.runOnce(),
     async stop() {
       stopping = true;
       setServing(grpc.health, false);
-      await shutdownGrpcServer(grpc.server, 10_000);
+      await Promise.all([shutdownGrpcServer(grpc.server, 10_000), httpApi.close(10_000)]);
       await ready;
       await consumer.stop();
       await cleanup.stop();
+      await reconciler.stop();
       publisher.close();
       await http.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));

@@ -1,4 +1,5 @@
 import { ConfigError, boolean, duration, hostPort, integer, list, loadSettings, natsServers, oneOf, pemFile, sensitive, string, url } from '@callbacks/config';
+import { DELIVERY_BOUNDS } from '@callbacks/domain';
 import { AddressPolicy } from '@callbacks/outbound-http';
 import { loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
@@ -9,6 +10,8 @@ const DAY = 86_400_000;
 
 const spec = {
   grpcAddr: hostPort('CONFIG_GRPC_ADDR', { default: '127.0.0.1:50051' }),
+  /** The same API as HTTP/JSON (same TLS settings as gRPC). */
+  httpAddr: hostPort('CONFIG_HTTP_ADDR', { default: '127.0.0.1:8080' }),
   /** TLS for the gRPC API (both, or neither: plain, for a loopback or a proxy that terminates TLS). */
   tlsCert: pemFile('CONFIG_TLS_CERT_FILE', { default: undefined }),
   tlsKey: pemFile('CONFIG_TLS_KEY_FILE', { default: undefined }),
@@ -27,9 +30,9 @@ const spec = {
   }),
   /** Allow plain http:// callback URLs (tests, local demos); https only otherwise. */
   allowHttpUrls: boolean('CONFIG_ALLOW_HTTP_URLS', { default: false }),
-  maxConcurrencyLimit: integer('CONFIG_MAX_CONCURRENCY_LIMIT', { default: 100, min: 1, max: 10_000 }),
-  maxRateLimit: integer('CONFIG_MAX_RATE_LIMIT', { default: 1_000, min: 1, max: 1_000_000 }),
-  maxTimeoutMs: duration('CONFIG_MAX_TIMEOUT', { default: 60_000, min: 1_000, max: 300_000 }),
+  maxConcurrencyLimit: integer('CONFIG_MAX_CONCURRENCY_LIMIT', { default: DELIVERY_BOUNDS.maxConcurrency, min: 1, max: 10_000 }),
+  maxRateLimit: integer('CONFIG_MAX_RATE_LIMIT', { default: DELIVERY_BOUNDS.maxRequestsPerSecond, min: 1, max: 1_000_000 }),
+  maxTimeoutMs: duration('CONFIG_MAX_TIMEOUT', { default: DELIVERY_BOUNDS.maxTimeoutMs, min: DELIVERY_BOUNDS.minTimeoutMs, max: 300_000 }),
   /** How long deliveries and their attempts stay in the log, counted from the delivery's creation. */
   deliveryRetentionMs: duration('CONFIG_DELIVERY_RETENTION', { default: 30 * DAY, min: 60_000 }),
   /** How often expired deliveries are deleted (where the database has no TTL indexes, this is what deletes them). */
@@ -40,6 +43,10 @@ const spec = {
   deliveryLogBatch: integer('CONFIG_DELIVERY_LOG_BATCH', { default: 200, min: 1, max: 1_000 }),
   /** CIDRs a test send may reach although they are not public (internal receivers, tests). */
   allowCidrs: list('CONFIG_ALLOW_CIDRS', (s) => s, { default: [], describe: 'comma-separated CIDRs such as 10.1.0.0/16' }),
+  /** Replicas of the CALLBACKS bucket (the matchers watch it; this service alone writes it). */
+  callbacksBucketReplicas: integer('CALLBACKS_BUCKET_REPLICAS', { default: 1, min: 1, max: 5 }),
+  /** How often the CALLBACKS bucket is made equal to the database (and at start), healing a lost write. */
+  kvReconcileIntervalMs: duration('CONFIG_KV_RECONCILE_INTERVAL', { default: 300_000, min: 1_000 }),
   // The results stream is shared with the dispatcher, which creates it too: the same variables
   // and defaults, so neither service undoes the other's settings.
   resultsReplicas: integer('RESULTS_STREAM_REPLICAS', { default: 1, min: 1, max: 5 }),

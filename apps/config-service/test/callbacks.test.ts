@@ -1,9 +1,7 @@
 import { status } from '@grpc/grpc-js';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
-import { CallbackChange, ChangeType } from '@callbacks/proto/callbacks/v1/callback_change';
 import { TOKENS, auth, call, callFails, sampleCallback, startHarness, type Harness } from './harness';
 
 let h: Harness;
@@ -226,44 +224,5 @@ describe('tenant isolation', () => {
     expect(none.code).toBe(status.UNAUTHENTICATED);
     const wrong = await callFails(h.client.getCallback.bind(h.client), { id: 'cb_x' }, auth('not-a-token'));
     expect(wrong.code).toBe(status.UNAUTHENTICATED);
-  });
-});
-
-describe('change notices', () => {
-  let nc: NatsConnection;
-  beforeAll(async () => {
-    nc = await connect({ servers: inject('natsUrl') });
-  });
-  afterAll(async () => {
-    await nc?.close();
-  });
-
-  it('publishes every committed change for matchers', async () => {
-    const sub = nc.subscribe('callbacks.changes.v1.acct-a');
-    await nc.flush();
-    const received: CallbackChange[] = [];
-    const done = (async () => {
-      for await (const msg of sub) {
-        received.push(CallbackChange.decode(msg.data));
-        if (received.length === 3) break;
-      }
-    })();
-
-    const { callback } = await call(h.client.createCallback.bind(h.client), { callback: sampleCallback() }, A);
-    await call(
-      h.client.updateCallback.bind(h.client),
-      { callback: { ...callback!, state: CallbackState.DISABLED }, updateMask: ['state'], expectedRevision: 1 },
-      A,
-    );
-    await call(h.client.deleteCallback.bind(h.client), { id: callback!.id, expectedRevision: 2 }, A);
-    await done;
-
-    const mine = received.filter((c) => c.callbackId === callback!.id);
-    expect(mine.map((c) => [c.type, c.revision])).toEqual([
-      [ChangeType.UPSERTED, 1],
-      [ChangeType.UPSERTED, 2],
-      [ChangeType.DELETED, 2],
-    ]);
-    expect(mine[1]!.callback!.state).toBe(CallbackState.DISABLED);
   });
 });

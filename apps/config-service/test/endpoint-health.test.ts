@@ -1,9 +1,7 @@
-import type { Subscription } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SUBJECTS } from '@callbacks/messaging';
+import { callbackKey, openCallbacksBucket, toBucketEntry } from '@callbacks/messaging';
 import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
-import { CallbackChange } from '@callbacks/proto/callbacks/v1/callback_change';
 import { sampleEvent } from '@callbacks/testing';
 import { A, SUCCESS, attemptResult, startDeliveryWorld, type DeliveryWorld } from './delivery-world';
 import { call } from './harness';
@@ -13,19 +11,11 @@ const MINUTE = 60_000;
 // The failing period shortened from 5 days to an hour. Results carry the time of their attempt,
 // and the period is judged on those times, so an hour of failures is published, not waited for.
 let w: DeliveryWorld;
-let notices: CallbackChange[];
-let subscription: Subscription;
 beforeAll(async () => {
   w = await startDeliveryWorld(inject('mongoUrl'), { CONFIG_FAILING_PERIOD: '1h' });
-  notices = [];
-  subscription = w.nc.subscribe(SUBJECTS.callbackChanges('acct-a'), {
-    callback: (_error, msg) => {
-      notices.push(CallbackChange.decode(msg.data));
-    },
-  });
+  await w.h.service.ready;
 });
 afterAll(async () => {
-  subscription?.unsubscribe();
   await w?.close();
 });
 
@@ -51,10 +41,11 @@ async function attempt(callback: Callback, start: number, minutes: number, overr
   await w.recorded();
 }
 
-/** A change notice for the callback in that state, once the flush makes sure every notice sent has arrived. */
-async function noticeOf(callback: Callback, state: CallbackState): Promise<CallbackChange | undefined> {
-  await w.nc.flush();
-  return notices.find((n) => n.callbackId === callback.id && n.callback?.state === state);
+/** What the matchers see of the callback: its version in the CALLBACKS bucket. */
+async function inBucket(callback: Callback): Promise<Callback | undefined> {
+  const entry = await (await openCallbacksBucket(w.nc)).get(callbackKey(callback));
+  const read = entry && toBucketEntry(entry);
+  return read?.op === 'put' ? read.callback : undefined;
 }
 
 describe('endpoint health', () => {
@@ -74,7 +65,7 @@ describe('endpoint health', () => {
     expect(disabled.state).toBe(CallbackState.DISABLED_FAILING);
     expect(disabled.stateReason).toMatch(new RegExp(`every attempt failed since ${new Date(start + 50 * MINUTE).toISOString()} \\(the latest: HTTP 502\\)`));
     expect(disabled.revision).toBe(callback.revision + 1);
-    expect(await noticeOf(callback, CallbackState.DISABLED_FAILING)).toMatchObject({ revision: disabled.revision });
+    expect(await inBucket(callback)).toMatchObject({ state: CallbackState.DISABLED_FAILING, revision: disabled.revision });
   });
 
   it('gives a callback that is enabled again a whole new failing period', async () => {
@@ -108,7 +99,7 @@ describe('endpoint health', () => {
     await w.recorded();
     const disabled = await getCallback(callback.id);
     expect(disabled).toMatchObject({ state: CallbackState.DISABLED_GONE, stateReason: `the receiver answered 410 Gone (delivery ${gone.deliveryId})` });
-    expect(await noticeOf(callback, CallbackState.DISABLED_GONE)).toBeDefined();
+    expect(await inBucket(callback)).toMatchObject({ state: CallbackState.DISABLED_GONE });
 
     const enabled = await enable(disabled);
     await w.publishResult(gone, 'redelivered-after-the-duplicate-window');

@@ -17,6 +17,8 @@ export interface Harness {
   service: RunningConfigService;
   client: CallbackServiceClient;
   address: string;
+  /** The HTTP/JSON API's base URL. */
+  httpUrl: string;
   database: string;
   close(): Promise<void>;
 }
@@ -26,6 +28,7 @@ export async function startHarness(options: { mongoUrl: string; natsUrl: string;
   const database = `cfg_${randomBytes(6).toString('hex')}`;
   const settings = loadConfigServiceSettings({
     CONFIG_GRPC_ADDR: '127.0.0.1:0',
+    CONFIG_HTTP_ADDR: '127.0.0.1:0',
     MONGO_URL: options.mongoUrl,
     CONFIG_MONGO_DATABASE: database,
     CONFIG_MONGO_TIMEOUT: '2s',
@@ -46,6 +49,7 @@ export async function startHarness(options: { mongoUrl: string; natsUrl: string;
     service,
     client,
     address,
+    httpUrl: service.httpUrl,
     database,
     async close() {
       client.close();

@@ -44,6 +44,10 @@ describe('database outage', () => {
     expect(down.details).toMatch(/database is unavailable/);
     const writeDown = await callFails(h.client.createCallback.bind(h.client), { callback: sampleCallback() }, A);
     expect(writeDown.code).toBe(status.UNAVAILABLE);
+    // The HTTP/JSON API says the same, as 503.
+    const httpDown = await fetch(`${h.httpUrl}/v1/callbacks/${callback!.id}`, { headers: { authorization: `Bearer ${TOKENS.accountA}` } });
+    expect(httpDown.status).toBe(503);
+    expect(await httpDown.json()).toMatchObject({ code: status.UNAVAILABLE, message: down.details });
 
     await mongo.managed!.start();
     const { callback: again } = await once(() => call(h.client.getCallback.bind(h.client), { id: callback!.id }, A));

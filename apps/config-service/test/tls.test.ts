@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { dirname, join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -34,6 +35,21 @@ describe('the gRPC API over TLS', () => {
     expect(listed.callbacks).toEqual([]);
     const plain = await callFails(h.client.listCallbacks.bind(h.client), LIST, auth(TOKENS.admin));
     expect(plain.code).toBe(status.UNAVAILABLE);
+  });
+
+  it('serves the HTTP/JSON API over TLS with the same certificate, and nothing in plain text', async () => {
+    expect(h.httpUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpsGet(`${h.httpUrl}/v1/callbacks`, { ca: certificate.certPem, headers: { authorization: `Bearer ${TOKENS.admin}` } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      });
+      request.on('error', reject);
+    });
+    expect(answer).toMatchObject({ status: 200 });
+    expect(JSON.parse(answer.body)).toMatchObject({ callbacks: [], nextPageToken: '' });
+    await expect(fetch(h.httpUrl.replace('https:', 'http:') + '/v1/callbacks')).rejects.toThrow();
   });
 
   it('refuses to start with a certificate and no key, or a file that is not PEM', () => {

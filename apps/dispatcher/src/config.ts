@@ -1,4 +1,5 @@
 import { ConfigError, duration, integer, list, loadSettings, natsServers, number, oneOf, parseDuration } from '@callbacks/config';
+import { DELIVERY_BOUNDS, DELIVERY_DEFAULTS } from '@callbacks/domain';
 import { loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { AddressPolicy } from '@callbacks/outbound-http';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
@@ -12,9 +13,9 @@ const spec = {
   allowCidrs: list('DISPATCHER_ALLOW_CIDRS', (s) => s, { default: [], describe: 'comma-separated CIDRs such as 10.1.0.0/16' }),
   /** Resolve callback hosts with these DNS servers (ip or ip:port) instead of the system's. */
   dnsServers: list('DISPATCHER_DNS_SERVERS', (s) => s, { default: [], describe: 'comma-separated DNS servers such as 10.0.0.2:53' }),
-  connectTimeoutMs: duration('DISPATCHER_CONNECT_TIMEOUT', { default: 5_000, min: 100, max: 60_000 }),
-  timeoutMs: duration('DISPATCHER_TIMEOUT', { default: 15_000, min: 500, max: 300_000 }),
-  maxTimeoutMs: duration('DISPATCHER_MAX_TIMEOUT', { default: 60_000, min: 1_000, max: 300_000 }),
+  connectTimeoutMs: duration('DISPATCHER_CONNECT_TIMEOUT', { default: DELIVERY_DEFAULTS.connectTimeoutMs, min: 100, max: 60_000 }),
+  timeoutMs: duration('DISPATCHER_TIMEOUT', { default: DELIVERY_DEFAULTS.timeoutMs, min: 500, max: 300_000 }),
+  maxTimeoutMs: duration('DISPATCHER_MAX_TIMEOUT', { default: DELIVERY_BOUNDS.maxTimeoutMs, min: 1_000, max: 300_000 }),
   /** JetStream ack wait for jobs; 0 = max(30 s, 2 × DISPATCHER_MAX_TIMEOUT + 5 s). Must exceed the max timeout. */
   ackWaitMs: duration('DISPATCHER_ACK_WAIT', { default: 0 }),
   excerptBytes: integer('DISPATCHER_RESPONSE_EXCERPT_BYTES', { default: 1024, min: 0, max: 65_536 }),
@@ -24,8 +25,8 @@ const spec = {
   }),
   retryJitter: number('DISPATCHER_RETRY_JITTER', { default: 0.2, min: 0, max: 0.9 }),
   maxRetryAfterMs: duration('DISPATCHER_MAX_RETRY_AFTER', { default: 3_600_000, min: 1_000 }),
-  concurrency: integer('DISPATCHER_ENDPOINT_CONCURRENCY', { default: 10, min: 1, max: 10_000 }),
-  maxConcurrency: integer('DISPATCHER_MAX_ENDPOINT_CONCURRENCY', { default: 100, min: 1, max: 10_000 }),
+  concurrency: integer('DISPATCHER_ENDPOINT_CONCURRENCY', { default: DELIVERY_DEFAULTS.concurrency, min: 1, max: 10_000 }),
+  maxConcurrency: integer('DISPATCHER_MAX_ENDPOINT_CONCURRENCY', { default: DELIVERY_BOUNDS.maxConcurrency, min: 1, max: 10_000 }),
   queueLimit: integer('DISPATCHER_ENDPOINT_QUEUE', { default: 5_000, min: 1, max: 100_000 }),
   maxQueueWaitMs: duration('DISPATCHER_ENDPOINT_QUEUE_WAIT', { default: 30_000, min: 10 }),
   stallMs: duration('DISPATCHER_ENDPOINT_STALL', { default: 2_000, min: 10 }),

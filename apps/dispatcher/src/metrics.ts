@@ -1,7 +1,8 @@
 import { Histogram } from 'prom-client';
 import { countFrom, gaugeFrom, heaviest, type Sample, type Telemetry } from '@callbacks/telemetry';
 import type { AttemptOutcome } from './delivery/attempt';
-import type { Deliverer } from './delivery/deliverer';
+import { DEFER_REASONS } from './delivery/deferrals';
+import type { Deliverer, EndpointState } from './delivery/deliverer';
 
 const OTHER_ENDPOINTS = 'other';
 const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
@@ -51,13 +52,14 @@ export class DispatcherMetrics {
     countFrom(registry, 'callbacks_dispatcher_record_failures_total', 'Attempts whose outcome could not be published (the job comes again).', [], () => stats.failures);
     gaugeFrom(registry, 'callbacks_dispatcher_held_jobs', 'Jobs this instance holds: queued behind endpoint limits or in flight.', [], () => deliverer.heldCount);
 
+    // The busiest endpoints by name: those with the most jobs in flight, queued or given back.
     const endpoints = () => {
       const states = deliverer.endpointStates();
-      const { top, rest } = heaviest(states, topEndpoints, (e) => e.active + e.queued);
-      const sum = (pick: (e: (typeof states)[number]) => number) => rest.reduce((total, e) => total + pick(e), 0);
+      const { top, rest } = heaviest(states, topEndpoints, (e) => e.active + e.queued + (e.deferred?.count ?? 0));
+      const sum = (pick: (e: EndpointState) => number) => rest.reduce((total, e) => total + pick(e), 0);
       return { states, top, rest, sum };
     };
-    const perEndpoint = (pick: (e: { active: number; queued: number }) => number) => (): Sample[] => {
+    const perEndpoint = (pick: (e: EndpointState) => number) => (): Sample[] => {
       const { top, rest, sum } = endpoints();
       const samples: Sample[] = top.map((e) => ({ labels: { endpoint: e.endpoint }, value: pick(e) }));
       if (rest.length > 0) samples.push({ labels: { endpoint: OTHER_ENDPOINTS }, value: sum(pick) });
@@ -65,6 +67,36 @@ export class DispatcherMetrics {
     };
     gaugeFrom(registry, 'callbacks_dispatcher_endpoint_in_flight', `Requests in flight per endpoint (URL origin): the ${topEndpoints} busiest by name, the rest as "other".`, ['endpoint'], perEndpoint((e) => e.active));
     gaugeFrom(registry, 'callbacks_dispatcher_endpoint_queued', `Jobs waiting per endpoint for its concurrency or rate limit: the ${topEndpoints} busiest by name, the rest as "other".`, ['endpoint'], perEndpoint((e) => e.queued));
+    countFrom(
+      registry,
+      'callbacks_dispatcher_endpoint_deferrals_total',
+      `Jobs given back to the stream instead of attempted, per endpoint and reason: queue_full, breaker_open, stalled, rate_limit. The ${topEndpoints} busiest endpoints by name, the rest as "other"; an endpoint's count starts again when this instance forgets it.`,
+      ['endpoint', 'reason'],
+      () => {
+        const { top, rest, sum } = endpoints();
+        const named = top.map((e) => ({ endpoint: e.endpoint, count: (reason: (typeof DEFER_REASONS)[number]) => e.deferrals[reason] }));
+        if (rest.length > 0) named.push({ endpoint: OTHER_ENDPOINTS, count: (reason) => sum((e) => e.deferrals[reason]) });
+        return named.flatMap(({ endpoint, count }) => DEFER_REASONS.map((reason) => ({ labels: { endpoint, reason }, value: count(reason) })));
+      },
+    );
+    gaugeFrom(registry, 'callbacks_dispatcher_endpoint_deferred', `Jobs given back per endpoint that are not due yet (waiting as schedules in the stream): the ${topEndpoints} busiest by name, the rest as "other".`, ['endpoint'], perEndpoint((e) => e.deferred?.count ?? 0));
+    gaugeFrom(
+      registry,
+      'callbacks_dispatcher_endpoint_deferred_due_timestamp_seconds',
+      `When the earliest and latest job given back per endpoint and not due yet is due (unix seconds, to the second), for endpoints with such jobs: the ${topEndpoints} busiest by name, the rest as "other".`,
+      ['endpoint', 'due'],
+      () => {
+        const { top, rest } = endpoints();
+        const waiting = (states: EndpointState[]) => states.flatMap((e) => (e.deferred ? [e.deferred] : []));
+        const groups = [...top.map((e) => ({ endpoint: e.endpoint, deferred: waiting([e]) })), { endpoint: OTHER_ENDPOINTS, deferred: waiting(rest) }];
+        return groups
+          .filter((g) => g.deferred.length > 0)
+          .flatMap(({ endpoint, deferred }) => [
+            { labels: { endpoint, due: 'earliest' }, value: Math.min(...deferred.map((d) => d.earliest)) / 1000 },
+            { labels: { endpoint, due: 'latest' }, value: Math.max(...deferred.map((d) => d.latest)) / 1000 },
+          ]);
+      },
+    );
     gaugeFrom(registry, 'callbacks_dispatcher_endpoints', 'Endpoints this instance tracks, by circuit breaker state (closed, open, half_open).', ['breaker'], () => {
       const { states } = endpoints();
       return BREAKER_STATES.map((breaker) => ({ labels: { breaker }, value: states.filter((e) => e.breaker === breaker).length }));

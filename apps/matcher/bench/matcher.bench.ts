@@ -148,8 +148,6 @@ async function main(): Promise<void> {
 
     const settings = loadMatcherSettings({
       NATS_URL: nats.url,
-      MATCHER_CONFIG_SERVICE_ADDR: config.address,
-      MATCHER_CONFIG_SERVICE_TOKEN: config.adminToken,
       MATCHER_CONCURRENCY: process.env.MATCHER_CONCURRENCY ?? '',
       LOG_LEVEL: 'silent',
     });

@@ -1,15 +1,12 @@
 import { hostname } from 'node:os';
-import { credentials } from '@grpc/grpc-js';
 import type { Logger } from '@callbacks/logger';
-import { STREAMS, SUBJECTS, SUBJECT_TEMPLATES, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
-import { CallbackChange } from '@callbacks/proto/callbacks/v1/callback_change';
-import { NatsTracing, disabledTelemetry, grpcClientInterceptor, serveMetrics, type Telemetry } from '@callbacks/telemetry';
+import { STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
+import { NatsTracing, disabledTelemetry, serveMetrics, type Telemetry } from '@callbacks/telemetry';
+import { BucketFollower } from './callbacks/bucket-follower';
 import { CallbackIndex } from './callbacks/callback-index';
-import { CallbackSync } from './callbacks/callback-sync';
 import type { MatcherSettings } from './config';
 import { EventConsumer, MATCHER_CONSUMER } from './events/event-consumer';
 import { EventHandler, type HandlerStats } from './events/event-handler';
-import { ConfigServiceCallbackSource } from './grpc/config-service-client';
 import { registerMatcherMetrics } from './metrics';
 
 export interface RunningMatcher {
@@ -55,42 +52,12 @@ export async function startMatcher(settings: MatcherSettings, log: Logger, telem
   const index = new CallbackIndex((callback, problems) =>
     log.error({ callback_id: callback.id, revision: callback.revision, problems }, 'callback condition does not compile; it matches nothing'),
   );
-  // TLS to the config service when asked for, or given the CA that issued its certificate.
-  const channel = settings.configServiceTls || settings.configServiceCa !== undefined ? credentials.createSsl(settings.configServiceCa === undefined ? null : Buffer.from(settings.configServiceCa)) : credentials.createInsecure();
-  const source = new ConfigServiceCallbackSource(settings.configServiceAddr, channel, settings.configServiceToken, [grpcClientInterceptor(telemetry)]);
-  const sync = new CallbackSync(index, source, log, settings.resyncIntervalMs);
-  const handler = new EventHandler(nc, index, log, instance, tracing, () => sync.waitForCurrent());
-  registerMatcherMetrics(telemetry, handler.stats, index, sync);
-  // Served before the first snapshot, which waits for the config service as long as it takes.
+  const follower = new BucketFollower(index, log);
+  const handler = new EventHandler(nc, index, log, instance, tracing);
+  registerMatcherMetrics(telemetry, handler.stats, index, follower);
+  // Served before the callbacks are loaded, which waits for the config service's bucket as long as it takes.
   const metrics = await serveMetrics(telemetry, { address: settings.metricsAddr, log, nc, consumers: [{ stream: STREAMS.events.name, consumer: MATCHER_CONSUMER }] });
-
-  // Subscribe before the first snapshot so that no change slips between the two.
-  const changes = nc.subscribe(SUBJECTS.allCallbackChanges, {
-    callback: (error, msg) => {
-      if (error) return log.warn({ err: error }, 'change notice subscription error');
-      const trace = tracing.consume(msg, SUBJECT_TEMPLATES.callbackChanges);
-      trace.run(() => {
-        try {
-          sync.apply(CallbackChange.decode(msg.data));
-        } catch (decodeError) {
-          trace.end(decodeError);
-          log.warn({ err: decodeError, subject: msg.subject }, 'ignoring an undecodable change notice');
-        }
-      });
-      trace.end();
-    },
-  });
-  // Notices sent while we were disconnected are lost: matching waits, and resyncs, on every reconnect.
-  void (async () => {
-    for await (const status of nc.status()) {
-      if (status.type === 'disconnect') sync.noticesAtRisk();
-      if (status.type === 'reconnect') {
-        sync.catchUp().catch((error: unknown) => log.warn({ err: error }, 'resync after reconnect failed; matching continues on the last good snapshot'));
-      }
-    }
-  })();
-
-  await sync.start();
+  await follower.start(nc);
 
   const consumer = new EventConsumer(nc, handler, log, settings.concurrency);
   await consumer.start();
@@ -100,13 +67,11 @@ export async function startMatcher(settings: MatcherSettings, log: Logger, telem
   return {
     index,
     stats: handler.stats,
-    failed: consumer.failed,
+    failed: Promise.race([consumer.failed, follower.ended]),
     async stop() {
-      sync.stop();
       await consumer.stop();
+      follower.stop();
       handler.close();
-      changes.unsubscribe();
-      source.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));
       await metrics.stop();
       log.info(handler.stats, 'matcher stopped');

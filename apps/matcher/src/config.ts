@@ -1,18 +1,10 @@
-import { boolean, duration, hostPort, integer, loadSettings, natsServers, oneOf, pemFile, sensitive, string } from '@callbacks/config';
+import { duration, integer, loadSettings, natsServers, oneOf } from '@callbacks/config';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 const spec = {
   natsServers: natsServers('NATS_URL'),
-  configServiceAddr: hostPort('MATCHER_CONFIG_SERVICE_ADDR', { default: '127.0.0.1:50051' }),
-  /** A config-service token allowed every account ("*"). */
-  configServiceToken: sensitive(string('MATCHER_CONFIG_SERVICE_TOKEN')),
-  /** TLS to the config service: on with the system's roots, or with this CA (a PEM file; implies on). */
-  configServiceTls: boolean('MATCHER_CONFIG_SERVICE_TLS', { default: false }),
-  configServiceCa: pemFile('MATCHER_CONFIG_SERVICE_CA_FILE', { default: undefined }),
-  /** Full reload of every callback, healing any missed change notice. */
-  resyncIntervalMs: duration('MATCHER_RESYNC_INTERVAL', { default: 60_000, min: 1_000 }),
   /** Events handled at once by one instance. */
   concurrency: integer('MATCHER_CONCURRENCY', { default: 64, min: 1, max: 10_000 }),
   /** Events handed to this consumer and not yet acknowledged, across all instances. */

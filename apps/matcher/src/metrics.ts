@@ -1,10 +1,10 @@
 import { countFrom, gaugeFrom, type Telemetry } from '@callbacks/telemetry';
+import type { BucketFollower } from './callbacks/bucket-follower';
 import type { CallbackIndex } from './callbacks/callback-index';
-import type { CallbackSync } from './callbacks/callback-sync';
 import type { HandlerStats } from './events/event-handler';
 
 /** The matcher's metrics, read at scrape time from what it counts anyway: nothing is added per event. */
-export function registerMatcherMetrics(telemetry: Telemetry, stats: HandlerStats, index: CallbackIndex, sync: CallbackSync): void {
+export function registerMatcherMetrics(telemetry: Telemetry, stats: HandlerStats, index: CallbackIndex, follower: BucketFollower): void {
   const registry = telemetry.metrics;
   countFrom(registry, 'callbacks_matcher_events_consumed_total', 'Profile events taken from the events stream.', [], () => stats.consumed);
   countFrom(registry, 'callbacks_matcher_events_matched_total', 'Events that matched at least one callback.', [], () => stats.matched);
@@ -12,7 +12,5 @@ export function registerMatcherMetrics(telemetry: Telemetry, stats: HandlerStats
   countFrom(registry, 'callbacks_matcher_event_failures_total', 'Events whose delivery jobs could not be published (they come again).', [], () => stats.failed);
   countFrom(registry, 'callbacks_matcher_jobs_total', 'Delivery jobs emitted, one per matched callback.', [], () => stats.jobs);
   gaugeFrom(registry, 'callbacks_matcher_callbacks', "Callbacks in this matcher's index.", [], () => index.size);
-  gaugeFrom(registry, 'callbacks_matcher_last_sync_timestamp_seconds', 'When the callbacks were last loaded in full from the config service (unix time).', [], () =>
-    sync.lastSyncAt ? sync.lastSyncAt.getTime() / 1000 : [],
-  );
+  gaugeFrom(registry, 'callbacks_matcher_bucket_revision', 'The CALLBACKS bucket revision (stream sequence) of the last change this matcher applied.', [], () => follower.revision);
 }

@@ -10,6 +10,7 @@ import {
   countMessages,
   readStream,
   startConfigServiceProcess,
+  TcpProxy,
   waitForConsumerIdle,
   type ConfigServiceUnderTest,
 } from '@callbacks/testing';
@@ -18,38 +19,42 @@ import { loadMatcherSettings } from '../src/config';
 import { MATCHER_CONSUMER } from '../src/events/event-consumer';
 
 /**
- * A matcher test world: its own nats-server (the matcher owns fixed stream names), the config
- * service as a process on the shared MongoDB-wire server, and a client connection.
+ * A matcher test world: its own nats-server (the matcher owns fixed stream names, the config
+ * service a fixed bucket), the config service as a process on the given MongoDB-wire server,
+ * and a client connection.
  */
 export interface World {
   nats: Server;
   nc: NatsConnection;
   config: ConfigServiceUnderTest;
+  /** Between the config service and NATS, when asked for. */
+  configProxy: TcpProxy | undefined;
   publisher: ProfileEventPublisher;
   matcherEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
-export async function startWorld(mongoUrl: string): Promise<World> {
+export async function startWorld(mongoUrl: string, options: { configEnv?: Record<string, string>; proxyConfigService?: boolean } = {}): Promise<World> {
   const nats = await startNats();
-  const config = await startConfigServiceProcess({ mongoUrl, natsUrl: nats.url });
+  // Through a proxy, the config service can be cut off from NATS while everything else runs on.
+  const configProxy = options.proxyConfigService ? await TcpProxy.start(nats.url) : undefined;
+  const natsUrl = configProxy ? `nats://${configProxy.address}` : nats.url;
+  const config = await startConfigServiceProcess({ mongoUrl, natsUrl, env: options.configEnv });
   const nc = await connectNats({ servers: [nats.url], name: 'matcher-test' });
   return {
     nats,
     nc,
     config,
+    configProxy,
     publisher: new ProfileEventPublisher(nc),
     matcherEnv: {
       NATS_URL: nats.url,
-      MATCHER_CONFIG_SERVICE_ADDR: config.address,
-      MATCHER_CONFIG_SERVICE_TOKEN: config.adminToken,
-      // Only change notices can explain a change seen before this.
-      MATCHER_RESYNC_INTERVAL: '1h',
       LOG_LEVEL: 'warn',
     },
     async close() {
       await nc.close();
       await config.close();
+      await configProxy?.close();
       await nats.close();
     },
   };
@@ -82,7 +87,7 @@ export async function allJobs(world: World): Promise<{ job: DeliveryJob; matched
   }));
 }
 
-/** Waits until `predicate` holds, checking after every change notice would have had a chance to land. */
+/** Waits until `predicate` holds (a state the matcher reaches on its own, with no event to await). */
 export async function eventually(predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<number> {
   const started = Date.now();
   while (!predicate()) {

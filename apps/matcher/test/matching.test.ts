@@ -118,7 +118,7 @@ describe('matching', () => {
     expect(ids).toContain(deliveryIdFor(event.eventId, callbacks.pietOnly!.id));
   });
 
-  it('applies a configuration change from its notice, without waiting for a resync', async () => {
+  it('applies every configuration change from the bucket, in order', async () => {
     const admin = auth(world.config.adminToken);
     const target = callbacks.updates!;
     const { callback: updated } = await call(
@@ -127,7 +127,7 @@ describe('matching', () => {
       admin,
     );
     const ms = await eventually(() => matcher.index.get(target.id)?.callback.revision === updated!.revision, 'the update to reach the matcher');
-    console.log(`config change visible to the matcher ${ms} ms after UpdateCallback returned`);
+    console.log(`config change in the matcher's index ${ms} ms after UpdateCallback returned`);
 
     const update = sampleEvent({ action: Action.UPDATE });
     const del = sampleEvent({ action: Action.DELETE });
@@ -149,7 +149,7 @@ describe('matching', () => {
     const expected: string[] = [];
     const unexpected: string[] = [];
     for (let i = 0; i < 10; i++) {
-      // Created, then an event at once: the notice is with NATS before CreateCallback returns.
+      // Created, then an event at once: the bucket has the change before CreateCallback returns.
       const created = await createCallback(world, sampleCallback({ databaseId: `ryw-${i}`, actions: [Action.UPDATE] }));
       const first = sampleEvent({ databaseId: `ryw-${i}`, action: Action.UPDATE });
       await world.publisher.publish(first);
@@ -212,7 +212,7 @@ describe('bad events', () => {
 });
 
 describe('config service down', () => {
-  it('keeps matching on the last good snapshot', async () => {
+  it('keeps matching on what the bucket holds', async () => {
     await world.config.process.stop();
     const event = sampleEvent({ fields: { name: 'piet' } });
     await world.publisher.publish(event);

@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startNats, type Server } from '@callbacks/infra';
 import { connectNats } from './connection';
-import { SUBJECTS } from './subjects';
 
 let nats: Server;
 afterAll(async () => {
@@ -19,8 +18,8 @@ describe('connectNats', () => {
     await nats.managed!.restart();
     await reconnected;
 
-    const sub = nc.subscribe(SUBJECTS.callbackChanges('acct-1'), { max: 1 });
-    nc.publish(SUBJECTS.callbackChanges('acct-1'), 'hello');
+    const sub = nc.subscribe('test.reconnect', { max: 1 });
+    nc.publish('test.reconnect', 'hello');
     for await (const msg of sub) expect(msg.string()).toBe('hello');
     expect(nc.isClosed()).toBe(false);
     await nc.close();

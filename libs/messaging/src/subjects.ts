@@ -12,10 +12,6 @@ export const SUBJECTS = {
     `callbacks.events.v1.${accountId}.${databaseId}.${kind}.${action}`,
   allEvents: 'callbacks.events.v1.>',
 
-  /** Committed callback changes, for matchers: `callbacks.changes.v1.<account>`. */
-  callbackChanges: (accountId: string) => `callbacks.changes.v1.${accountId}`,
-  allCallbackChanges: 'callbacks.changes.v1.>',
-
   /** Delivery jobs, for dispatchers: `callbacks.deliveries.v1.<account>.<callback>`. */
   deliveryJob: (accountId: string, callbackId: string) => `callbacks.deliveries.v1.${accountId}.${callbackId}`,
   allDeliveryJobs: 'callbacks.deliveries.v1.>',
@@ -43,7 +39,6 @@ export const SUBJECTS = {
  */
 export const SUBJECT_TEMPLATES = {
   event: 'callbacks.events.v1.{account}.{database}.{kind}.{action}',
-  callbackChanges: 'callbacks.changes.v1.{account}',
   deliveryJob: 'callbacks.deliveries.v1.{account}.{callback}',
   retrySchedule: 'callbacks.retries.v1.{delivery}.{attempt}',
   attemptResult: 'callbacks.results.v1.{account}.{callback}',

@@ -71,7 +71,7 @@ export function fromJsonStrict<T>(fromJSON: (json: unknown) => T, json: unknown,
 let files: FileRegistry | undefined;
 
 /** Every message of our .proto files, read once, when first needed. */
-function registry(): FileRegistry {
+export function registry(): FileRegistry {
   files ??= createFileRegistry(fromBinary(FileDescriptorSetSchema, loadDescriptorSet()));
   return files;
 }

@@ -24,7 +24,7 @@ describe('DKIM key record', () => {
     [2048, false],
     [3072, true],
     [4096, true],
-  ])('says whether the original PHP library can read the record of a %i-bit key (padded: %s)', (bits, padded) => {
+  ])('says whether the original PHP library can read the record of a %i-bit key (padded: %s)', { timeout: 60_000 }, (bits, padded) => {
     const key = generateKeyPairSync('rsa', { modulusLength: bits }).publicKey;
     const record = formatDkimRecord(key);
     expect(record.endsWith('=')).toBe(padded);

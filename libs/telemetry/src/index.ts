@@ -3,6 +3,7 @@ export { TELEMETRY_SETTINGS } from './settings';
 export { NatsTracing, type MessageTrace, type OutgoingMessage, type ConsumedMessage } from './nats';
 export { startRequestSpan, traceActiveRequest, type RequestTrace } from './http';
 export { grpcClientInterceptor, grpcServerInterceptor } from './grpc';
+export { httpServerTelemetry, type HttpServerTelemetry, type ServerRequestTrace } from './http-server';
 export { traceMongoCommands } from './mongodb';
 export { serveMetrics, type MetricsEndpoint } from './metrics-server';
 export { Readiness, type ReadinessGap } from './health';

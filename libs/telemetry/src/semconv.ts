@@ -30,6 +30,8 @@ export const ATTR = {
   httpRequestMethod: 'http.request.method',
   httpResponseStatusCode: 'http.response.status_code',
   urlFull: 'url.full',
+  urlPath: 'url.path',
+  httpRoute: 'http.route',
   urlScheme: 'url.scheme',
   serverAddress: 'server.address',
   serverPort: 'server.port',

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     infrastructure,
     selector: SELECTOR,
     grpcAddress: process.env.DEMO_GRPC_ADDR ?? '127.0.0.1:50051',
+    httpAddress: process.env.DEMO_HTTP_ADDR ?? '127.0.0.1:8080',
     log: say,
     onServiceOutput: (app, line) => console.log(`[${app}] ${summarise(line)}`),
     // The callback exists before the matcher starts, so its first snapshot has it.
@@ -84,8 +85,10 @@ async function main(): Promise<void> {
   while (received < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   say(received >= 2 ? 'both expected webhooks arrived, signed and verified.' : `only ${received} of 2 webhooks arrived verified within 30 s; see the lines above`);
 
-  const { address, token } = system;
+  const { address, httpUrl, token } = system;
+  say(`config service: gRPC ${address}, HTTP/JSON ${httpUrl} (OpenAPI: libs/proto/src/gen/openapi.yaml); token ${token}`);
   say('the system keeps running; try:');
+  say(`  curl -H 'authorization: Bearer ${token}' ${httpUrl}/v1/callbacks`);
   say(`  npm run cli -- callbacks list --addr ${address} --token ${token}`);
   say(`  npm run cli -- deliveries list --callback ${callback?.id ?? ''} --addr ${address} --token ${token}`);
   say(`  grpcurl -plaintext ${address} list        (grpcurl: npm run infra -- install --tools)`);

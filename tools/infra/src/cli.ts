@@ -7,7 +7,7 @@ import { startInfrastructure, startMongo } from './servers';
 const USAGE = `usage: npm run infra -- <command>
 
   install [--tools]   install nats-server and ferretdb (with --tools also nats, grpcurl,
-                      grpc-health-probe, docker-compose and helm) through the Go module proxy, at
+                      grpc-health-probe, protoc-gen-openapi, docker-compose and helm) through the Go module proxy, at
                       pinned versions, into ${BIN_DIR}; --tools also installs the
                       operating system's packages some tests need (${Object.values(OS_PACKAGES).join(', ')}) with
                       apt-get when run as root
@@ -60,6 +60,7 @@ async function upCluster(size: number, log: (line: string) => void): Promise<num
   console.log(`MONGO_URL=${mongo?.url ?? process.env.MONGO_URL}`);
   // Every service must be given the same stream settings.
   for (const stream of ['EVENTS', 'DELIVERIES', 'RESULTS']) console.log(`${stream}_STREAM_REPLICAS=${replicas}`);
+  console.log(`CALLBACKS_BUCKET_REPLICAS=${replicas}`);
   await untilSignalled(log);
   await Promise.all([cluster.close(), mongo?.close()]);
   return 0;

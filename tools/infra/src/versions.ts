@@ -8,6 +8,7 @@ export const VERSIONS = {
   natsCli: 'v0.5.0',
   grpcHealthProbe: 'v0.4.62',
   grpcurl: 'v1.9.4',
+  protocGenOpenapi: 'v0.7.1',
   dockerCompose: 'v2.40.3',
   helm: 'v3.22.0',
 } as const;

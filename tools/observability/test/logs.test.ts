@@ -86,8 +86,8 @@ describe('logs', () => {
       ...(await receiver.waitFor('/gone', 1)),
       ...(await receiver.waitFor('/tested', 1)),
     ];
-    // Every result recorded (the 410's comes after the callback was disabled over gRPC): all the
-    // work above is done, and logged, by then.
+    // Every result recorded (the 410's disables its callback as it is recorded): all the work
+    // above is done, and logged, by then.
     const configMetrics = await system.metricsPort(system.config);
     await scrapeUntil(configMetrics, (text) => sampleValue(text, 'callbacks_delivery_log_results_total', { result: 'recorded' }) >= 4);
     const deadLettered = await system.matcher.waitFor(/event dead-lettered/);

@@ -61,7 +61,7 @@ const moved = (service: keyof typeof ports, after: string, name: string, labels:
   sampleValue(after, name, labels) - sampleValue(before[service], name, labels);
 
 describe('metrics after traffic', () => {
-  it('count events, deliveries by outcome, attempt latencies, endpoints, consumers and gRPC calls', async () => {
+  it('count events, deliveries by outcome, attempt latencies, endpoints, consumers, gRPC calls and HTTP requests', async () => {
     const exporter = new InMemorySpanExporter();
     const tracing = new NatsTracing({ tracing: true, tracer: new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer('crm-publisher') });
     const publisher = new ProfileEventPublisher(system.nc, { tracing });
@@ -71,6 +71,8 @@ describe('metrics after traffic', () => {
     await jetstream(system.nc).publish(SUBJECTS.event('acct-a', 'ok', 'profile', 'update'), 'not json', { headers: undecodable });
     const missing = await callFails(system.client.getCallback.bind(system.client), { id: 'cb_missing' }, auth(system.token));
     expect(missing.code).toBe(status.NOT_FOUND);
+    const httpMissing = await fetch(`${system.httpUrl}/v1/callbacks/cb_missing`, { headers: { authorization: `Bearer ${system.token}` } });
+    expect(httpMissing.status).toBe(404);
 
     const [ok] = await receiver.waitFor('/ok', 1);
     await receiver.waitFor('/fail', 2);
@@ -85,7 +87,7 @@ describe('metrics after traffic', () => {
     expect(moved('matcher', matcher, 'callbacks_matcher_events_matched_total')).toBe(6);
     expect(moved('matcher', matcher, 'callbacks_matcher_jobs_total')).toBe(6);
     expect(sampleValue(matcher, 'callbacks_matcher_callbacks')).toBe(5);
-    expect(sampleValue(matcher, 'grpc_client_handled_total', { grpc_method: 'ListCallbacks', grpc_code: 'OK' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(matcher, 'callbacks_matcher_bucket_revision')).toBeGreaterThanOrEqual(5);
     expect(hasSample(matcher, 'callbacks_consumer_pending_messages', { stream: 'CALLBACK_EVENTS', consumer: 'matcher' })).toBe(true);
     expect(hasSample(matcher, 'process_cpu_seconds_total')).toBe(true);
 
@@ -105,7 +107,8 @@ describe('metrics after traffic', () => {
     expect(sampleValue(dispatcher, 'callbacks_dispatcher_endpoint_queued', { endpoint: 'other' })).toBe(0);
     expect(sampleValue(dispatcher, 'callbacks_dispatcher_endpoints', { breaker: 'closed' })).toBeGreaterThanOrEqual(2);
     expect(sampleValue(dispatcher, 'callbacks_dispatcher_held_jobs')).toBeGreaterThanOrEqual(3);
-    expect(moved('dispatcher', dispatcher, 'grpc_client_handled_total', { grpc_method: 'UpdateCallback', grpc_code: 'OK' })).toBe(1);
+    // The dispatcher calls no gRPC service: a 410 is the config service's decision, from the result.
+    expect(hasSample(dispatcher, 'grpc_client_handled_total')).toBe(false);
     expect(hasSample(dispatcher, 'callbacks_consumer_ack_pending_messages', { stream: 'CALLBACK_DELIVERIES', consumer: 'dispatcher' })).toBe(true);
 
     // Consumer info is polled every few seconds; the delivery log's consumer exists once the
@@ -117,8 +120,14 @@ describe('metrics after traffic', () => {
         hasSample(text, 'callbacks_consumer_pending_messages', { stream: 'CALLBACK_RESULTS', consumer: 'delivery-log' }),
     );
     expect(moved('config', config, 'grpc_server_handled_total', { grpc_method: 'GetCallback', grpc_code: 'NOT_FOUND' })).toBe(1);
-    expect(moved('config', config, 'grpc_server_handled_total', { grpc_method: 'UpdateCallback', grpc_code: 'OK' })).toBe(1);
+    // The 410 disabled its callback inside the config service, as its result was recorded: no call.
+    expect(moved('config', config, 'grpc_server_handled_total', { grpc_method: 'UpdateCallback', grpc_code: 'OK' })).toBe(0);
     expect(sampleValue(config, 'grpc_server_handled_total', { grpc_method: 'CreateCallback', grpc_code: 'OK' })).toBe(5);
-    expect(sampleValue(config, 'grpc_server_handling_seconds_count', { grpc_method: 'ListCallbacks', grpc_code: 'OK' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(config, 'grpc_server_handling_seconds_count', { grpc_method: 'CreateCallback', grpc_code: 'OK' })).toBe(5);
+    // The HTTP/JSON API counts by route template, not by path: ids never become labels.
+    const notFound = { method: 'GET', route: '/v1/callbacks/{id}', status_code: '404' };
+    expect(moved('config', config, 'http_server_requests_total', notFound)).toBe(1);
+    expect(moved('config', config, 'http_server_request_duration_seconds_count', notFound)).toBe(1);
+    expect(config).not.toContain('cb_missing');
   });
 });

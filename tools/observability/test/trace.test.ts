@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileEventPublisher, SUBJECT_TEMPLATES } from '@callbacks/messaging';
@@ -145,15 +146,9 @@ describe('one trace per event', () => {
     }
   });
 
-  it('continues traces over gRPC: the matcher loading callbacks is one trace down to the database', async () => {
-    const spans = await otlp.waitFor((all) => all.some((span) => span.service === 'config-service' && span.name === 'callbacks.v1.CallbackService/ListCallbacks'));
-    const [client] = named(spans, 'matcher', 'callbacks.v1.CallbackService/ListCallbacks');
-    const [server] = named(spans, 'config-service', 'callbacks.v1.CallbackService/ListCallbacks');
-    expect(client).toMatchObject({ kind: SPAN_KIND.client, parentSpanId: '' });
-    expect(server).toMatchObject({ kind: SPAN_KIND.server, traceId: client!.traceId, parentSpanId: client!.spanId });
-    expect(server!.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.service': 'callbacks.v1.CallbackService', 'rpc.method': 'ListCallbacks', 'rpc.grpc.status_code': 0 });
-    const database = childrenOf(spans, server!);
-    expect(database.map((span) => span.attributes['db.collection.name'])).toContain('callbacks');
+  it('shows no gRPC call from the matcher: its callbacks come from the bucket, over NATS', async () => {
+    const spans = await otlp.waitFor((all) => named(all, 'matcher', PUBLISH_JOB).length > 0);
+    expect(spans.filter((span) => span.service === 'matcher' && span.attributes['rpc.system'] !== undefined)).toEqual([]);
   });
 
   it('makes a TestCallback send a client span of the call, continued by the receiver', async () => {
@@ -167,6 +162,26 @@ describe('one trace per event', () => {
     expect(post).toMatchObject({ kind: SPAN_KIND.client, traceId: server!.traceId });
     expect(post!.attributes['http.response.status_code']).toBe(200);
     expect(webhook!.headers.traceparent).toBe(`00-${server!.traceId}-${post!.spanId}-01`);
+  });
+
+  it('continues traces over HTTP/JSON: a request with a traceparent is a SERVER span down to the database', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const parentId = randomBytes(8).toString('hex');
+    const response = await fetch(`${system.httpUrl}/v1/callbacks?pageSize=1`, {
+      headers: { authorization: `Bearer ${system.token}`, traceparent: `00-${traceId}-${parentId}-01` },
+    });
+    expect(response.status).toBe(200);
+    const spans = await otlp.waitFor((all) => all.some((span) => span.traceId === traceId && span.name === 'GET /v1/callbacks'));
+    const [server] = spans.filter((span) => span.traceId === traceId && span.name === 'GET /v1/callbacks');
+    expect(server).toMatchObject({ service: 'config-service', kind: SPAN_KIND.server, parentSpanId: parentId });
+    expect(server!.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.route': '/v1/callbacks',
+      'http.response.status_code': 200,
+      'rpc.service': 'callbacks.v1.CallbackService',
+      'rpc.method': 'ListCallbacks',
+    });
+    expect(childrenOf(spans, server!).map((span) => span.attributes['db.collection.name'])).toContain('callbacks');
   });
 
   it('never costs a delivery when the trace collector goes away: the services warn and carry on', async () => {

@@ -21,8 +21,14 @@ export class SteadyLoad {
     private readonly maxInFlight = 1_000,
   ) {}
 
-  start(): void {
-    this.loop = this.run();
+  /** Starts producing, until `stop` or `count` events. */
+  start(count = Infinity): void {
+    this.loop = this.run(count);
+  }
+
+  /** Resolves when `count` events are produced and acknowledged. */
+  async finished(): Promise<void> {
+    await this.loop;
   }
 
   /** Stops producing; resolves when every event produced so far is acknowledged. */
@@ -31,10 +37,10 @@ export class SteadyLoad {
     await this.loop;
   }
 
-  private async run(): Promise<void> {
+  private async run(count: number): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     const started = performance.now();
-    for (let n = 0; this.running; n++) {
+    for (let n = 0; this.running && n < count; n++) {
       const due = started + (n * 1000) / this.perSecond;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

@@ -14,12 +14,14 @@ export interface SystemOptions {
    * by default a nats-server with JetStream and a MongoDB-wire server of its own.
    */
   infrastructure?: { nats: Server; mongo: Server };
-  /** Config service instances (each on its own gRPC port; matchers use the first); 1 by default. */
+  /** Config service instances (the first on `grpcAddress` and `httpAddress`, others on free ports); 1 by default. */
   configServices?: number;
   matchers?: number;
   dispatchers?: number;
   /** Where the config service serves gRPC; by default a free port on 127.0.0.1. */
   grpcAddress?: string;
+  /** Where it serves the same API as HTTP/JSON; by default a free port on 127.0.0.1. */
+  httpAddress?: string;
   /** The signing key's selector (its DNS name is `<selector>._domainkey.callbacks.localhost`). */
   selector?: string;
   /** Extra settings for every service. */
@@ -56,7 +58,7 @@ export class System {
     readonly mongo: Server,
     readonly dns: TestDnsServer,
     readonly nc: NatsConnection,
-    /** The config service instances; the matchers load their callbacks from the first. */
+    /** The config service instances; `client`, `address` and `httpUrl` reach the first. */
     readonly configs: ServiceProcess[],
     readonly matchers: ServiceProcess[],
     readonly dispatchers: ServiceProcess[],
@@ -64,6 +66,8 @@ export class System {
     readonly token: string,
     /** The config service's gRPC address. */
     readonly address: string,
+    /** The config service's HTTP/JSON API (`http://127.0.0.1:8080`, https with `tls`). */
+    readonly httpUrl: string,
     /** The signing key (PEM), to check that it never shows up where it should not. */
     readonly signingKeyPem: string,
     /** With `tls`: the certificate the config service serves. */
@@ -86,6 +90,7 @@ export class System {
     const signingKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const token = `system-${randomBytes(12).toString('hex')}`;
     const address = options.grpcAddress ?? `127.0.0.1:${await freePort()}`;
+    const httpAddress = options.httpAddress ?? `127.0.0.1:${await freePort()}`;
     const ring = JSON.stringify({
       keys: [
         {
@@ -99,16 +104,20 @@ export class System {
     });
     const tls = options.tls ? selfSignedCertificate() : undefined;
     const tlsEnv: Record<string, string> = tls
-      ? { CONFIG_TLS_CERT_FILE: tls.certFile, CONFIG_TLS_KEY_FILE: tls.keyFile, MATCHER_CONFIG_SERVICE_CA_FILE: tls.certFile }
+      ? { CONFIG_TLS_CERT_FILE: tls.certFile, CONFIG_TLS_KEY_FILE: tls.keyFile }
       : {};
     const common = { NATS_URL: nats.url, SIGNING_KEY_RING: ring, SYSTEM_SIGNING_KEY: signingKeyPem, LOG_LEVEL: 'info', ...tlsEnv, ...options.env };
     const service = (app: string, env: Record<string, string>, ready: RegExp) =>
       new ServiceProcess(app, { ...common, ...env }, ready, options.onServiceOutput && ((line) => options.onServiceOutput?.(app, line)));
-    const configAddresses = [address, ...(await Promise.all(Array.from({ length: (options.configServices ?? 1) - 1 }, async () => `127.0.0.1:${await freePort()}`)))];
-    const configs = configAddresses.map((grpcAddress) => service(
+    // The first config service on the addresses above; any others on free ports of their own.
+    const extraAddresses = await Promise.all(
+      Array.from({ length: (options.configServices ?? 1) - 1 }, async () => ({ grpc: `127.0.0.1:${await freePort()}`, http: `127.0.0.1:${await freePort()}` })),
+    );
+    const configs = [{ grpc: address, http: httpAddress }, ...extraAddresses].map((addresses) => service(
       'config-service',
       {
-        CONFIG_GRPC_ADDR: grpcAddress,
+        CONFIG_GRPC_ADDR: addresses.grpc,
+        CONFIG_HTTP_ADDR: addresses.http,
         MONGO_URL: mongo.url,
         CONFIG_TOKENS: JSON.stringify([{ name: 'system', sha256: createHash('sha256').update(token).digest('hex'), accounts: '*' }]),
         CONFIG_ALLOW_HTTP_URLS: 'true',
@@ -117,7 +126,7 @@ export class System {
       /database ready; serving/,
     ));
     const matchers = Array.from({ length: options.matchers ?? 1 }, () =>
-      service('matcher', { MATCHER_CONFIG_SERVICE_ADDR: address, MATCHER_CONFIG_SERVICE_TOKEN: token }, /matcher consuming events/),
+      service('matcher', {}, /matcher consuming events/),
     );
     const dispatchers = Array.from({ length: options.dispatchers ?? 1 }, () =>
       service(
@@ -132,7 +141,8 @@ export class System {
       await Promise.all(configs.map((config) => config.start()));
       // A cluster's URL lists every node, comma-separated, as the services take it.
       const nc = await connectNats({ servers: nats.url.split(','), name: 'system' });
-      system = new System(nats, mongo, dns, nc, configs, matchers, dispatchers, token, address, signingKeyPem, tls);
+      const httpUrl = `${tls ? 'https' : 'http'}://${httpAddress}`;
+      system = new System(nats, mongo, dns, nc, configs, matchers, dispatchers, token, address, httpUrl, signingKeyPem, tls);
       await options.prepare?.(system);
       log('starting the matchers and dispatchers...');
       await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
@@ -151,7 +161,7 @@ export class System {
     return created;
   }
 
-  /** The first config service (the one the matchers load their callbacks from). */
+  /** The first config service (the one `client`, `address` and `httpUrl` reach). */
   get config(): ServiceProcess {
     return first(this.configs, 'config service');
   }

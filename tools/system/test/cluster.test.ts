@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdFor } from '@callbacks/domain';
 import { startMongo, startNatsCluster, type NatsCluster } from '@callbacks/infra';
-import { STREAMS, connectNats } from '@callbacks/messaging';
+import { CALLBACKS_BUCKET, STREAMS, connectNats } from '@callbacks/messaging';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
 import { SteadyLoad } from '../src/load';
@@ -10,7 +10,7 @@ import { CountingReceiver } from '../src/receiver';
 import { System } from '../src/system';
 
 const figure = (fields: Record<string, unknown>) => console.log(JSON.stringify({ test: 'cluster', ...fields }));
-const REPLICATED = { EVENTS_STREAM_REPLICAS: '3', DELIVERIES_STREAM_REPLICAS: '3', RESULTS_STREAM_REPLICAS: '3' };
+const REPLICATED = { EVENTS_STREAM_REPLICAS: '3', DELIVERIES_STREAM_REPLICAS: '3', RESULTS_STREAM_REPLICAS: '3', CALLBACKS_BUCKET_REPLICAS: '3' };
 
 /**
  * The whole system on a 3-node NATS cluster with every stream (and KV bucket) at 3 replicas, two
@@ -50,7 +50,7 @@ describe('cluster', () => {
     // Every stream on the cluster, KV buckets (streams named KV_<bucket>) included, at 3 replicas.
     const replicas = new Map<string, number>();
     for await (const info of jsm.streams.list()) replicas.set(info.config.name, info.config.num_replicas);
-    expect([...replicas.keys()]).toEqual(expect.arrayContaining(Object.values(STREAMS).map((stream) => stream.name)));
+    expect([...replicas.keys()]).toEqual(expect.arrayContaining([...Object.values(STREAMS).map((stream) => stream.name), `KV_${CALLBACKS_BUCKET}`]));
     for (const [name, count] of replicas) expect(count, name).toBe(3);
 
     const callbacks = [

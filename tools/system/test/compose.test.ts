@@ -73,7 +73,7 @@ describe('docker-compose.yml', () => {
     expect(services['config-service']!.depends_on?.['mongo-init']?.condition).toBe('service_completed_successfully');
   });
 
-  it('waits on health: each service has a readiness check, the matcher waits for a healthy config service', async () => {
+  it('waits on health: each service has a readiness check and waits for the NATS nodes', async () => {
     const { services } = await composeConfig(SECRETS);
     for (const name of ['config-service', 'matcher', 'dispatcher']) {
       expect(services[name]!.healthcheck?.test.join(' '), name).toContain('http://127.0.0.1:9464/readyz');
@@ -82,7 +82,6 @@ describe('docker-compose.yml', () => {
       expect(dockerfile, `${name}: Dockerfile HEALTHCHECK`).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:' \+ process\.env\.METRICS_ADDR/m);
       expect(dockerfile, name).toMatch(/^ENV METRICS_ADDR=0\.0\.0\.0:9464$/m);
     }
-    expect(services.matcher!.depends_on?.['config-service']?.condition).toBe('service_healthy');
   });
 
   it('sends traces through the OpenTelemetry Collector to Jaeger, and has Prometheus scrape every service', async () => {
@@ -119,15 +118,17 @@ describe('docker-compose.yml', () => {
       // Settings every service must agree on, set once for all.
       expect(env, name).toMatchObject({ EVENTS_STREAM_REPLICAS: '3', DELIVERIES_STREAM_REPLICAS: '3', RESULTS_STREAM_REPLICAS: '3', DELIVERIES_STREAM_DUPLICATE_WINDOW: '2h' });
     }
-    expect(services['config-service']!.environment).toMatchObject({ CONFIG_TOKENS: SECRETS.CONFIG_TOKENS });
-    expect(services.matcher!.environment).toMatchObject({ MATCHER_CONFIG_SERVICE_ADDR: 'config-service:50051', MATCHER_CONFIG_SERVICE_TOKEN: SECRETS.CALLBACKS_TOKEN });
+    expect(services['config-service']!.environment).toMatchObject({ CONFIG_TOKENS: SECRETS.CONFIG_TOKENS, CALLBACKS_BUCKET_REPLICAS: '3' });
+    // The matcher and the dispatcher need nothing but NATS: no token, no config-service address.
+    for (const name of ['matcher', 'dispatcher']) {
+      expect(Object.keys(services[name]!.environment!).filter((key) => key.includes('CONFIG_SERVICE') || key.includes('TOKEN')), name).toEqual([]);
+    }
     expect(services.dispatcher!.environment).toMatchObject({ SIGNING_KEY_RING_FILE: '/keys/ring.json' });
-    // The dispatcher needs nothing but NATS: no token, no config-service address.
-    expect(Object.keys(services.dispatcher!.environment!).filter((name) => name.includes('CONFIG_SERVICE') || name.includes('TOKEN'))).toEqual([]);
-    expect(services['config-service']!.ports?.map((p) => p.target)).toContain(50051);
+    expect(services['config-service']!.ports?.map((p) => p.target)).toEqual([50051, 8080]);
     // Services inside containers listen on every interface, or no other container reaches them.
     expect(services.receiver!.environment).toMatchObject({ RECEIVER_HOST: '0.0.0.0', RECEIVER_PORT: '8080' });
     expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(/^ENV CONFIG_GRPC_ADDR=0\.0\.0\.0:50051$/m);
+    expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(/^ENV CONFIG_HTTP_ADDR=0\.0\.0\.0:8080$/m);
   });
 
   it('refuses to start without the tokens, and says which variable to set', async () => {

@@ -98,6 +98,9 @@ describe('Helm chart', () => {
     const manifests = rendered.production;
     const config = envOf(manifests, 'config-service');
     expect(config.get('CONFIG_GRPC_ADDR')?.value).toBe('0.0.0.0:50051');
+    expect(config.get('CONFIG_HTTP_ADDR')?.value).toBe('0.0.0.0:8080');
+    const service = manifests.find((m) => m.kind === 'Service' && m.metadata.name === 'callbacks-config-service');
+    expect((service?.spec.ports as { name: string; port: number }[]).map((p) => `${p.name}:${p.port}`)).toEqual(['grpc:50051', 'http:8080', 'metrics:9464']);
     expect(config.get('MONGO_URL')?.valueFrom?.secretKeyRef).toEqual({ name: 'callbacks-mongo', key: 'MONGO_URL' });
     expect(config.get('CONFIG_TOKENS')?.valueFrom?.secretKeyRef).toEqual({ name: 'callbacks-config-tokens', key: 'CONFIG_TOKENS' });
     for (const service of SERVICES) {
@@ -118,8 +121,8 @@ describe('Helm chart', () => {
   it.each([
     ['default', '1'],
     ['production', '3'],
-  ] as const)('sets stream replicas and duplicate windows alike on every service (%s values: %s replicas)', (name, replicas) => {
-    const settings = SERVICES.flatMap((service) => [...envOf(rendered[name], service)].filter(([n]) => /_STREAM_(REPLICAS|DUPLICATE_WINDOW)$/.test(n)));
+  ] as const)('sets stream and bucket replicas and duplicate windows alike on every service (%s values: %s replicas)', (name, replicas) => {
+    const settings = SERVICES.flatMap((service) => [...envOf(rendered[name], service)].filter(([n]) => /_STREAM_(REPLICAS|DUPLICATE_WINDOW)$|^CALLBACKS_BUCKET_REPLICAS$/.test(n)));
     const replicaValues = new Set(settings.filter(([n]) => n.endsWith('_REPLICAS')).map(([, e]) => e.value));
     const windows = new Set(settings.filter(([n]) => n.endsWith('_DUPLICATE_WINDOW')).map(([, e]) => e.value));
     expect([...replicaValues]).toEqual([replicas]);
@@ -130,6 +133,7 @@ describe('Helm chart', () => {
     expect(envOf(rendered[name], 'matcher').has('DELIVERIES_STREAM_REPLICAS')).toBe(true);
     expect(envOf(rendered[name], 'dispatcher').has('RESULTS_STREAM_REPLICAS')).toBe(true);
     expect(envOf(rendered[name], 'config-service').has('RESULTS_STREAM_REPLICAS')).toBe(true);
+    expect(envOf(rendered[name], 'config-service').get('CALLBACKS_BUCKET_REPLICAS')?.value).toBe(replicas);
   });
 
   it.each(['default', 'production'] as const)('inlines no secret (%s values)', (name) => {

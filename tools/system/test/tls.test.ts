@@ -5,8 +5,8 @@ import { TestReceiver, auth, call, sampleCallback, sampleEvent } from '@callback
 import { System } from '../src/system';
 
 /**
- * The config service's API over TLS, as a deployment across machines runs it: the matcher loads
- * its callbacks over that TLS channel, and a 410 still disables its callback (through the results).
+ * The config service's API over TLS, as a deployment across machines runs it: callbacks created
+ * over TLS reach the matcher (through the bucket) and fire, and a 410 disables its callback.
  */
 describe('the system with the config service over TLS', () => {
   let receiver: TestReceiver;
@@ -29,7 +29,7 @@ describe('the system with the config service over TLS', () => {
     await receiver?.close();
   });
 
-  it('delivers what the matcher loaded over TLS, and a 410 disables its callback', async () => {
+  it('delivers for callbacks created over TLS, and a 410 disables its callback', async () => {
     expect(system.config.output.some((line) => line.includes('"tls":true'))).toBe(true);
     for (const databaseId of ['tls-ok', 'tls-gone']) {
       await system.publisher.publish(sampleEvent({ databaseId, action: Action.UPDATE, origin: Origin.PUBLISHER }));

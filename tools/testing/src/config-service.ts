@@ -7,6 +7,8 @@ import { ServiceProcess } from './processes';
 export interface ConfigServiceUnderTest {
   process: ServiceProcess;
   address: string;
+  /** The HTTP/JSON API's base URL. */
+  httpUrl: string;
   client: CallbackServiceClient;
   /** A token for every account (services, tests). */
   adminToken: string;
@@ -21,10 +23,12 @@ export async function startConfigServiceProcess(options: {
 }): Promise<ConfigServiceUnderTest> {
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const address = `127.0.0.1:${await freePort()}`;
+  const httpAddress = `127.0.0.1:${await freePort()}`;
   const process = new ServiceProcess(
     'config-service',
     {
       CONFIG_GRPC_ADDR: address,
+      CONFIG_HTTP_ADDR: httpAddress,
       MONGO_URL: options.mongoUrl,
       CONFIG_MONGO_DATABASE: `cfg_${randomBytes(6).toString('hex')}`,
       NATS_URL: options.natsUrl,
@@ -39,6 +43,7 @@ export async function startConfigServiceProcess(options: {
   return {
     process,
     address,
+    httpUrl: `http://${httpAddress}`,
     client,
     adminToken,
     async close() {

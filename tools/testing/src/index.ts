@@ -7,3 +7,5 @@ export * from './dns-server';
 export * from './bench';
 export * from './receiver';
 export * from './tls';
+export * from './receiver-process';
+export * from './tcp-proxy';

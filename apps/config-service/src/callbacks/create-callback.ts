@@ -2,13 +2,13 @@ import { InvalidArgumentError, Violations } from '@callbacks/domain';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { Principal } from '../auth/tokens';
 import { newCallbackId } from './ids';
-import type { CallbackChangeNotifier, CallbackRepository, Clock } from './ports';
+import type { CallbackPublisher, CallbackRepository, Clock } from './ports';
 import { assertMayAccess } from './scope';
 import { validateCallback, type CallbackLimits } from './validate-callback';
 
 export interface CallbackDeps {
   repository: CallbackRepository;
-  notifier: CallbackChangeNotifier;
+  publisher: CallbackPublisher;
   limits: CallbackLimits;
   clock: Clock;
 }
@@ -35,7 +35,7 @@ export class CreateCallback {
       stateReason: '',
     };
     await this.deps.repository.insert(callback);
-    await this.deps.notifier.upserted(callback);
+    await this.deps.publisher.upserted(callback);
     return callback;
   }
 }

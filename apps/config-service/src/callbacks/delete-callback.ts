@@ -4,7 +4,7 @@ import type { CallbackDeps } from './create-callback';
 import { callbackNotFound, requireCallbackId, scopeOf } from './scope';
 
 export class DeleteCallback {
-  constructor(private readonly deps: Pick<CallbackDeps, 'repository' | 'notifier'>) {}
+  constructor(private readonly deps: Pick<CallbackDeps, 'repository' | 'publisher'>) {}
 
   async execute(principal: Principal, id: string, expectedRevision: number): Promise<void> {
     const current = await this.deps.repository.findById(requireCallbackId(id), scopeOf(principal));
@@ -17,6 +17,6 @@ export class DeleteCallback {
       if (!latest) throw callbackNotFound(id);
       throw new RevisionConflictError('callback', id, current.revision, latest.revision);
     }
-    await this.deps.notifier.deleted(current);
+    await this.deps.publisher.deleted(current);
   }
 }

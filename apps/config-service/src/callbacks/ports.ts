@@ -24,16 +24,38 @@ export interface CallbackRepository {
   replace(callback: Callback, expectedRevision: number): Promise<boolean>;
   /** Deletes the callback if it is still at `expectedRevision`; false otherwise. */
   delete(id: string, expectedRevision: number): Promise<boolean>;
+  /** Every callback of every account, what a reconciler compares: id, key fields and revision. */
+  revisions(): AsyncIterable<CallbackRevision>;
 }
 
+export type CallbackRevision = Pick<Callback, 'id' | 'accountId' | 'databaseId' | 'revision'>;
+
 /**
- * Tells the rest of the system (matchers) about committed changes. Resolves once the notice is
- * with the message broker (or after a bounded wait), so that an event published after the call
- * returns finds the change applied; never rejects.
+ * Tells the matchers about committed changes, through the CALLBACKS bucket they watch. Resolves
+ * once the bucket has the change (or after a bounded wait), so that an event published after the
+ * call returns finds it; never rejects: a write that fails is left to the reconciler.
  */
-export interface CallbackChangeNotifier {
+export interface CallbackPublisher {
   upserted(callback: Callback): Promise<void>;
   deleted(callback: Callback): Promise<void>;
+}
+
+/** What the bucket holds for a callback: a revision, or its deletion (ids are never reused). */
+export interface BucketState extends CallbackRevision {
+  deleted: boolean;
+}
+
+/** The CALLBACKS bucket, as its one writer sees it. Failures reject. */
+export interface CallbackBucket {
+  /**
+   * Writes the callback unless the bucket holds this revision or a newer one, or holds its
+   * deletion: an older version never replaces a newer one, and a deleted callback stays deleted.
+   */
+  put(callback: Callback): Promise<'written' | 'current' | 'deleted'>;
+  /** Marks the callback deleted (watchers see the marker); idempotent. */
+  delete(callback: CallbackRevision): Promise<void>;
+  /** What the bucket holds, by callback id. */
+  states(): Promise<Map<string, BucketState>>;
 }
 
 /** Sends a prepared delivery request once, as TestCallback's `send` asks; never throws for the receiver's failures. */

@@ -1,21 +1,17 @@
 import { compileCondition } from '@callbacks/conditions';
 import { prepareDeliveryRequest, type DeliveryRequest } from '@callbacks/delivery';
-import { InvalidArgumentError, Violations, callbackTarget, validateProfileEvent } from '@callbacks/domain';
+import { DEFAULT_DELIVERY_LIMITS, InvalidArgumentError, Violations, callbackTarget, requestedDelivery, validateProfileEvent } from '@callbacks/domain';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { TestCallbackRequest, TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 import { NoValidSigningKeyError, type KeyRing } from '@callbacks/signature';
 import type { Principal } from '../auth/tokens';
 import { newTestDeliveryId } from '../deliveries/delivery-ids';
-import { msFromDuration } from '../deliveries/duration';
 import { FailedPreconditionError } from '../errors';
 import { explainMatch } from './explain-match';
 import type { CallbackRepository, Clock, TestSender } from './ports';
 import { assertMayAccess, callbackNotFound, requireCallbackId, scopeOf } from './scope';
 import { validateCallback, type CallbackLimits } from './validate-callback';
-
-/** The dispatcher's default total timeout (SPEC §7.4), for callbacks without their own. */
-const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface TestCallbackDeps {
   repository: CallbackRepository;
@@ -92,7 +88,7 @@ export class TestCallback {
   }
 
   private timeoutOf(callback: Callback): number {
-    const own = msFromDuration(callback.deliveryPolicy?.timeout);
-    return Math.min(own > 0 ? own : DEFAULT_TIMEOUT_MS, this.deps.limits.maxTimeoutMs);
+    // As a dispatcher with the default settings would, within this service's bound.
+    return requestedDelivery(callback.deliveryPolicy, { ...DEFAULT_DELIVERY_LIMITS, maxTimeoutMs: this.deps.limits.maxTimeoutMs }).timeoutMs;
   }
 }

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@callbacks/domain';
 import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleCallback } from '@callbacks/testing';
 import type { Principal } from '../auth/tokens';
-import type { CallbackChangeNotifier, CallbackRepository } from './ports';
+import type { CallbackPublisher, CallbackRepository } from './ports';
 import { UpdateCallback } from './update-callback';
 
 /** One stored callback, as a repository holds it. */
@@ -20,13 +20,13 @@ class OneCallback implements Pick<CallbackRepository, 'findById' | 'replace'> {
 }
 
 const admin: Principal = { name: 'admin', accounts: '*' };
-const notifier: CallbackChangeNotifier = { upserted: async () => undefined, deleted: async () => undefined };
+const publisher: CallbackPublisher = { upserted: async () => undefined, deleted: async () => undefined };
 // Saved when plain http was allowed; today's limits refuse it.
 const saved = sampleCallback({ id: 'cb_1', revision: 3, url: 'http://hooks.example.com/old', state: CallbackState.ACTIVE });
 
 function updater(repository: OneCallback) {
   const limits = { allowHttpUrls: false, maxConcurrency: 100, maxRequestsPerSecond: 1_000, maxTimeoutMs: 60_000 };
-  return new UpdateCallback({ repository: repository as unknown as CallbackRepository, notifier, limits, clock: () => new Date() });
+  return new UpdateCallback({ repository: repository as unknown as CallbackRepository, publisher, limits, clock: () => new Date() });
 }
 
 describe('UpdateCallback on a callback saved under looser limits', () => {

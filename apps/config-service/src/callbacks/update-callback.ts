@@ -70,7 +70,7 @@ export class UpdateCallback {
       if (!latest) throw callbackNotFound(id);
       throw new RevisionConflictError('callback', id, current.revision, latest.revision);
     }
-    await this.deps.notifier.upserted(updated);
+    await this.deps.publisher.upserted(updated);
     return updated;
   }
 }

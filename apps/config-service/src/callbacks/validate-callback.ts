@@ -1,4 +1,4 @@
-import { ID_PATTERN, Violations, isId } from '@callbacks/domain';
+import { DELIVERY_BOUNDS, ID_PATTERN, Violations, isId } from '@callbacks/domain';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { CallbackState, Format, type Callback, type DeliveryPolicy } from '@callbacks/proto/callbacks/v1/callback';
 import { validateCondition } from './validate-condition';
@@ -130,8 +130,8 @@ function checkPolicy(policy: DeliveryPolicy, limits: CallbackLimits, v: Violatio
   }
   if (timeout) {
     const ms = timeout.seconds * 1000 + timeout.nanos / 1e6;
-    if (!(ms >= 1000 && ms <= limits.maxTimeoutMs)) {
-      v.add('OUT_OF_RANGE', `must be from 1s to ${limits.maxTimeoutMs / 1000}s`, 'timeout');
+    if (!(ms >= DELIVERY_BOUNDS.minTimeoutMs && ms <= limits.maxTimeoutMs)) {
+      v.add('OUT_OF_RANGE', `must be from ${DELIVERY_BOUNDS.minTimeoutMs / 1000}s to ${limits.maxTimeoutMs / 1000}s`, 'timeout');
     }
   }
 }

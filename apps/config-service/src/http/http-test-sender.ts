@@ -3,7 +3,7 @@ import { describeStatus, type DeliveryHttpClient } from '@callbacks/outbound-htt
 import type { Attempt } from '@callbacks/proto/callbacks/v1/delivery';
 import { traceActiveRequest, type Tracing } from '@callbacks/telemetry';
 import type { Clock, TestSender } from '../callbacks/ports';
-import { durationFromMs } from '../deliveries/duration';
+import { durationFromMs } from '@callbacks/domain';
 
 /**
  * TestCallback's one real request, through the one outbound HTTP client (SSRF guard, timeouts,

@@ -1,3 +1,4 @@
+import { durationFromMs, msFromDuration } from '@callbacks/domain';
 import { actionFromJSON, actionToJSON, originFromJSON, originToJSON } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import {
   callbackStateFromJSON,
@@ -57,7 +58,7 @@ export function toDocument(c: Callback): CallbackDocument {
       ? {
           maxConcurrency: c.deliveryPolicy.maxConcurrency,
           maxRequestsPerSecond: c.deliveryPolicy.maxRequestsPerSecond,
-          timeoutMs: timeout ? timeout.seconds * 1000 + Math.round(timeout.nanos / 1e6) : null,
+          timeoutMs: timeout ? msFromDuration(timeout) : null,
         }
       : null,
     description: c.description,
@@ -89,10 +90,7 @@ export function fromDocument(d: CallbackDocument): Callback {
       ? {
           maxConcurrency: policy.maxConcurrency,
           maxRequestsPerSecond: policy.maxRequestsPerSecond,
-          timeout:
-            policy.timeoutMs === null
-              ? undefined
-              : { seconds: Math.floor(policy.timeoutMs / 1000), nanos: (policy.timeoutMs % 1000) * 1e6 },
+          timeout: policy.timeoutMs === null ? undefined : durationFromMs(policy.timeoutMs),
         }
       : undefined,
     description: d.description,

@@ -2,7 +2,7 @@
 import { Binary } from 'mongodb';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { deliveryStateFromJSON, type Attempt, type Delivery } from '@callbacks/proto/callbacks/v1/delivery';
-import { durationFromMs, msFromDuration } from '../deliveries/duration';
+import { durationFromMs, msFromDuration } from '@callbacks/domain';
 import type { StoredDelivery } from '../deliveries/ports';
 
 /** One attempt as stored, in a delivery (`lastAttempt`) and in the attempts collection. */

@@ -1,8 +1,10 @@
+import { requestedDelivery } from '@callbacks/domain';
 import type { Logger } from '@callbacks/logger';
 import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { MessageTrace } from '@callbacks/telemetry';
 import type { AttemptOutcome } from './attempt';
 import { CircuitBreaker } from './circuit-breaker';
+import { Deferrals, type DeferReason } from './deferrals';
 import { GoneCallbacks } from './gone-callbacks';
 import type { ReadyJob } from './job';
 import type { RetryPolicy } from './retry-policy';
@@ -36,6 +38,8 @@ export interface DelivererDeps {
   report(result: AttemptResult, trace: MessageTrace): Promise<void>;
   log: Logger;
   now?: () => number;
+  /** A number in [0, 1), to spread deferrals (Math.random by default). */
+  random?: () => number;
 }
 
 export interface DelivererSettings {
@@ -54,16 +58,29 @@ export interface DelivererSettings {
   maxQueueWaitMs: number;
   /** An endpoint whose oldest attempt runs this long with none finishing is stalling. */
   stallMs: number;
-  /** How long a deferred job waits at least. */
+  /**
+   * How long a job given back while its endpoint's breaker is closed waits, give or take a
+   * quarter (spread, so a burst given back does not come back all at once).
+   */
   deferDelayMs: number;
   /**
-   * Most of one endpoint's deferred jobs due per second (per instance): jobs given back line up
-   * behind each other at this pace or the endpoint's own, whichever is slower, so a long line
-   * comes back spread out instead of all at once.
+   * Most of one endpoint's jobs due per second (per instance) when its breaker lets attempts
+   * through again: jobs given back while it is open line up behind each other at this pace.
    */
   deferRate: number;
   breaker: { threshold: number; cooldownMs: number; maxCooldownMs: number };
   retry: RetryPolicy;
+}
+
+export interface EndpointState {
+  endpoint: string;
+  queued: number;
+  active: number;
+  breaker: string;
+  /** Jobs it gave back since this instance knows it, by reason. */
+  deferrals: Record<DeferReason, number>;
+  /** Jobs it gave back that are not due yet: how many, the earliest and latest due time (ms). */
+  deferred: { count: number; earliest: number; latest: number } | undefined;
 }
 
 export interface DelivererStats {
@@ -80,7 +97,16 @@ export interface DelivererStats {
 /** How many of an endpoint's latest attempt durations its pace is judged by. */
 const DURATIONS_KEPT = 32;
 
+/** A deferral while the breaker is closed is due after the defer delay times 1 ± this. */
+export const DEFER_SPREAD = 0.25;
+
+/** An endpoint stops deferring (and says so) once a second passes without a deferral. */
+const DEFERRING_QUIET_MS = 1_000;
+
 /** One receiver origin: its queue, limits, breaker, and the pace at which it completes attempts. */
+/** Most callbacks whose requested limits one endpoint remembers. */
+const MAX_CALLBACKS_PER_ENDPOINT = 1_000;
+
 class Endpoint {
   readonly queue: Work[] = [];
   limit: number;
@@ -100,19 +126,28 @@ class Endpoint {
   private lastCompletion = 0;
   /** When a job last came or an attempt last ended here. */
   lastActive: number;
-  /** When the next job given back is due: each one given back lines up behind the last. */
+  /** When the next job given back while the breaker is open is due: each lines up behind the last. */
   private lineEnd = 0;
+  readonly deferrals = new Deferrals();
+  /** Since when it has been giving jobs back (undefined: it is not), and how many since, by reason. */
+  deferring: { since: number; counts: Partial<Record<DeferReason, number>> } | undefined;
+
+  /**
+   * What each callback to this origin asked for, most recent last. Limits protect the receiver,
+   * so they are per origin: the strictest limit any of its callbacks sets applies, the default
+   * only where none sets one, and a job of another callback never loosens it.
+   */
+  private readonly requests = new Map<string, { concurrency: number | undefined; requestsPerSecond: number | undefined }>();
 
   constructor(
     readonly key: string,
-    limit: number,
-    rate: number,
+    private readonly defaultConcurrency: number,
     settings: DelivererSettings,
     now: () => number,
   ) {
-    this.limit = limit;
+    this.limit = defaultConcurrency;
     this.lastActive = now();
-    this.bucket = new TokenBucket(rate, now);
+    this.bucket = new TokenBucket(0, now);
     this.breaker = new CircuitBreaker(settings.breaker.threshold, settings.breaker.cooldownMs, settings.breaker.maxCooldownMs, now);
   }
 
@@ -123,9 +158,29 @@ class Endpoint {
    * one at a time would start afresh each time and never trip its breaker.
    */
   forgettable(settings: DelivererSettings, now: number): boolean {
-    // Jobs it gave back are still due: a new line would not wait behind them.
-    if (this.active > 0 || this.queue.length > 0 || this.wakeUp || now < this.lineEnd) return false;
+    // Jobs it gave back are still due: a new line would not wait behind them, and operators
+    // still see them in its gauges.
+    if (this.active > 0 || this.queue.length > 0 || this.wakeUp || this.deferring || this.deferrals.waiting(now)) return false;
     return now - this.lastActive >= (this.breaker.clean ? 1_000 : settings.breaker.maxCooldownMs);
+  }
+
+  /** Takes note of what a callback to this origin asks for, and applies the strictest request. */
+  request(callbackId: string, asked: { concurrency: number | undefined; requestsPerSecond: number | undefined }): void {
+    const known = this.requests.get(callbackId);
+    if (known && known.concurrency === asked.concurrency && known.requestsPerSecond === asked.requestsPerSecond) return;
+    this.requests.delete(callbackId);
+    this.requests.set(callbackId, asked);
+    // Bounded: the callbacks heard from longest ago go first.
+    for (const id of this.requests.keys()) {
+      if (this.requests.size <= MAX_CALLBACKS_PER_ENDPOINT) break;
+      this.requests.delete(id);
+    }
+    const strictest = (values: (number | undefined)[]) => Math.min(...values.filter((value): value is number => value !== undefined));
+    const all = [...this.requests.values()];
+    const concurrency = strictest(all.map((r) => r.concurrency));
+    const rate = strictest(all.map((r) => r.requestsPerSecond));
+    this.limit = Number.isFinite(concurrency) ? concurrency : this.defaultConcurrency;
+    this.bucket.setRate(Number.isFinite(rate) ? rate : 0);
   }
 
   /** When a job given back now is due: `earliest`, or behind the line, then `spacingMs` on. */
@@ -144,16 +199,19 @@ class Endpoint {
   }
 
   /**
-   * How many jobs may wait here. An endpoint that stalls (its oldest attempt has run for
-   * `stallMs` with nothing finishing meanwhile) gets two rounds of its concurrency, and `shed`
-   * gives the rest back. Otherwise it may queue what it finishes within `maxQueueWaitMs` at its
-   * recent pace, or, without a pace yet, the benefit of the doubt. Never more than `queueLimit`.
+   * How many jobs may wait here, and what limits that. An endpoint that stalls (its oldest
+   * attempt has run for `stallMs` with nothing finishing meanwhile) gets two rounds of its
+   * concurrency, and `shed` gives the rest back. Otherwise it may queue what it finishes within
+   * `maxQueueWaitMs` at its recent pace (set by its rate limit or by its attempts' durations),
+   * or, without a pace yet, the benefit of the doubt. Never more than `queueLimit`.
    */
-  allowedQueue(settings: DelivererSettings, now: number): number {
-    if (this.stalling(settings, now)) return Math.min(settings.queueLimit, 2 * this.limit);
+  room(settings: DelivererSettings, now: number): { allowed: number; reason: DeferReason } {
+    if (this.stalling(settings, now)) return { allowed: Math.min(settings.queueLimit, 2 * this.limit), reason: 'stalled' };
     const pace = this.pace();
-    if (pace === 0) return settings.queueLimit;
-    return Math.min(settings.queueLimit, Math.max(4 * this.limit, Math.floor(settings.maxQueueWaitMs / pace)));
+    if (pace === 0) return { allowed: settings.queueLimit, reason: 'queue_full' };
+    const allowed = Math.min(settings.queueLimit, Math.max(4 * this.limit, Math.floor(settings.maxQueueWaitMs / pace)));
+    const byRate = allowed < settings.queueLimit && pace === this.bucket.intervalMs;
+    return { allowed, reason: byRate ? 'rate_limit' : 'queue_full' };
   }
 
   private stalling(settings: DelivererSettings, now: number): boolean {
@@ -189,6 +247,7 @@ export class Deliverer {
   /** Callbacks whose receiver answered 410: not sent to until the config service disables them. */
   private readonly gone = new GoneCallbacks();
   private readonly now: () => number;
+  private readonly random: () => number;
   private accepting = true;
   private idleWaiters: (() => void)[] = [];
   private roomWaiters: (() => void)[] = [];
@@ -199,6 +258,7 @@ export class Deliverer {
     private readonly settings: DelivererSettings,
   ) {
     this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
   }
 
   /** Jobs held right now (queued or in flight), to keep their messages from being redelivered. */
@@ -223,9 +283,20 @@ export class Deliverer {
     return this.inFlight.size + this.queued;
   }
 
-  /** Per-endpoint queue and in-flight counts, and breaker states (for metrics). */
-  endpointStates(): { endpoint: string; queued: number; active: number; breaker: string }[] {
-    return [...this.endpoints].map(([endpoint, e]) => ({ endpoint, queued: e.queue.length, active: e.active, breaker: e.breaker.state }));
+  /**
+   * Per endpoint: queue and in-flight counts, breaker state, the jobs it gave back by reason,
+   * and those still waiting to be due (how many, the earliest and latest due time), for metrics.
+   */
+  endpointStates(): EndpointState[] {
+    const now = this.now();
+    return [...this.endpoints].map(([endpoint, e]) => ({
+      endpoint,
+      queued: e.queue.length,
+      active: e.active,
+      breaker: e.breaker.state,
+      deferrals: { ...e.deferrals.counts },
+      deferred: e.deferrals.waiting(now),
+    }));
   }
 
   submit(work: Work): void {
@@ -236,9 +307,9 @@ export class Deliverer {
       return void this.finishUnsent(work, Outcome.GONE, 'gone', 'not sent: the receiver answered 410 Gone earlier and the callback is disabled');
     }
     const endpoint = this.endpointFor(work);
-    if (endpoint.breaker.state === 'open' || endpoint.queue.length >= endpoint.allowedQueue(this.settings, this.now())) {
-      return void this.giveBack(endpoint, work);
-    }
+    if (endpoint.breaker.state === 'open') return void this.giveBack(endpoint, work, 'breaker_open');
+    const room = endpoint.room(this.settings, this.now());
+    if (endpoint.queue.length >= room.allowed) return void this.giveBack(endpoint, work, room.reason);
     endpoint.queue.push(work);
     endpoint.lastActive = this.now();
     this.queued++;
@@ -247,21 +318,24 @@ export class Deliverer {
 
   /**
    * Gives back the queue tail of endpoints that turned out slow (a receiver that started
-   * hanging after its jobs were queued), so they hold no more of the window than they earn, and
-   * forgets endpoints with nothing left worth remembering. Called about once a second.
+   * hanging after its jobs were queued), so they hold no more of the window than they earn,
+   * notes endpoints that stopped deferring, and forgets endpoints with nothing left worth
+   * remembering. Called about once a second.
    */
   shed(): void {
     const now = this.now();
     let shed = 0;
     for (const endpoint of this.endpoints.values()) {
+      this.noteQuiet(endpoint, now);
       if (endpoint.forgettable(this.settings, now)) {
         this.endpoints.delete(endpoint.key);
         continue;
       }
       // The tail goes back, in its order.
-      for (const work of endpoint.queue.splice(endpoint.allowedQueue(this.settings, now))) {
+      const room = endpoint.room(this.settings, now);
+      for (const work of endpoint.queue.splice(room.allowed)) {
         this.queued--;
-        void this.giveBack(endpoint, work);
+        void this.giveBack(endpoint, work, room.reason);
         shed++;
       }
     }
@@ -280,18 +354,13 @@ export class Deliverer {
   }
 
   private endpointFor(work: Work): Endpoint {
-    const policy = work.job.callback.deliveryPolicy;
-    const limit = Math.min(policy?.maxConcurrency || this.settings.concurrency, this.settings.maxConcurrency);
-    const rate = policy?.maxRequestsPerSecond ?? 0;
     let endpoint = this.endpoints.get(work.endpoint);
     if (!endpoint) {
-      endpoint = new Endpoint(work.endpoint, limit, rate, this.settings, this.now);
+      endpoint = new Endpoint(work.endpoint, this.settings.concurrency, this.settings, this.now);
       this.endpoints.set(work.endpoint, endpoint);
-    } else {
-      // Callbacks sharing an origin share its limits; the latest policy seen applies.
-      endpoint.limit = limit;
-      endpoint.bucket.setRate(rate);
     }
+    const { concurrency, requestsPerSecond } = requestedDelivery(work.job.callback.deliveryPolicy, this.settings);
+    endpoint.request(work.job.callback.id, { concurrency, requestsPerSecond });
     return endpoint;
   }
 
@@ -301,7 +370,7 @@ export class Deliverer {
       if (state === 'open') {
         // Everything waiting goes back to the stream until the endpoint may be tried again.
         this.queued -= endpoint.queue.length;
-        for (const work of endpoint.queue.splice(0)) void this.giveBack(endpoint, work);
+        for (const work of endpoint.queue.splice(0)) void this.giveBack(endpoint, work, 'breaker_open');
         this.released();
         return;
       }
@@ -326,8 +395,7 @@ export class Deliverer {
 
   private async run(endpoint: Endpoint, work: Work): Promise<void> {
     const { job } = work;
-    const requested = job.callback.deliveryPolicy?.timeout;
-    const timeoutMs = Math.min(requested ? requested.seconds * 1000 + requested.nanos / 1e6 : this.settings.timeoutMs, this.settings.maxTimeoutMs);
+    const { timeoutMs } = requestedDelivery(job.callback.deliveryPolicy, this.settings);
     this.stats.attempts++;
     const outcome = await this.deps.attempt(job, timeoutMs, work.trace);
     const now = this.now();
@@ -400,26 +468,54 @@ export class Deliverer {
   }
 
   /**
-   * Defers a job the endpoint cannot take now. It lines up behind the endpoint's other deferred
-   * jobs, due no earlier than the breaker lets an attempt through (when open) or than the queue
-   * ahead of it should take (at least `deferDelayMs`), and spaced by the endpoint's pace (while
-   * its breaker is closed) but never closer than `deferRate` allows: each comes back about when
-   * the endpoint can take it, so a long line costs a pass or two, not one every few seconds, and
-   * a breaker letting an attempt through does not bring the whole line back at once.
+   * Defers a job the endpoint cannot take now. While its breaker is closed, the job is due
+   * again after about `deferDelayMs` (spread) and judged afresh then. No forecast of when the
+   * endpoint will have room goes into a schedule: a schedule cannot be brought forward, and a
+   * pace measured in one slow round (a receiver's hiccup) would leave the endpoint idle, its
+   * jobs waiting for minutes, once it recovers. While its breaker is open or probing, the job
+   * lines up behind the endpoint's other deferred jobs, from when the breaker lets an attempt
+   * through (or after the defer delay while a probe decides), at most `deferRate` a second: a
+   * breaker letting an attempt through does not bring the whole line back at once.
    */
-  private giveBack(endpoint: Endpoint, work: Work): Promise<void> {
+  private giveBack(endpoint: Endpoint, work: Work, reason: DeferReason): Promise<void> {
     const now = this.now();
-    const closest = 1_000 / this.settings.deferRate;
-    let at: number;
-    if (endpoint.breaker.state === 'open') {
-      // How fast it failed says nothing about how fast it will take jobs once it recovers.
-      at = endpoint.lineUp(endpoint.breaker.retryAt, closest);
-    } else {
-      const pace = endpoint.pace();
-      at = endpoint.lineUp(now + Math.max(this.settings.deferDelayMs, endpoint.queue.length * pace), Math.max(closest, pace));
-    }
+    const state = endpoint.breaker.state;
+    const later = now + this.settings.deferDelayMs * (1 - DEFER_SPREAD + 2 * DEFER_SPREAD * this.random());
+    // How fast it failed says nothing about how fast it will take jobs once it recovers.
+    const at = state === 'closed' ? later : endpoint.lineUp(state === 'open' ? endpoint.breaker.retryAt : later, 1_000 / this.settings.deferRate);
+    this.noteDeferral(endpoint, reason, now, at);
     // Also called while another job's work is in hand (a breaker opening): inside this job's trace.
     return work.trace.run(() => this.deferNow(work, at));
+  }
+
+  private noteDeferral(endpoint: Endpoint, reason: DeferReason, now: number, at: number): void {
+    endpoint.deferrals.add(reason, now, at);
+    if (endpoint.deferring) {
+      endpoint.deferring.counts[reason] = (endpoint.deferring.counts[reason] ?? 0) + 1;
+      return;
+    }
+    endpoint.deferring = { since: now, counts: { [reason]: 1 } };
+    this.deps.log.info(
+      { endpoint: endpoint.key, reason, breaker: endpoint.breaker.state, queued: endpoint.queue.length, in_flight: endpoint.active, due_at: new Date(at).toISOString() },
+      'endpoint started deferring jobs',
+    );
+  }
+
+  /** An endpoint that gave nothing back for a while, its breaker not open, has stopped deferring. */
+  private noteQuiet(endpoint: Endpoint, now: number): void {
+    const { deferring } = endpoint;
+    if (!deferring || now - endpoint.deferrals.last < DEFERRING_QUIET_MS || endpoint.breaker.state === 'open') return;
+    endpoint.deferring = undefined;
+    const waiting = endpoint.deferrals.waiting(now);
+    this.deps.log.info(
+      {
+        endpoint: endpoint.key,
+        deferred: deferring.counts,
+        deferring_ms: endpoint.deferrals.last - deferring.since,
+        latest_due_at: waiting && new Date(waiting.latest).toISOString(),
+      },
+      'endpoint stopped deferring jobs',
+    );
   }
 
   private async deferNow(work: Work, at: number): Promise<void> {

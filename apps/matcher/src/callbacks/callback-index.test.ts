@@ -20,11 +20,11 @@ const callback = (id: string, revision = 1, expression = '') =>
   sampleCallback({ id, revision, condition: { rules: [], expression }, actions: [], triggers: [] });
 
 describe('CallbackIndex', () => {
-  it('keeps every other callback of a snapshot when one condition cannot be compiled at all', () => {
+  it('keeps every other callback when one condition cannot be compiled at all', () => {
     const invalid: string[] = [];
     const index = new CallbackIndex((c, problems) => invalid.push(`${c.id}: ${problems}`));
-    index.replaceAll([callback('cb_a'), callback('cb_b'), callback('cb_c')]);
-    index.replaceAll([callback('cb_a'), callback('cb_b', 2, 'throws'), callback('cb_c')]);
+    for (const c of [callback('cb_a'), callback('cb_b'), callback('cb_c')]) index.put(c);
+    index.put(callback('cb_b', 2, 'throws'));
 
     expect(index.size).toBe(3);
     const event = toEvaluationInput(sampleEvent());
@@ -36,15 +36,21 @@ describe('CallbackIndex', () => {
     expect(invalid).toEqual(['cb_b: the condition could not be compiled: a bug']);
   });
 
-  it('keeps a deleted callback deleted through the next snapshot, against a late notice of an earlier change', () => {
+  it("hands matching a scope's callbacks as they were, and the new ones after a change", () => {
     const index = new CallbackIndex();
-    index.replaceAll([callback('cb_a', 1)]);
-    expect(index.remove('cb_a', 2)).toBe(true);
-    index.replaceAll([]);
-    expect(index.upsert(callback('cb_a', 2))).toBe(false);
-    expect(index.get('cb_a')).toBeUndefined();
-    // Two snapshots on, the tombstone is gone: the index no longer grows with every deletion.
-    index.replaceAll([]);
-    expect(index.upsert(callback('cb_a', 2))).toBe(true);
+    index.put(callback('cb_a'));
+    index.put(callback('cb_b'));
+    const before = index.candidates('acct-a', 'db-1', '');
+    index.put(callback('cb_a', 2));
+    index.remove('cb_b');
+    index.remove('cb_never_there');
+    expect(before.map((c) => [c.callback.id, c.callback.revision])).toEqual([
+      ['cb_a', 1],
+      ['cb_b', 1],
+    ]);
+    expect(index.candidates('acct-a', 'db-1', '').map((c) => [c.callback.id, c.callback.revision])).toEqual([['cb_a', 2]]);
+    index.remove('cb_a');
+    expect(index.candidates('acct-a', 'db-1', '')).toEqual([]);
+    expect(index.size).toBe(0);
   });
 });

@@ -20,17 +20,13 @@ export function scopeKey(accountId: string, databaseId: string, collectionId: st
 const mask = (values: readonly (Action | Origin)[]) => values.reduce((m, v) => m | (1 << v), 0);
 
 /**
- * The matcher's in-memory view of every callback, indexed by scope. Changes are ordered by
- * revision: an older version never replaces a newer one, and a deleted callback stays deleted
- * (tombstone) through the next full snapshot, so that a late notice of an earlier change cannot
- * bring it back.
+ * The matcher's in-memory view of every callback, indexed by scope. It follows the CALLBACKS
+ * bucket, whose changes arrive in order: a version replaces the one before, a deletion removes.
  */
 export class CallbackIndex {
-  private byId = new Map<string, IndexedCallback>();
-  private byScope = new Map<string, IndexedCallback[]>();
-  /** Deleted callbacks: the revision they were deleted at, and the snapshot count then. */
-  private readonly tombstones = new Map<string, { revision: number; snapshot: number }>();
-  private snapshots = 0;
+  private readonly byId = new Map<string, IndexedCallback>();
+  /** Per scope, its callbacks, and the array handed to matching (built again after a change). */
+  private readonly byScope = new Map<string, { members: Map<string, IndexedCallback>; list: readonly IndexedCallback[] | undefined }>();
 
   constructor(private readonly onInvalid: (callback: Callback, problems: string) => void = () => undefined) {}
 
@@ -40,60 +36,38 @@ export class CallbackIndex {
 
   /** The callbacks of a scope (may be empty); the array is never mutated after it is handed out. */
   candidates(accountId: string, databaseId: string, collectionId: string): readonly IndexedCallback[] {
-    return this.byScope.get(scopeKey(accountId, databaseId, collectionId)) ?? [];
+    const scope = this.byScope.get(scopeKey(accountId, databaseId, collectionId));
+    if (!scope) return [];
+    scope.list ??= [...scope.members.values()];
+    return scope.list;
   }
 
   get(id: string): IndexedCallback | undefined {
     return this.byId.get(id);
   }
 
-  /** Applies a created or updated callback; false when it is not newer than what is known. */
-  upsert(callback: Callback): boolean {
-    const current = this.byId.get(callback.id);
-    if (current && current.callback.revision >= callback.revision) return false;
-    const deleted = this.tombstones.get(callback.id);
-    if (deleted !== undefined && deleted.revision >= callback.revision) return false;
+  /** Applies a created or updated callback, its condition compiled once here. */
+  put(callback: Callback): void {
+    this.remove(callback.id);
     const indexed = this.compile(callback);
-    if (current) this.unlink(current);
     this.byId.set(callback.id, indexed);
-    this.link(indexed);
-    return true;
+    const key = scopeOf(indexed);
+    const scope = this.byScope.get(key) ?? { members: new Map(), list: undefined };
+    scope.members.set(callback.id, indexed);
+    scope.list = undefined;
+    this.byScope.set(key, scope);
   }
 
-  /** Applies a deletion at `revision`; false when the callback is already newer. */
-  remove(id: string, revision: number): boolean {
+  /** Applies a deletion (nothing happens for a callback it does not hold). */
+  remove(id: string): void {
     const current = this.byId.get(id);
-    this.tombstones.set(id, { revision: Math.max(revision, this.tombstones.get(id)?.revision ?? 0), snapshot: this.snapshots });
-    if (!current || current.callback.revision > revision) return false;
-    this.unlink(current);
+    if (!current) return;
     this.byId.delete(id);
-    return true;
-  }
-
-  /**
-   * Replaces everything with a full snapshot, built aside and swapped in whole: matching never
-   * sees half of one. Conditions of callbacks whose revision did not change are not compiled
-   * again, so a periodic resync of thousands of callbacks stays cheap. Tombstones from before
-   * the previous snapshot are dropped (any notice they guard against is long applied or lost).
-   */
-  replaceAll(snapshot: readonly Callback[]): void {
-    const byId = new Map<string, IndexedCallback>();
-    const byScope = new Map<string, IndexedCallback[]>();
-    for (const callback of snapshot) {
-      const known = this.byId.get(callback.id);
-      const indexed = known && known.callback.revision === callback.revision ? known : this.compile(callback);
-      byId.set(callback.id, indexed);
-      const key = scopeOf(indexed);
-      const scoped = byScope.get(key);
-      if (scoped) scoped.push(indexed);
-      else byScope.set(key, [indexed]);
-    }
-    this.byId = byId;
-    this.byScope = byScope;
-    this.snapshots++;
-    for (const [id, deleted] of this.tombstones) {
-      if (byId.has(id) || deleted.snapshot < this.snapshots - 1) this.tombstones.delete(id);
-    }
+    const key = scopeOf(current);
+    const scope = this.byScope.get(key);
+    scope?.members.delete(id);
+    if (scope) scope.list = undefined;
+    if (scope?.members.size === 0) this.byScope.delete(key);
   }
 
   private compile(callback: Callback): IndexedCallback {
@@ -110,18 +84,6 @@ export class CallbackIndex {
     this.onInvalid(callback, problems);
     const condition: CompiledCondition = { matches: () => false, explain: () => ({ matches: false, rules: [], summary: 'condition does not compile' }) };
     return { callback, actions: mask(callback.actions), triggers: mask(callback.triggers), condition };
-  }
-
-  private link(indexed: IndexedCallback): void {
-    const key = scopeOf(indexed);
-    this.byScope.set(key, [...(this.byScope.get(key) ?? []), indexed]);
-  }
-
-  private unlink(indexed: IndexedCallback): void {
-    const key = scopeOf(indexed);
-    const rest = (this.byScope.get(key) ?? []).filter((entry) => entry.callback.id !== indexed.callback.id);
-    if (rest.length === 0) this.byScope.delete(key);
-    else this.byScope.set(key, rest);
   }
 }
 

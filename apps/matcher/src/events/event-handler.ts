@@ -40,8 +40,6 @@ export class EventHandler {
     private readonly log: Logger,
     private readonly instance: string,
     private readonly tracing: NatsTracing,
-    /** What matching must wait for first (a snapshot, while change notices may have been lost). */
-    private readonly current: () => Promise<void> | undefined = () => undefined,
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.publisher = new AckedPublisher(nc);
@@ -80,8 +78,6 @@ export class EventHandler {
 
     const { event } = decoded;
     try {
-      const waiting = this.current();
-      if (waiting) await waiting;
       const matched = matchEvent(event, toEvaluationInput(event), this.index);
       trace.annotate({ 'callbacks.event.id': event.eventId, 'callbacks.event.matched_callbacks': matched.length });
       if (matched.length > 0) {

@@ -1,7 +1,7 @@
+import { durationFromMs } from '@callbacks/domain';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { Callback, Format, type DeliveryPolicy } from '@callbacks/proto/callbacks/v1/callback';
 import { Condition } from '@callbacks/proto/callbacks/v1/condition';
-import type { Duration } from '@callbacks/proto/google/protobuf/duration';
 import { UsageError } from '../errors';
 import { durationFlag, enumFlag, enumList, integerFlag, keyValues, numberFlag, splitList } from './flag-values';
 import { durationJson, jsonObject, readJsonFile } from './json-files';
@@ -89,12 +89,8 @@ export async function applyCallbackFlags(callback: Callback, values: FieldValues
     set('delivery_policy.max_concurrency', () => (policy().maxConcurrency = integerFlag('max-concurrency', concurrency, { min: 0 })));
   }
   if (rate !== undefined) set('delivery_policy.max_requests_per_second', () => (policy().maxRequestsPerSecond = numberFlag('rate', rate, { min: 0 })));
-  if (timeout !== undefined) set('delivery_policy.timeout', () => (policy().timeout = durationOf(durationFlag('timeout', timeout))));
+  if (timeout !== undefined) set('delivery_policy.timeout', () => (policy().timeout = durationFromMs(durationFlag('timeout', timeout))));
   return paths;
-}
-
-function durationOf(ms: number): Duration {
-  return { seconds: Math.floor(ms / 1000), nanos: Math.round((ms % 1000) * 1_000_000) };
 }
 
 /** A callback from a file of proto3 JSON (what `callbacks get --json` prints). */

@@ -1,3 +1,4 @@
+import { msFromDuration } from '@callbacks/domain';
 import { actionToJSON, originToJSON } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { callbackStateToJSON, formatToJSON, type Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
@@ -18,8 +19,8 @@ const labels = (map: Readonly<Record<string, string>>) =>
 
 export function formatDuration(duration: Duration | undefined): string {
   if (!duration) return '';
-  const ms = duration.seconds * 1000 + duration.nanos / 1_000_000;
-  return ms < 1000 ? `${Math.round(ms)}ms` : `${Number((ms / 1000).toFixed(3))}s`;
+  const ms = msFromDuration(duration);
+  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(3))}s`;
 }
 
 export function callbackState(callback: Callback): string {

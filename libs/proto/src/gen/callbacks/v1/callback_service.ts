@@ -2397,6 +2397,8 @@ export const ReplayDeliveriesResponse: MessageFns<ReplayDeliveriesResponse> = {
  * Manages callbacks and their deliveries. Every call carries `authorization: Bearer <token>`;
  * a token may touch only its own accounts, and another account's callback is NOT_FOUND.
  * Invalid input is INVALID_ARGUMENT with a google.rpc.BadRequest naming every bad field.
+ * The same methods are served as HTTP/JSON by their `google.api.http` rules (proto3 JSON; query
+ * parameters for fields not in the path or body; `If-Match` for `expected_revision`).
  */
 export type CallbackServiceService = typeof CallbackServiceService;
 export const CallbackServiceService = {

@@ -1,0 +1,139 @@
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Callback } from '@callbacks/proto/callbacks/v1/callback';
+
+/**
+ * The KV bucket through which callbacks reach the matchers (SPEC §6). The config service alone
+ * writes it (and reconciles it with MongoDB); matchers watch it.
+ */
+export const CALLBACKS_BUCKET = 'CALLBACKS';
+
+/**
+ * A callback's key: `<account>.<database>.<callback>`. Account and database never change for a
+ * callback, so neither does its key; a watcher of one account (`acct.>`) or one database
+ * (`acct.db.>`) needs no other layout. Ids are `[A-Za-z0-9_-]`, all valid key characters.
+ */
+export function callbackKey(callback: Pick<Callback, 'accountId' | 'databaseId' | 'id'>): string {
+  return `${callback.accountId}.${callback.databaseId}.${callback.id}`;
+}
+
+/** The parts of a key (`<account>.<database>.<callback>`). */
+export function parseCallbackKey(key: string): { accountId: string; databaseId: string; id: string } {
+  const [accountId = '', databaseId = '', id = ''] = key.split('.');
+  return { accountId, databaseId, id };
+}
+
+/**
+ * What the bucket says about one callback: its current version, or that it was deleted (a KV
+ * delete marker, which stays: callback ids are never reused, so a deleted callback is gone for good).
+ */
+export type BucketEntry =
+  | { op: 'put'; key: string; id: string; kvRevision: number; callback: Callback }
+  | { op: 'delete'; key: string; id: string; kvRevision: number }
+  | { op: 'invalid'; key: string; id: string; kvRevision: number; error: Error };
+
+export function toBucketEntry(entry: Pick<KvWatchEntry, 'key' | 'revision' | 'operation' | 'value'>): BucketEntry {
+  const base = { key: entry.key, id: parseCallbackKey(entry.key).id, kvRevision: entry.revision };
+  if (entry.operation !== 'PUT') return { op: 'delete', ...base };
+  try {
+    return { op: 'put', ...base, callback: Callback.decode(entry.value) };
+  } catch (error) {
+    return { op: 'invalid', ...base, error: error as Error };
+  }
+}
+
+/**
+ * Creates the bucket, or brings its replicas to the wanted number: the config service's, at
+ * start-up. One value per key (history 1): a watcher needs the latest version only.
+ */
+export async function ensureCallbacksBucket(nc: NatsConnection, settings: { replicas: number }): Promise<void> {
+  await new Kvm(nc).create(CALLBACKS_BUCKET, { history: 1, replicas: settings.replicas, storage: 'file' });
+  const jsm = await jetstreamManager(nc);
+  const { config } = await jsm.streams.info(`KV_${CALLBACKS_BUCKET}`);
+  if (config.num_replicas !== settings.replicas) await jsm.streams.update(config.name, { ...config, num_replicas: settings.replicas });
+}
+
+/** A handle on the bucket, without asking the server (it may not exist yet; writes fail until it does). */
+export function bindCallbacksBucket(nc: NatsConnection): Promise<KV> {
+  return new Kvm(nc).open(CALLBACKS_BUCKET);
+}
+
+/** Thrown while the config service has not created the bucket yet. */
+export class BucketMissingError extends Error {
+  override readonly name = 'BucketMissingError';
+}
+
+/** Binds to the bucket, which must exist (a reader never creates it: it would impose its settings). */
+export async function openCallbacksBucket(nc: NatsConnection): Promise<KV> {
+  const kv = await bindCallbacksBucket(nc);
+  try {
+    await kv.status();
+  } catch (error) {
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) {
+      throw new BucketMissingError(`the ${CALLBACKS_BUCKET} bucket does not exist yet (the config service creates it)`, { cause: error });
+    }
+    throw error;
+  }
+  return kv;
+}
+
+/**
+ * Follows the bucket: every key's latest entry first (the snapshot), then every change as it is
+ * written, in the bucket's order. nats.js's ordered consumer underneath resumes after the last
+ * entry seen when the connection comes back, so no change is lost or reordered by a reconnect.
+ * `ready` resolves once the watch has caught up with what the bucket held when it began.
+ */
+export class CallbackBucketWatch {
+  /** Resolves once the watch has caught up with what the bucket held when it began. */
+  readonly ready: Promise<void>;
+  /** Resolves if the watch ends without `stop` (the bucket was deleted, say); never after `stop`. */
+  readonly ended: Promise<Error>;
+  private stopped = false;
+
+  private constructor(
+    private readonly iterator: Awaited<ReturnType<KV['watch']>>,
+    empty: boolean,
+    onEntry: (entry: BucketEntry) => void,
+  ) {
+    // An empty bucket has no last entry to wait for; otherwise the snapshot's last entry is the
+    // first one with nothing pending behind it.
+    let caughtUp = () => undefined as void;
+    this.ready = empty ? Promise.resolve() : new Promise<void>((resolve) => (caughtUp = resolve));
+    this.ended = (async () => {
+      let reason: Error;
+      try {
+        for await (const entry of iterator) {
+          onEntry(toBucketEntry(entry));
+          if (entry.delta === 0) caughtUp();
+        }
+        reason = new Error(`the watch of the ${CALLBACKS_BUCKET} bucket ended`);
+      } catch (error) {
+        reason = new Error(`the watch of the ${CALLBACKS_BUCKET} bucket failed: ${(error as Error).message}`, { cause: error });
+      }
+      return this.stopped ? new Promise<never>(() => undefined) : reason;
+    })();
+  }
+
+  static async start(kv: KV, onEntry: (entry: BucketEntry) => void): Promise<CallbackBucketWatch> {
+    const { values } = await kv.status();
+    return new CallbackBucketWatch(await kv.watch({ key: '>' }), values === 0, onEntry);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.iterator.stop();
+  }
+}
+
+/** Every key's latest entry, read once (the reconciler's view of the bucket). */
+export async function readCallbacksBucket(kv: KV): Promise<Map<string, BucketEntry>> {
+  const entries = new Map<string, BucketEntry>();
+  const watch = await CallbackBucketWatch.start(kv, (entry) => entries.set(entry.id, entry));
+  try {
+    await Promise.race([watch.ready, watch.ended.then((error) => Promise.reject(error))]);
+  } finally {
+    watch.stop();
+  }
+  return entries;
+}
