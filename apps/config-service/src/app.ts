@@ -144,6 +144,7 @@ export async function startConfigService(
     );
     if (!indexed) return;
     setServing(grpc.health, true);
+    metrics.ready();
     log.info('database ready; serving');
     cleanup.start(settings.deliveryCleanupIntervalMs);
     const bucketReady = await retryUntilDone('preparing the callbacks bucket', () => ensureCallbacksBucket(nc, { replicas: settings.callbacksBucketReplicas }), retrying);

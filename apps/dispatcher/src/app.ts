@@ -92,6 +92,7 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
   const metricsEndpoint = await serveMetrics(telemetry, { address: settings.metricsAddr, log, nc, consumers: [{ stream: STREAMS.deliveries.name, consumer: DISPATCHER_CONSUMER }] });
   const consumer = new JobConsumer(nc, deliverer, log, new NatsTracing(telemetry), { ackWaitMs, maxHeld: settings.maxHeld, batch: 256 });
   await consumer.start();
+  metricsEndpoint.ready();
   log.info({ instance, signing_key: settings.keyRing.current().keyId }, 'dispatcher consuming delivery jobs');
 
   return {

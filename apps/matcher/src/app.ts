@@ -61,6 +61,7 @@ export async function startMatcher(settings: MatcherSettings, log: Logger, telem
 
   const consumer = new EventConsumer(nc, handler, log, settings.concurrency);
   await consumer.start();
+  metrics.ready();
   log.info({ instance, callbacks: index.size }, 'matcher consuming events');
 
   return {

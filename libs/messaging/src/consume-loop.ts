@@ -1,4 +1,12 @@
 /**
+ * How long each pull request of a consume loop waits on the server (nats.js defaults to 30 s). A
+ * pull lives on the consumer's leader: when that node dies on a cluster, the client only learns
+ * it from two missed idle heartbeats (half this each) and then pulls from the new leader, so this
+ * bounds the stall a leader change causes. One pull per this time per idle instance is the cost.
+ */
+export const PULL_EXPIRES_MS = 2_000;
+
+/**
  * A durable consumer's consume loop, run for as long as the service runs. Should it end (or
  * fail) without `stop` — the consumer or its stream was deleted (consumers are pulled with
  * `abort_on_missing_resource`, rather than waiting forever for messages that can no longer

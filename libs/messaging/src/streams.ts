@@ -9,6 +9,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { retryTransient } from './jetstream-retry';
 import { SUBJECTS } from './subjects';
 
 /** Settings a deployment tunes per stream (replicas on a cluster, retention, dedupe window). */
@@ -48,9 +49,14 @@ export type StreamName = keyof typeof STREAMS;
 
 /**
  * Creates the stream, or updates it to the wanted settings: idempotent, so every instance of a
- * service can call it at start-up.
+ * service can call it at start-up. Repeated while JetStream is briefly unavailable (a cluster
+ * electing a leader, replicated streams created under load).
  */
-export async function ensureStream(nc: NatsConnection | JetStreamManager, stream: StreamName, settings: StreamSettings): Promise<void> {
+export function ensureStream(nc: NatsConnection | JetStreamManager, stream: StreamName, settings: StreamSettings): Promise<void> {
+  return retryTransient(() => ensureStreamOnce(nc, stream, settings));
+}
+
+async function ensureStreamOnce(nc: NatsConnection | JetStreamManager, stream: StreamName, settings: StreamSettings): Promise<void> {
   const jsm = 'streams' in nc ? nc : await jetstreamManager(nc);
   const config = {
     ...STREAMS[stream],
@@ -78,9 +84,17 @@ export async function ensureStream(nc: NatsConnection | JetStreamManager, stream
 
 /**
  * Creates a durable pull consumer, or updates it to the wanted settings; idempotent, so every
- * instance of a service can call it and then share the consumer.
+ * instance of a service can call it and then share the consumer. Repeated as `ensureStream` is.
  */
-export async function ensureConsumer(
+export function ensureConsumer(
+  nc: NatsConnection | JetStreamManager,
+  stream: StreamName,
+  config: Partial<ConsumerConfig> & { durable_name: string },
+): Promise<void> {
+  return retryTransient(() => ensureConsumerOnce(nc, stream, config));
+}
+
+async function ensureConsumerOnce(
   nc: NatsConnection | JetStreamManager,
   stream: StreamName,
   config: Partial<ConsumerConfig> & { durable_name: string },

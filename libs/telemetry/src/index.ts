@@ -6,5 +6,6 @@ export { grpcClientInterceptor, grpcServerInterceptor } from './grpc';
 export { httpServerTelemetry, type HttpServerTelemetry, type ServerRequestTrace } from './http-server';
 export { traceMongoCommands } from './mongodb';
 export { serveMetrics, type MetricsEndpoint } from './metrics-server';
+export { Readiness, type ReadinessGap } from './health';
 export { watchConsumers, type ConsumerRef } from './consumers';
 export { countFrom, gaugeFrom, heaviest, registeredOnce, type Sample } from './metrics';

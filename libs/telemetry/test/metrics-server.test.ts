@@ -69,3 +69,42 @@ describe('serveMetrics', () => {
     }
   });
 });
+
+describe('the probes beside the metrics', () => {
+  const probe = async (port: number | undefined, path: string) => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: response.status, body: await response.text() };
+  };
+
+  it('is alive at once, ready once started and only while NATS is connected', async () => {
+    const own = await connectNats({ servers: [nats.url], name: 'probe-test' });
+    const endpoint = await serveMetrics(disabledTelemetry(), { address: '127.0.0.1:0', log, nc: own });
+    const statuses = own.status()[Symbol.asyncIterator]();
+    const next = async (type: string) => {
+      for (let status = await statuses.next(); !status.done; status = await statuses.next()) if (status.value.type === type) return;
+    };
+    try {
+      expect(await probe(endpoint.port, '/healthz')).toEqual({ status: 200, body: 'alive\n' });
+      expect(await probe(endpoint.port, '/readyz')).toEqual({ status: 503, body: '{"ready":false,"waiting_for":["start-up"]}\n' });
+      endpoint.ready();
+      expect(await probe(endpoint.port, '/readyz')).toEqual({ status: 200, body: '{"ready":true,"waiting_for":[]}\n' });
+
+      const disconnected = next('disconnect');
+      await nats.managed!.stop();
+      await disconnected;
+      expect(await probe(endpoint.port, '/readyz')).toEqual({ status: 503, body: '{"ready":false,"waiting_for":["nats"]}\n' });
+      expect((await probe(endpoint.port, '/healthz')).status).toBe(200);
+
+      const reconnected = next('reconnect');
+      await nats.managed!.start();
+      await reconnected;
+      expect((await probe(endpoint.port, '/readyz')).status).toBe(200);
+
+      await own.drain();
+      expect((await probe(endpoint.port, '/readyz')).status).toBe(503);
+    } finally {
+      await endpoint.stop();
+      await own.close();
+    }
+  });
+});

@@ -129,6 +129,8 @@ export const BINARIES = {
   /** Generates the OpenAPI document from proto/ (npm run proto:generate). */
   protocGenOpenapi: goInstall('protoc-gen-openapi', 'github.com/google/gnostic/cmd/protoc-gen-openapi', 'github.com/google/gnostic', VERSIONS.protocGenOpenapi),
   dockerCompose,
+  /** Lints and renders the Kubernetes chart (deploy/helm/callbacks); no cluster needed. */
+  helm: goInstall('helm', 'helm.sh/helm/v3/cmd/helm', 'helm.sh/helm/v3', VERSIONS.helm),
 } satisfies Record<string, Binary>;
 
 export type BinaryName = keyof typeof BINARIES;

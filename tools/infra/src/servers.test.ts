@@ -2,6 +2,7 @@ import { MongoClient } from 'mongodb';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startNatsCluster } from './nats-cluster';
 import { startMongo, startNats, type Server } from './servers';
 
 const servers: Server[] = [];
@@ -38,5 +39,33 @@ describe('local infrastructure', () => {
     const again = new MongoClient(mongo.url);
     expect(await again.db('infra_test').collection('things').findOne({ _id: 'a' as never })).toEqual({ _id: 'a', n: 1 });
     await again.close();
+  });
+});
+
+describe('a NATS cluster', () => {
+  it('replicates a stream over 3 nodes and keeps it through the loss of its leader', async () => {
+    const cluster = await startNatsCluster(3);
+    servers.push({ url: cluster.url, managed: undefined, close: () => cluster.close() });
+    const nc = await connect({ servers: cluster.servers });
+    const jsm = await jetstreamManager(nc);
+    const created = await jsm.streams.add({ name: 'INFRA_CLUSTER', subjects: ['infra.cluster'], num_replicas: 3 });
+    expect(created.cluster?.replicas?.length).toBe(2);
+    const js = jsm.jetstream();
+    await js.publish('infra.cluster', 'one');
+
+    const leader = created.cluster!.leader!;
+    // Watched from a node that stays up.
+    const watcher = await connect({ servers: cluster.nodes.filter((n) => n.name !== leader).map((n) => n.url) });
+    const elected = watcher.subscribe('$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.INFRA_CLUSTER', { max: 1 });
+    await watcher.flush();
+    await cluster.node(leader).managed.kill();
+    // A new leader is elected among the two left (JetStream's advisory says which); the message is still there.
+    for await (const advisory of elected) expect((advisory.json() as { leader: string }).leader).not.toBe(leader);
+    const info = await (await jetstreamManager(watcher)).streams.info('INFRA_CLUSTER');
+    await watcher.close();
+    expect(info.cluster?.leader).not.toBe(leader);
+    expect(info.state.messages).toBe(1);
+    await cluster.node(leader).managed.start();
+    await nc.close();
   });
 });

@@ -10,4 +10,5 @@ export const VERSIONS = {
   grpcurl: 'v1.9.4',
   protocGenOpenapi: 'v0.7.1',
   dockerCompose: 'v2.40.3',
+  helm: 'v3.22.0',
 } as const;

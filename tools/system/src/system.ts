@@ -14,6 +14,8 @@ export interface SystemOptions {
    * by default a nats-server with JetStream and a MongoDB-wire server of its own.
    */
   infrastructure?: { nats: Server; mongo: Server };
+  /** Config service instances (the first on `grpcAddress` and `httpAddress`, others on free ports); 1 by default. */
+  configServices?: number;
   matchers?: number;
   dispatchers?: number;
   /** Where the config service serves gRPC; by default a free port on 127.0.0.1. */
@@ -56,7 +58,8 @@ export class System {
     readonly mongo: Server,
     readonly dns: TestDnsServer,
     readonly nc: NatsConnection,
-    readonly config: ServiceProcess,
+    /** The config service instances; `client`, `address` and `httpUrl` reach the first. */
+    readonly configs: ServiceProcess[],
     readonly matchers: ServiceProcess[],
     readonly dispatchers: ServiceProcess[],
     /** A token for every account. */
@@ -106,18 +109,22 @@ export class System {
     const common = { NATS_URL: nats.url, SIGNING_KEY_RING: ring, SYSTEM_SIGNING_KEY: signingKeyPem, LOG_LEVEL: 'info', ...tlsEnv, ...options.env };
     const service = (app: string, env: Record<string, string>, ready: RegExp) =>
       new ServiceProcess(app, { ...common, ...env }, ready, options.onServiceOutput && ((line) => options.onServiceOutput?.(app, line)));
-    const config = service(
+    // The first config service on the addresses above; any others on free ports of their own.
+    const extraAddresses = await Promise.all(
+      Array.from({ length: (options.configServices ?? 1) - 1 }, async () => ({ grpc: `127.0.0.1:${await freePort()}`, http: `127.0.0.1:${await freePort()}` })),
+    );
+    const configs = [{ grpc: address, http: httpAddress }, ...extraAddresses].map((addresses) => service(
       'config-service',
       {
-        CONFIG_GRPC_ADDR: address,
-        CONFIG_HTTP_ADDR: httpAddress,
+        CONFIG_GRPC_ADDR: addresses.grpc,
+        CONFIG_HTTP_ADDR: addresses.http,
         MONGO_URL: mongo.url,
         CONFIG_TOKENS: JSON.stringify([{ name: 'system', sha256: createHash('sha256').update(token).digest('hex'), accounts: '*' }]),
         CONFIG_ALLOW_HTTP_URLS: 'true',
         CONFIG_ALLOW_CIDRS: '127.0.0.1/32',
       },
       /database ready; serving/,
-    );
+    ));
     const matchers = Array.from({ length: options.matchers ?? 1 }, () =>
       service('matcher', {}, /matcher consuming events/),
     );
@@ -131,17 +138,18 @@ export class System {
     let system: System | undefined;
     try {
       log('starting the config service...');
-      await config.start();
-      const nc = await connectNats({ servers: [nats.url], name: 'system' });
+      await Promise.all(configs.map((config) => config.start()));
+      // A cluster's URL lists every node, comma-separated, as the services take it.
+      const nc = await connectNats({ servers: nats.url.split(','), name: 'system' });
       const httpUrl = `${tls ? 'https' : 'http'}://${httpAddress}`;
-      system = new System(nats, mongo, dns, nc, config, matchers, dispatchers, token, address, httpUrl, signingKeyPem, tls);
+      system = new System(nats, mongo, dns, nc, configs, matchers, dispatchers, token, address, httpUrl, signingKeyPem, tls);
       await options.prepare?.(system);
       log('starting the matchers and dispatchers...');
       await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
       return system;
     } catch (error) {
       // Nothing it started outlives a failed start.
-      await (system?.close() ?? stopAll([config, ...matchers, ...dispatchers], [nats, mongo, dns]));
+      await (system?.close() ?? stopAll(configs, [...matchers, ...dispatchers], [nats, mongo, dns]));
       tls?.remove();
       throw error;
     }
@@ -151,6 +159,11 @@ export class System {
     const { callback: created } = await call(this.client.createCallback.bind(this.client), { callback }, auth(this.token));
     if (!created) throw new Error('CreateCallback answered without a callback');
     return created;
+  }
+
+  /** The first config service (the one `client`, `address` and `httpUrl` reach). */
+  get config(): ServiceProcess {
+    return first(this.configs, 'config service');
   }
 
   /** The first matcher. */
@@ -171,21 +184,21 @@ export class System {
 
   /** Every line the services wrote so far. */
   output(): string[] {
-    return [this.config, ...this.matchers, ...this.dispatchers].flatMap((p) => p.output);
+    return [...this.configs, ...this.matchers, ...this.dispatchers].flatMap((p) => p.output);
   }
 
   async close(): Promise<void> {
     this.client.close();
     await this.nc.close().catch(() => undefined);
-    await stopAll([this.config, ...this.matchers, ...this.dispatchers], [this.nats, this.mongo, this.dns]);
+    await stopAll(this.configs, [...this.matchers, ...this.dispatchers], [this.nats, this.mongo, this.dns]);
     this.tls?.remove();
   }
 }
 
-/** Stops the services (matchers and dispatchers before the config service), then the servers. */
-async function stopAll([config, ...others]: ServiceProcess[], servers: { close(): Promise<void> }[]): Promise<void> {
+/** Stops the services (matchers and dispatchers before the config services), then the servers. */
+async function stopAll(configs: ServiceProcess[], others: ServiceProcess[], servers: { close(): Promise<void> }[]): Promise<void> {
   await Promise.all(others.map((p) => p.stop()));
-  await config?.stop();
+  await Promise.all(configs.map((p) => p.stop()));
   await Promise.all(servers.map((server) => server.close()));
 }
 

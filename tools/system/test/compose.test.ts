@@ -13,8 +13,11 @@ interface ComposeService {
   image?: string;
   build?: { context: string; dockerfile: string };
   environment?: Record<string, string | null>;
+  command?: string[];
   depends_on?: Record<string, { condition: string }>;
   ports?: { target: number; published: string }[];
+  healthcheck?: { test: string[] };
+  volumes?: { source: string; target: string }[];
 }
 
 /** `docker compose config` on the repository's file: no Docker engine needed (Compose v2, built from its module). */
@@ -36,10 +39,61 @@ describe('docker-compose.yml', () => {
 
   it('validates, with every part of the production-like stack', async () => {
     const { services } = await composeConfig(SECRETS);
-    expect(Object.keys(services).sort()).toEqual(['config-service', 'dispatcher', 'matcher', 'mongo', 'nats', 'receiver', 'traces']);
-    expect(services.nats!.image).toMatch(/^nats:2\.1\d/);
-    expect(services.mongo!.image).toMatch(/^mongo:/);
-    expect(services.traces!.image).toMatch(/jaeger/);
+    expect(Object.keys(services).sort()).toEqual(
+      ['config-service', 'dispatcher', 'jaeger', 'matcher', 'mongo-1', 'mongo-2', 'mongo-3', 'mongo-init', 'nats-1', 'nats-2', 'nats-3', 'otel-collector', 'prometheus', 'receiver'],
+    );
+    expect(services['otel-collector']!.image).toMatch(/^otel\/opentelemetry-collector/);
+    expect(services.jaeger!.image).toMatch(/^jaegertracing\/jaeger:2\./);
+    expect(services.prometheus!.image).toMatch(/^prom\/prometheus:/);
+  });
+
+  it('runs NATS as a 3-node cluster with JetStream, every node routed to the other two', async () => {
+    const { services } = await composeConfig(SECRETS);
+    for (const node of ['nats-1', 'nats-2', 'nats-3']) {
+      const service = services[node]!;
+      expect(service.image, node).toMatch(/^nats:2\.1\d/);
+      const command = service.command!;
+      const flag = (name: string) => command[command.indexOf(name) + 1];
+      expect(command, node).toContain('--jetstream');
+      expect(flag('--server_name'), node).toBe(node);
+      expect(flag('--cluster_name'), node).toBe('callbacks');
+      expect(flag('--routes')?.split(',').sort(), node).toEqual(['nats-1', 'nats-2', 'nats-3'].filter((n) => n !== node).map((n) => `nats://${n}:6222`));
+      expect(service.healthcheck?.test.join(' '), node).toContain('/healthz?js-enabled-only=true');
+    }
+  });
+
+  it('runs MongoDB as a replica set of 3, initiated once before the config service starts', async () => {
+    const { services } = await composeConfig(SECRETS);
+    for (const member of ['mongo-1', 'mongo-2', 'mongo-3']) expect(services[member]!.command, member).toEqual(['--replSet', 'rs0', '--bind_ip_all']);
+    expect(services['mongo-init']!.volumes?.[0]?.source).toBe(join(ROOT, 'deploy/compose/mongo-init.js'));
+    const init = await readFile(join(ROOT, 'deploy/compose/mongo-init.js'), 'utf8');
+    expect(init).toContain("rs.initiate({ _id: 'rs0', members })");
+    for (const host of ['mongo-1:27017', 'mongo-2:27017', 'mongo-3:27017']) expect(init).toContain(host);
+    expect(services['config-service']!.environment!.MONGO_URL).toBe('mongodb://mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0');
+    expect(services['config-service']!.depends_on?.['mongo-init']?.condition).toBe('service_completed_successfully');
+  });
+
+  it('waits on health: each service has a readiness check and waits for the NATS nodes', async () => {
+    const { services } = await composeConfig(SECRETS);
+    for (const name of ['config-service', 'matcher', 'dispatcher']) {
+      expect(services[name]!.healthcheck?.test.join(' '), name).toContain('http://127.0.0.1:9464/readyz');
+      for (const node of ['nats-1', 'nats-2', 'nats-3']) expect(services[name]!.depends_on?.[node]?.condition, `${name} on ${node}`).toBe('service_healthy');
+      const dockerfile = await readFile(join(ROOT, services[name]!.build!.dockerfile), 'utf8');
+      expect(dockerfile, `${name}: Dockerfile HEALTHCHECK`).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:' \+ process\.env\.METRICS_ADDR/m);
+      expect(dockerfile, name).toMatch(/^ENV METRICS_ADDR=0\.0\.0\.0:9464$/m);
+    }
+  });
+
+  it('sends traces through the OpenTelemetry Collector to Jaeger, and has Prometheus scrape every service', async () => {
+    const { services } = await composeConfig(SECRETS);
+    const collector = await readFile(join(ROOT, 'deploy/compose/otel-collector.yaml'), 'utf8');
+    expect(collector).toMatch(/endpoint: 0\.0\.0\.0:4318/);
+    expect(collector).toMatch(/endpoint: jaeger:4317/);
+    expect(services['otel-collector']!.volumes?.[0]?.source).toBe(join(ROOT, 'deploy/compose/otel-collector.yaml'));
+    const prometheus = await readFile(join(ROOT, 'deploy/compose/prometheus.yml'), 'utf8');
+    expect(prometheus).toContain('names: [config-service, matcher, dispatcher]');
+    expect(prometheus).toContain('port: 9464');
+    for (const name of ['config-service', 'matcher', 'dispatcher']) expect(services[name]!.environment!.METRICS_ADDR, name).toBe('0.0.0.0:9464');
   });
 
   it('builds each service from its own Dockerfile, small and non-root', async () => {
@@ -59,11 +113,12 @@ describe('docker-compose.yml', () => {
     const { services } = await composeConfig(SECRETS);
     for (const name of ['config-service', 'matcher', 'dispatcher']) {
       const env = services[name]!.environment!;
-      expect(env.NATS_URL, name).toBe('nats://nats:4222');
-      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe('http://traces:4318');
-      expect(services[name]!.depends_on?.nats?.condition, name).toBe('service_healthy');
+      expect(env.NATS_URL, name).toBe('nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222');
+      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe('http://otel-collector:4318');
+      // Settings every service must agree on, set once for all.
+      expect(env, name).toMatchObject({ EVENTS_STREAM_REPLICAS: '3', DELIVERIES_STREAM_REPLICAS: '3', RESULTS_STREAM_REPLICAS: '3', DELIVERIES_STREAM_DUPLICATE_WINDOW: '2h' });
     }
-    expect(services['config-service']!.environment).toMatchObject({ MONGO_URL: 'mongodb://mongo:27017/', CONFIG_TOKENS: SECRETS.CONFIG_TOKENS });
+    expect(services['config-service']!.environment).toMatchObject({ CONFIG_TOKENS: SECRETS.CONFIG_TOKENS, CALLBACKS_BUCKET_REPLICAS: '3' });
     // The matcher and the dispatcher need nothing but NATS: no token, no config-service address.
     for (const name of ['matcher', 'dispatcher']) {
       expect(Object.keys(services[name]!.environment!).filter((key) => key.includes('CONFIG_SERVICE') || key.includes('TOKEN')), name).toEqual([]);

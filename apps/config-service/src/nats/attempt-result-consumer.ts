@@ -3,7 +3,7 @@ import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
 import type { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { ConsumeLoop, STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
+import { ConsumeLoop, PULL_EXPIRES_MS, STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { RecordAttemptResult } from '../deliveries/record-attempt-result';
 import { decodeAttemptResult } from './decode-attempt-result';
@@ -60,7 +60,7 @@ export class AttemptResultConsumer {
 
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.results.name, DELIVERY_LOG_CONSUMER);
-    this.messages = await consumer.consume({ max_messages: Math.max(2 * this.batchSize, 16), abort_on_missing_resource: true });
+    this.messages = await consumer.consume({ max_messages: Math.max(2 * this.batchSize, 16), abort_on_missing_resource: true, expires: PULL_EXPIRES_MS });
     this.consuming.start(this.run(this.messages));
   }
 

@@ -1,7 +1,7 @@
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
-import { ConsumeLoop, STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
+import { ConsumeLoop, PULL_EXPIRES_MS, STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
 import type { NatsTracing } from '@callbacks/telemetry';
 import type { Deliverer } from '../delivery/deliverer';
 import { decodeJob, endpointOf } from '../delivery/job';
@@ -41,7 +41,7 @@ export class JobConsumer {
 
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.deliveries.name, DISPATCHER_CONSUMER);
-    this.messages = await consumer.consume({ max_messages: this.options.batch, abort_on_missing_resource: true });
+    this.messages = await consumer.consume({ max_messages: this.options.batch, abort_on_missing_resource: true, expires: PULL_EXPIRES_MS });
     this.keepAlive = setInterval(() => {
       for (const work of this.deliverer.held()) work.held.working();
     }, Math.max(1_000, Math.floor(this.options.ackWaitMs / 3)));

@@ -1,7 +1,7 @@
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
-import { ConsumeLoop, STREAMS } from '@callbacks/messaging';
+import { ConsumeLoop, PULL_EXPIRES_MS, STREAMS } from '@callbacks/messaging';
 import type { EventHandler } from './event-handler';
 
 export const MATCHER_CONSUMER = 'matcher';
@@ -26,7 +26,7 @@ export class EventConsumer {
 
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.events.name, MATCHER_CONSUMER);
-    this.messages = await consumer.consume({ max_messages: Math.max(this.concurrency * 2, 16), abort_on_missing_resource: true });
+    this.messages = await consumer.consume({ max_messages: Math.max(this.concurrency * 2, 16), abort_on_missing_resource: true, expires: PULL_EXPIRES_MS });
     this.consuming.start(this.run(this.messages));
   }
 
