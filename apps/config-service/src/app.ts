@@ -8,7 +8,8 @@ import {
   connectNats,
   ensureCallbacksBucket,
   ensureConsumer,
-  ensureStream,
+  ensureStreams,
+  nanos,
   type NatsConnection,
 } from '@callbacks/messaging';
 import { DeliveryHttpClient } from '@callbacks/outbound-http';
@@ -64,7 +65,6 @@ export interface RunningConfigService {
 const CONNECT_TIMEOUT_MS = 5_000;
 /** As much of a test send's response as the delivery log keeps of an attempt's. */
 const RESPONSE_EXCERPT_BYTES = 1_024;
-const ns = (ms: number) => ms * 1_000_000;
 
 /** Wires the config service from validated settings and starts it. */
 export async function startConfigService(
@@ -150,7 +150,7 @@ export async function startConfigService(
     const bucketReady = await retryUntilDone('preparing the callbacks bucket', () => ensureCallbacksBucket(nc, { replicas: settings.callbacksBucketReplicas }), retrying);
     if (!bucketReady) return;
     reconciler.start(settings.kvReconcileIntervalMs);
-    const consuming = await retryUntilDone('starting the delivery log', () => startDeliveryLog(nc, consumer, settings), retrying);
+    const consuming = await retryUntilDone('starting the delivery log', () => startDeliveryLog(nc, consumer, settings, log), retrying);
     if (consuming) log.info({ consumer: DELIVERY_LOG_CONSUMER }, 'delivery log consuming attempt results');
   })();
 
@@ -179,17 +179,13 @@ export async function startConfigService(
   };
 }
 
-/** The results stream (shared with the dispatchers, which create it too) and this service's consumer of it. */
-async function startDeliveryLog(nc: NatsConnection, consumer: AttemptResultConsumer, settings: ConfigServiceSettings): Promise<void> {
-  await ensureStream(nc, 'results', {
-    replicas: settings.resultsReplicas,
-    maxAgeMs: settings.resultsMaxAgeMs,
-    duplicateWindowMs: settings.resultsDuplicateWindowMs,
-  });
+/** The results stream (this service owns its settings; the dispatchers create it too) and this service's consumer of it. */
+async function startDeliveryLog(nc: NatsConnection, consumer: AttemptResultConsumer, settings: ConfigServiceSettings, log: Logger): Promise<void> {
+  await ensureStreams(nc, 'config-service', settings, ['results'], (message) => log.warn(message));
   await ensureConsumer(nc, 'results', {
     durable_name: DELIVERY_LOG_CONSUMER,
     filter_subject: SUBJECTS.allAttemptResults,
-    ack_wait: ns(30_000),
+    ack_wait: nanos(30_000),
     max_ack_pending: 4 * settings.deliveryLogBatch,
     max_deliver: -1,
   });

@@ -1,11 +1,11 @@
-import { ConfigError, boolean, duration, hostPort, integer, list, loadSettings, natsServers, oneOf, pemFile, sensitive, string, url } from '@callbacks/config';
+import { ConfigError, boolean, duration, hostPort, integer, list, loadSettings, logLevel, natsServers, pemFile, sensitive, string, url } from '@callbacks/config';
 import { DELIVERY_BOUNDS } from '@callbacks/domain';
+import { streamSettingsSpec } from '@callbacks/messaging';
 import { AddressPolicy } from '@callbacks/outbound-http';
 import { loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 import { parseTokens, type TokenEntry } from './auth/tokens';
 
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 const DAY = 86_400_000;
 
 const spec = {
@@ -47,12 +47,9 @@ const spec = {
   callbacksBucketReplicas: integer('CALLBACKS_BUCKET_REPLICAS', { default: 1, min: 1, max: 5 }),
   /** How often the CALLBACKS bucket is made equal to the database (and at start), healing a lost write. */
   kvReconcileIntervalMs: duration('CONFIG_KV_RECONCILE_INTERVAL', { default: 300_000, min: 1_000 }),
-  // The results stream is shared with the dispatcher, which creates it too: the same variables
-  // and defaults, so neither service undoes the other's settings.
-  resultsReplicas: integer('RESULTS_STREAM_REPLICAS', { default: 1, min: 1, max: 5 }),
-  resultsMaxAgeMs: duration('RESULTS_STREAM_MAX_AGE', { default: 7 * DAY, min: 60_000 }),
-  resultsDuplicateWindowMs: duration('DELIVERIES_STREAM_DUPLICATE_WINDOW', { default: 2 * 3_600_000, min: 1_000 }),
-  logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
+  // The results stream: this service owns its settings; the dispatchers create it only if missing.
+  ...streamSettingsSpec('results'),
+  logLevel: logLevel(),
   ...TELEMETRY_SETTINGS,
 };
 

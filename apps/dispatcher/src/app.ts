@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from '@callbacks/logger';
-import { AckedPublisher, STREAMS, publishAttemptResult, scheduleDeliveryJob, SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
+import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStreams, nanos, publishAttemptResult, scheduleDeliveryJob } from '@callbacks/messaging';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { NatsTracing, disabledTelemetry, serveMetrics, type Telemetry } from '@callbacks/telemetry';
 import type { DispatcherSettings } from './config';
@@ -18,7 +18,6 @@ export interface RunningDispatcher {
   failed: Promise<Error>;
 }
 
-const ns = (ms: number) => ms * 1_000_000;
 
 /** Wires a dispatcher from validated settings and starts it. */
 export async function startDispatcher(settings: DispatcherSettings, log: Logger, telemetry: Telemetry = disabledTelemetry('dispatcher')): Promise<RunningDispatcher> {
@@ -29,23 +28,14 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
   if (settings.deliveriesMaxAgeMs <= longestRetry) {
     throw new Error(`DELIVERIES_STREAM_MAX_AGE must be longer than the longest retry delay (${longestRetry} ms), or scheduled retries expire`);
   }
-  await ensureStream(nc, 'deliveries', {
-    replicas: settings.deliveriesReplicas,
-    maxAgeMs: settings.deliveriesMaxAgeMs,
-    duplicateWindowMs: settings.deliveriesDuplicateWindowMs,
-  });
-  await ensureStream(nc, 'results', {
-    replicas: settings.resultsReplicas,
-    maxAgeMs: settings.resultsMaxAgeMs,
-    duplicateWindowMs: settings.deliveriesDuplicateWindowMs,
-  });
+  await ensureStreams(nc, 'dispatcher', settings, ['deliveries', 'results'], (message) => log.warn(message));
   // The ack wait outlasts the longest attempt (a slow receiver must not cause a duplicate); jobs
   // that wait longer are kept alive with in-progress acks.
   const ackWaitMs = settings.ackWaitMs;
   await ensureConsumer(nc, 'deliveries', {
     durable_name: DISPATCHER_CONSUMER,
     filter_subject: SUBJECTS.allDeliveryJobs,
-    ack_wait: ns(ackWaitMs),
+    ack_wait: nanos(ackWaitMs),
     max_ack_pending: settings.maxAckPending,
     max_deliver: -1,
   });

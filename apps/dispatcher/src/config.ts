@@ -1,11 +1,11 @@
-import { ConfigError, duration, integer, list, loadSettings, natsServers, number, oneOf, parseDuration } from '@callbacks/config';
+import { ConfigError, duration, integer, list, loadSettings, logLevel, natsServers, number, parseDuration } from '@callbacks/config';
 import { DELIVERY_BOUNDS, DELIVERY_DEFAULTS } from '@callbacks/domain';
+import { streamSettingsSpec } from '@callbacks/messaging';
 import { loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { AddressPolicy } from '@callbacks/outbound-http';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 import { DEFAULT_RETRY_SCHEDULE } from './delivery/retry-policy';
 
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 const spec = {
   natsServers: natsServers('NATS_URL'),
@@ -39,12 +39,9 @@ const spec = {
   maxHeld: integer('DISPATCHER_MAX_HELD', { default: 5_000, min: 1, max: 1_000_000 }),
   /** Jobs handed out and not yet acknowledged, across all instances. */
   maxAckPending: integer('DISPATCHER_MAX_ACK_PENDING', { default: 20_000, min: 1, max: 1_000_000 }),
-  deliveriesReplicas: integer('DELIVERIES_STREAM_REPLICAS', { default: 1, min: 1, max: 5 }),
-  deliveriesMaxAgeMs: duration('DELIVERIES_STREAM_MAX_AGE', { default: 8 * 86_400_000, min: 60_000 }),
-  deliveriesDuplicateWindowMs: duration('DELIVERIES_STREAM_DUPLICATE_WINDOW', { default: 2 * 3_600_000, min: 1_000 }),
-  resultsReplicas: integer('RESULTS_STREAM_REPLICAS', { default: 1, min: 1, max: 5 }),
-  resultsMaxAgeMs: duration('RESULTS_STREAM_MAX_AGE', { default: 7 * 86_400_000, min: 60_000 }),
-  logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' }),
+  ...streamSettingsSpec('deliveries'),
+  ...streamSettingsSpec('results'),
+  logLevel: logLevel(),
   ...TELEMETRY_SETTINGS,
   /** Endpoints named in the per-endpoint metrics (the busiest); the rest are summed as "other". */
   metricsEndpoints: integer('DISPATCHER_METRICS_ENDPOINTS', { default: 20, min: 1, max: 1_000 }),

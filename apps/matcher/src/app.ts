@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from '@callbacks/logger';
-import { STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStream } from '@callbacks/messaging';
+import { STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStreams, nanos } from '@callbacks/messaging';
 import { NatsTracing, disabledTelemetry, serveMetrics, type Telemetry } from '@callbacks/telemetry';
 import { BucketFollower } from './callbacks/bucket-follower';
 import { CallbackIndex } from './callbacks/callback-index';
@@ -17,7 +17,6 @@ export interface RunningMatcher {
   failed: Promise<Error>;
 }
 
-const ms = (n: number) => n * 1_000_000;
 
 /** Wires a matcher from validated settings and starts it. */
 export async function startMatcher(settings: MatcherSettings, log: Logger, telemetry: Telemetry = disabledTelemetry('matcher')): Promise<RunningMatcher> {
@@ -25,26 +24,12 @@ export async function startMatcher(settings: MatcherSettings, log: Logger, telem
   const tracing = new NatsTracing(telemetry);
   const nc = await connectNats({ servers: settings.natsServers, name: `matcher ${instance}` });
 
-  // The streams and the consumer this service owns (idempotent; every instance does it).
-  await ensureStream(nc, 'events', {
-    replicas: settings.eventsReplicas,
-    maxAgeMs: settings.eventsMaxAgeMs,
-    duplicateWindowMs: settings.eventsDuplicateWindowMs,
-  });
-  await ensureStream(nc, 'deliveries', {
-    replicas: settings.deliveriesReplicas,
-    maxAgeMs: settings.deliveriesMaxAgeMs,
-    duplicateWindowMs: settings.deliveriesDuplicateWindowMs,
-  });
-  await ensureStream(nc, 'deadLetters', {
-    replicas: settings.eventsReplicas,
-    maxAgeMs: settings.deadLettersMaxAgeMs,
-    duplicateWindowMs: settings.eventsDuplicateWindowMs,
-  });
+  // The streams it uses (idempotent; every instance does it) and the consumer it owns.
+  await ensureStreams(nc, 'matcher', settings, ['events', 'deliveries', 'deadLetters'], (message) => log.warn(message));
   await ensureConsumer(nc, 'events', {
     durable_name: MATCHER_CONSUMER,
     filter_subject: SUBJECTS.allEvents,
-    ack_wait: ms(settings.ackWaitMs),
+    ack_wait: nanos(settings.ackWaitMs),
     max_ack_pending: settings.maxAckPending,
     max_deliver: -1,
   });

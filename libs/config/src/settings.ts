@@ -203,3 +203,11 @@ export function pemFile(variable: string, options: Options<string | undefined> =
     return text;
   });
 }
+
+/** The log levels every service accepts in `LOG_LEVEL` (pino's). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** `LOG_LEVEL`, default `info`: the same setting in every service. */
+export function logLevel(): Setting<(typeof LOG_LEVELS)[number]> {
+  return oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' });
+}

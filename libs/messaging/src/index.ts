@@ -1,6 +1,7 @@
 export * from './subjects';
 export * from './connection';
 export * from './streams';
+export * from './stream-settings';
 export * from './event-publisher';
 export * from './acked-publisher';
 export * from './delivery-messages';

@@ -10,6 +10,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { retryTransient } from './jetstream-retry';
+import { STREAM_OWNERS, nanos, type StreamService } from './stream-settings';
 import { SUBJECTS } from './subjects';
 
 /** Settings a deployment tunes per stream (replicas on a cluster, retention, dedupe window). */
@@ -20,7 +21,6 @@ export interface StreamSettings {
   duplicateWindowMs: number;
 }
 
-const ms = (n: number) => n * 1_000_000; // JetStream durations are nanoseconds
 
 /**
  * The largest profile event (body and headers) the events stream takes; a larger one is refused
@@ -48,15 +48,28 @@ export const STREAMS = {
 export type StreamName = keyof typeof STREAMS;
 
 /**
- * Creates the stream, or updates it to the wanted settings: idempotent, so every instance of a
- * service can call it at start-up. Repeated while JetStream is briefly unavailable (a cluster
+ * Creates the stream if it is missing, and lets its owner (STREAM_OWNERS) update it to the wanted
+ * settings: idempotent, so every instance of every service can call it at start-up. Another
+ * service leaves an existing stream as it is and gets back how its own settings differ, to warn
+ * about (they should agree). Without a service (tests and tools setting up a server) it creates
+ * or updates as the owner would. Repeated while JetStream is briefly unavailable (a cluster
  * electing a leader, replicated streams created under load).
  */
-export function ensureStream(nc: NatsConnection | JetStreamManager, stream: StreamName, settings: StreamSettings): Promise<void> {
-  return retryTransient(() => ensureStreamOnce(nc, stream, settings));
+export function ensureStream(
+  nc: NatsConnection | JetStreamManager,
+  stream: StreamName,
+  settings: StreamSettings,
+  service: StreamService = STREAM_OWNERS[stream],
+): Promise<string[]> {
+  return retryTransient(() => ensureStreamOnce(nc, stream, settings, service));
 }
 
-async function ensureStreamOnce(nc: NatsConnection | JetStreamManager, stream: StreamName, settings: StreamSettings): Promise<void> {
+async function ensureStreamOnce(
+  nc: NatsConnection | JetStreamManager,
+  stream: StreamName,
+  settings: StreamSettings,
+  service: StreamService,
+): Promise<string[]> {
   const jsm = 'streams' in nc ? nc : await jetstreamManager(nc);
   const config = {
     ...STREAMS[stream],
@@ -64,22 +77,35 @@ async function ensureStreamOnce(nc: NatsConnection | JetStreamManager, stream: S
     storage: 'file',
     retention: 'limits',
     num_replicas: settings.replicas,
-    max_age: ms(settings.maxAgeMs),
-    duplicate_window: ms(settings.duplicateWindowMs),
+    max_age: nanos(settings.maxAgeMs),
+    duplicate_window: nanos(settings.duplicateWindowMs),
   } as Partial<StreamConfig> & { name: string };
+  let existing: StreamConfig | undefined;
   try {
-    await jsm.streams.info(config.name);
+    existing = (await jsm.streams.info(config.name)).config;
   } catch (error) {
     if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
     try {
       await jsm.streams.add(config);
-      return;
+      return [];
     } catch (addError) {
-      // Another instance created it first: fall through to the update.
+      // Another instance created it first: go on as if it had been there.
       if (!/already in use/i.test(String((addError as Error).message))) throw addError;
+      existing = (await jsm.streams.info(config.name)).config;
     }
   }
-  await jsm.streams.update(config.name, config);
+  if (STREAM_OWNERS[stream] === service) {
+    await jsm.streams.update(config.name, config);
+    return [];
+  }
+  const differences: string[] = [];
+  const compare = (what: string, have: number | undefined, want: number | undefined) => {
+    if (have !== want) differences.push(`${what} is ${have}, this service's settings say ${want}`);
+  };
+  compare('replicas', existing.num_replicas, config.num_replicas);
+  compare('max_age (ns)', existing.max_age, config.max_age);
+  compare('duplicate_window (ns)', existing.duplicate_window, config.duplicate_window);
+  return differences.map((d) => `${config.name}: ${d} (the ${STREAM_OWNERS[stream]} owns its settings)`);
 }
 
 /**
