@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import simpleImportSort from 'eslint-plugin-simple-import-sort';
 
 // Domain code stays free of transport and storage: these packages may only be imported by
 // infrastructure libraries and apps.
@@ -8,8 +9,14 @@ const ioPackages = ['@grpc/grpc-js', '@grpc/*', 'mongodb', '@nats-io/*', 'undici
 function depConstraints({ tests }) {
   const extra = tests ? ['type:tool'] : [];
   return [
-    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:proto', 'type:util', ...extra] },
-    { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:proto', 'type:util', ...extra] },
+    {
+      sourceTag: 'type:app',
+      onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:proto', 'type:util', ...extra],
+    },
+    {
+      sourceTag: 'type:infra',
+      onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:proto', 'type:util', ...extra],
+    },
     {
       sourceTag: 'type:domain',
       onlyDependOnLibsWithTags: ['type:domain', 'type:proto', 'type:util', ...extra],
@@ -21,7 +28,10 @@ function depConstraints({ tests }) {
       onlyDependOnLibsWithTags: ['type:util', ...extra],
       bannedExternalImports: tests ? [] : ioPackages,
     },
-    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:proto', 'type:util', 'type:tool'] },
+    {
+      sourceTag: 'type:tool',
+      onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:proto', 'type:util', 'type:tool'],
+    },
   ];
 }
 
@@ -49,6 +59,15 @@ export default [
     files: ['**/*.ts', '**/*.mts'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // One import order everywhere, fixed by `eslint --fix`: node built-ins, packages, this
+    // workspace's libraries, then relative paths; alphabetical within each.
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.mjs'],
+    plugins: { 'simple-import-sort': simpleImportSort },
+    rules: {
+      'simple-import-sort/imports': ['error', { groups: [['^\\u0000', '^node:', '^@?\\w', '^@callbacks/', '^\\.']] }],
     },
   },
   {

@@ -2,10 +2,10 @@
 // Bundles one app's TypeScript (with the workspace libraries it imports) into
 // dist/apps/<app>/main.mjs. Third-party packages stay external: a deployment installs them with
 // `npm ci --omit=dev`, which keeps native or path-dependent packages (grpc, mongodb) intact.
-import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const [app, entry = `apps/${app}/src/main.ts`] = process.argv.slice(2);
@@ -32,5 +32,6 @@ await build({
 });
 // libs/proto reads its descriptor sets next to the module that loads them (gen/*.binpb).
 mkdirSync(join(outdir, 'gen'), { recursive: true });
-for (const set of ['descriptor.binpb', 'health.binpb']) copyFileSync(join(root, 'libs/proto/src/gen', set), join(outdir, 'gen', set));
+for (const set of ['descriptor.binpb', 'health.binpb'])
+  copyFileSync(join(root, 'libs/proto/src/gen', set), join(outdir, 'gen', set));
 console.log(`built dist/apps/${app}/main.mjs`);

@@ -4,7 +4,7 @@
 // generates into a temporary folder and fails when the committed code differs, so CI catches a
 // .proto edited without regenerating, and runs `buf breaking` against the previous commit.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,10 @@ const committed = join(root, 'libs/proto/src/gen');
 const check = process.argv.includes('--check');
 const buf = join(root, 'node_modules/.bin/buf');
 // protoc-gen-openapi is a Go program installed pinned beside the servers (tools/infra).
-const infraBin = join(process.env.CALLBACKS_INFRA_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'callbacks-infra'), 'bin');
+const infraBin = join(
+  process.env.CALLBACKS_INFRA_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'callbacks-infra'),
+  'bin',
+);
 const env = { ...process.env, PATH: `${infraBin}${delimiter}${process.env.PATH ?? ''}` };
 
 function run(args, cwd = root) {
@@ -80,12 +83,18 @@ try {
 function breakingAgainstPreviousCommit() {
   let previous;
   try {
-    previous = execFileSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD~1^{commit}'], { cwd: root, encoding: 'utf8' }).trim();
+    previous = execFileSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD~1^{commit}'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
   } catch {
     console.log('buf breaking: skipped, there is no previous commit to compare with');
     return;
   }
-  const gitDir = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: root, encoding: 'utf8' }).trim();
+  const gitDir = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+    cwd: root,
+    encoding: 'utf8',
+  }).trim();
   try {
     run(['breaking', 'proto', '--against', `${gitDir}#ref=${previous},subdir=proto`]);
   } catch {

@@ -10,10 +10,10 @@
  * rate from round to round. Prints JSON lines; runs against `mongod` when one is on the PATH,
  * otherwise FerretDB.
  */
-import { MongoClient, type Db } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 import { startMongo } from '@callbacks/infra';
 import { createLogger } from '@callbacks/logger';
-import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
 import type { CallbackRepository } from '../src/callbacks/ports';
 import type { UpdateCallback } from '../src/callbacks/update-callback';
@@ -21,7 +21,7 @@ import { EndpointHealth } from '../src/deliveries/endpoint-health';
 import { RecordAttemptResult } from '../src/deliveries/record-attempt-result';
 import { MongoDeliveryLog } from '../src/mongo/mongo-delivery-log';
 import { MongoEndpointHealth } from '../src/mongo/mongo-endpoint-health';
-import { SUCCESS, attemptResult } from '../test/delivery-world';
+import { attemptResult, SUCCESS } from '../test/delivery-world';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND = Number(process.env.BENCH_ROUND ?? 1_000);
@@ -39,7 +39,9 @@ async function rawInsertRate(db: Db, count: number): Promise<number> {
   const collection = db.collection<{ _id: string; event: string; createTime: Date }>(`raw_${Date.now()}`);
   const event = JSON.stringify(sampleEvent());
   const started = performance.now();
-  await pool(count, (i) => collection.insertOne({ _id: `raw-${i}`, event, createTime: new Date() }).then(() => undefined));
+  await pool(count, (i) =>
+    collection.insertOne({ _id: `raw-${i}`, event, createTime: new Date() }).then(() => undefined),
+  );
   const rate = count / ((performance.now() - started) / 1000);
   await collection.drop();
   return rate;
@@ -48,9 +50,11 @@ async function rawInsertRate(db: Db, count: number): Promise<number> {
 /** Runs `task(0..count-1)`, CONCURRENCY at a time. */
 async function pool(count: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < count) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
 }
 
 /**
@@ -58,7 +62,9 @@ async function pool(count: number, task: (i: number) => Promise<void>): Promise<
  * then the second attempts of those that were retried (in other batches, as in a real log).
  */
 function roundResults(round: number): AttemptResult[] {
-  const callbacks = Array.from({ length: CALLBACKS }, (_, i) => sampleCallback({ id: `cb_bench_${i}`, accountId: '42', revision: 1 }));
+  const callbacks = Array.from({ length: CALLBACKS }, (_, i) =>
+    sampleCallback({ id: `cb_bench_${i}`, accountId: '42', revision: 1 }),
+  );
   const first: AttemptResult[] = [];
   const second: AttemptResult[] = [];
   for (let i = 0; i < ROUND; i++) {
@@ -69,8 +75,16 @@ function roundResults(round: number): AttemptResult[] {
       first.push(attemptResult(callback, event, { ...SUCCESS, startedAt }));
       continue;
     }
-    first.push(attemptResult(callback, event, { outcome: Outcome.RETRYING, startedAt, nextAttemptAt: new Date(startedAt.getTime() + 1_000) }));
-    second.push(attemptResult(callback, event, { ...SUCCESS, attempt: 2, startedAt: new Date(startedAt.getTime() + 1_000) }));
+    first.push(
+      attemptResult(callback, event, {
+        outcome: Outcome.RETRYING,
+        startedAt,
+        nextAttemptAt: new Date(startedAt.getTime() + 1_000),
+      }),
+    );
+    second.push(
+      attemptResult(callback, event, { ...SUCCESS, attempt: 2, startedAt: new Date(startedAt.getTime() + 1_000) }),
+    );
   }
   return [...first, ...second];
 }
@@ -111,9 +125,22 @@ async function main(): Promise<void> {
     }
     const limitAfter = await rawInsertRate(db, 2 * ROUND);
     const limit = (limitBefore + limitAfter) / 2;
-    line({ case: 'raw_insert', value: Math.round(limit), unit: 'inserts/s', before: Math.round(limitBefore), after: Math.round(limitAfter) });
+    line({
+      case: 'raw_insert',
+      value: Math.round(limit),
+      unit: 'inserts/s',
+      before: Math.round(limitBefore),
+      after: Math.round(limitAfter),
+    });
     const last = rates.at(-1)!;
-    line({ case: 'last_round', value: Math.round(last), unit: 'results/s', ratio: Number((last / limit).toFixed(3)), first_round: Math.round(rates[0]!), growth: Number((rates[0]! / last).toFixed(2)) });
+    line({
+      case: 'last_round',
+      value: Math.round(last),
+      unit: 'results/s',
+      ratio: Number((last / limit).toFixed(3)),
+      first_round: Math.round(rates[0]!),
+      growth: Number((rates[0]! / last).toFixed(2)),
+    });
   } finally {
     await client.close();
     await server.close();

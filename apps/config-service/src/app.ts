@@ -2,8 +2,6 @@ import { MongoClient } from 'mongodb';
 import type { Logger } from '@callbacks/logger';
 import {
   AckedPublisher,
-  STREAMS,
-  SUBJECTS,
   bindCallbacksBucket,
   connectNats,
   ensureCallbacksBucket,
@@ -11,9 +9,19 @@ import {
   ensureStreams,
   nanos,
   type NatsConnection,
+  STREAMS,
+  SUBJECTS,
 } from '@callbacks/messaging';
 import { DeliveryHttpClient } from '@callbacks/outbound-http';
-import { NatsTracing, disabledTelemetry, grpcServerInterceptor, serveMetrics, traceMongoCommands, type Telemetry } from '@callbacks/telemetry';
+import {
+  disabledTelemetry,
+  grpcServerInterceptor,
+  NatsTracing,
+  serveMetrics,
+  type Telemetry,
+  traceMongoCommands,
+} from '@callbacks/telemetry';
+import { callbackApi, type CallbackUseCases } from './api/callback-api';
 import { TokenAuthenticator } from './auth/tokens';
 import { CreateCallback } from './callbacks/create-callback';
 import { DeleteCallback } from './callbacks/delete-callback';
@@ -29,15 +37,14 @@ import { GetDelivery } from './deliveries/get-delivery';
 import { ListDeliveries } from './deliveries/list-deliveries';
 import { RecordAttemptResult } from './deliveries/record-attempt-result';
 import { ReplayDeliveries } from './deliveries/replay-deliveries';
-import { callbackApi, type CallbackUseCases } from './api/callback-api';
 import { callbackService } from './grpc/callback-service';
 import { setServing, shutdownGrpcServer, startGrpcServer } from './grpc/server';
 import { HttpTestSender } from './http/http-test-sender';
 import { startHttpApi } from './http-api/server';
+import { registerConfigServiceMetrics } from './metrics';
 import { ExpiredDeliveriesCleanup } from './mongo/expired-deliveries-cleanup';
 import { MongoCallbackRepository } from './mongo/mongo-callback-repository';
 import { MongoDeliveryLog } from './mongo/mongo-delivery-log';
-import { registerConfigServiceMetrics } from './metrics';
 import { MongoEndpointHealth } from './mongo/mongo-endpoint-health';
 import { AttemptResultConsumer, DELIVERY_LOG_CONSUMER, type DeliveryLogStats } from './nats/attempt-result-consumer';
 import { NatsCallbackBucket } from './nats/nats-callback-bucket';
@@ -86,7 +93,11 @@ export async function startConfigService(
   const healthStore = new MongoEndpointHealth(db, settings.deliveryRetentionMs);
   const nc = await connectNats({ servers: settings.natsServers, name: 'config-service' });
   const publisher = new AckedPublisher(nc);
-  const http = new DeliveryHttpClient({ policy: settings.addressPolicy, connectTimeoutMs: CONNECT_TIMEOUT_MS, excerptBytes: RESPONSE_EXCERPT_BYTES });
+  const http = new DeliveryHttpClient({
+    policy: settings.addressPolicy,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    excerptBytes: RESPONSE_EXCERPT_BYTES,
+  });
   const clock = () => new Date();
 
   const bucket = new NatsCallbackBucket(await bindCallbacksBucket(nc));
@@ -111,21 +122,62 @@ export async function startConfigService(
     test: new TestCallback({ ...deps, keyRing: settings.keyRing, sender: new HttpTestSender(http, clock, telemetry) }),
     listDeliveries: new ListDeliveries({ log: deliveryLog }),
     getDelivery: new GetDelivery({ log: deliveryLog }),
-    replay: new ReplayDeliveries({ log: deliveryLog, callbacks: repository, publisher: new NatsDeliveryJobPublisher(publisher, tracing), clock }),
+    replay: new ReplayDeliveries({
+      log: deliveryLog,
+      callbacks: repository,
+      publisher: new NatsDeliveryJobPublisher(publisher, tracing),
+      clock,
+    }),
   };
   const authenticator = new TokenAuthenticator(settings.tokens);
   const implementation = callbackService({ useCases, authenticator, log });
-  const health = new EndpointHealth({ store: healthStore, repository, update, failingPeriodMs: settings.failingPeriodMs, clock, log });
-  const consumer = new AttemptResultConsumer(nc, new RecordAttemptResult({ log: deliveryLog, health, clock }), log, settings.deliveryLogBatch, tracing);
+  const health = new EndpointHealth({
+    store: healthStore,
+    repository,
+    update,
+    failingPeriodMs: settings.failingPeriodMs,
+    clock,
+    log,
+  });
+  const consumer = new AttemptResultConsumer(
+    nc,
+    new RecordAttemptResult({ log: deliveryLog, health, clock }),
+    log,
+    settings.deliveryLogBatch,
+    tracing,
+  );
   const reconciler = new BucketReconciler(new ReconcileBucket({ repository, bucket }), log);
   const cleanup = new ExpiredDeliveriesCleanup({ log: deliveryLog, health: healthStore }, clock, log);
   registerConfigServiceMetrics(telemetry, consumer.stats);
 
-  const metrics = await serveMetrics(telemetry, { address: settings.metricsAddr, log, nc, consumers: [{ stream: STREAMS.results.name, consumer: DELIVERY_LOG_CONSUMER }] });
-  const tls = settings.tlsCert !== undefined && settings.tlsKey !== undefined ? { cert: settings.tlsCert, key: settings.tlsKey } : undefined;
+  const metrics = await serveMetrics(telemetry, {
+    address: settings.metricsAddr,
+    log,
+    nc,
+    consumers: [{ stream: STREAMS.results.name, consumer: DELIVERY_LOG_CONSUMER }],
+  });
+  const tls =
+    settings.tlsCert !== undefined && settings.tlsKey !== undefined
+      ? { cert: settings.tlsCert, key: settings.tlsKey }
+      : undefined;
   const grpc = await startGrpcServer(settings.grpcAddr, implementation, [grpcServerInterceptor(telemetry)], tls);
-  log.info({ address: settings.grpcAddr, port: grpc.port, tls: tls !== undefined, signing_key: settings.keyRing?.current().keyId ?? null }, 'config service listening');
-  const httpApi = await startHttpApi({ address: settings.httpAddr, api: callbackApi(useCases), authenticator, log, telemetry, tls });
+  log.info(
+    {
+      address: settings.grpcAddr,
+      port: grpc.port,
+      tls: tls !== undefined,
+      signing_key: settings.keyRing?.current().keyId ?? null,
+    },
+    'config service listening',
+  );
+  const httpApi = await startHttpApi({
+    address: settings.httpAddr,
+    api: callbackApi(useCases),
+    authenticator,
+    log,
+    telemetry,
+    tls,
+  });
   log.info({ address: settings.httpAddr, http_port: httpApi.port, url: httpApi.url }, 'http api listening');
 
   // Serving as soon as the database answers; until then calls fail UNAVAILABLE on their own.
@@ -138,7 +190,8 @@ export async function startConfigService(
       async () => {
         await repository.ensureIndexes();
         const expiry = [await deliveryLog.ensureIndexes(), await healthStore.ensureIndexes()];
-        if (expiry.includes('clean-up-only')) log.info('the database has no TTL indexes: expired deliveries are deleted by the periodic clean-up only');
+        if (expiry.includes('clean-up-only'))
+          log.info('the database has no TTL indexes: expired deliveries are deleted by the periodic clean-up only');
       },
       retrying,
     );
@@ -147,10 +200,18 @@ export async function startConfigService(
     metrics.ready();
     log.info('database ready; serving');
     cleanup.start(settings.deliveryCleanupIntervalMs);
-    const bucketReady = await retryUntilDone('preparing the callbacks bucket', () => ensureCallbacksBucket(nc, { replicas: settings.callbacksBucketReplicas }), retrying);
+    const bucketReady = await retryUntilDone(
+      'preparing the callbacks bucket',
+      () => ensureCallbacksBucket(nc, { replicas: settings.callbacksBucketReplicas }),
+      retrying,
+    );
     if (!bucketReady) return;
     reconciler.start(settings.kvReconcileIntervalMs);
-    const consuming = await retryUntilDone('starting the delivery log', () => startDeliveryLog(nc, consumer, settings, log), retrying);
+    const consuming = await retryUntilDone(
+      'starting the delivery log',
+      () => startDeliveryLog(nc, consumer, settings, log),
+      retrying,
+    );
     if (consuming) log.info({ consumer: DELIVERY_LOG_CONSUMER }, 'delivery log consuming attempt results');
   })();
 
@@ -180,7 +241,12 @@ export async function startConfigService(
 }
 
 /** The results stream (this service owns its settings; the dispatchers create it too) and this service's consumer of it. */
-async function startDeliveryLog(nc: NatsConnection, consumer: AttemptResultConsumer, settings: ConfigServiceSettings, log: Logger): Promise<void> {
+async function startDeliveryLog(
+  nc: NatsConnection,
+  consumer: AttemptResultConsumer,
+  settings: ConfigServiceSettings,
+  log: Logger,
+): Promise<void> {
   await ensureStreams(nc, 'config-service', settings, ['results'], (message) => log.warn(message));
   await ensureConsumer(nc, 'results', {
     durable_name: DELIVERY_LOG_CONSUMER,

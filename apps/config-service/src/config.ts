@@ -1,8 +1,22 @@
-import { ConfigError, boolean, duration, hostPort, integer, list, loadSettings, logLevel, natsServers, pemFile, sensitive, string, url } from '@callbacks/config';
+import {
+  boolean,
+  ConfigError,
+  duration,
+  hostPort,
+  integer,
+  list,
+  loadSettings,
+  logLevel,
+  natsServers,
+  pemFile,
+  sensitive,
+  string,
+  url,
+} from '@callbacks/config';
 import { DELIVERY_BOUNDS } from '@callbacks/domain';
 import { streamSettingsSpec } from '@callbacks/messaging';
 import { AddressPolicy } from '@callbacks/outbound-http';
-import { loadKeyRing, type KeyRing } from '@callbacks/signature';
+import { type KeyRing, loadKeyRing } from '@callbacks/signature';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 import { parseTokens, type TokenEntry } from './auth/tokens';
 
@@ -30,9 +44,21 @@ const spec = {
   }),
   /** Allow plain http:// callback URLs (tests, local demos); https only otherwise. */
   allowHttpUrls: boolean('CONFIG_ALLOW_HTTP_URLS', { default: false }),
-  maxConcurrencyLimit: integer('CONFIG_MAX_CONCURRENCY_LIMIT', { default: DELIVERY_BOUNDS.maxConcurrency, min: 1, max: 10_000 }),
-  maxRateLimit: integer('CONFIG_MAX_RATE_LIMIT', { default: DELIVERY_BOUNDS.maxRequestsPerSecond, min: 1, max: 1_000_000 }),
-  maxTimeoutMs: duration('CONFIG_MAX_TIMEOUT', { default: DELIVERY_BOUNDS.maxTimeoutMs, min: DELIVERY_BOUNDS.minTimeoutMs, max: 300_000 }),
+  maxConcurrencyLimit: integer('CONFIG_MAX_CONCURRENCY_LIMIT', {
+    default: DELIVERY_BOUNDS.maxConcurrency,
+    min: 1,
+    max: 10_000,
+  }),
+  maxRateLimit: integer('CONFIG_MAX_RATE_LIMIT', {
+    default: DELIVERY_BOUNDS.maxRequestsPerSecond,
+    min: 1,
+    max: 1_000_000,
+  }),
+  maxTimeoutMs: duration('CONFIG_MAX_TIMEOUT', {
+    default: DELIVERY_BOUNDS.maxTimeoutMs,
+    min: DELIVERY_BOUNDS.minTimeoutMs,
+    max: 300_000,
+  }),
   /** How long deliveries and their attempts stay in the log, counted from the delivery's creation. */
   deliveryRetentionMs: duration('CONFIG_DELIVERY_RETENTION', { default: 30 * DAY, min: 60_000 }),
   /** How often expired deliveries are deleted (where the database has no TTL indexes, this is what deletes them). */
@@ -42,7 +68,10 @@ const spec = {
   /** Attempt results recorded at once by one instance. */
   deliveryLogBatch: integer('CONFIG_DELIVERY_LOG_BATCH', { default: 200, min: 1, max: 1_000 }),
   /** CIDRs a test send may reach although they are not public (internal receivers, tests). */
-  allowCidrs: list('CONFIG_ALLOW_CIDRS', (s) => s, { default: [], describe: 'comma-separated CIDRs such as 10.1.0.0/16' }),
+  allowCidrs: list('CONFIG_ALLOW_CIDRS', (s) => s, {
+    default: [],
+    describe: 'comma-separated CIDRs such as 10.1.0.0/16',
+  }),
   /** Replicas of the CALLBACKS bucket (the matchers watch it; this service alone writes it). */
   callbacksBucketReplicas: integer('CALLBACKS_BUCKET_REPLICAS', { default: 1, min: 1, max: 5 }),
   /** How often the CALLBACKS bucket is made equal to the database (and at start), healing a lost write. */

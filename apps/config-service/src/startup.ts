@@ -5,7 +5,11 @@ import type { Logger } from '@callbacks/logger';
  * there yet (the database, JetStream) delays that part of the service instead of failing it.
  * Resolves true once the step succeeded, false when the service stopped first.
  */
-export async function retryUntilDone(what: string, step: () => Promise<void>, options: { log: Logger; stopped: () => boolean }): Promise<boolean> {
+export async function retryUntilDone(
+  what: string,
+  step: () => Promise<void>,
+  options: { log: Logger; stopped: () => boolean },
+): Promise<boolean> {
   for (let attempt = 1; !options.stopped(); attempt++) {
     try {
       await step();

@@ -1,12 +1,18 @@
 import type { KV } from '@nats-io/kv';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startNats, type Server } from '@callbacks/infra';
-import { callbackKey, connectNats, openCallbacksBucket, toBucketEntry, type NatsConnection } from '@callbacks/messaging';
-import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Server, startNats } from '@callbacks/infra';
+import {
+  callbackKey,
+  connectNats,
+  type NatsConnection,
+  openCallbacksBucket,
+  toBucketEntry,
+} from '@callbacks/messaging';
+import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
 import { MongoCallbackRepository } from '../src/mongo/mongo-callback-repository';
 import { NatsCallbackBucket } from '../src/nats/nats-callback-bucket';
-import { TOKENS, auth, call, sampleCallback, startHarness, type Harness } from './harness';
+import { auth, call, type Harness, sampleCallback, startHarness, TOKENS } from './harness';
 
 const A = auth(TOKENS.accountA);
 
@@ -42,7 +48,14 @@ async function held(callback: Callback): Promise<number | 'deleted' | 'invalid' 
 }
 
 const stored = (overrides: Partial<Callback>) =>
-  sampleCallback({ id: `cb_${Math.random().toString(36).slice(2)}`, revision: 1, state: CallbackState.ACTIVE, createTime: new Date(), updateTime: new Date(), ...overrides });
+  sampleCallback({
+    id: `cb_${Math.random().toString(36).slice(2)}`,
+    revision: 1,
+    state: CallbackState.ACTIVE,
+    createTime: new Date(),
+    updateTime: new Date(),
+    ...overrides,
+  });
 
 describe('the CALLBACKS bucket', () => {
   it('holds every committed change by the time the call returns', async () => {
@@ -81,9 +94,17 @@ describe('the reconciler', () => {
     // Changes committed to the database whose bucket writes never happened (the service died in between).
     const created = stored({ databaseId: 'lost-create' });
     await repository.insert(created);
-    const { callback: kept } = await call(h.client.createCallback.bind(h.client), { callback: sampleCallback({ databaseId: 'lost-update' }) }, A);
+    const { callback: kept } = await call(
+      h.client.createCallback.bind(h.client),
+      { callback: sampleCallback({ databaseId: 'lost-update' }) },
+      A,
+    );
     expect(await repository.replace({ ...kept!, revision: 2, url: 'https://hooks.example.com/changed' }, 1)).toBe(true);
-    const { callback: gone } = await call(h.client.createCallback.bind(h.client), { callback: sampleCallback({ databaseId: 'lost-delete' }) }, A);
+    const { callback: gone } = await call(
+      h.client.createCallback.bind(h.client),
+      { callback: sampleCallback({ databaseId: 'lost-delete' }) },
+      A,
+    );
     expect(await repository.delete(gone!.id, 1)).toBe(true);
     expect([await held(created), await held(kept!), await held(gone!)]).toEqual([undefined, 1, 1]);
 

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
-import { TOKENS, auth, call, callFails, sampleCallback, startHarness, type Harness } from './harness';
+import { auth, call, callFails, type Harness, sampleCallback, startHarness, TOKENS } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -57,7 +57,11 @@ describe('callback CRUD', () => {
 
     const { callback: enabled } = await call(
       h.client.updateCallback.bind(h.client),
-      { callback: { ...callback!, disableOnApiCalls: false }, updateMask: ['disable_on_api_calls'], expectedRevision: 0 },
+      {
+        callback: { ...callback!, disableOnApiCalls: false },
+        updateMask: ['disable_on_api_calls'],
+        expectedRevision: 0,
+      },
       A,
     );
     expect(enabled!.triggers).toContain(Origin.REST);
@@ -66,7 +70,11 @@ describe('callback CRUD', () => {
     // A replacement of every field takes the triggers it names as they are.
     const { callback: replaced } = await call(
       h.client.updateCallback.bind(h.client),
-      { callback: { ...enabled!, triggers: [Origin.PUBLISHER], disableOnApiCalls: false }, updateMask: ['*'], expectedRevision: 0 },
+      {
+        callback: { ...enabled!, triggers: [Origin.PUBLISHER], disableOnApiCalls: false },
+        updateMask: ['*'],
+        expectedRevision: 0,
+      },
       A,
     );
     expect(replaced!.triggers).toEqual([Origin.PUBLISHER]);
@@ -96,7 +104,11 @@ describe('callback CRUD', () => {
     expect(stale.code).toBe(status.ABORTED);
     expect(stale.details).toMatch(/revision 2, not 1/);
 
-    const staleDelete = await callFails(h.client.deleteCallback.bind(h.client), { id: callback!.id, expectedRevision: 1 }, A);
+    const staleDelete = await callFails(
+      h.client.deleteCallback.bind(h.client),
+      { id: callback!.id, expectedRevision: 1 },
+      A,
+    );
     expect(staleDelete.code).toBe(status.ABORTED);
   });
 });
@@ -142,12 +154,24 @@ describe('pagination', () => {
       { callback: sampleCallback({ databaseId: database, state: CallbackState.DISABLED, labels: { env: 'prod' } }) },
       A,
     );
-    await call(h.client.createCallback.bind(h.client), { callback: sampleCallback({ databaseId: database, labels: { env: 'test' } }) }, A);
+    await call(
+      h.client.createCallback.bind(h.client),
+      { callback: sampleCallback({ databaseId: database, labels: { env: 'test' } }) },
+      A,
+    );
 
     const list = (filters: { state?: CallbackState; labels?: Record<string, string> }) =>
       call(
         h.client.listCallbacks.bind(h.client),
-        { accountId: '', databaseId: database, collectionId: '', state: filters.state ?? 0, labels: filters.labels ?? {}, pageSize: 0, pageToken: '' },
+        {
+          accountId: '',
+          databaseId: database,
+          collectionId: '',
+          state: filters.state ?? 0,
+          labels: filters.labels ?? {},
+          pageSize: 0,
+          pageToken: '',
+        },
         A,
       );
     expect((await list({ state: CallbackState.DISABLED })).callbacks.map((c) => c.id)).toEqual([off!.id]);
@@ -160,7 +184,15 @@ describe('pagination', () => {
     for (let i = 0; i < 3; i++) {
       await call(h.client.createCallback.bind(h.client), { callback: sampleCallback({ databaseId: database }) }, A);
     }
-    const base = { accountId: '', databaseId: database, collectionId: '', state: 0, labels: {}, pageSize: 1, pageToken: '' };
+    const base = {
+      accountId: '',
+      databaseId: database,
+      collectionId: '',
+      state: 0,
+      labels: {},
+      pageSize: 1,
+      pageToken: '',
+    };
     const first = await call(h.client.listCallbacks.bind(h.client), base, A);
     const misuse = await callFails(
       h.client.listCallbacks.bind(h.client),
@@ -190,7 +222,9 @@ describe('tenant isolation', () => {
         )
       ).code,
     ).toBe(status.NOT_FOUND);
-    expect((await callFails(h.client.deleteCallback.bind(h.client), { id, expectedRevision: 0 }, A)).code).toBe(status.NOT_FOUND);
+    expect((await callFails(h.client.deleteCallback.bind(h.client), { id, expectedRevision: 0 }, A)).code).toBe(
+      status.NOT_FOUND,
+    );
 
     const listing = await call(
       h.client.listCallbacks.bind(h.client),

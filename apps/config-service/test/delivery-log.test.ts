@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SUBJECTS } from '@callbacks/messaging';
 import { AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { ListDeliveriesRequest } from '@callbacks/proto/callbacks/v1/callback_service';
-import { DeliveryState, type Delivery } from '@callbacks/proto/callbacks/v1/delivery';
+import { type Delivery, DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 import { sampleEvent } from '@callbacks/testing';
 import { MongoDeliveryLog } from '../src/mongo/mongo-delivery-log';
-import { A, B, SUCCESS, attemptResult, startDeliveryWorld, type DeliveryWorld } from './delivery-world';
-import { TOKENS, auth, call, callFails, violatedFields } from './harness';
+import { A, attemptResult, B, type DeliveryWorld, startDeliveryWorld, SUCCESS } from './delivery-world';
+import { auth, call, callFails, TOKENS, violatedFields } from './harness';
 
 const ADMIN = auth(TOKENS.admin);
 const MINUTE = 60_000;
@@ -21,12 +21,15 @@ afterAll(async () => {
   await w?.close();
 });
 
-
 async function listAll(request: Partial<ListDeliveriesRequest>, metadata = A): Promise<Delivery[][]> {
   const pages: Delivery[][] = [];
   let pageToken = '';
   do {
-    const page = await call(w.h.client.listDeliveries.bind(w.h.client), { callbackId: '', state: 0, startTime: undefined, endTime: undefined, pageSize: 0, ...request, pageToken }, metadata);
+    const page = await call(
+      w.h.client.listDeliveries.bind(w.h.client),
+      { callbackId: '', state: 0, startTime: undefined, endTime: undefined, pageSize: 0, ...request, pageToken },
+      metadata,
+    );
     pages.push(page.deliveries);
     pageToken = page.nextPageToken;
   } while (pageToken !== '');
@@ -39,7 +42,14 @@ describe('delivery log', () => {
     const event = sampleEvent();
     const matchedAt = new Date(Date.now() - 10 * MINUTE);
     const at = (minutes: number) => new Date(matchedAt.getTime() + minutes * MINUTE);
-    const first = attemptResult(callback, event, { attempt: 1, outcome: Outcome.RETRYING, matchedAt, startedAt: at(0), statusCode: 500, nextAttemptAt: at(1) });
+    const first = attemptResult(callback, event, {
+      attempt: 1,
+      outcome: Outcome.RETRYING,
+      matchedAt,
+      startedAt: at(0),
+      statusCode: 500,
+      nextAttemptAt: at(1),
+    });
     const second = attemptResult(callback, event, {
       attempt: 2,
       outcome: Outcome.RETRYING,
@@ -77,7 +87,11 @@ describe('delivery log', () => {
       [2, 0, 'timeout'],
       [3, 503, 'http_status'],
     ]);
-    expect(delivery.attempts[2]).toMatchObject({ startTime: at(6), duration: { seconds: 0, nanos: 120_000_000 }, responseExcerpt: 'down for maintenance' });
+    expect(delivery.attempts[2]).toMatchObject({
+      startTime: at(6),
+      duration: { seconds: 0, nanos: 120_000_000 },
+      responseExcerpt: 'down for maintenance',
+    });
     expect(delivery.lastAttempt).toEqual(delivery.attempts[2]);
   });
 
@@ -86,11 +100,17 @@ describe('delivery log', () => {
     const event = sampleEvent();
     const matchedAt = new Date();
     await w.publishResult(attemptResult(callback, event, { ...SUCCESS, attempt: 2, matchedAt }));
-    await w.publishResult(attemptResult(callback, event, { attempt: 1, outcome: Outcome.RETRYING, matchedAt, nextAttemptAt: new Date() }));
+    await w.publishResult(
+      attemptResult(callback, event, { attempt: 1, outcome: Outcome.RETRYING, matchedAt, nextAttemptAt: new Date() }),
+    );
     await w.recorded();
 
     const delivery = await w.getDelivery(attemptResult(callback, event).deliveryId);
-    expect(delivery).toMatchObject({ state: DeliveryState.SUCCEEDED, attemptCount: 2, lastAttempt: { number: 2, statusCode: 200 } });
+    expect(delivery).toMatchObject({
+      state: DeliveryState.SUCCEEDED,
+      attemptCount: 2,
+      lastAttempt: { number: 2, statusCode: 200 },
+    });
     expect(delivery.attempts.map((a) => a.number)).toEqual([1, 2]);
   });
 
@@ -100,7 +120,11 @@ describe('delivery log', () => {
     const result = attemptResult(callback, sampleEvent(), { outcome: Outcome.RETRYING, nextAttemptAt: next });
     await w.publishResult(result);
     await w.recorded();
-    expect(await w.getDelivery(result.deliveryId)).toMatchObject({ state: DeliveryState.PENDING, attemptCount: 1, nextAttemptTime: next });
+    expect(await w.getDelivery(result.deliveryId)).toMatchObject({
+      state: DeliveryState.PENDING,
+      attemptCount: 1,
+      nextAttemptTime: next,
+    });
   });
 
   it('lists deliveries newest first, page by page, without gaps or repeats, by state and time', async () => {
@@ -131,26 +155,55 @@ describe('delivery log', () => {
     expect(succeeded.every((d) => d.state === DeliveryState.SUCCEEDED)).toBe(true);
 
     // [minute 10, minute 20): the deliveries 20 to 39.
-    const window = (await listAll({ callbackId: callback.id, startTime: new Date(base + 10 * MINUTE), endTime: new Date(base + 20 * MINUTE) })).flat();
-    expect(window.map((d) => d.id).sort()).toEqual(results.slice(20, 40).map((r) => r.deliveryId).sort());
+    const window = (
+      await listAll({
+        callbackId: callback.id,
+        startTime: new Date(base + 10 * MINUTE),
+        endTime: new Date(base + 20 * MINUTE),
+      })
+    ).flat();
+    expect(window.map((d) => d.id).sort()).toEqual(
+      results
+        .slice(20, 40)
+        .map((r) => r.deliveryId)
+        .sort(),
+    );
   });
 
   it('refuses a page token used with other filters, and bad filters', async () => {
     const callback = await w.createCallback();
     await Promise.all([1, 2, 3].map(() => w.publishResult(attemptResult(callback))));
     await w.recorded();
-    const first = await call(w.h.client.listDeliveries.bind(w.h.client), { callbackId: callback.id, state: 0, startTime: undefined, endTime: undefined, pageSize: 1, pageToken: '' }, A);
+    const first = await call(
+      w.h.client.listDeliveries.bind(w.h.client),
+      { callbackId: callback.id, state: 0, startTime: undefined, endTime: undefined, pageSize: 1, pageToken: '' },
+      A,
+    );
     expect(first.nextPageToken).not.toBe('');
     const reused = await callFails(
       w.h.client.listDeliveries.bind(w.h.client),
-      { callbackId: callback.id, state: DeliveryState.DEAD, startTime: undefined, endTime: undefined, pageSize: 1, pageToken: first.nextPageToken },
+      {
+        callbackId: callback.id,
+        state: DeliveryState.DEAD,
+        startTime: undefined,
+        endTime: undefined,
+        pageSize: 1,
+        pageToken: first.nextPageToken,
+      },
       A,
     );
     expect(violatedFields(reused)).toEqual(['page_token']);
 
     const bad = await callFails(
       w.h.client.listDeliveries.bind(w.h.client),
-      { callbackId: 'not an id', state: 9 as DeliveryState, startTime: new Date(2_000), endTime: new Date(1_000), pageSize: 5_000, pageToken: '' },
+      {
+        callbackId: 'not an id',
+        state: 9 as DeliveryState,
+        startTime: new Date(2_000),
+        endTime: new Date(1_000),
+        pageSize: 5_000,
+        pageToken: '',
+      },
       A,
     );
     expect(violatedFields(bad).sort()).toEqual(['callback_id', 'end_time', 'page_size', 'state']);
@@ -162,7 +215,9 @@ describe('delivery log', () => {
     await w.publishResult(result);
     await w.recorded();
 
-    expect((await callFails(w.h.client.getDelivery.bind(w.h.client), { id: result.deliveryId }, A)).code).toBe(status.NOT_FOUND);
+    expect((await callFails(w.h.client.getDelivery.bind(w.h.client), { id: result.deliveryId }, A)).code).toBe(
+      status.NOT_FOUND,
+    );
     expect((await listAll({ callbackId: theirs.id }, A)).flat()).toEqual([]);
     expect((await listAll({}, A)).flat().some((d) => d.accountId !== 'acct-a')).toBe(false);
     expect((await w.getDelivery(result.deliveryId, B)).accountId).toBe('acct-b');
@@ -182,7 +237,9 @@ describe('delivery log', () => {
 
     expect(w.h.service.deliveryLog.dropped - dropped).toBe(2);
     expect((await w.getDelivery(good.deliveryId)).state).toBe(DeliveryState.DEAD);
-    expect((await callFails(w.h.client.getDelivery.bind(w.h.client), { id: misrouted.deliveryId }, ADMIN)).code).toBe(status.NOT_FOUND);
+    expect((await callFails(w.h.client.getDelivery.bind(w.h.client), { id: misrouted.deliveryId }, ADMIN)).code).toBe(
+      status.NOT_FOUND,
+    );
   });
 
   it('deletes deliveries and their attempts once the retention has passed since they were created', async () => {
@@ -197,14 +254,18 @@ describe('delivery log', () => {
     // The periodic clean-up, run now, as every instance does every CONFIG_DELIVERY_CLEANUP_INTERVAL.
     const mongo = new MongoClient(inject('mongoUrl'));
     try {
-      const removed = await new MongoDeliveryLog(mongo.db(w.h.database), 30 * 24 * 60 * MINUTE).purgeExpired(new Date());
+      const removed = await new MongoDeliveryLog(mongo.db(w.h.database), 30 * 24 * 60 * MINUTE).purgeExpired(
+        new Date(),
+      );
       expect(removed).toEqual({ deliveries: 1, attempts: 1 });
       const indexes = await mongo.db(w.h.database).collection('deliveries').listIndexes().toArray();
       expect(indexes.map((i) => i.name as string)).toContain('expire_at');
     } finally {
       await mongo.close();
     }
-    expect((await callFails(w.h.client.getDelivery.bind(w.h.client), { id: expired.deliveryId }, A)).code).toBe(status.NOT_FOUND);
+    expect((await callFails(w.h.client.getDelivery.bind(w.h.client), { id: expired.deliveryId }, A)).code).toBe(
+      status.NOT_FOUND,
+    );
     expect((await w.getDelivery(kept.deliveryId)).attempts).toHaveLength(1);
   });
 });

@@ -1,15 +1,23 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { jetstream } from '@nats-io/jetstream';
-import { startNats, type Server } from '@callbacks/infra';
-import { STREAMS, SUBJECTS, connectNats, ensureStream, type NatsConnection } from '@callbacks/messaging';
 import { deliveryIdFor } from '@callbacks/domain';
+import { type Server, startNats } from '@callbacks/infra';
+import { connectNats, ensureStream, type NatsConnection, STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { AttemptResult, DeliveryJob, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { Delivery } from '@callbacks/proto/callbacks/v1/delivery';
-import { auth, call, countMessages, readStream, sampleCallback, sampleEvent, waitForConsumerIdle } from '@callbacks/testing';
+import {
+  auth,
+  call,
+  countMessages,
+  readStream,
+  sampleCallback,
+  sampleEvent,
+  waitForConsumerIdle,
+} from '@callbacks/testing';
 import { DELIVERY_LOG_CONSUMER } from '../src/nats/attempt-result-consumer';
-import { TOKENS, startHarness, type Harness } from './harness';
+import { type Harness, startHarness, TOKENS } from './harness';
 
 /** Calls as the tokens of the harness: account A, account B. */
 export const A = auth(TOKENS.accountA);
@@ -51,7 +59,11 @@ export async function startDeliveryWorld(mongoUrl: string, env: Record<string, s
     h,
     nc,
     async createCallback(overrides = {}, metadata = A) {
-      const { callback } = await call(h.client.createCallback.bind(h.client), { callback: sampleCallback(overrides) }, metadata);
+      const { callback } = await call(
+        h.client.createCallback.bind(h.client),
+        { callback: sampleCallback(overrides) },
+        metadata,
+      );
       return callback!;
     },
     async getDelivery(id, metadata = A) {
@@ -59,9 +71,13 @@ export async function startDeliveryWorld(mongoUrl: string, env: Record<string, s
       return delivery!;
     },
     async publishResult(result, msgId) {
-      await js.publish(SUBJECTS.attemptResult(result.accountId, result.callbackId), AttemptResult.encode(result).finish(), {
-        msgID: msgId ?? `${result.deliveryId}.${result.attempt}.${result.outcome}`,
-      });
+      await js.publish(
+        SUBJECTS.attemptResult(result.accountId, result.callbackId),
+        AttemptResult.encode(result).finish(),
+        {
+          msgID: msgId ?? `${result.deliveryId}.${result.attempt}.${result.outcome}`,
+        },
+      );
     },
     async publishRaw(subject, data) {
       await js.publish(subject, data);
@@ -86,7 +102,11 @@ export async function startDeliveryWorld(mongoUrl: string, env: Record<string, s
  * The result of one attempt of delivering `event` to `callback`, as the dispatcher reports it:
  * by default the first attempt, failed for good with HTTP 503.
  */
-export function attemptResult(callback: Callback, event: ProfileEvent = sampleEvent(), overrides: Partial<AttemptResult> = {}): AttemptResult {
+export function attemptResult(
+  callback: Callback,
+  event: ProfileEvent = sampleEvent(),
+  overrides: Partial<AttemptResult> = {},
+): AttemptResult {
   const startedAt = overrides.startedAt ?? new Date();
   return AttemptResult.fromPartial({
     deliveryId: deliveryIdFor(event.eventId, callback.id),
@@ -109,4 +129,10 @@ export function attemptResult(callback: Callback, event: ProfileEvent = sampleEv
 }
 
 /** Something that succeeded: no error, HTTP 200. */
-export const SUCCESS: Partial<AttemptResult> = { outcome: Outcome.SUCCEEDED, statusCode: 200, errorClass: '', errorMessage: '', responseExcerpt: 'ok' };
+export const SUCCESS: Partial<AttemptResult> = {
+  outcome: Outcome.SUCCEEDED,
+  statusCode: 200,
+  errorClass: '',
+  errorMessage: '',
+  responseExcerpt: 'ok',
+};

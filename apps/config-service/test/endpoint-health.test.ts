@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { callbackKey, openCallbacksBucket, toBucketEntry } from '@callbacks/messaging';
-import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleEvent } from '@callbacks/testing';
-import { A, SUCCESS, attemptResult, startDeliveryWorld, type DeliveryWorld } from './delivery-world';
+import { A, attemptResult, type DeliveryWorld, startDeliveryWorld, SUCCESS } from './delivery-world';
 import { call } from './harness';
 
 const MINUTE = 60_000;
@@ -18,7 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await w?.close();
 });
-
 
 async function getCallback(id: string): Promise<Callback> {
   const { callback } = await call(w.h.client.getCallback.bind(w.h.client), { id }, A);
@@ -35,9 +34,22 @@ async function enable(callback: Callback): Promise<Callback> {
 }
 
 /** One attempt of a new delivery, `minutes` after `start`, recorded before this resolves. */
-async function attempt(callback: Callback, start: number, minutes: number, overrides: Partial<AttemptResult> = {}): Promise<void> {
+async function attempt(
+  callback: Callback,
+  start: number,
+  minutes: number,
+  overrides: Partial<AttemptResult> = {},
+): Promise<void> {
   const at = new Date(start + minutes * MINUTE);
-  await w.publishResult(attemptResult(callback, sampleEvent(), { outcome: Outcome.RETRYING, statusCode: 500, matchedAt: at, startedAt: at, ...overrides }));
+  await w.publishResult(
+    attemptResult(callback, sampleEvent(), {
+      outcome: Outcome.RETRYING,
+      statusCode: 500,
+      matchedAt: at,
+      startedAt: at,
+      ...overrides,
+    }),
+  );
   await w.recorded();
 }
 
@@ -63,9 +75,16 @@ describe('endpoint health', () => {
     await attempt(callback, start, 111, { outcome: Outcome.DEAD, statusCode: 502 });
     const disabled = await getCallback(callback.id);
     expect(disabled.state).toBe(CallbackState.DISABLED_FAILING);
-    expect(disabled.stateReason).toMatch(new RegExp(`every attempt failed since ${new Date(start + 50 * MINUTE).toISOString()} \\(the latest: HTTP 502\\)`));
+    expect(disabled.stateReason).toMatch(
+      new RegExp(
+        `every attempt failed since ${new Date(start + 50 * MINUTE).toISOString()} \\(the latest: HTTP 502\\)`,
+      ),
+    );
     expect(disabled.revision).toBe(callback.revision + 1);
-    expect(await inBucket(callback)).toMatchObject({ state: CallbackState.DISABLED_FAILING, revision: disabled.revision });
+    expect(await inBucket(callback)).toMatchObject({
+      state: CallbackState.DISABLED_FAILING,
+      revision: disabled.revision,
+    });
   });
 
   it('gives a callback that is enabled again a whole new failing period', async () => {
@@ -94,11 +113,18 @@ describe('endpoint health', () => {
 
   it('disables a callback whose receiver answered 410 Gone, and a redelivered old 410 does not disable it again', async () => {
     const callback = await w.createCallback();
-    const gone = attemptResult(callback, sampleEvent(), { outcome: Outcome.GONE, statusCode: 410, errorMessage: 'the receiver answered 410 Gone' });
+    const gone = attemptResult(callback, sampleEvent(), {
+      outcome: Outcome.GONE,
+      statusCode: 410,
+      errorMessage: 'the receiver answered 410 Gone',
+    });
     await w.publishResult(gone);
     await w.recorded();
     const disabled = await getCallback(callback.id);
-    expect(disabled).toMatchObject({ state: CallbackState.DISABLED_GONE, stateReason: `the receiver answered 410 Gone (delivery ${gone.deliveryId})` });
+    expect(disabled).toMatchObject({
+      state: CallbackState.DISABLED_GONE,
+      stateReason: `the receiver answered 410 Gone (delivery ${gone.deliveryId})`,
+    });
     expect(await inBucket(callback)).toMatchObject({ state: CallbackState.DISABLED_GONE });
 
     const enabled = await enable(disabled);

@@ -3,7 +3,7 @@ import type {} from '@callbacks/infra/vitest-global-setup';
 import { createLogger } from '@callbacks/logger';
 import type { CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_service';
 import { callbackClient } from '@callbacks/testing';
-import { startConfigService, type RunningConfigService } from '../src/app';
+import { type RunningConfigService, startConfigService } from '../src/app';
 import { hashToken } from '../src/auth/tokens';
 import { loadConfigServiceSettings } from '../src/config';
 
@@ -24,7 +24,11 @@ export interface Harness {
 }
 
 /** Starts the config service in-process on a free port against the given real servers. */
-export async function startHarness(options: { mongoUrl: string; natsUrl: string; env?: Record<string, string> }): Promise<Harness> {
+export async function startHarness(options: {
+  mongoUrl: string;
+  natsUrl: string;
+  env?: Record<string, string>;
+}): Promise<Harness> {
   const database = `cfg_${randomBytes(6).toString('hex')}`;
   const settings = loadConfigServiceSettings({
     CONFIG_GRPC_ADDR: '127.0.0.1:0',

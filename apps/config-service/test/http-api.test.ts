@@ -11,8 +11,8 @@ import {
 } from '@callbacks/proto/callbacks/v1/callback_service';
 import { messageDesc, readJson } from '@callbacks/proto/proto-json';
 import { sampleEvent } from '@callbacks/testing';
-import { A, attemptResult, startDeliveryWorld, type DeliveryWorld } from './delivery-world';
-import { TOKENS, call } from './harness';
+import { A, attemptResult, type DeliveryWorld, startDeliveryWorld } from './delivery-world';
+import { call, TOKENS } from './harness';
 import { OpenApiDocument } from './openapi';
 
 /**
@@ -68,7 +68,10 @@ async function http(method: string, path: string, options: Options = {}): Promis
   if (token !== null) headers['authorization'] ??= `Bearer ${token}`;
   let body: string | Uint8Array | undefined;
   if (options.body !== undefined) {
-    body = typeof options.body === 'string' || options.body instanceof Uint8Array ? options.body : JSON.stringify(options.body);
+    body =
+      typeof options.body === 'string' || options.body instanceof Uint8Array
+        ? options.body
+        : JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
   const response = await fetch(`${w.h.httpUrl}${path}`, { method, headers, body });
@@ -93,7 +96,9 @@ interface FieldViolation {
 
 function violations(answer: Answer): FieldViolation[] {
   const details = (answer.json['details'] ?? []) as { '@type': string; fieldViolations?: FieldViolation[] }[];
-  return details.filter((d) => d['@type'] === 'type.googleapis.com/google.rpc.BadRequest').flatMap((d) => d.fieldViolations ?? []);
+  return details
+    .filter((d) => d['@type'] === 'type.googleapis.com/google.rpc.BadRequest')
+    .flatMap((d) => d.fieldViolations ?? []);
 }
 
 const newCallback = (overrides: Record<string, unknown> = {}) => ({
@@ -125,9 +130,17 @@ async function deadDelivery(callback: CallbackJson): Promise<string> {
 
 describe('every route, through a plain HTTP client', () => {
   it('creates, reads, lists, updates, tests and deletes a callback; lists, reads and replays its deliveries', async () => {
-    const created = await ok('POST', '/v1/callbacks', { body: newCallback({ description: 'city changes' }), headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const created = await ok('POST', '/v1/callbacks', {
+      body: newCallback({ description: 'city changes' }),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     const callback = created.json['callback'] as CallbackJson;
-    expect(callback).toMatchObject({ accountId: 'acct-a', state: 'CALLBACK_STATE_ACTIVE', revision: '1', description: 'city changes' });
+    expect(callback).toMatchObject({
+      accountId: 'acct-a',
+      state: 'CALLBACK_STATE_ACTIVE',
+      revision: '1',
+      description: 'city changes',
+    });
     expect(callback.id).toMatch(/^cb_[0-9A-Z]{26}$/);
     expect(created.headers.get('etag')).toBe('"1"');
 
@@ -135,7 +148,10 @@ describe('every route, through a plain HTTP client', () => {
     expect(read.json['callback']).toEqual(callback);
     expect(read.headers.get('etag')).toBe('"1"');
 
-    const listed = await ok('GET', '/v1/callbacks?accountId=acct-a&databaseId=db-1&state=CALLBACK_STATE_ACTIVE&pageSize=1000');
+    const listed = await ok(
+      'GET',
+      '/v1/callbacks?accountId=acct-a&databaseId=db-1&state=CALLBACK_STATE_ACTIVE&pageSize=1000',
+    );
     expect((listed.json['callbacks'] as CallbackJson[]).map((c) => c.id)).toContain(callback.id);
     expect(listed.json['nextPageToken']).toBe('');
     const labelled = await ok('GET', '/v1/callbacks?accountId=acct-a&labels[team]=crm&labels[tier]=none');
@@ -147,13 +163,28 @@ describe('every route, through a plain HTTP client', () => {
       body: { url: 'https://hooks.example.com/v2', deliveryPolicy: { timeout: '7s' } },
       headers: { 'if-match': '"1"' },
     });
-    expect(updated.json['callback']).toMatchObject({ url: 'https://hooks.example.com/v2', deliveryPolicy: { timeout: '7s' }, revision: '2' });
+    expect(updated.json['callback']).toMatchObject({
+      url: 'https://hooks.example.com/v2',
+      deliveryPolicy: { timeout: '7s' },
+      revision: '2',
+    });
     expect(updated.headers.get('etag')).toBe('"2"');
 
-    const event = { eventId: 'evt-http-1', accountId: 'acct-a', databaseId: 'db-1', profileId: 'p-1', action: 'ACTION_UPDATE', origin: 'ORIGIN_PUBLISHER', occurredAt: new Date().toISOString(), fields: { city: 'Amsterdam' } };
+    const event = {
+      eventId: 'evt-http-1',
+      accountId: 'acct-a',
+      databaseId: 'db-1',
+      profileId: 'p-1',
+      action: 'ACTION_UPDATE',
+      origin: 'ORIGIN_PUBLISHER',
+      occurredAt: new Date().toISOString(),
+      fields: { city: 'Amsterdam' },
+    };
     const saved = await ok('POST', `/v1/callbacks/${callback.id}:test`, { body: { event } });
     expect(saved.json).toMatchObject({ matched: true, expressionResult: true });
-    const unsaved = await ok('POST', '/v1/callbacks:test', { body: { callback: newCallback({ actions: ['ACTION_DELETE'] }), event } });
+    const unsaved = await ok('POST', '/v1/callbacks:test', {
+      body: { callback: newCallback({ actions: ['ACTION_DELETE'] }), event },
+    });
     expect(unsaved.json).toMatchObject({ matched: false });
     expect(unsaved.json['reason']).toMatch(/action/i);
 
@@ -163,8 +194,14 @@ describe('every route, through a plain HTTP client', () => {
     const nested = await ok('GET', `/v1/callbacks/${callback.id}/deliveries`);
     expect(nested.json['deliveries']).toEqual(deliveries.json['deliveries']);
     const delivery = await ok('GET', `/v1/deliveries/${deliveryId}`);
-    expect(delivery.json['delivery']).toMatchObject({ id: deliveryId, callbackId: callback.id, state: 'DELIVERY_STATE_DEAD' });
-    const replayed = await ok('POST', '/v1/deliveries:replay', { body: { deliveryIds: [deliveryId], requestId: 'http-replay-1' } });
+    expect(delivery.json['delivery']).toMatchObject({
+      id: deliveryId,
+      callbackId: callback.id,
+      state: 'DELIVERY_STATE_DEAD',
+    });
+    const replayed = await ok('POST', '/v1/deliveries:replay', {
+      body: { deliveryIds: [deliveryId], requestId: 'http-replay-1' },
+    });
     const [replayId] = replayed.json['deliveryIds'] as string[];
     expect(replayId).toMatch(/^dl_/);
     expect(replayId).not.toBe(deliveryId);
@@ -181,34 +218,89 @@ describe('the same data as gRPC', () => {
     const deliveryId = await deadDelivery(callback);
 
     const grpcGet = await call(w.h.client.getCallback.bind(w.h.client), { id: callback.id }, A);
-    expect(fromHttp(GetCallbackResponse, 'callbacks.v1.GetCallbackResponse', (await ok('GET', `/v1/callbacks/${callback.id}`)).json)).toEqual(grpcGet);
+    expect(
+      fromHttp(
+        GetCallbackResponse,
+        'callbacks.v1.GetCallbackResponse',
+        (await ok('GET', `/v1/callbacks/${callback.id}`)).json,
+      ),
+    ).toEqual(grpcGet);
 
-    const filters = { accountId: 'acct-a', databaseId: 'db-1', collectionId: '', state: 0, labels: {}, pageSize: 2, pageToken: '' };
+    const filters = {
+      accountId: 'acct-a',
+      databaseId: 'db-1',
+      collectionId: '',
+      state: 0,
+      labels: {},
+      pageSize: 2,
+      pageToken: '',
+    };
     const grpcList = await call(w.h.client.listCallbacks.bind(w.h.client), filters, A);
-    const httpList = fromHttp(ListCallbacksResponse, 'callbacks.v1.ListCallbacksResponse', (await ok('GET', '/v1/callbacks?accountId=acct-a&databaseId=db-1&pageSize=2')).json);
+    const httpList = fromHttp(
+      ListCallbacksResponse,
+      'callbacks.v1.ListCallbacksResponse',
+      (await ok('GET', '/v1/callbacks?accountId=acct-a&databaseId=db-1&pageSize=2')).json,
+    );
     expect(httpList).toEqual(grpcList);
     // The page token works across transports: it is the same token.
-    const grpcNext = await call(w.h.client.listCallbacks.bind(w.h.client), { ...filters, pageToken: httpList.nextPageToken }, A);
-    const httpNext = (await ok('GET', `/v1/callbacks?accountId=acct-a&databaseId=db-1&pageSize=2&pageToken=${encodeURIComponent(grpcList.nextPageToken)}`)).json;
+    const grpcNext = await call(
+      w.h.client.listCallbacks.bind(w.h.client),
+      { ...filters, pageToken: httpList.nextPageToken },
+      A,
+    );
+    const httpNext = (
+      await ok(
+        'GET',
+        `/v1/callbacks?accountId=acct-a&databaseId=db-1&pageSize=2&pageToken=${encodeURIComponent(grpcList.nextPageToken)}`,
+      )
+    ).json;
     expect(fromHttp(ListCallbacksResponse, 'callbacks.v1.ListCallbacksResponse', httpNext)).toEqual(grpcNext);
 
     const grpcDelivery = await call(w.h.client.getDelivery.bind(w.h.client), { id: deliveryId }, A);
-    expect(fromHttp(GetDeliveryResponse, 'callbacks.v1.GetDeliveryResponse', (await ok('GET', `/v1/deliveries/${deliveryId}`)).json)).toEqual(grpcDelivery);
+    expect(
+      fromHttp(
+        GetDeliveryResponse,
+        'callbacks.v1.GetDeliveryResponse',
+        (await ok('GET', `/v1/deliveries/${deliveryId}`)).json,
+      ),
+    ).toEqual(grpcDelivery);
     const grpcDeliveries = await call(
       w.h.client.listDeliveries.bind(w.h.client),
       { callbackId: callback.id, state: 0, startTime: undefined, endTime: undefined, pageSize: 0, pageToken: '' },
       A,
     );
-    expect(fromHttp(ListDeliveriesResponse, 'callbacks.v1.ListDeliveriesResponse', (await ok('GET', `/v1/deliveries?callbackId=${callback.id}`)).json)).toEqual(grpcDeliveries);
+    expect(
+      fromHttp(
+        ListDeliveriesResponse,
+        'callbacks.v1.ListDeliveriesResponse',
+        (await ok('GET', `/v1/deliveries?callbackId=${callback.id}`)).json,
+      ),
+    ).toEqual(grpcDeliveries);
 
     // The same test: the same match and explanation (the signed request differs by its Date and nonce).
     const event = sampleEvent({ fields: { city: 'Amsterdam' } });
-    const grpcTest = await call(w.h.client.testCallback.bind(w.h.client), { target: { $case: 'callbackId', value: callback.id }, event, send: false }, A);
-    const httpTest = fromHttp(TestCallbackResponse, 'callbacks.v1.TestCallbackResponse', (await ok('POST', `/v1/callbacks/${callback.id}:test`, { body: { event: eventJson(event) } })).json);
-    expect(httpTest).toMatchObject({ matched: grpcTest.matched, reason: grpcTest.reason, rules: grpcTest.rules, expressionResult: grpcTest.expressionResult });
+    const grpcTest = await call(
+      w.h.client.testCallback.bind(w.h.client),
+      { target: { $case: 'callbackId', value: callback.id }, event, send: false },
+      A,
+    );
+    const httpTest = fromHttp(
+      TestCallbackResponse,
+      'callbacks.v1.TestCallbackResponse',
+      (await ok('POST', `/v1/callbacks/${callback.id}:test`, { body: { event: eventJson(event) } })).json,
+    );
+    expect(httpTest).toMatchObject({
+      matched: grpcTest.matched,
+      reason: grpcTest.reason,
+      rules: grpcTest.rules,
+      expressionResult: grpcTest.expressionResult,
+    });
     // Each test renders with a delivery id of its own (dl_test_…) and the time it ran.
     const payload = (body: string) => {
-      const { type, origin, database, profile, fields, parameters, previous } = JSON.parse(body) as Record<string, unknown>;
+      const { type, origin, database, profile, fields, parameters, previous } = JSON.parse(body) as Record<
+        string,
+        unknown
+      >;
       return { type, origin, database, profile, fields, parameters, previous };
     };
     expect(payload(httpTest.body)).toEqual(payload(grpcTest.body));
@@ -235,46 +327,166 @@ describe('bad requests', () => {
   // [what, method, path, status, options, field path of a violation (undefined: none to check)]
   const cases: [string, string, string, number, Options, string?][] = [
     ['a body that is not JSON', 'POST', '/v1/callbacks', 400, { body: '{"url": ' }, ''],
-    ['a body that is not UTF-8', 'POST', '/v1/callbacks', 400, { body: Buffer.from('{"description":"\xff"}', 'latin1') }, ''],
+    [
+      'a body that is not UTF-8',
+      'POST',
+      '/v1/callbacks',
+      400,
+      { body: Buffer.from('{"description":"\xff"}', 'latin1') },
+      '',
+    ],
     ['a JSON array for a message', 'POST', '/v1/callbacks:test', 400, { body: '[]' }, ''],
     ['an unknown field', 'POST', '/v1/callbacks', 400, { body: newCallback({ colour: 'red' }) }, 'callback.colour'],
     ['a number for a string', 'POST', '/v1/callbacks', 400, { body: newCallback({ url: 42 }) }, 'callback.url'],
-    ['a string for a list', 'POST', '/v1/callbacks', 400, { body: newCallback({ actions: 'ACTION_UPDATE' }) }, 'callback.actions'],
-    ['an unknown enum name in a list', 'POST', '/v1/callbacks', 400, { body: newCallback({ actions: ['ACTION_UPDATE', 'ACTION_MAYBE'] }) }, 'callback.actions[1]'],
-    ['a number for a label value', 'POST', '/v1/callbacks', 400, { body: newCallback({ labels: { team: 7 } }) }, 'callback.labels.team'],
-    ['a malformed duration', 'POST', '/v1/callbacks', 400, { body: newCallback({ deliveryPolicy: { timeout: 'soon' } }) }, 'callback.delivery_policy.timeout'],
-    ['a deep wrong type', 'POST', '/v1/callbacks', 400, { body: newCallback({ condition: { rules: [{ conditions: [{ field: { field: 'city', comparison: 'LIKE' } }] }] } }) }, 'callback.condition.rules[0].conditions[0].field.comparison'],
-    ['a lone surrogate', 'POST', '/v1/callbacks', 400, { body: '{"accountId":"acct-a","description":"\\ud800"}' }, 'callback.description'],
-    ['an invalid URL (validation)', 'POST', '/v1/callbacks', 400, { body: newCallback({ url: 'ftp://example.com' }) }, 'callback.url'],
-    ['a condition that does not compile', 'POST', '/v1/callbacks', 400, { body: newCallback({ condition: { expression: 'profile.fields.city ==' } }) }, 'callback.condition.expression'],
+    [
+      'a string for a list',
+      'POST',
+      '/v1/callbacks',
+      400,
+      { body: newCallback({ actions: 'ACTION_UPDATE' }) },
+      'callback.actions',
+    ],
+    [
+      'an unknown enum name in a list',
+      'POST',
+      '/v1/callbacks',
+      400,
+      { body: newCallback({ actions: ['ACTION_UPDATE', 'ACTION_MAYBE'] }) },
+      'callback.actions[1]',
+    ],
+    [
+      'a number for a label value',
+      'POST',
+      '/v1/callbacks',
+      400,
+      { body: newCallback({ labels: { team: 7 } }) },
+      'callback.labels.team',
+    ],
+    [
+      'a malformed duration',
+      'POST',
+      '/v1/callbacks',
+      400,
+      { body: newCallback({ deliveryPolicy: { timeout: 'soon' } }) },
+      'callback.delivery_policy.timeout',
+    ],
+    [
+      'a deep wrong type',
+      'POST',
+      '/v1/callbacks',
+      400,
+      {
+        body: newCallback({
+          condition: { rules: [{ conditions: [{ field: { field: 'city', comparison: 'LIKE' } }] }] },
+        }),
+      },
+      'callback.condition.rules[0].conditions[0].field.comparison',
+    ],
+    [
+      'a lone surrogate',
+      'POST',
+      '/v1/callbacks',
+      400,
+      { body: '{"accountId":"acct-a","description":"\\ud800"}' },
+      'callback.description',
+    ],
+    [
+      'an invalid URL (validation)',
+      'POST',
+      '/v1/callbacks',
+      400,
+      { body: newCallback({ url: 'ftp://example.com' }) },
+      'callback.url',
+    ],
+    [
+      'a condition that does not compile',
+      'POST',
+      '/v1/callbacks',
+      400,
+      { body: newCallback({ condition: { expression: 'profile.fields.city ==' } }) },
+      'callback.condition.expression',
+    ],
     ['a bad page size', 'GET', '/v1/callbacks?pageSize=many', 400, {}, 'page_size'],
     ['an unknown query parameter', 'GET', '/v1/callbacks?colour=red', 400, {}, 'colour'],
     ['a query parameter given twice', 'GET', '/v1/callbacks?pageSize=1&pageSize=2', 400, {}, 'page_size'],
     ['a map as a whole in the query', 'GET', '/v1/callbacks?labels=team', 400, {}, 'labels'],
     ['a map entry of the wrong type', 'GET', '/v1/callbacks?pageSize[x]=1', 400, {}, 'pageSize[x]'],
     ['a bad time in the query', 'GET', '/v1/deliveries?startTime=yesterday', 400, {}, 'start_time'],
-    ['an unknown field in the mask', 'PATCH', '/v1/callbacks/ID?updateMask=colour', 400, { body: { url: 'https://hooks.example.com/x' } }, 'update_mask.paths[0]'],
+    [
+      'an unknown field in the mask',
+      'PATCH',
+      '/v1/callbacks/ID?updateMask=colour',
+      400,
+      { body: { url: 'https://hooks.example.com/x' } },
+      'update_mask.paths[0]',
+    ],
     ['a mask in .proto case', 'PATCH', '/v1/callbacks/ID?updateMask=delivery_policy', 400, { body: {} }, 'update_mask'],
-    ['a body field in the query', 'PATCH', '/v1/callbacks/ID?callback.url=https://x.example.com&updateMask=url', 400, { body: {} }, 'callback.url'],
-    ['a path id that differs from the body', 'PATCH', '/v1/callbacks/ID?updateMask=url', 400, { body: { id: 'cb_other', url: 'https://hooks.example.com/x' } }, 'callback.id'],
+    [
+      'a body field in the query',
+      'PATCH',
+      '/v1/callbacks/ID?callback.url=https://x.example.com&updateMask=url',
+      400,
+      { body: {} },
+      'callback.url',
+    ],
+    [
+      'a path id that differs from the body',
+      'PATCH',
+      '/v1/callbacks/ID?updateMask=url',
+      400,
+      { body: { id: 'cb_other', url: 'https://hooks.example.com/x' } },
+      'callback.id',
+    ],
     ['a bad callback id', 'GET', '/v1/callbacks/not%20an%20id', 400, {}, 'id'],
     ['a bad delivery id', 'GET', '/v1/deliveries/%2E%2E%2Fetc', 400, {}, 'id'],
     ['a body on a method without one', 'DELETE', '/v1/callbacks/ID', 400, { body: { expectedRevision: '1' } }, ''],
-    ['a query on a body-only method', 'POST', '/v1/deliveries:replay?requestId=x', 400, { body: { deliveryIds: ['dl_x'] } }, 'requestId'],
+    [
+      'a query on a body-only method',
+      'POST',
+      '/v1/deliveries:replay?requestId=x',
+      400,
+      { body: { deliveryIds: ['dl_x'] } },
+      'requestId',
+    ],
     ['a weak If-Match', 'DELETE', '/v1/callbacks/ID', 400, { headers: { 'if-match': 'W/"1"' } }, 'If-Match'],
-    ['If-Match where there is no revision', 'GET', '/v1/callbacks/ID', 400, { headers: { 'if-match': '"1"' } }, 'If-Match'],
+    [
+      'If-Match where there is no revision',
+      'GET',
+      '/v1/callbacks/ID',
+      400,
+      { headers: { 'if-match': '"1"' } },
+      'If-Match',
+    ],
     ['no token', 'GET', '/v1/callbacks', 401, { token: null }],
     ['an unknown token', 'GET', '/v1/callbacks', 401, { token: 'not-a-token' }],
-    ['not a bearer token', 'GET', '/v1/callbacks', 401, { token: null, headers: { authorization: 'Basic dXNlcjpwYXNz' } }],
+    [
+      'not a bearer token',
+      'GET',
+      '/v1/callbacks',
+      401,
+      { token: null, headers: { authorization: 'Basic dXNlcjpwYXNz' } },
+    ],
     ["naming another account's database", 'GET', '/v1/callbacks?accountId=acct-b', 403, {}],
-    ["creating in another account", 'POST', '/v1/callbacks', 403, { body: newCallback({ accountId: 'acct-b' }) }],
+    ['creating in another account', 'POST', '/v1/callbacks', 403, { body: newCallback({ accountId: 'acct-b' }) }],
     ['an unknown callback', 'GET', '/v1/callbacks/cb_01ARZ3NDEKTSV4RRFFQ69G5FAV', 404, {}],
     ['an unknown route', 'GET', '/v1/profiles', 404, {}],
     ['an unknown route, 8 KiB long', 'GET', `/v1/${'x'.repeat(8_000)}`, 404, {}],
     ['an unknown verb', 'POST', '/v1/callbacks/ID:explode', 404, { body: {} }],
     ['a wrong method', 'PUT', '/v1/callbacks/ID', 405, { body: {} }],
-    ['a body over the limit', 'POST', '/v1/callbacks', 413, { body: JSON.stringify({ description: 'x'.repeat(1_100_000) }) }],
-    ['a body that is not JSON by its type', 'POST', '/v1/callbacks', 415, { body: 'url=https://x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+    [
+      'a body over the limit',
+      'POST',
+      '/v1/callbacks',
+      413,
+      { body: JSON.stringify({ description: 'x'.repeat(1_100_000) }) },
+    ],
+    [
+      'a body that is not JSON by its type',
+      'POST',
+      '/v1/callbacks',
+      415,
+      { body: 'url=https://x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    ],
     ['a body without a content type', 'POST', '/v1/callbacks', 415, { body: '{}', headers: { 'content-type': '' } }],
   ];
 
@@ -291,33 +503,53 @@ describe('bad requests', () => {
   });
 
   it('lists every violation with its path at once', async () => {
-    const answer = await http('POST', '/v1/callbacks', { body: { accountId: 'acct-a', url: 'ftp://x', labels: { 'bad key': 'v' } } });
+    const answer = await http('POST', '/v1/callbacks', {
+      body: { accountId: 'acct-a', url: 'ftp://x', labels: { 'bad key': 'v' } },
+    });
     expect(answer.status).toBe(400);
-    expect(violations(answer).map((v) => v.field)).toEqual(expect.arrayContaining(['callback.database_id', 'callback.url']));
+    expect(violations(answer).map((v) => v.field)).toEqual(
+      expect.arrayContaining(['callback.database_id', 'callback.url']),
+    );
     expect(violations(answer).length).toBeGreaterThanOrEqual(3);
   });
 
   it('is 409 with the current revision for a stale expected_revision, 412 for a stale If-Match', async () => {
     const callback = await create();
-    const stale = await http('PATCH', `/v1/callbacks/${callback.id}?updateMask=description&expectedRevision=5`, { body: { description: 'x' } });
+    const stale = await http('PATCH', `/v1/callbacks/${callback.id}?updateMask=description&expectedRevision=5`, {
+      body: { description: 'x' },
+    });
     expect(stale.status).toBe(409);
     const [info] = stale.json['details'] as { '@type': string; reason: string; metadata: Record<string, string> }[];
-    expect(info).toMatchObject({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'REVISION_CONFLICT', metadata: { current_revision: '1', expected_revision: '5' } });
+    expect(info).toMatchObject({
+      '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+      reason: 'REVISION_CONFLICT',
+      metadata: { current_revision: '1', expected_revision: '5' },
+    });
     const precondition = await http('DELETE', `/v1/callbacks/${callback.id}`, { headers: { 'if-match': '"4"' } });
     expect(precondition.status).toBe(412);
-    expect(precondition.json['details']).toEqual([expect.objectContaining({ metadata: { current_revision: '1', expected_revision: '4' } })]);
-    const both = await http('DELETE', `/v1/callbacks/${callback.id}?expectedRevision=2`, { headers: { 'if-match': '"1"' } });
+    expect(precondition.json['details']).toEqual([
+      expect.objectContaining({ metadata: { current_revision: '1', expected_revision: '4' } }),
+    ]);
+    const both = await http('DELETE', `/v1/callbacks/${callback.id}?expectedRevision=2`, {
+      headers: { 'if-match': '"1"' },
+    });
     expect(both.status).toBe(400);
     expect(violations(both).map((v) => v.field)).toEqual(['expected_revision']);
   });
 
   it('honours a request id and a W3C trace context, and makes a request id where none came', async () => {
     const given = await fetch(`${w.h.httpUrl}/v1/callbacks`, {
-      headers: { authorization: `Bearer ${TOKENS.accountA}`, 'x-request-id': 'req-123', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+      headers: {
+        authorization: `Bearer ${TOKENS.accountA}`,
+        'x-request-id': 'req-123',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      },
     });
     expect(given.status).toBe(200);
     expect(given.headers.get('x-request-id')).toBe('req-123');
-    const made = await fetch(`${w.h.httpUrl}/v1/callbacks`, { headers: { authorization: `Bearer ${TOKENS.accountA}`, 'x-request-id': 'not an id, with spaces' } });
+    const made = await fetch(`${w.h.httpUrl}/v1/callbacks`, {
+      headers: { authorization: `Bearer ${TOKENS.accountA}`, 'x-request-id': 'not an id, with spaces' },
+    });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -329,21 +561,38 @@ describe('tenancy over HTTP', () => {
     const asB = { token: TOKENS.accountB };
 
     expect((await http('GET', `/v1/callbacks/${mine.id}`, asB)).status).toBe(404);
-    expect((await http('PATCH', `/v1/callbacks/${mine.id}?updateMask=description`, { ...asB, body: { description: 'mine now' } })).status).toBe(404);
+    expect(
+      (
+        await http('PATCH', `/v1/callbacks/${mine.id}?updateMask=description`, {
+          ...asB,
+          body: { description: 'mine now' },
+        })
+      ).status,
+    ).toBe(404);
     expect((await http('DELETE', `/v1/callbacks/${mine.id}`, asB)).status).toBe(404);
-    expect((await http('POST', `/v1/callbacks/${mine.id}:test`, { ...asB, body: { event: eventJson(sampleEvent()) } })).status).toBe(404);
+    expect(
+      (await http('POST', `/v1/callbacks/${mine.id}:test`, { ...asB, body: { event: eventJson(sampleEvent()) } }))
+        .status,
+    ).toBe(404);
     expect((await http('GET', `/v1/deliveries/${deliveryId}`, asB)).status).toBe(404);
-    expect((await http('POST', '/v1/deliveries:replay', { ...asB, body: { deliveryIds: [deliveryId] } })).status).toBe(404);
+    expect((await http('POST', '/v1/deliveries:replay', { ...asB, body: { deliveryIds: [deliveryId] } })).status).toBe(
+      404,
+    );
     expect((await http('GET', '/v1/callbacks?accountId=acct-a', asB)).status).toBe(403);
 
     const theirs = await ok('GET', '/v1/callbacks', asB);
-    expect((theirs.json['callbacks'] as CallbackJson[]).map((c) => c.accountId).filter((a) => a !== 'acct-b')).toEqual([]);
+    expect((theirs.json['callbacks'] as CallbackJson[]).map((c) => c.accountId).filter((a) => a !== 'acct-b')).toEqual(
+      [],
+    );
     const theirDeliveries = await http('GET', `/v1/deliveries?callbackId=${mine.id}`, asB);
     expect([200, 404]).toContain(theirDeliveries.status);
     if (theirDeliveries.status === 200) expect(theirDeliveries.json['deliveries']).toEqual([]);
 
     // A's own view is untouched.
-    expect((await ok('GET', `/v1/callbacks/${mine.id}`)).json['callback']).toMatchObject({ revision: '1', description: '' });
+    expect((await ok('GET', `/v1/callbacks/${mine.id}`)).json['callback']).toMatchObject({
+      revision: '1',
+      description: '',
+    });
     const admin = await ok('GET', `/v1/callbacks/${mine.id}`, { token: TOKENS.admin });
     expect((admin.json['callback'] as CallbackJson).id).toBe(mine.id);
   });

@@ -28,7 +28,8 @@ export class OpenApiDocument {
     this.ajv = new Ajv({ allErrors: true, strict: false });
     addFormats.default(this.ajv);
     // protoc-gen-openapi's own formats: the type says all there is to check.
-    for (const format of ['enum', 'field-mask', 'int32', 'int64', 'double', 'float', 'bytes']) this.ajv.addFormat(format, true);
+    for (const format of ['enum', 'field-mask', 'int32', 'int64', 'double', 'float', 'bytes'])
+      this.ajv.addFormat(format, true);
     const schemas = structuredClone(this.document.components.schemas);
     for (const schema of Object.values(schemas)) close(schema);
     this.ajv.addSchema({ $id: 'openapi.json', components: { schemas } });
@@ -41,7 +42,10 @@ export class OpenApiDocument {
   /** The document's operation for a request (`GET /v1/callbacks/cb_1` → `/v1/callbacks/{id}`'s get). */
   operation(method: string, path: string): Operation | undefined {
     const verb = method.toLowerCase();
-    return this.paths.filter((p) => p.pattern.test(path)).map((p) => this.document.paths[p.template]?.[verb]).find((op) => op !== undefined);
+    return this.paths
+      .filter((p) => p.pattern.test(path))
+      .map((p) => this.document.paths[p.template]?.[verb])
+      .find((op) => op !== undefined);
   }
 
   /** Errors of `body` against the response schema of (method, path, status); [] when valid. */
@@ -49,7 +53,8 @@ export class OpenApiDocument {
     const operation = this.operation(method, path);
     // No operation (an unknown route, a method the path does not have): still a google.rpc.Status.
     const ref = operation
-      ? (operation.responses[String(status)] ?? operation.responses['default'])?.content?.['application/json']?.schema.$ref
+      ? (operation.responses[String(status)] ?? operation.responses['default'])?.content?.['application/json']?.schema
+          .$ref
       : '#/components/schemas/Status';
     if (ref === undefined) return [`the document has no response ${status} for ${method} ${path}`];
     let validate = this.compiled.get(ref);
@@ -64,7 +69,8 @@ export class OpenApiDocument {
 function close(schema: unknown): void {
   if (typeof schema !== 'object' || schema === null) return;
   const s = schema as Record<string, unknown>;
-  if (s['type'] === 'object' && s['properties'] !== undefined && s['additionalProperties'] === undefined) s['additionalProperties'] = false;
+  if (s['type'] === 'object' && s['properties'] !== undefined && s['additionalProperties'] === undefined)
+    s['additionalProperties'] = false;
   for (const value of Object.values(s)) {
     if (Array.isArray(value)) value.forEach(close);
     else close(value);

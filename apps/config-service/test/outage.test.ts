@@ -1,9 +1,9 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMongo, type Server } from '@callbacks/infra';
+import { type Server, startMongo } from '@callbacks/infra';
 import { DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
-import { attemptResult, startDeliveryWorld, type DeliveryWorld } from './delivery-world';
-import { TOKENS, auth, call, callFails, sampleCallback, type Harness } from './harness';
+import { attemptResult, type DeliveryWorld, startDeliveryWorld } from './delivery-world';
+import { auth, call, callFails, type Harness, sampleCallback, TOKENS } from './harness';
 
 const A = auth(TOKENS.accountA);
 
@@ -45,7 +45,9 @@ describe('database outage', () => {
     const writeDown = await callFails(h.client.createCallback.bind(h.client), { callback: sampleCallback() }, A);
     expect(writeDown.code).toBe(status.UNAVAILABLE);
     // The HTTP/JSON API says the same, as 503.
-    const httpDown = await fetch(`${h.httpUrl}/v1/callbacks/${callback!.id}`, { headers: { authorization: `Bearer ${TOKENS.accountA}` } });
+    const httpDown = await fetch(`${h.httpUrl}/v1/callbacks/${callback!.id}`, {
+      headers: { authorization: `Bearer ${TOKENS.accountA}` },
+    });
     expect(httpDown.status).toBe(503);
     expect(await httpDown.json()).toMatchObject({ code: status.UNAVAILABLE, message: down.details });
 

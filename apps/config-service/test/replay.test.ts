@@ -2,13 +2,13 @@ import { status } from '@grpc/grpc-js';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { CallbackState, Format, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
 import type { ReplayDeliveriesRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import { DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 import { sampleEvent } from '@callbacks/testing';
 import { MAX_REPLAY } from '../src/deliveries/replay-deliveries';
 import type { DeliveryDocument } from '../src/mongo/delivery-document';
-import { A, B, SUCCESS, attemptResult, startDeliveryWorld, type DeliveryWorld } from './delivery-world';
+import { A, attemptResult, B, type DeliveryWorld, startDeliveryWorld, SUCCESS } from './delivery-world';
 import { call, callFails, violatedFields } from './harness';
 
 const MINUTE = 60_000;
@@ -21,7 +21,6 @@ afterAll(async () => {
   await w?.close();
 });
 
-
 async function setState(callback: Callback, state: CallbackState): Promise<Callback> {
   const { callback: updated } = await call(
     w.h.client.updateCallback.bind(w.h.client),
@@ -32,21 +31,44 @@ async function setState(callback: Callback, state: CallbackState): Promise<Callb
 }
 
 function replay(request: Partial<ReplayDeliveriesRequest>, metadata = A): Promise<string[]> {
-  return call(w.h.client.replayDeliveries.bind(w.h.client), { deliveryIds: [], callbackId: '', states: [], startTime: undefined, endTime: undefined, requestId: '', ...request }, metadata).then(
-    (response) => response.deliveryIds,
-  );
+  return call(
+    w.h.client.replayDeliveries.bind(w.h.client),
+    {
+      deliveryIds: [],
+      callbackId: '',
+      states: [],
+      startTime: undefined,
+      endTime: undefined,
+      requestId: '',
+      ...request,
+    },
+    metadata,
+  ).then((response) => response.deliveryIds);
 }
 
 function replayFails(request: Partial<ReplayDeliveriesRequest>, metadata = A) {
-  return callFails(w.h.client.replayDeliveries.bind(w.h.client), { deliveryIds: [], callbackId: '', states: [], startTime: undefined, endTime: undefined, requestId: '', ...request }, metadata);
+  return callFails(
+    w.h.client.replayDeliveries.bind(w.h.client),
+    {
+      deliveryIds: [],
+      callbackId: '',
+      states: [],
+      startTime: undefined,
+      endTime: undefined,
+      requestId: '',
+      ...request,
+    },
+    metadata,
+  );
 }
-
 
 describe('replay', () => {
   it("replays dead deliveries after the receiver recovers, with the callback's settings as they are now", async () => {
     const callback = await w.createCallback({ url: 'https://broken.example.com/hook' });
     const base = Date.now() - 60 * MINUTE;
-    const dead = [2, 0, 1].map((minute) => attemptResult(callback, sampleEvent(), { attempt: 10, matchedAt: new Date(base + minute * MINUTE) }));
+    const dead = [2, 0, 1].map((minute) =>
+      attemptResult(callback, sampleEvent(), { attempt: 10, matchedAt: new Date(base + minute * MINUTE) }),
+    );
     const succeeded = attemptResult(callback, sampleEvent(), { ...SUCCESS, matchedAt: new Date(base) });
     for (const result of [...dead, succeeded]) await w.publishResult(result);
     await w.recorded();
@@ -54,7 +76,11 @@ describe('replay', () => {
     // The receiver is fixed, and moved: the replays must go where the callback points now.
     const { callback: fixed } = await call(
       w.h.client.updateCallback.bind(w.h.client),
-      { callback: { ...callback, url: 'https://fixed.example.com/hook', format: Format.XML }, updateMask: ['url', 'format'], expectedRevision: callback.revision },
+      {
+        callback: { ...callback, url: 'https://fixed.example.com/hook', format: Format.XML },
+        updateMask: ['url', 'format'],
+        expectedRevision: callback.revision,
+      },
       A,
     );
     const replayed = await replay({ callbackId: callback.id });
@@ -69,15 +95,36 @@ describe('replay', () => {
       expect(job.deliveryId).toMatch(/^dl_[0-9a-f]{32}$/);
       expect(job.deliveryId).not.toBe(original.deliveryId);
       expect(job).toMatchObject({ replayOf: original.deliveryId, attempt: 1, skipped: false, event: original.event });
-      expect(job.callback).toMatchObject({ id: callback.id, url: 'https://fixed.example.com/hook', format: Format.XML, revision: fixed!.revision });
+      expect(job.callback).toMatchObject({
+        id: callback.id,
+        url: 'https://fixed.example.com/hook',
+        format: Format.XML,
+        revision: fixed!.revision,
+      });
     });
 
     // Recorded at once, linked to their originals; the originals stay as they were.
     const first = await w.getDelivery(replayed[0]!);
-    expect(first).toMatchObject({ state: DeliveryState.PENDING, replayOf: oldestFirst[0]!.deliveryId, eventId: oldestFirst[0]!.eventId, attemptCount: 0 });
-    await w.publishResult(attemptResult(callback, oldestFirst[0]!.event, { ...SUCCESS, deliveryId: replayed[0]!, replayOf: oldestFirst[0]!.deliveryId, matchedAt: first.createTime }));
+    expect(first).toMatchObject({
+      state: DeliveryState.PENDING,
+      replayOf: oldestFirst[0]!.deliveryId,
+      eventId: oldestFirst[0]!.eventId,
+      attemptCount: 0,
+    });
+    await w.publishResult(
+      attemptResult(callback, oldestFirst[0]!.event, {
+        ...SUCCESS,
+        deliveryId: replayed[0]!,
+        replayOf: oldestFirst[0]!.deliveryId,
+        matchedAt: first.createTime,
+      }),
+    );
     await w.recorded();
-    expect(await w.getDelivery(replayed[0]!)).toMatchObject({ state: DeliveryState.SUCCEEDED, replayOf: oldestFirst[0]!.deliveryId, attemptCount: 1 });
+    expect(await w.getDelivery(replayed[0]!)).toMatchObject({
+      state: DeliveryState.SUCCEEDED,
+      replayOf: oldestFirst[0]!.deliveryId,
+      attemptCount: 1,
+    });
     expect((await w.getDelivery(oldestFirst[0]!.deliveryId)).state).toBe(DeliveryState.DEAD);
   });
 
@@ -133,11 +180,23 @@ describe('replay', () => {
 
     const listed = await call(
       w.h.client.listDeliveries.bind(w.h.client),
-      { callbackId: callback.id, state: DeliveryState.SKIPPED, startTime: undefined, endTime: undefined, pageSize: 0, pageToken: '' },
+      {
+        callbackId: callback.id,
+        state: DeliveryState.SKIPPED,
+        startTime: undefined,
+        endTime: undefined,
+        pageSize: 0,
+        pageToken: '',
+      },
       A,
     );
     expect(listed.deliveries.map((d) => d.id).sort()).toEqual(skipped.map((r) => r.deliveryId).sort());
-    expect(await w.getDelivery(skipped[0]!.deliveryId)).toMatchObject({ state: DeliveryState.SKIPPED, attemptCount: 0, attempts: [], lastAttempt: undefined });
+    expect(await w.getDelivery(skipped[0]!.deliveryId)).toMatchObject({
+      state: DeliveryState.SKIPPED,
+      attemptCount: 0,
+      attempts: [],
+      lastAttempt: undefined,
+    });
 
     const refused = await replayFails({ callbackId: callback.id });
     expect(refused.code).toBe(status.FAILED_PRECONDITION);
@@ -156,13 +215,21 @@ describe('replay', () => {
   it('replays only the states and the time range asked for', async () => {
     const callback = await w.createCallback();
     const base = Date.now() - 100 * MINUTE;
-    const results = [0, 1, 2, 3].map((minute) => attemptResult(callback, sampleEvent(), { matchedAt: new Date(base + minute * MINUTE) }));
-    const pending = attemptResult(callback, sampleEvent(), { outcome: Outcome.RETRYING, matchedAt: new Date(base + MINUTE) });
+    const results = [0, 1, 2, 3].map((minute) =>
+      attemptResult(callback, sampleEvent(), { matchedAt: new Date(base + minute * MINUTE) }),
+    );
+    const pending = attemptResult(callback, sampleEvent(), {
+      outcome: Outcome.RETRYING,
+      matchedAt: new Date(base + MINUTE),
+    });
     for (const result of [...results, pending]) await w.publishResult(result);
     await w.recorded();
 
     await replay({ callbackId: callback.id, startTime: new Date(base + MINUTE), endTime: new Date(base + 3 * MINUTE) });
-    expect((await w.jobs(callback)).map(({ job }) => job.replayOf)).toEqual([results[1]!.deliveryId, results[2]!.deliveryId]);
+    expect((await w.jobs(callback)).map(({ job }) => job.replayOf)).toEqual([
+      results[1]!.deliveryId,
+      results[2]!.deliveryId,
+    ]);
     // The replays just made are pending too, but were created now: outside this range.
     await replay({ callbackId: callback.id, states: [DeliveryState.PENDING], endTime: new Date(base + 10 * MINUTE) });
     expect((await w.jobs(callback)).map(({ job }) => job.replayOf).slice(2)).toEqual([pending.deliveryId]);
@@ -183,7 +250,9 @@ describe('replay', () => {
     const bad = await replayFails({ deliveryIds: ['dl_1', 'no such id!', 'dl_1'], callbackId: 'cb_1' });
     expect(violatedFields(bad).sort()).toEqual(['delivery_ids', 'delivery_ids[1]', 'delivery_ids[2]']);
     expect(violatedFields(await replayFails({}))).toEqual(['delivery_ids']);
-    expect(violatedFields(await replayFails({ callbackId: 'cb_1', states: [DeliveryState.UNSPECIFIED] }))).toEqual(['states[0]']);
+    expect(violatedFields(await replayFails({ callbackId: 'cb_1', states: [DeliveryState.UNSPECIFIED] }))).toEqual([
+      'states[0]',
+    ]);
     const tooMany = await replayFails({ deliveryIds: Array.from({ length: MAX_REPLAY + 1 }, (_, i) => `dl_${i}`) });
     expect(tooMany.details).toMatch(/at most 10000 deliveries per call/);
   });

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Action } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { TestCallbackRequest, TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
-import { FieldComparison, RuleMode, type Condition } from '@callbacks/proto/callbacks/v1/condition';
+import { type Condition, FieldComparison, RuleMode } from '@callbacks/proto/callbacks/v1/condition';
 import { createVerifier, formatDkimRecord } from '@callbacks/signature';
 import { fieldCondition, sampleEvent } from '@callbacks/testing';
-import { TOKENS, auth, call, callFails, sampleCallback, startHarness, violatedFields, type Harness } from './harness';
+import { auth, call, callFails, type Harness, sampleCallback, startHarness, TOKENS, violatedFields } from './harness';
 
 const A = auth(TOKENS.accountA);
 const B = auth(TOKENS.accountB);
@@ -72,23 +72,45 @@ const verifier = createVerifier({
 
 const pietOrAmsterdam: Condition = {
   rules: [
-    { name: 'piet', mode: RuleMode.INCLUDE, disabled: false, conditions: [fieldCondition('name', FieldComparison.EQUALS, 'piet')] },
-    { name: 'no test profiles', mode: RuleMode.EXCLUDE, disabled: false, conditions: [fieldCondition('email', FieldComparison.ENDS_WITH, '@test.invalid')] },
+    {
+      name: 'piet',
+      mode: RuleMode.INCLUDE,
+      disabled: false,
+      conditions: [fieldCondition('name', FieldComparison.EQUALS, 'piet')],
+    },
+    {
+      name: 'no test profiles',
+      mode: RuleMode.EXCLUDE,
+      disabled: false,
+      conditions: [fieldCondition('email', FieldComparison.ENDS_WITH, '@test.invalid')],
+    },
   ],
   expression: 'profile.fields.city == "Amsterdam"',
 };
 
 async function createCallback(overrides: Partial<Callback> = {}): Promise<Callback> {
-  const { callback } = await call(h.client.createCallback.bind(h.client), { callback: sampleCallback({ url: receiverUrl, ...overrides }) }, A);
+  const { callback } = await call(
+    h.client.createCallback.bind(h.client),
+    { callback: sampleCallback({ url: receiverUrl, ...overrides }) },
+    A,
+  );
   return callback!;
 }
 
 function test(request: Partial<TestCallbackRequest>, metadata = A, harness = h): Promise<TestCallbackResponse> {
-  return call(harness.client.testCallback.bind(harness.client), { target: undefined, event: sampleEvent(), send: false, ...request }, metadata);
+  return call(
+    harness.client.testCallback.bind(harness.client),
+    { target: undefined, event: sampleEvent(), send: false, ...request },
+    metadata,
+  );
 }
 
 function testFails(request: Partial<TestCallbackRequest>, metadata = A, harness = h) {
-  return callFails(harness.client.testCallback.bind(harness.client), { target: undefined, event: sampleEvent(), send: false, ...request }, metadata);
+  return callFails(
+    harness.client.testCallback.bind(harness.client),
+    { target: undefined, event: sampleEvent(), send: false, ...request },
+    metadata,
+  );
 }
 
 function headersOf(response: TestCallbackResponse): Record<string, string> {
@@ -107,22 +129,48 @@ describe('TestCallback', () => {
     );
     expect(response.rules).toEqual([
       { index: 0, name: 'piet', excluding: false, disabled: false, held: true, failedCondition: -1, failure: '' },
-      { index: 1, name: 'no test profiles', excluding: true, disabled: false, held: false, failedCondition: 0, failure: expect.stringContaining('email') },
+      {
+        index: 1,
+        name: 'no test profiles',
+        excluding: true,
+        disabled: false,
+        held: false,
+        failedCondition: 0,
+        failure: expect.stringContaining('email'),
+      },
     ]);
     expect(response.expressionResult).toBe(true);
     expect(response.sent).toBeUndefined();
 
-    const payload = JSON.parse(response.body) as { id: string; type: string; profile: string; fields: Record<string, string> };
+    const payload = JSON.parse(response.body) as {
+      id: string;
+      type: string;
+      profile: string;
+      fields: Record<string, string>;
+    };
     expect(payload).toMatchObject({ type: 'update', profile: event.profileId, fields: event.fields });
     expect(payload.id).toMatch(/^dl_test_[0-9a-f]{24}$/);
     const headers = headersOf(response);
-    expect(headers).toMatchObject({ 'content-type': 'application/json', 'x-copernica-id': 'account_acct-a', 'idempotency-key': payload.id });
+    expect(headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-copernica-id': 'account_acct-a',
+      'idempotency-key': payload.id,
+    });
     expect(headers['signature']).toContain('keyId="test-2026._domainkey.callbacks.example.com",algorithm="rsa-sha256"');
-    const verified = await verifier.verify({ method: 'POST', path: '/hooks/profile?source=crm', headers, body: Buffer.from(response.body) });
+    const verified = await verifier.verify({
+      method: 'POST',
+      path: '/hooks/profile?source=crm',
+      headers,
+      body: Buffer.from(response.body),
+    });
     expect(verified).toEqual({ ok: true, keyId: 'test-2026._domainkey.callbacks.example.com' });
 
     // A test is not a delivery: nothing is recorded.
-    const log = await call(h.client.listDeliveries.bind(h.client), { callbackId: callback.id, state: 0, startTime: undefined, endTime: undefined, pageSize: 0, pageToken: '' }, A);
+    const log = await call(
+      h.client.listDeliveries.bind(h.client),
+      { callbackId: callback.id, state: 0, startTime: undefined, endTime: undefined, pageSize: 0, pageToken: '' },
+      A,
+    );
     expect(log.deliveries).toEqual([]);
   });
 
@@ -131,7 +179,10 @@ describe('TestCallback', () => {
     const before = received.length;
     const response = await test({
       target: { $case: 'callbackId', value: callback.id },
-      event: sampleEvent({ action: Action.DELETE, fields: { name: 'klaas', city: 'Utrecht', email: 'klaas@test.invalid' } }),
+      event: sampleEvent({
+        action: Action.DELETE,
+        fields: { name: 'klaas', city: 'Utrecht', email: 'klaas@test.invalid' },
+      }),
       send: true,
     });
 
@@ -156,27 +207,46 @@ describe('TestCallback', () => {
     answer = { status: 202, body: 'accepted' };
     const response = await test({ target: { $case: 'callbackId', value: callback.id }, send: true });
 
-    expect(response.sent).toMatchObject({ number: 1, statusCode: 202, errorClass: '', errorMessage: '', responseExcerpt: 'accepted' });
+    expect(response.sent).toMatchObject({
+      number: 1,
+      statusCode: 202,
+      errorClass: '',
+      errorMessage: '',
+      responseExcerpt: 'accepted',
+    });
     expect(response.sent!.startTime).toBeInstanceOf(Date);
     expect(received).toHaveLength(1);
     const [request] = received;
     expect(request!.body.toString('utf8')).toBe(response.body);
     for (const [name, value] of Object.entries(headersOf(response))) expect(request!.headers[name]).toBe(value);
-    expect(await verifier.verify({ method: 'POST', path: request!.path, headers: request!.headers, body: request!.body })).toMatchObject({ ok: true });
+    expect(
+      await verifier.verify({ method: 'POST', path: request!.path, headers: request!.headers, body: request!.body }),
+    ).toMatchObject({ ok: true });
 
     answer = { status: 500, body: 'database down' };
     const failed = await test({ target: { $case: 'callbackId', value: callback.id }, send: true });
-    expect(failed.sent).toMatchObject({ statusCode: 500, errorClass: 'http_status', errorMessage: 'the receiver answered 500', responseExcerpt: 'database down' });
+    expect(failed.sent).toMatchObject({
+      statusCode: 500,
+      errorClass: 'http_status',
+      errorMessage: 'the receiver answered 500',
+      responseExcerpt: 'database down',
+    });
   });
 
   it('tests an unsaved callback, validated as on create', async () => {
     const response = await test({ target: { $case: 'callback', value: sampleCallback({ url: receiverUrl }) } });
     expect(response.matched).toBe(true);
 
-    const invalid = await testFails({ target: { $case: 'callback', value: sampleCallback({ url: 'ftp://example.com' }) }, event: undefined });
+    const invalid = await testFails({
+      target: { $case: 'callback', value: sampleCallback({ url: 'ftp://example.com' }) },
+      event: undefined,
+    });
     expect(invalid.code).toBe(status.INVALID_ARGUMENT);
     expect(violatedFields(invalid).sort()).toEqual(['callback.url', 'event']);
-    const badEvent = await testFails({ target: { $case: 'callback', value: sampleCallback() }, event: sampleEvent({ eventId: '' }) });
+    const badEvent = await testFails({
+      target: { $case: 'callback', value: sampleCallback() },
+      event: sampleEvent({ eventId: '' }),
+    });
     expect(violatedFields(badEvent)).toEqual(['event.event_id']);
     expect(violatedFields(await testFails({ target: undefined }))).toEqual(['callback_id']);
   });
@@ -184,7 +254,9 @@ describe('TestCallback', () => {
   it("keeps to the caller's accounts", async () => {
     const callback = await createCallback();
     expect((await testFails({ target: { $case: 'callbackId', value: callback.id } }, B)).code).toBe(status.NOT_FOUND);
-    expect((await testFails({ target: { $case: 'callback', value: sampleCallback() } }, B)).code).toBe(status.PERMISSION_DENIED);
+    expect((await testFails({ target: { $case: 'callback', value: sampleCallback() } }, B)).code).toBe(
+      status.PERMISSION_DENIED,
+    );
   });
 
   it('without a signing key, says what to configure (and the service runs without one)', async () => {

@@ -3,10 +3,10 @@ import { get as httpsGet } from 'node:https';
 import { dirname, join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ListCallbacksRequest, type CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_service';
+import { type CallbackServiceClient, ListCallbacksRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import { callbackClient, selfSignedCertificate, type TestCertificate } from '@callbacks/testing';
 import { loadConfigServiceSettings } from '../src/config';
-import { TOKENS, auth, call, callFails, startHarness, type Harness } from './harness';
+import { auth, call, callFails, type Harness, startHarness, TOKENS } from './harness';
 
 const LIST = ListCallbacksRequest.fromPartial({ pageSize: 10 });
 
@@ -40,11 +40,17 @@ describe('the gRPC API over TLS', () => {
   it('serves the HTTP/JSON API over TLS with the same certificate, and nothing in plain text', async () => {
     expect(h.httpUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const request = httpsGet(`${h.httpUrl}/v1/callbacks`, { ca: certificate.certPem, headers: { authorization: `Bearer ${TOKENS.admin}` } }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      });
+      const request = httpsGet(
+        `${h.httpUrl}/v1/callbacks`,
+        { ca: certificate.certPem, headers: { authorization: `Bearer ${TOKENS.admin}` } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+        },
+      );
       request.on('error', reject);
     });
     expect(answer).toMatchObject({ status: 200 });
@@ -53,12 +59,18 @@ describe('the gRPC API over TLS', () => {
   });
 
   it('refuses to start with a certificate and no key, or a file that is not PEM', () => {
-    const base = { MONGO_URL: 'mongodb://127.0.0.1:1', NATS_URL: 'nats://127.0.0.1:1', CONFIG_TOKENS: JSON.stringify([{ name: 'admin', sha256: 'a'.repeat(64), accounts: '*' }]) };
+    const base = {
+      MONGO_URL: 'mongodb://127.0.0.1:1',
+      NATS_URL: 'nats://127.0.0.1:1',
+      CONFIG_TOKENS: JSON.stringify([{ name: 'admin', sha256: 'a'.repeat(64), accounts: '*' }]),
+    };
     const notPem = join(dirname(certificate.certFile), 'notes.txt');
     writeFileSync(notPem, 'not a key');
-    expect(() => loadConfigServiceSettings({ ...base, CONFIG_TLS_CERT_FILE: certificate.certFile })).toThrow(/give both \(TLS\) or neither/);
-    expect(() => loadConfigServiceSettings({ ...base, CONFIG_TLS_CERT_FILE: certificate.certFile, CONFIG_TLS_KEY_FILE: notPem })).toThrow(
-      /CONFIG_TLS_KEY_FILE: the file holds no PEM block/,
+    expect(() => loadConfigServiceSettings({ ...base, CONFIG_TLS_CERT_FILE: certificate.certFile })).toThrow(
+      /give both \(TLS\) or neither/,
     );
+    expect(() =>
+      loadConfigServiceSettings({ ...base, CONFIG_TLS_CERT_FILE: certificate.certFile, CONFIG_TLS_KEY_FILE: notPem }),
+    ).toThrow(/CONFIG_TLS_KEY_FILE: the file holds no PEM block/);
   });
 });

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { binaryPath, ensureInstalled } from '@callbacks/infra';
-import { startHarness, type Harness } from './harness';
+import { type Harness, startHarness } from './harness';
 
 const run = promisify(execFile);
 
@@ -45,13 +45,28 @@ describe('standard gRPC tooling', () => {
     const check = await run(binaryPath('grpcurl'), ['-plaintext', h.address, 'grpc.health.v1.Health/Check']);
     expect(JSON.parse(check.stdout)).toEqual({ status: 'SERVING' });
     const described = await run(binaryPath('grpcurl'), ['-plaintext', h.address, 'describe', 'grpc.health.v1.Health']);
-    expect(described.stdout).toContain('rpc List ( .grpc.health.v1.HealthListRequest ) returns ( .grpc.health.v1.HealthListResponse );');
-    const service = await run(binaryPath('grpcurl'), ['-plaintext', '-d', '{"service":"callbacks.v1.CallbackService"}', h.address, 'grpc.health.v1.Health/Check']);
+    expect(described.stdout).toContain(
+      'rpc List ( .grpc.health.v1.HealthListRequest ) returns ( .grpc.health.v1.HealthListResponse );',
+    );
+    const service = await run(binaryPath('grpcurl'), [
+      '-plaintext',
+      '-d',
+      '{"service":"callbacks.v1.CallbackService"}',
+      h.address,
+      'grpc.health.v1.Health/Check',
+    ]);
     expect(JSON.parse(service.stdout)).toEqual({ status: 'SERVING' });
   });
 
   it('grpcurl describes a method without any .proto file', async () => {
-    const { stdout } = await run(binaryPath('grpcurl'), ['-plaintext', h.address, 'describe', 'callbacks.v1.CallbackService.CreateCallback']);
-    expect(stdout).toContain('rpc CreateCallback ( .callbacks.v1.CreateCallbackRequest ) returns ( .callbacks.v1.CreateCallbackResponse )');
+    const { stdout } = await run(binaryPath('grpcurl'), [
+      '-plaintext',
+      h.address,
+      'describe',
+      'callbacks.v1.CallbackService.CreateCallback',
+    ]);
+    expect(stdout).toContain(
+      'rpc CreateCallback ( .callbacks.v1.CreateCallbackRequest ) returns ( .callbacks.v1.CreateCallbackResponse )',
+    );
   });
 });

@@ -1,10 +1,10 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { CallbackState, Format, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
 import type { ListCallbacksRequest, UpdateCallbackRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import { FieldComparison } from '@callbacks/proto/callbacks/v1/condition';
-import { TOKENS, auth, call, callFails, sampleCallback, startHarness, violatedFields, type Harness } from './harness';
+import { auth, call, callFails, type Harness, sampleCallback, startHarness, TOKENS, violatedFields } from './harness';
 
 let h: Harness;
 let existing: Callback;
@@ -20,7 +20,14 @@ const A = auth(TOKENS.accountA);
 
 const field = (name: string, comparison: FieldComparison, value = 'x') => ({
   $case: 'field' as const,
-  value: { field: name, comparison, operand: { $case: 'value' as const, value }, values: [], numeric: false, caseSensitive: false },
+  value: {
+    field: name,
+    comparison,
+    operand: { $case: 'value' as const, value },
+    values: [],
+    numeric: false,
+    caseSensitive: false,
+  },
 });
 
 /** Each invalid create request and the field the error must name. */
@@ -44,12 +51,20 @@ const invalidCreates: [string, Partial<Callback>, string][] = [
   ['unknown action', { actions: [Action.UPDATE, 7 as Action] }, 'callback.actions[1]'],
   ['unspecified action', { actions: [Action.UNSPECIFIED] }, 'callback.actions[0]'],
   ['unknown trigger', { triggers: [42 as Origin] }, 'callback.triggers[0]'],
-  ['api calls disabled with only api triggers', { triggers: [Origin.REST, Origin.SOAP], disableOnApiCalls: true }, 'callback.triggers'],
+  [
+    'api calls disabled with only api triggers',
+    { triggers: [Origin.REST, Origin.SOAP], disableOnApiCalls: true },
+    'callback.triggers',
+  ],
   ['unknown state', { state: 12 as CallbackState }, 'callback.state'],
   ['description too long', { description: 'd'.repeat(1025) }, 'callback.description'],
   ['upper-case label key', { labels: { Team: 'crm' } }, 'callback.labels.Team'],
   ['label value too long', { labels: { team: 'v'.repeat(257) } }, 'callback.labels.team'],
-  ['too many labels', { labels: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])) }, 'callback.labels'],
+  [
+    'too many labels',
+    { labels: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])) },
+    'callback.labels',
+  ],
   [
     'negative concurrency',
     { deliveryPolicy: { maxConcurrency: -1, maxRequestsPerSecond: 0, timeout: undefined } },
@@ -77,7 +92,19 @@ const invalidCreates: [string, Partial<Callback>, string][] = [
   ],
   [
     'regular expression that is not RE2',
-    { condition: { rules: [{ name: '', mode: 0, disabled: false, conditions: [{ kind: field('name', FieldComparison.REGEXP, '(a)\\1') }] }], expression: '' } },
+    {
+      condition: {
+        rules: [
+          {
+            name: '',
+            mode: 0,
+            disabled: false,
+            conditions: [{ kind: field('name', FieldComparison.REGEXP, '(a)\\1') }],
+          },
+        ],
+        expression: '',
+      },
+    },
     'callback.condition.rules[0].conditions[0].field.value',
   ],
   [
@@ -92,7 +119,12 @@ const invalidCreates: [string, Partial<Callback>, string][] = [
   ],
   [
     'bad field name in a condition',
-    { condition: { rules: [{ name: '', mode: 0, disabled: false, conditions: [{ kind: field('1name', FieldComparison.EQUALS) }] }], expression: '' } },
+    {
+      condition: {
+        rules: [{ name: '', mode: 0, disabled: false, conditions: [{ kind: field('1name', FieldComparison.EQUALS) }] }],
+        expression: '',
+      },
+    },
     'callback.condition.rules[0].conditions[0].field.field',
   ],
 ];
@@ -121,10 +153,22 @@ describe('invalid requests are INVALID_ARGUMENT naming the field', () => {
 
   const updates: [string, (c: Callback) => UpdateCallbackRequest, string][] = [
     ['empty mask', (c) => ({ callback: c, updateMask: [], expectedRevision: 0 }), 'update_mask.paths'],
-    ['unknown mask path', (c) => ({ callback: c, updateMask: ['colour'], expectedRevision: 0 }), 'update_mask.paths[0]'],
-    ['immutable mask path', (c) => ({ callback: c, updateMask: ['url', 'account_id'], expectedRevision: 0 }), 'update_mask.paths[1]'],
+    [
+      'unknown mask path',
+      (c) => ({ callback: c, updateMask: ['colour'], expectedRevision: 0 }),
+      'update_mask.paths[0]',
+    ],
+    [
+      'immutable mask path',
+      (c) => ({ callback: c, updateMask: ['url', 'account_id'], expectedRevision: 0 }),
+      'update_mask.paths[1]',
+    ],
     ['missing id', (c) => ({ callback: { ...c, id: '' }, updateMask: ['url'], expectedRevision: 0 }), 'callback.id'],
-    ['bad new url', (c) => ({ callback: { ...c, url: 'https://a b' }, updateMask: ['url'], expectedRevision: 0 }), 'callback.url'],
+    [
+      'bad new url',
+      (c) => ({ callback: { ...c, url: 'https://a b' }, updateMask: ['url'], expectedRevision: 0 }),
+      'callback.url',
+    ],
   ];
   it.each(updates)('update: %s', async (_name, build, expected) => {
     const error = await callFails(h.client.updateCallback.bind(h.client), build(existing), A);
@@ -142,7 +186,16 @@ describe('invalid requests are INVALID_ARGUMENT naming the field', () => {
   it.each(lists)('list: %s', async (_name, overrides, expected) => {
     const error = await callFails(
       h.client.listCallbacks.bind(h.client),
-      { accountId: '', databaseId: '', collectionId: '', state: 0, labels: {}, pageSize: 0, pageToken: '', ...overrides },
+      {
+        accountId: '',
+        databaseId: '',
+        collectionId: '',
+        state: 0,
+        labels: {},
+        pageSize: 0,
+        pageToken: '',
+        ...overrides,
+      },
       A,
     );
     expect(error.code).toBe(status.INVALID_ARGUMENT);

@@ -17,8 +17,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { buildPayload, renderBody } from '@callbacks/delivery';
+import { STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { countMessages, rawPostRate, rawSignRate, sampleEvent, startCpuProfile } from '@callbacks/testing';
 import { job, publishJob, startInProcessDispatcher, startWorld, target } from '../test/harness';
 
@@ -30,7 +30,9 @@ const progress = (line: string) => console.error(`bench:dispatcher: ${line}`);
 const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'dispatcher', ...fields }));
 
 async function startReceiver(): Promise<{ port: number; stop(): void }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./receiver.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./receiver.mjs', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { port: Number(chunk.toString().trim()), stop: () => child.kill('SIGTERM') };
 }
@@ -41,18 +43,27 @@ async function main(): Promise<void> {
   const hangingReceiver = await startReceiver();
   const world = await startWorld();
   try {
-    const healthy = target(`http://127.0.0.1:${receiver.port}/ok`, { deliveryPolicy: { maxConcurrency: CONCURRENCY, maxRequestsPerSecond: 0, timeout: undefined } });
+    const healthy = target(`http://127.0.0.1:${receiver.port}/ok`, {
+      deliveryPolicy: { maxConcurrency: CONCURRENCY, maxRequestsPerSecond: 0, timeout: undefined },
+    });
     const hanging = target(`http://127.0.0.1:${hangingReceiver.port}/hang`);
     /** `count` healthy deliveries; with `hangingEvery`, one job for the hanging endpoint before every that many. */
     const run = async (label: string, count: number, hangingEvery = 0, profiled = false) => {
       const before = await countMessages(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults);
-      progress(`${label}: publishing ${count} jobs${hangingEvery ? ` and ${Math.ceil(count / hangingEvery)} for the hanging endpoint among them` : ''}...`);
+      progress(
+        `${label}: publishing ${count} jobs${hangingEvery ? ` and ${Math.ceil(count / hangingEvery)} for the hanging endpoint among them` : ''}...`,
+      );
       for (let i = 0; i < count; i += 500) {
-        const batch = Array.from({ length: Math.min(500, count - i) }, (_, k) => (hangingEvery && (i + k) % hangingEvery === 0 ? [job(hanging), job(healthy)] : [job(healthy)]));
+        const batch = Array.from({ length: Math.min(500, count - i) }, (_, k) =>
+          hangingEvery && (i + k) % hangingEvery === 0 ? [job(hanging), job(healthy)] : [job(healthy)],
+        );
         await Promise.all(batch.flat().map((j) => publishJob(world, j)));
       }
       progress(`${label}: delivering...`);
-      const dispatcher = await startInProcessDispatcher(world, { DISPATCHER_MAX_HELD: '20000', DISPATCHER_MAX_ENDPOINT_CONCURRENCY: String(CONCURRENCY) });
+      const dispatcher = await startInProcessDispatcher(world, {
+        DISPATCHER_MAX_HELD: '20000',
+        DISPATCHER_MAX_ENDPOINT_CONCURRENCY: String(CONCURRENCY),
+      });
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const profile = profiled ? await startCpuProfile(progress) : undefined;
@@ -94,11 +105,20 @@ async function main(): Promise<void> {
         alone = await healthyAlone();
       }
       const signAfter = rawSignRate(1.5);
-      progress(`round ${round}: raw signing rate ${Math.round(signBefore)}/s before the deliveries, ${Math.round(signAfter)}/s after`);
+      progress(
+        `round ${round}: raw signing rate ${Math.round(signBefore)}/s before the deliveries, ${Math.round(signAfter)}/s after`,
+      );
       const signLimit = (signBefore + signAfter) / 2;
-      rounds.push({ alone, withHanging, signLimit, signRatio: alone.rate / signLimit, hangingRatio: withHanging.rate / alone.rate });
+      rounds.push({
+        alone,
+        withHanging,
+        signLimit,
+        signRatio: alone.rate / signLimit,
+        hangingRatio: withHanging.rate / alone.rate,
+      });
     }
-    const median = <T>(list: T[], by: (item: T) => number): T => [...list].sort((a, b) => by(a) - by(b))[Math.floor(list.length / 2)]!;
+    const median = <T>(list: T[], by: (item: T) => number): T =>
+      [...list].sort((a, b) => by(a) - by(b))[Math.floor(list.length / 2)]!;
     const bySigning = median(rounds, (r) => r.signRatio);
     line({
       case: 'deliveries',
@@ -110,7 +130,14 @@ async function main(): Promise<void> {
       limit_kind: 'raw RSA-2048 signing, one core',
       cpu_ms_per_delivery: bySigning.alone.cpuMsPerDelivery,
     });
-    line({ case: 'deliveries_vs_post', value: Math.round(bySigning.alone.rate), unit: 'deliveries/s', limit: Math.round(postLimit), ratio: +(bySigning.alone.rate / postLimit).toFixed(3), limit_kind: `raw undici POST, concurrency ${CONCURRENCY}` });
+    line({
+      case: 'deliveries_vs_post',
+      value: Math.round(bySigning.alone.rate),
+      unit: 'deliveries/s',
+      limit: Math.round(postLimit),
+      ratio: +(bySigning.alone.rate / postLimit).toFixed(3),
+      limit_kind: `raw undici POST, concurrency ${CONCURRENCY}`,
+    });
     const byHanging = median(rounds, (r) => r.hangingRatio);
     line({
       case: 'deliveries_next_to_hanging_endpoint',

@@ -1,15 +1,25 @@
 import { hostname } from 'node:os';
 import type { Logger } from '@callbacks/logger';
-import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStreams, nanos, publishAttemptResult, scheduleDeliveryJob } from '@callbacks/messaging';
+import {
+  AckedPublisher,
+  connectNats,
+  ensureConsumer,
+  ensureStreams,
+  nanos,
+  publishAttemptResult,
+  scheduleDeliveryJob,
+  STREAMS,
+  SUBJECTS,
+} from '@callbacks/messaging';
+import { DeliveryHttpClient } from '@callbacks/outbound-http';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { NatsTracing, disabledTelemetry, serveMetrics, type Telemetry } from '@callbacks/telemetry';
+import { disabledTelemetry, NatsTracing, serveMetrics, type Telemetry } from '@callbacks/telemetry';
 import type { DispatcherSettings } from './config';
 import { performAttempt } from './delivery/attempt';
 import { Deliverer } from './delivery/deliverer';
 import { RetryPolicy } from './delivery/retry-policy';
-import { DeliveryHttpClient } from '@callbacks/outbound-http';
-import { DISPATCHER_CONSUMER, JobConsumer } from './nats/job-consumer';
 import { DispatcherMetrics } from './metrics';
+import { DISPATCHER_CONSUMER, JobConsumer } from './nats/job-consumer';
 
 export interface RunningDispatcher {
   deliverer: Deliverer;
@@ -18,15 +28,20 @@ export interface RunningDispatcher {
   failed: Promise<Error>;
 }
 
-
 /** Wires a dispatcher from validated settings and starts it. */
-export async function startDispatcher(settings: DispatcherSettings, log: Logger, telemetry: Telemetry = disabledTelemetry('dispatcher')): Promise<RunningDispatcher> {
+export async function startDispatcher(
+  settings: DispatcherSettings,
+  log: Logger,
+  telemetry: Telemetry = disabledTelemetry('dispatcher'),
+): Promise<RunningDispatcher> {
   const instance = `${hostname()}:${process.pid}`;
   const nc = await connectNats({ servers: settings.natsServers, name: `dispatcher ${instance}` });
 
   const longestRetry = Math.max(...settings.retrySchedule);
   if (settings.deliveriesMaxAgeMs <= longestRetry) {
-    throw new Error(`DELIVERIES_STREAM_MAX_AGE must be longer than the longest retry delay (${longestRetry} ms), or scheduled retries expire`);
+    throw new Error(
+      `DELIVERIES_STREAM_MAX_AGE must be longer than the longest retry delay (${longestRetry} ms), or scheduled retries expire`,
+    );
   }
   await ensureStreams(nc, 'dispatcher', settings, ['deliveries', 'results'], (message) => log.warn(message));
   // The ack wait outlasts the longest attempt (a slow receiver must not cause a duplicate); jobs
@@ -53,7 +68,11 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
   const deliverer = new Deliverer(
     {
       attempt: async (job, timeoutMs, trace) => {
-        const outcome = await performAttempt(job, timeoutMs, { http, keyRing: settings.keyRing, traceRequest: (url) => trace.request(url) });
+        const outcome = await performAttempt(job, timeoutMs, {
+          http,
+          keyRing: settings.keyRing,
+          traceRequest: (url) => trace.request(url),
+        });
         metrics.attempted(outcome);
         return outcome;
       },
@@ -74,13 +93,26 @@ export async function startDispatcher(settings: DispatcherSettings, log: Logger,
       stallMs: settings.stallMs,
       deferDelayMs: settings.deferDelayMs,
       deferRate: settings.deferRate,
-      breaker: { threshold: settings.breakerThreshold, cooldownMs: settings.breakerCooldownMs, maxCooldownMs: settings.breakerMaxCooldownMs },
+      breaker: {
+        threshold: settings.breakerThreshold,
+        cooldownMs: settings.breakerCooldownMs,
+        maxCooldownMs: settings.breakerMaxCooldownMs,
+      },
       retry: new RetryPolicy(settings.retrySchedule, settings.retryJitter, settings.maxRetryAfterMs),
     },
   );
   metrics.watch(deliverer);
-  const metricsEndpoint = await serveMetrics(telemetry, { address: settings.metricsAddr, log, nc, consumers: [{ stream: STREAMS.deliveries.name, consumer: DISPATCHER_CONSUMER }] });
-  const consumer = new JobConsumer(nc, deliverer, log, new NatsTracing(telemetry), { ackWaitMs, maxHeld: settings.maxHeld, batch: 256 });
+  const metricsEndpoint = await serveMetrics(telemetry, {
+    address: settings.metricsAddr,
+    log,
+    nc,
+    consumers: [{ stream: STREAMS.deliveries.name, consumer: DISPATCHER_CONSUMER }],
+  });
+  const consumer = new JobConsumer(nc, deliverer, log, new NatsTracing(telemetry), {
+    ackWaitMs,
+    maxHeld: settings.maxHeld,
+    batch: 256,
+  });
   await consumer.start();
   metricsEndpoint.ready();
   log.info({ instance, signing_key: settings.keyRing.current().keyId }, 'dispatcher consuming delivery jobs');

@@ -1,19 +1,38 @@
-import { ConfigError, duration, integer, list, loadSettings, logLevel, natsServers, number, parseDuration } from '@callbacks/config';
+import {
+  ConfigError,
+  duration,
+  integer,
+  list,
+  loadSettings,
+  logLevel,
+  natsServers,
+  number,
+  parseDuration,
+} from '@callbacks/config';
 import { DELIVERY_BOUNDS, DELIVERY_DEFAULTS } from '@callbacks/domain';
 import { streamSettingsSpec } from '@callbacks/messaging';
-import { loadKeyRing, type KeyRing } from '@callbacks/signature';
 import { AddressPolicy } from '@callbacks/outbound-http';
+import { type KeyRing, loadKeyRing } from '@callbacks/signature';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 import { DEFAULT_RETRY_SCHEDULE } from './delivery/retry-policy';
-
 
 const spec = {
   natsServers: natsServers('NATS_URL'),
   /** CIDRs a delivery may reach although they are not public (internal receivers, tests). */
-  allowCidrs: list('DISPATCHER_ALLOW_CIDRS', (s) => s, { default: [], describe: 'comma-separated CIDRs such as 10.1.0.0/16' }),
+  allowCidrs: list('DISPATCHER_ALLOW_CIDRS', (s) => s, {
+    default: [],
+    describe: 'comma-separated CIDRs such as 10.1.0.0/16',
+  }),
   /** Resolve callback hosts with these DNS servers (ip or ip:port) instead of the system's. */
-  dnsServers: list('DISPATCHER_DNS_SERVERS', (s) => s, { default: [], describe: 'comma-separated DNS servers such as 10.0.0.2:53' }),
-  connectTimeoutMs: duration('DISPATCHER_CONNECT_TIMEOUT', { default: DELIVERY_DEFAULTS.connectTimeoutMs, min: 100, max: 60_000 }),
+  dnsServers: list('DISPATCHER_DNS_SERVERS', (s) => s, {
+    default: [],
+    describe: 'comma-separated DNS servers such as 10.0.0.2:53',
+  }),
+  connectTimeoutMs: duration('DISPATCHER_CONNECT_TIMEOUT', {
+    default: DELIVERY_DEFAULTS.connectTimeoutMs,
+    min: 100,
+    max: 60_000,
+  }),
   timeoutMs: duration('DISPATCHER_TIMEOUT', { default: DELIVERY_DEFAULTS.timeoutMs, min: 500, max: 300_000 }),
   maxTimeoutMs: duration('DISPATCHER_MAX_TIMEOUT', { default: DELIVERY_BOUNDS.maxTimeoutMs, min: 1_000, max: 300_000 }),
   /** JetStream ack wait for jobs; 0 = max(30 s, 2 × DISPATCHER_MAX_TIMEOUT + 5 s). Must exceed the max timeout. */
@@ -25,8 +44,16 @@ const spec = {
   }),
   retryJitter: number('DISPATCHER_RETRY_JITTER', { default: 0.2, min: 0, max: 0.9 }),
   maxRetryAfterMs: duration('DISPATCHER_MAX_RETRY_AFTER', { default: 3_600_000, min: 1_000 }),
-  concurrency: integer('DISPATCHER_ENDPOINT_CONCURRENCY', { default: DELIVERY_DEFAULTS.concurrency, min: 1, max: 10_000 }),
-  maxConcurrency: integer('DISPATCHER_MAX_ENDPOINT_CONCURRENCY', { default: DELIVERY_BOUNDS.maxConcurrency, min: 1, max: 10_000 }),
+  concurrency: integer('DISPATCHER_ENDPOINT_CONCURRENCY', {
+    default: DELIVERY_DEFAULTS.concurrency,
+    min: 1,
+    max: 10_000,
+  }),
+  maxConcurrency: integer('DISPATCHER_MAX_ENDPOINT_CONCURRENCY', {
+    default: DELIVERY_BOUNDS.maxConcurrency,
+    min: 1,
+    max: 10_000,
+  }),
   queueLimit: integer('DISPATCHER_ENDPOINT_QUEUE', { default: 5_000, min: 1, max: 100_000 }),
   maxQueueWaitMs: duration('DISPATCHER_ENDPOINT_QUEUE_WAIT', { default: 30_000, min: 10 }),
   stallMs: duration('DISPATCHER_ENDPOINT_STALL', { default: 2_000, min: 10 }),
@@ -47,7 +74,10 @@ const spec = {
   metricsEndpoints: integer('DISPATCHER_METRICS_ENDPOINTS', { default: 20, min: 1, max: 1_000 }),
 };
 
-export type DispatcherSettings = ReturnType<typeof loadSettings<typeof spec>> & { keyRing: KeyRing; addressPolicy: AddressPolicy };
+export type DispatcherSettings = ReturnType<typeof loadSettings<typeof spec>> & {
+  keyRing: KeyRing;
+  addressPolicy: AddressPolicy;
+};
 
 /**
  * The settings, the signing key ring (SIGNING_KEY_RING or SIGNING_KEY_RING_FILE, see
@@ -68,7 +98,9 @@ export function loadDispatcherSettings(env: Readonly<Record<string, string | und
   const keyRing = attempt(() => loadKeyRing({ env }), 'signing keys: ');
   const addressPolicy = attempt(() => new AddressPolicy(settings?.allowCidrs ?? []), 'DISPATCHER_ALLOW_CIDRS: ');
   if (settings && settings.ackWaitMs !== 0 && settings.ackWaitMs <= settings.maxTimeoutMs + 1_000) {
-    problems.push('DISPATCHER_ACK_WAIT: must exceed DISPATCHER_MAX_TIMEOUT by more than 1s, or a slow receiver causes duplicates');
+    problems.push(
+      'DISPATCHER_ACK_WAIT: must exceed DISPATCHER_MAX_TIMEOUT by more than 1s, or a slow receiver causes duplicates',
+    );
   }
   if (problems.length > 0 || !settings || !keyRing || !addressPolicy) throw new ConfigError(problems);
   return {

@@ -20,13 +20,27 @@ function work(endpoint: string): Work {
   const job = {
     deliveryId: `dl_${Math.random()}`,
     attempt: 1,
-    callback: { id: 'cb_1', accountId: 'a', databaseId: 'd', collectionId: '', url: `${endpoint}/hook`, format: 1, deliveryPolicy: undefined, revision: 1 },
+    callback: {
+      id: 'cb_1',
+      accountId: 'a',
+      databaseId: 'd',
+      collectionId: '',
+      url: `${endpoint}/hook`,
+      format: 1,
+      deliveryPolicy: undefined,
+      revision: 1,
+    },
     event: sampleEvent(),
     matchedAt: new Date(),
     replayOf: '',
     skipped: false,
   } as ReadyJob;
-  return { job, endpoint, trace: noTrace, held: { working: () => undefined, ack: () => undefined, nak: () => undefined } };
+  return {
+    job,
+    endpoint,
+    trace: noTrace,
+    held: { working: () => undefined, ack: () => undefined, nak: () => undefined },
+  };
 }
 
 describe('DispatcherMetrics', () => {
@@ -62,12 +76,20 @@ describe('DispatcherMetrics', () => {
     deliverer.submit(work('https://quiet.test'));
 
     const text = await telemetry.metrics.metrics();
-    expect(text).toContain('callbacks_dispatcher_endpoint_deferrals_total{endpoint="https://busy.test",reason="queue_full"} 2');
-    expect(text).toContain('callbacks_dispatcher_endpoint_deferrals_total{endpoint="https://busy.test",reason="breaker_open"} 0');
+    expect(text).toContain(
+      'callbacks_dispatcher_endpoint_deferrals_total{endpoint="https://busy.test",reason="queue_full"} 2',
+    );
+    expect(text).toContain(
+      'callbacks_dispatcher_endpoint_deferrals_total{endpoint="https://busy.test",reason="breaker_open"} 0',
+    );
     expect(text).toContain('callbacks_dispatcher_endpoint_deferrals_total{endpoint="other",reason="queue_full"} 0');
     expect(text).toContain('callbacks_dispatcher_endpoint_deferred{endpoint="https://busy.test"} 2');
-    expect(text).toContain(`callbacks_dispatcher_endpoint_deferred_due_timestamp_seconds{endpoint="https://busy.test",due="earliest"} ${(now + 5_000) / 1000}`);
-    expect(text).toContain(`callbacks_dispatcher_endpoint_deferred_due_timestamp_seconds{endpoint="https://busy.test",due="latest"} ${(now + 5_000) / 1000}`);
+    expect(text).toContain(
+      `callbacks_dispatcher_endpoint_deferred_due_timestamp_seconds{endpoint="https://busy.test",due="earliest"} ${(now + 5_000) / 1000}`,
+    );
+    expect(text).toContain(
+      `callbacks_dispatcher_endpoint_deferred_due_timestamp_seconds{endpoint="https://busy.test",due="latest"} ${(now + 5_000) / 1000}`,
+    );
     // Nothing given back for the others: no due times to show.
     expect(text).not.toContain('callbacks_dispatcher_endpoint_deferred_due_timestamp_seconds{endpoint="other"');
   });

@@ -40,17 +40,41 @@ export class DispatcherMetrics {
     const registry = this.telemetry.metrics;
     const topEndpoints = this.topEndpoints;
     const { stats } = deliverer;
-    countFrom(registry, 'callbacks_dispatcher_attempts_total', 'Delivery attempts started (HTTP requests to receivers).', [], () => stats.attempts);
-    countFrom(registry, 'callbacks_dispatcher_deliveries_total', 'Delivery jobs settled, by outcome: succeeded, retrying (next attempt scheduled), dead, gone (410), skipped (callback disabled), deferred (endpoint busy or its breaker open).', ['outcome'], () => [
-      { labels: { outcome: 'succeeded' }, value: stats.succeeded },
-      { labels: { outcome: 'retrying' }, value: stats.retrying },
-      { labels: { outcome: 'dead' }, value: stats.dead },
-      { labels: { outcome: 'gone' }, value: stats.gone },
-      { labels: { outcome: 'skipped' }, value: stats.skipped },
-      { labels: { outcome: 'deferred' }, value: stats.deferred },
-    ]);
-    countFrom(registry, 'callbacks_dispatcher_record_failures_total', 'Attempts whose outcome could not be published (the job comes again).', [], () => stats.failures);
-    gaugeFrom(registry, 'callbacks_dispatcher_held_jobs', 'Jobs this instance holds: queued behind endpoint limits or in flight.', [], () => deliverer.heldCount);
+    countFrom(
+      registry,
+      'callbacks_dispatcher_attempts_total',
+      'Delivery attempts started (HTTP requests to receivers).',
+      [],
+      () => stats.attempts,
+    );
+    countFrom(
+      registry,
+      'callbacks_dispatcher_deliveries_total',
+      'Delivery jobs settled, by outcome: succeeded, retrying (next attempt scheduled), dead, gone (410), skipped (callback disabled), deferred (endpoint busy or its breaker open).',
+      ['outcome'],
+      () => [
+        { labels: { outcome: 'succeeded' }, value: stats.succeeded },
+        { labels: { outcome: 'retrying' }, value: stats.retrying },
+        { labels: { outcome: 'dead' }, value: stats.dead },
+        { labels: { outcome: 'gone' }, value: stats.gone },
+        { labels: { outcome: 'skipped' }, value: stats.skipped },
+        { labels: { outcome: 'deferred' }, value: stats.deferred },
+      ],
+    );
+    countFrom(
+      registry,
+      'callbacks_dispatcher_record_failures_total',
+      'Attempts whose outcome could not be published (the job comes again).',
+      [],
+      () => stats.failures,
+    );
+    gaugeFrom(
+      registry,
+      'callbacks_dispatcher_held_jobs',
+      'Jobs this instance holds: queued behind endpoint limits or in flight.',
+      [],
+      () => deliverer.heldCount,
+    );
 
     // The busiest endpoints by name: those with the most jobs in flight, queued or given back.
     const endpoints = () => {
@@ -65,8 +89,20 @@ export class DispatcherMetrics {
       if (rest.length > 0) samples.push({ labels: { endpoint: OTHER_ENDPOINTS }, value: sum(pick) });
       return samples;
     };
-    gaugeFrom(registry, 'callbacks_dispatcher_endpoint_in_flight', `Requests in flight per endpoint (URL origin): the ${topEndpoints} busiest by name, the rest as "other".`, ['endpoint'], perEndpoint((e) => e.active));
-    gaugeFrom(registry, 'callbacks_dispatcher_endpoint_queued', `Jobs waiting per endpoint for its concurrency or rate limit: the ${topEndpoints} busiest by name, the rest as "other".`, ['endpoint'], perEndpoint((e) => e.queued));
+    gaugeFrom(
+      registry,
+      'callbacks_dispatcher_endpoint_in_flight',
+      `Requests in flight per endpoint (URL origin): the ${topEndpoints} busiest by name, the rest as "other".`,
+      ['endpoint'],
+      perEndpoint((e) => e.active),
+    );
+    gaugeFrom(
+      registry,
+      'callbacks_dispatcher_endpoint_queued',
+      `Jobs waiting per endpoint for its concurrency or rate limit: the ${topEndpoints} busiest by name, the rest as "other".`,
+      ['endpoint'],
+      perEndpoint((e) => e.queued),
+    );
     countFrom(
       registry,
       'callbacks_dispatcher_endpoint_deferrals_total',
@@ -74,12 +110,24 @@ export class DispatcherMetrics {
       ['endpoint', 'reason'],
       () => {
         const { top, rest, sum } = endpoints();
-        const named = top.map((e) => ({ endpoint: e.endpoint, count: (reason: (typeof DEFER_REASONS)[number]) => e.deferrals[reason] }));
-        if (rest.length > 0) named.push({ endpoint: OTHER_ENDPOINTS, count: (reason) => sum((e) => e.deferrals[reason]) });
-        return named.flatMap(({ endpoint, count }) => DEFER_REASONS.map((reason) => ({ labels: { endpoint, reason }, value: count(reason) })));
+        const named = top.map((e) => ({
+          endpoint: e.endpoint,
+          count: (reason: (typeof DEFER_REASONS)[number]) => e.deferrals[reason],
+        }));
+        if (rest.length > 0)
+          named.push({ endpoint: OTHER_ENDPOINTS, count: (reason) => sum((e) => e.deferrals[reason]) });
+        return named.flatMap(({ endpoint, count }) =>
+          DEFER_REASONS.map((reason) => ({ labels: { endpoint, reason }, value: count(reason) })),
+        );
       },
     );
-    gaugeFrom(registry, 'callbacks_dispatcher_endpoint_deferred', `Jobs given back per endpoint that are not due yet (waiting as schedules in the stream): the ${topEndpoints} busiest by name, the rest as "other".`, ['endpoint'], perEndpoint((e) => e.deferred?.count ?? 0));
+    gaugeFrom(
+      registry,
+      'callbacks_dispatcher_endpoint_deferred',
+      `Jobs given back per endpoint that are not due yet (waiting as schedules in the stream): the ${topEndpoints} busiest by name, the rest as "other".`,
+      ['endpoint'],
+      perEndpoint((e) => e.deferred?.count ?? 0),
+    );
     gaugeFrom(
       registry,
       'callbacks_dispatcher_endpoint_deferred_due_timestamp_seconds',
@@ -88,7 +136,10 @@ export class DispatcherMetrics {
       () => {
         const { top, rest } = endpoints();
         const waiting = (states: EndpointState[]) => states.flatMap((e) => (e.deferred ? [e.deferred] : []));
-        const groups = [...top.map((e) => ({ endpoint: e.endpoint, deferred: waiting([e]) })), { endpoint: OTHER_ENDPOINTS, deferred: waiting(rest) }];
+        const groups = [
+          ...top.map((e) => ({ endpoint: e.endpoint, deferred: waiting([e]) })),
+          { endpoint: OTHER_ENDPOINTS, deferred: waiting(rest) },
+        ];
         return groups
           .filter((g) => g.deferred.length > 0)
           .flatMap(({ endpoint, deferred }) => [
@@ -97,9 +148,18 @@ export class DispatcherMetrics {
           ]);
       },
     );
-    gaugeFrom(registry, 'callbacks_dispatcher_endpoints', 'Endpoints this instance tracks, by circuit breaker state (closed, open, half_open).', ['breaker'], () => {
-      const { states } = endpoints();
-      return BREAKER_STATES.map((breaker) => ({ labels: { breaker }, value: states.filter((e) => e.breaker === breaker).length }));
-    });
+    gaugeFrom(
+      registry,
+      'callbacks_dispatcher_endpoints',
+      'Endpoints this instance tracks, by circuit breaker state (closed, open, half_open).',
+      ['breaker'],
+      () => {
+        const { states } = endpoints();
+        return BREAKER_STATES.map((breaker) => ({
+          labels: { breaker },
+          value: states.filter((e) => e.breaker === breaker).length,
+        }));
+      },
+    );
   }
 }

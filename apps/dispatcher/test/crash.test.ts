@@ -20,7 +20,13 @@ describe('dispatcher crash', () => {
   const dispatcherProcess = () => {
     const p = new ServiceProcess(
       'dispatcher',
-      { ...world.env, DISPATCHER_ENDPOINT_CONCURRENCY: '20', DISPATCHER_MAX_TIMEOUT: '2s', DISPATCHER_ACK_WAIT: '4s', LOG_LEVEL: 'info' },
+      {
+        ...world.env,
+        DISPATCHER_ENDPOINT_CONCURRENCY: '20',
+        DISPATCHER_MAX_TIMEOUT: '2s',
+        DISPATCHER_ACK_WAIT: '4s',
+        LOG_LEVEL: 'info',
+      },
       /dispatcher consuming delivery jobs/,
     );
     processes.push(p);
@@ -53,9 +59,12 @@ describe('dispatcher crash', () => {
     // A repeat is the same delivery: its body names the delivery its idempotency key names.
     for (const r of requests) expect(JSON.parse(r.body.toString('utf8')).id).toBe(r.headers['idempotency-key']);
     const counts = new Map<string, number>();
-    for (const r of requests) counts.set(String(r.headers['idempotency-key']), (counts.get(String(r.headers['idempotency-key'])) ?? 0) + 1);
+    for (const r of requests)
+      counts.set(String(r.headers['idempotency-key']), (counts.get(String(r.headers['idempotency-key'])) ?? 0) + 1);
     const repeated = [...counts].filter(([, n]) => n > 1);
-    console.log(`requests before the kill: ${atKill}; total ${requests.length} for ${ids.size} deliveries; repeated deliveries ${repeated.length}`);
+    console.log(
+      `requests before the kill: ${atKill}; total ${requests.length} for ${ids.size} deliveries; repeated deliveries ${repeated.length}`,
+    );
     // A delivery arrives twice only if the dead instance had already sent it (its attempt was in
     // flight or not yet recorded when it died), and then exactly twice.
     for (const [id, n] of repeated) {

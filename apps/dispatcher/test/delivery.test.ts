@@ -4,9 +4,26 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitUntil } from '@callbacks/infra';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
-import { TestReceiver, auth, call, sampleCallback, startConfigServiceProcess, type ConfigServiceUnderTest } from '@callbacks/testing';
+import {
+  auth,
+  call,
+  type ConfigServiceUnderTest,
+  sampleCallback,
+  startConfigServiceProcess,
+  TestReceiver,
+} from '@callbacks/testing';
 import type { RunningDispatcher } from '../src/app';
-import { allFinal, atLeast, job, publishJob, resultsFor, startInProcessDispatcher, startWorld, target, type World } from './harness';
+import {
+  allFinal,
+  atLeast,
+  job,
+  publishJob,
+  resultsFor,
+  startInProcessDispatcher,
+  startWorld,
+  target,
+  type World,
+} from './harness';
 
 let world: World;
 let receiver: TestReceiver;
@@ -28,15 +45,26 @@ afterAll(async () => {
 
 describe('delivery', () => {
   it('sends each format signed, parseable, with the idempotency and attempt headers', async () => {
-    const jobs = [Format.JSON, Format.XML, Format.FORM].map((format) => job(target(receiver.url(`/format/${format}`), { format })));
+    const jobs = [Format.JSON, Format.XML, Format.FORM].map((format) =>
+      job(target(receiver.url(`/format/${format}`), { format })),
+    );
     for (const j of jobs) await publishJob(world, j);
-    await resultsFor(world, jobs.map((j) => j.deliveryId), allFinal(jobs.map((j) => j.deliveryId)));
+    await resultsFor(
+      world,
+      jobs.map((j) => j.deliveryId),
+      allFinal(jobs.map((j) => j.deliveryId)),
+    );
 
     const verifier = world.verifier('acct-a');
     for (const j of jobs) {
       const [request] = receiver.seen(`/format/${j.callback.format}`);
       expect(request, `format ${j.callback.format}`).toBeDefined();
-      const verdict = await verifier.verify({ method: request!.method, path: request!.path, headers: request!.headers, body: request!.body });
+      const verdict = await verifier.verify({
+        method: request!.method,
+        path: request!.path,
+        headers: request!.headers,
+        body: request!.body,
+      });
       expect(verdict).toMatchObject({ ok: true });
       expect(request!.headers['idempotency-key']).toBe(j.deliveryId);
       expect(request!.headers['x-callbacks-attempt']).toBe('1');
@@ -48,7 +76,12 @@ describe('delivery', () => {
           : j.callback.format === Format.XML
             ? new XMLParser({ parseTagValue: false }).parse(text).callback
             : qs.parse(text);
-      expect(parsed).toMatchObject({ id: j.deliveryId, type: 'update', profile: j.event.profileId, fields: { name: 'piet' } });
+      expect(parsed).toMatchObject({
+        id: j.deliveryId,
+        type: 'update',
+        profile: j.event.profileId,
+        fields: { name: 'piet' },
+      });
     }
   });
 
@@ -68,7 +101,9 @@ describe('delivery', () => {
   });
 
   it('honours Retry-After on 429', async () => {
-    receiver.on('/busy', (_r, res, nth) => (nth === 1 ? res.writeHead(429, { 'retry-after': '3' }).end() : res.writeHead(204).end()));
+    receiver.on('/busy', (_r, res, nth) =>
+      nth === 1 ? res.writeHead(429, { 'retry-after': '3' }).end() : res.writeHead(204).end(),
+    );
     const j = job(target(receiver.url('/busy')));
     await publishJob(world, j);
     const results = await resultsFor(world, [j.deliveryId], allFinal([j.deliveryId]));
@@ -81,7 +116,11 @@ describe('delivery', () => {
 
   it('410 Gone disables the callback (the config service decides, from the result) and stops its retries', async () => {
     const admin = auth(config.adminToken);
-    const { callback } = await call(config.client.createCallback.bind(config.client), { callback: sampleCallback({ url: receiver.url('/gone') }) }, admin);
+    const { callback } = await call(
+      config.client.createCallback.bind(config.client),
+      { callback: sampleCallback({ url: receiver.url('/gone') }) },
+      admin,
+    );
     receiver.on('/gone', (_r, res) => res.writeHead(410).end('gone'));
     const j = job(target(receiver.url('/gone'), { id: callback!.id, revision: callback!.revision }));
     await publishJob(world, j);
@@ -123,7 +162,9 @@ describe('delivery', () => {
   });
 
   it('does not follow a redirect to a private address', async () => {
-    receiver.on('/redirect', (_r, res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end());
+    receiver.on('/redirect', (_r, res) =>
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end(),
+    );
     const j = job(target(receiver.url('/redirect')));
     await publishJob(world, j);
     const results = await resultsFor(world, [j.deliveryId], atLeast([j.deliveryId], 1));

@@ -1,14 +1,26 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { type Server, startNats } from '@callbacks/infra';
 import type {} from '@callbacks/infra/vitest-global-setup';
-import { startNats, type Server } from '@callbacks/infra';
 import { createLogger } from '@callbacks/logger';
-import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureStream, type NatsConnection } from '@callbacks/messaging';
-import { AttemptResult, DeliveryJob, Outcome, type CallbackTarget } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import {
+  AckedPublisher,
+  connectNats,
+  ensureStream,
+  type NatsConnection,
+  STREAMS,
+  SUBJECTS,
+} from '@callbacks/messaging';
+import {
+  AttemptResult,
+  type CallbackTarget,
+  DeliveryJob,
+  Outcome,
+} from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { Format } from '@callbacks/proto/callbacks/v1/callback';
 import { createDnsResolver, createVerifier, formatDkimRecord, keyIdFor, type Verifier } from '@callbacks/signature';
-import { TestDnsServer, countMessages, readStream, sampleEvent } from '@callbacks/testing';
-import { startDispatcher, type RunningDispatcher } from '../src/app';
+import { countMessages, readStream, sampleEvent, TestDnsServer } from '@callbacks/testing';
+import { type RunningDispatcher, startDispatcher } from '../src/app';
 import { loadDispatcherSettings } from '../src/config';
 import type { ReadyJob } from '../src/delivery/job';
 
@@ -66,7 +78,11 @@ export async function startWorld(): Promise<World> {
       LOG_LEVEL: 'silent',
     },
     verifier: (accountId) =>
-      createVerifier({ accountId, allowedDomains: [SIGNING_DOMAIN], resolver: createDnsResolver({ servers: [dns.address] }) }),
+      createVerifier({
+        accountId,
+        allowedDomains: [SIGNING_DOMAIN],
+        resolver: createDnsResolver({ servers: [dns.address] }),
+      }),
     async close() {
       publisher.close();
       await nc.close();
@@ -76,7 +92,10 @@ export async function startWorld(): Promise<World> {
   };
 }
 
-export async function startInProcessDispatcher(world: World, env: Record<string, string> = {}): Promise<RunningDispatcher> {
+export async function startInProcessDispatcher(
+  world: World,
+  env: Record<string, string> = {},
+): Promise<RunningDispatcher> {
   const settings = loadDispatcherSettings({ ...world.env, ...env });
   return startDispatcher(settings, createLogger({ service: 'dispatcher-test', level: 'silent' }));
 }
@@ -112,10 +131,14 @@ export function job(callback: CallbackTarget, overrides: Partial<DeliveryJob> = 
 export async function publishJob(world: World, j: ReadyJob): Promise<void> {
   const h = natsHeaders();
   h.set('Content-Type', 'application/protobuf');
-  await world.publisher.publish(SUBJECTS.deliveryJob(j.callback.accountId, j.callback.id), DeliveryJob.encode(j).finish(), {
-    msgId: j.deliveryId,
-    headers: h,
-  });
+  await world.publisher.publish(
+    SUBJECTS.deliveryJob(j.callback.accountId, j.callback.id),
+    DeliveryJob.encode(j).finish(),
+    {
+      msgId: j.deliveryId,
+      headers: h,
+    },
+  );
 }
 
 /**
@@ -132,11 +155,18 @@ export async function resultsFor(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const total = await countMessages(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults);
-    const all = total === 0 ? [] : (await readStream(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults, total)).map((m) => AttemptResult.decode(m.data));
+    const all =
+      total === 0
+        ? []
+        : (await readStream(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults, total)).map((m) =>
+            AttemptResult.decode(m.data),
+          );
     const mine = all.filter((r) => wanted.has(r.deliveryId));
     if (until(mine)) return mine;
     if (Date.now() > deadline) {
-      throw new Error(`results not as expected after ${timeoutMs} ms: ${JSON.stringify(mine.map((r) => [r.deliveryId.slice(0, 10), r.attempt, Outcome[r.outcome], r.errorClass, r.statusCode]))}`);
+      throw new Error(
+        `results not as expected after ${timeoutMs} ms: ${JSON.stringify(mine.map((r) => [r.deliveryId.slice(0, 10), r.attempt, Outcome[r.outcome], r.errorClass, r.statusCode]))}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

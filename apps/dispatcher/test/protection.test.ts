@@ -2,10 +2,19 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { TestReceiver, countMessages } from '@callbacks/testing';
+import { countMessages, TestReceiver } from '@callbacks/testing';
 import type { RunningDispatcher } from '../src/app';
 import { DISPATCHER_CONSUMER } from '../src/nats/job-consumer';
-import { allFinal, job, publishJob, resultsFor, startInProcessDispatcher, startWorld, target, type World } from './harness';
+import {
+  allFinal,
+  job,
+  publishJob,
+  resultsFor,
+  startInProcessDispatcher,
+  startWorld,
+  target,
+  type World,
+} from './harness';
 
 describe('receiver protection', () => {
   let world: World;
@@ -43,9 +52,19 @@ describe('receiver protection', () => {
       if (stuck[i]) await publishJob(world, stuck[i]!);
       await publishJob(world, fine[i]!);
     }
-    await resultsFor(world, fine.map((j) => j.deliveryId), allFinal(fine.map((j) => j.deliveryId)));
+    await resultsFor(
+      world,
+      fine.map((j) => j.deliveryId),
+      allFinal(fine.map((j) => j.deliveryId)),
+    );
     // Every healthy delivery is done while the hanging endpoint's first attempts still hang.
-    expect(await resultsFor(world, stuck.map((j) => j.deliveryId), () => true)).toEqual([]);
+    expect(
+      await resultsFor(
+        world,
+        stuck.map((j) => j.deliveryId),
+        () => true,
+      ),
+    ).toEqual([]);
     expect(hanging.requests.length).toBe(2);
     expect(hanging.maxConcurrent).toBe(2);
     // Beyond its queue, the hanging endpoint's jobs went back to the stream instead of waiting here.
@@ -64,7 +83,11 @@ describe('receiver protection', () => {
       if (Date.now() > deadline) throw new Error('not every job was scheduled');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const results = await resultsFor(world, retries.map((j) => j.deliveryId), (r) => r.length >= failing.requests.length);
+    const results = await resultsFor(
+      world,
+      retries.map((j) => j.deliveryId),
+      (r) => r.length >= failing.requests.length,
+    );
     await failing.close();
 
     // The breaker opened after 3 failures (a 4th may have been in flight by then, with two
@@ -80,7 +103,11 @@ describe('receiver protection', () => {
     // And healthy endpoints still get everything at once.
     const fine = Array.from({ length: 20 }, () => job(target(healthy.url('/after'))));
     for (const j of fine) await publishJob(world, j);
-    const done = await resultsFor(world, fine.map((j) => j.deliveryId), allFinal(fine.map((j) => j.deliveryId)));
+    const done = await resultsFor(
+      world,
+      fine.map((j) => j.deliveryId),
+      allFinal(fine.map((j) => j.deliveryId)),
+    );
     expect(done.every((r) => r.outcome === Outcome.SUCCEEDED)).toBe(true);
   });
 });

@@ -1,8 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import type { RunningDispatcher } from '../src/app';
 import { TestReceiver } from '@callbacks/testing';
-import { allFinal, atLeast, job, publishJob, resultsFor, startInProcessDispatcher, startWorld, target, type World } from './harness';
+import type { RunningDispatcher } from '../src/app';
+import {
+  allFinal,
+  atLeast,
+  job,
+  publishJob,
+  resultsFor,
+  startInProcessDispatcher,
+  startWorld,
+  target,
+  type World,
+} from './harness';
 
 /**
  * A dispatcher with no allow-list, as in production: nothing but public addresses. The test
@@ -66,7 +76,14 @@ describe('outbound safety (SSRF)', () => {
   it(`refuses ${targets.length} kinds of internal target, and none reaches the receiver`, async () => {
     const jobs = targets.map(([, url]) => job(target(url())));
     for (const j of jobs) await publishJob(world, j);
-    const results = await resultsFor(world, jobs.map((j) => j.deliveryId), atLeast(jobs.map((j) => j.deliveryId), 1));
+    const results = await resultsFor(
+      world,
+      jobs.map((j) => j.deliveryId),
+      atLeast(
+        jobs.map((j) => j.deliveryId),
+        1,
+      ),
+    );
     const firstAttempts = jobs.map((j) => results.find((r) => r.deliveryId === j.deliveryId && r.attempt === 1)!);
     const refused = firstAttempts.map((r, i) => [targets[i]![0], r.errorClass]);
     expect(refused).toEqual(targets.map(([name]) => [name, 'blocked_address']));

@@ -13,15 +13,33 @@ import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { startMongo, startNats } from '@callbacks/infra';
 import { createLogger } from '@callbacks/logger';
-import { AckedPublisher, CONTENT_TYPES, HEADERS, MATCHED_BY_HEADER, ProfileEventPublisher, STREAMS, SUBJECTS, connectNats, ensureStream } from '@callbacks/messaging';
+import {
+  AckedPublisher,
+  connectNats,
+  CONTENT_TYPES,
+  ensureStream,
+  HEADERS,
+  MATCHED_BY_HEADER,
+  ProfileEventPublisher,
+  STREAMS,
+  SUBJECTS,
+} from '@callbacks/messaging';
 import { Action, Origin, ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
-import { FieldComparison, RuleMode, type Condition } from '@callbacks/proto/callbacks/v1/condition';
-import { auth, call, fieldCondition, sampleCallback, sampleEvent, startConfigServiceProcess, startCpuProfile, waitForConsumerIdle } from '@callbacks/testing';
+import { type Condition, FieldComparison, RuleMode } from '@callbacks/proto/callbacks/v1/condition';
+import {
+  auth,
+  call,
+  fieldCondition,
+  sampleCallback,
+  sampleEvent,
+  startConfigServiceProcess,
+  startCpuProfile,
+  waitForConsumerIdle,
+} from '@callbacks/testing';
 import { startMatcher } from '../src/app';
 import { loadMatcherSettings } from '../src/config';
 import { MATCHER_CONSUMER } from '../src/events/event-consumer';
-
 import { EventJobs } from '../src/matching/delivery-job';
 
 const CALLBACKS = Number(process.env.BENCH_CALLBACKS ?? 10_000);
@@ -56,8 +74,14 @@ function conditionFor(i: number): Condition | undefined {
     case 4:
       return {
         rules: [
-          rule('a', [fieldCondition('name', FieldComparison.STARTS_WITH, 'pi'), fieldCondition('city', FieldComparison.EQUALS, 'Rotterdam')]),
-          rule('b', [fieldCondition('city', FieldComparison.CONTAINS, 'xyz'), fieldCondition('age', FieldComparison.NOT_EMPTY)]),
+          rule('a', [
+            fieldCondition('name', FieldComparison.STARTS_WITH, 'pi'),
+            fieldCondition('city', FieldComparison.EQUALS, 'Rotterdam'),
+          ]),
+          rule('b', [
+            fieldCondition('city', FieldComparison.CONTAINS, 'xyz'),
+            fieldCondition('age', FieldComparison.NOT_EMPTY),
+          ]),
           rule('c', [fieldCondition('email', FieldComparison.ENDS_WITH, '@example.org')], RuleMode.EXCLUDE),
         ],
         expression: '',
@@ -67,9 +91,31 @@ function conditionFor(i: number): Condition | undefined {
       return { rules: [], expression: `profile.fields.city == "${city}" && event.origin != "REST"` };
     case 7:
     case 8:
-      return { rules: [rule('mail', [fieldCondition('email', FieldComparison.REGEXP, '^[a-z]+@example\\.net$')])], expression: '' };
+      return {
+        rules: [rule('mail', [fieldCondition('email', FieldComparison.REGEXP, '^[a-z]+@example\\.net$')])],
+        expression: '',
+      };
     default:
-      return { rules: [rule('in', [{ kind: { $case: 'field', value: { field: 'city', comparison: FieldComparison.IN, operand: undefined, values: ['Utrecht', 'Den Haag'], numeric: false, caseSensitive: false } } }])], expression: '' };
+      return {
+        rules: [
+          rule('in', [
+            {
+              kind: {
+                $case: 'field',
+                value: {
+                  field: 'city',
+                  comparison: FieldComparison.IN,
+                  operand: undefined,
+                  values: ['Utrecht', 'Den Haag'],
+                  numeric: false,
+                  caseSensitive: false,
+                },
+              },
+            },
+          ]),
+        ],
+        expression: '',
+      };
   }
 }
 
@@ -79,7 +125,11 @@ function cpuMeter(natsPid: number | undefined) {
     if (natsPid === undefined) return Number.NaN;
     try {
       const stat = readFileSync(`/proc/${natsPid}/stat`, 'utf8');
-      const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+      const [utime, stime] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .slice(11, 13)
+        .map(Number);
       return ((utime ?? Number.NaN) + (stime ?? Number.NaN)) / 100; // clock ticks (USER_HZ = 100)
     } catch {
       return Number.NaN; // no /proc (not Linux): the figure is left out
@@ -92,7 +142,10 @@ function cpuMeter(natsPid: number | undefined) {
     perItem(items: number) {
       const { user, system } = process.cpuUsage(self);
       const natsUs = (natsSeconds() - nats) * 1e6;
-      return { self: +((user + system) / items).toFixed(1), nats: Number.isNaN(natsUs) ? null : +(natsUs / items).toFixed(1) };
+      return {
+        self: +((user + system) / items).toFixed(1),
+        nats: Number.isNaN(natsUs) ? null : +(natsUs / items).toFixed(1),
+      };
     },
   };
 }
@@ -102,7 +155,14 @@ function cpuMeter(natsPid: number | undefined) {
  * its headers, a new Nats-Msg-Id each, one subject per callback) with `window` awaiting their
  * acknowledgement at any time.
  */
-async function storeRate(nc: NatsConnection, callbacks: readonly Callback[], job: Uint8Array, count: number, window: number, natsPid: number | undefined) {
+async function storeRate(
+  nc: NatsConnection,
+  callbacks: readonly Callback[],
+  job: Uint8Array,
+  count: number,
+  window: number,
+  natsPid: number | undefined,
+) {
   const publisher = new AckedPublisher(nc);
   const prefix = `store-${randomBytes(4).toString('hex')}-`;
   const cpu = cpuMeter(natsPid);
@@ -115,7 +175,10 @@ async function storeRate(nc: NatsConnection, callbacks: readonly Callback[], job
       const h = natsHeaders();
       h.set(HEADERS.contentType, CONTENT_TYPES.protobuf);
       h.set(MATCHED_BY_HEADER, `bench:${process.pid}`);
-      await publisher.publish(SUBJECTS.deliveryJob(callback.accountId, callback.id), job, { msgId: `${prefix}${n}`, headers: h });
+      await publisher.publish(SUBJECTS.deliveryJob(callback.accountId, callback.id), job, {
+        msgId: `${prefix}${n}`,
+        headers: h,
+      });
     }
   };
   await Promise.all(Array.from({ length: window }, sender));
@@ -138,7 +201,12 @@ async function main(): Promise<void> {
       const created = await Promise.all(
         Array.from({ length: Math.min(100, CALLBACKS - i) }, (_, j) => {
           const n = i + j;
-          const callback: Callback = sampleCallback({ databaseId: `db-${n % DATABASES}`, actions: [], triggers: [], condition: conditionFor(n) });
+          const callback: Callback = sampleCallback({
+            databaseId: `db-${n % DATABASES}`,
+            actions: [],
+            triggers: [],
+            condition: conditionFor(n),
+          });
           return call(config.client.createCallback.bind(config.client), { callback }, admin, 60_000);
         }),
       );
@@ -168,15 +236,27 @@ async function main(): Promise<void> {
         databaseId: `db-${n % DATABASES}`,
         action: Action.UPDATE,
         origin: n % 3 === 0 ? Origin.REST : Origin.PUBLISHER,
-        fields: { name: n % 2 ? 'piet' : 'klaas', city: cities[n % cities.length]!, age: String(20 + (n % 50)), email: n % 4 ? 'piet@example.com' : 'klaas@example.org' },
+        fields: {
+          name: n % 2 ? 'piet' : 'klaas',
+          city: cities[n % cities.length]!,
+          age: String(20 + (n % 50)),
+          email: n % 4 ? 'piet@example.com' : 'klaas@example.org',
+        },
       });
     for (let i = 0; i < EVENTS; i += 500) {
-      await Promise.all(Array.from({ length: Math.min(500, EVENTS - i) }, (_, j) => publisher.publish(eventFor(i + j))));
+      await Promise.all(
+        Array.from({ length: Math.min(500, EVENTS - i) }, (_, j) => publisher.publish(eventFor(i + j))),
+      );
     }
 
     // The limit: a bare consumer that only acknowledges the same events, pulled the same way.
     const jsm = await jetstreamManager(nc);
-    await jsm.consumers.add(STREAMS.events.name, { durable_name: 'bare', ack_policy: AckPolicy.Explicit, filter_subject: SUBJECTS.allEvents, max_ack_pending: 10_000 });
+    await jsm.consumers.add(STREAMS.events.name, {
+      durable_name: 'bare',
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: SUBJECTS.allEvents,
+      max_ack_pending: 10_000,
+    });
     const bare = await jetstream(nc).consumers.get(STREAMS.events.name, 'bare');
     let acked = 0;
     const natsPid = nats.managed?.pid;
@@ -214,8 +294,23 @@ async function main(): Promise<void> {
     await matcher.stop();
 
     const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'matcher', ...fields }));
-    line({ case: 'events', value: Math.round(value), unit: 'events/s', limit: Math.round(limit), ratio: +(value / limit).toFixed(3), callbacks: CALLBACKS, databases: DATABASES, events: EVENTS });
-    line({ case: 'jobs', value: Math.round(jobs / seconds), unit: 'jobs/s', jobs, jobs_per_event: +(jobs / EVENTS).toFixed(2) });
+    line({
+      case: 'events',
+      value: Math.round(value),
+      unit: 'events/s',
+      limit: Math.round(limit),
+      ratio: +(value / limit).toFixed(3),
+      callbacks: CALLBACKS,
+      databases: DATABASES,
+      events: EVENTS,
+    });
+    line({
+      case: 'jobs',
+      value: Math.round(jobs / seconds),
+      unit: 'jobs/s',
+      jobs,
+      jobs_per_event: +(jobs / EVENTS).toFixed(2),
+    });
     line({
       case: 'store',
       value: Math.round(jobs / seconds),
@@ -233,7 +328,12 @@ async function main(): Promise<void> {
       store_per_job: { bench_process: store.cpu.self, nats_server: store.cpu.nats },
       note: 'CPU time (user + system) over each phase; the matcher runs in the bench process, nats-server is read from /proc',
     });
-    line({ case: 'load', value: Math.round(loadMs), unit: 'ms', note: `start-up: streams, consumer and ${CALLBACKS} callbacks loaded and compiled` });
+    line({
+      case: 'load',
+      value: Math.round(loadMs),
+      unit: 'ms',
+      note: `start-up: streams, consumer and ${CALLBACKS} callbacks loaded and compiled`,
+    });
   } finally {
     await nc.close();
     await config.close();

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from '@callbacks/logger';
-import { STREAMS, SUBJECTS, connectNats, ensureConsumer, ensureStreams, nanos } from '@callbacks/messaging';
-import { NatsTracing, disabledTelemetry, serveMetrics, type Telemetry } from '@callbacks/telemetry';
+import { connectNats, ensureConsumer, ensureStreams, nanos, STREAMS, SUBJECTS } from '@callbacks/messaging';
+import { disabledTelemetry, NatsTracing, serveMetrics, type Telemetry } from '@callbacks/telemetry';
 import { BucketFollower } from './callbacks/bucket-follower';
 import { CallbackIndex } from './callbacks/callback-index';
 import type { MatcherSettings } from './config';
@@ -17,9 +17,12 @@ export interface RunningMatcher {
   failed: Promise<Error>;
 }
 
-
 /** Wires a matcher from validated settings and starts it. */
-export async function startMatcher(settings: MatcherSettings, log: Logger, telemetry: Telemetry = disabledTelemetry('matcher')): Promise<RunningMatcher> {
+export async function startMatcher(
+  settings: MatcherSettings,
+  log: Logger,
+  telemetry: Telemetry = disabledTelemetry('matcher'),
+): Promise<RunningMatcher> {
   const instance = `${hostname()}:${process.pid}`;
   const tracing = new NatsTracing(telemetry);
   const nc = await connectNats({ servers: settings.natsServers, name: `matcher ${instance}` });
@@ -35,13 +38,21 @@ export async function startMatcher(settings: MatcherSettings, log: Logger, telem
   });
 
   const index = new CallbackIndex((callback, problems) =>
-    log.error({ callback_id: callback.id, revision: callback.revision, problems }, 'callback condition does not compile; it matches nothing'),
+    log.error(
+      { callback_id: callback.id, revision: callback.revision, problems },
+      'callback condition does not compile; it matches nothing',
+    ),
   );
   const follower = new BucketFollower(index, log);
   const handler = new EventHandler(nc, index, log, instance, tracing);
   registerMatcherMetrics(telemetry, handler.stats, index, follower);
   // Served before the callbacks are loaded, which waits for the config service's bucket as long as it takes.
-  const metrics = await serveMetrics(telemetry, { address: settings.metricsAddr, log, nc, consumers: [{ stream: STREAMS.events.name, consumer: MATCHER_CONSUMER }] });
+  const metrics = await serveMetrics(telemetry, {
+    address: settings.metricsAddr,
+    log,
+    nc,
+    consumers: [{ stream: STREAMS.events.name, consumer: MATCHER_CONSUMER }],
+  });
   await follower.start(nc);
 
   const consumer = new EventConsumer(nc, handler, log, settings.concurrency);

@@ -2,9 +2,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliveryIdFor } from '@callbacks/domain';
 import { callbackKey, openCallbacksBucket } from '@callbacks/messaging';
 import { Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
-import { TcpProxy, auth, call, sampleCallback, sampleEvent } from '@callbacks/testing';
+import { auth, call, sampleCallback, sampleEvent, TcpProxy } from '@callbacks/testing';
 import type { RunningMatcher } from '../src/app';
-import { allJobs, createCallback, eventually, startInProcessMatcher, startWorld, waitForMatcherIdle, type World } from './harness';
+import {
+  allJobs,
+  createCallback,
+  eventually,
+  startInProcessMatcher,
+  startWorld,
+  waitForMatcherIdle,
+  type World,
+} from './harness';
 
 let world: World;
 const matchers: RunningMatcher[] = [];
@@ -40,13 +48,27 @@ describe('callbacks from the bucket', () => {
     const kv = await openCallbacksBucket(world.nc);
     const write = (callback: Callback) => kv.put(callbackKey(callback), Callback.encode(callback).finish());
     // 4,000 creates, 4,000 updates (two each for 0..1999) and 2,000 deletes (1000..2999).
-    const latest = Array.from({ length: 4_000 }, (_, i) => sampleCallback({ id: `cb_many_${i}`, databaseId: `many-${i % 50}`, revision: 1, state: CallbackState.ACTIVE, actions: [] }));
+    const latest = Array.from({ length: 4_000 }, (_, i) =>
+      sampleCallback({
+        id: `cb_many_${i}`,
+        databaseId: `many-${i % 50}`,
+        revision: 1,
+        state: CallbackState.ACTIVE,
+        actions: [],
+      }),
+    );
     await inParallel(4_000, (i) => write(latest[i]!), 64);
     for (const revision of [2, 3]) {
-      await inParallel(2_000, (i) => write((latest[i] = { ...latest[i]!, revision, description: `revision ${revision}` })), 64);
+      await inParallel(
+        2_000,
+        (i) => write((latest[i] = { ...latest[i]!, revision, description: `revision ${revision}` })),
+        64,
+      );
     }
     await inParallel(2_000, (i) => kv.delete(callbackKey(latest[1_000 + i]!)), 64);
-    const current = new Map<string, Callback>([...latest.slice(0, 1_000), ...latest.slice(3_000)].map((c) => [c.id, c]));
+    const current = new Map<string, Callback>(
+      [...latest.slice(0, 1_000), ...latest.slice(3_000)].map((c) => [c.id, c]),
+    );
 
     const matcher = await startInProcessMatcher(world);
     matchers.push(matcher);
@@ -64,12 +86,19 @@ describe('callbacks from the bucket', () => {
       await eventually(() => matcher.index.get(doomed.id) !== undefined, 'the callback to reach the matcher');
 
       proxy.cut();
-      await call(world.config.client.deleteCallback.bind(world.config.client), { id: doomed.id, expectedRevision: 0 }, auth(world.config.adminToken));
+      await call(
+        world.config.client.deleteCallback.bind(world.config.client),
+        { id: doomed.id, expectedRevision: 0 },
+        auth(world.config.adminToken),
+      );
       const born = await createCallback(world, sampleCallback({ databaseId: 'cut-off', actions: [] }));
       expect(matcher.index.get(doomed.id)).toBeDefined();
       proxy.restore();
 
-      await eventually(() => matcher.index.get(doomed.id) === undefined && matcher.index.get(born.id) !== undefined, 'the changes made while it was cut off');
+      await eventually(
+        () => matcher.index.get(doomed.id) === undefined && matcher.index.get(born.id) !== undefined,
+        'the changes made while it was cut off',
+      );
       const event = sampleEvent({ databaseId: 'cut-off' });
       await world.publisher.publish(event);
       await waitForMatcherIdle(world);

@@ -1,20 +1,20 @@
+import { type Server, startNats } from '@callbacks/infra';
 import type {} from '@callbacks/infra/vitest-global-setup';
-import { startNats, type Server } from '@callbacks/infra';
 import { createLogger } from '@callbacks/logger';
-import { ProfileEventPublisher, STREAMS, SUBJECTS, connectNats, type NatsConnection } from '@callbacks/messaging';
+import { connectNats, type NatsConnection, ProfileEventPublisher, STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import {
   auth,
   call,
+  type ConfigServiceUnderTest,
   countMessages,
   readStream,
   startConfigServiceProcess,
   TcpProxy,
   waitForConsumerIdle,
-  type ConfigServiceUnderTest,
 } from '@callbacks/testing';
-import { startMatcher, type RunningMatcher } from '../src/app';
+import { type RunningMatcher, startMatcher } from '../src/app';
 import { loadMatcherSettings } from '../src/config';
 import { MATCHER_CONSUMER } from '../src/events/event-consumer';
 
@@ -34,7 +34,10 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(mongoUrl: string, options: { configEnv?: Record<string, string>; proxyConfigService?: boolean } = {}): Promise<World> {
+export async function startWorld(
+  mongoUrl: string,
+  options: { configEnv?: Record<string, string>; proxyConfigService?: boolean } = {},
+): Promise<World> {
   const nats = await startNats();
   // Through a proxy, the config service can be cut off from NATS while everything else runs on.
   const configProxy = options.proxyConfigService ? await TcpProxy.start(nats.url) : undefined;
@@ -67,7 +70,11 @@ export async function startInProcessMatcher(world: World, env: Record<string, st
 }
 
 export async function createCallback(world: World, callback: Callback): Promise<Callback> {
-  const { callback: created } = await call(world.config.client.createCallback.bind(world.config.client), { callback }, auth(world.config.adminToken));
+  const { callback: created } = await call(
+    world.config.client.createCallback.bind(world.config.client),
+    { callback },
+    auth(world.config.adminToken),
+  );
   return created!;
 }
 

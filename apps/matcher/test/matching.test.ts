@@ -1,14 +1,22 @@
-import { headers as natsHeaders } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { deliveryIdFor } from '@callbacks/domain';
 import { HEADERS, STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { Action, Origin, ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
 import { FieldComparison, RuleMode } from '@callbacks/proto/callbacks/v1/condition';
-import { deliveryIdFor } from '@callbacks/domain';
 import { auth, call, countMessages, fieldCondition, readStream, sampleCallback, sampleEvent } from '@callbacks/testing';
 import type { RunningMatcher } from '../src/app';
-import { allJobs, createCallback, eventually, startInProcessMatcher, startWorld, waitForMatcherIdle, type World } from './harness';
+import {
+  allJobs,
+  createCallback,
+  eventually,
+  startInProcessMatcher,
+  startWorld,
+  waitForMatcherIdle,
+  type World,
+} from './harness';
 
 let world: World;
 let matcher: RunningMatcher;
@@ -42,13 +50,25 @@ describe('matching', () => {
         actions: [],
         triggers: [],
         condition: {
-          rules: [{ name: 'piet', mode: RuleMode.INCLUDE, disabled: false, conditions: [fieldCondition('name', FieldComparison.EQUALS, 'piet')] }],
+          rules: [
+            {
+              name: 'piet',
+              mode: RuleMode.INCLUDE,
+              disabled: false,
+              conditions: [fieldCondition('name', FieldComparison.EQUALS, 'piet')],
+            },
+          ],
           expression: '',
         },
       },
-      amsterdamNotRest: { actions: [], triggers: [], condition: { rules: [], expression: 'profile.fields.city == "Amsterdam" && event.origin != "REST"' } },
+      amsterdamNotRest: {
+        actions: [],
+        triggers: [],
+        condition: { rules: [], expression: 'profile.fields.city == "Amsterdam" && event.origin != "REST"' },
+      },
     };
-    for (const [name, overrides] of Object.entries(defs)) callbacks[name] = await createCallback(world, sampleCallback(overrides));
+    for (const [name, overrides] of Object.entries(defs))
+      callbacks[name] = await createCallback(world, sampleCallback(overrides));
     matcher = await startInProcessMatcher(world);
     expect(matcher.index.size).toBe(Object.keys(defs).length);
   });
@@ -61,10 +81,16 @@ describe('matching', () => {
       for (const origin of ORIGINS) {
         const name = origin % 2 === 0 ? 'piet' : 'klaas';
         events.push(sampleEvent({ action, origin, fields: { name, city: 'Amsterdam' } }));
-        events.push(sampleEvent({ action, origin, collectionId: 'col-1', subprofileId: `s-${origin}`, fields: { name } }));
+        events.push(
+          sampleEvent({ action, origin, collectionId: 'col-1', subprofileId: `s-${origin}`, fields: { name } }),
+        );
       }
     }
-    events.push(sampleEvent({ databaseId: 'db-2' }), sampleEvent({ accountId: 'acct-b' }), sampleEvent({ accountId: 'acct-c' }));
+    events.push(
+      sampleEvent({ databaseId: 'db-2' }),
+      sampleEvent({ accountId: 'acct-b' }),
+      sampleEvent({ accountId: 'acct-c' }),
+    );
     for (const event of events) await world.publisher.publish(event);
     await waitForMatcherIdle(world);
 
@@ -82,7 +108,8 @@ describe('matching', () => {
         if (e.action !== Action.UPDATE) fire(c.createOrDelete!);
         if (e.origin === Origin.REST) fire(c.restOnly!);
         if (!apiCall) fire(c.noApiCalls!);
-        if (e.action === Action.UPDATE && (e.origin === Origin.OPEN || e.origin === Origin.CLICK)) fire(c.opensAndClicks!);
+        if (e.action === Action.UPDATE && (e.origin === Origin.OPEN || e.origin === Origin.CLICK))
+          fire(c.opensAndClicks!);
         if (e.fields.name === 'piet') fire(c.pietOnly!);
         if (e.fields.city === 'Amsterdam' && e.origin !== Origin.REST) fire(c.amsterdamNotRest!);
       }
@@ -100,7 +127,12 @@ describe('matching', () => {
 
     // A job carries what the dispatcher needs, and the event itself.
     const sample = jobs.find(({ job }) => job.callback!.id === c.pietOnly!.id)!.job;
-    expect(sample.callback).toMatchObject({ url: c.pietOnly!.url, format: c.pietOnly!.format, revision: 1, accountId: 'acct-a' });
+    expect(sample.callback).toMatchObject({
+      url: c.pietOnly!.url,
+      format: c.pietOnly!.format,
+      revision: 1,
+      accountId: 'acct-a',
+    });
     expect(sample.attempt).toBe(1);
     expect(sample.event!.fields.name).toBe('piet');
   });
@@ -109,10 +141,14 @@ describe('matching', () => {
     const event = sampleEvent({ origin: Origin.WEBFORM, fields: { name: 'piet' } });
     const h = natsHeaders();
     h.set(HEADERS.contentType, 'application/json');
-    await jetstream(world.nc).publish(SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), JSON.stringify(ProfileEvent.toJSON(event)), {
-      msgID: event.eventId,
-      headers: h,
-    });
+    await jetstream(world.nc).publish(
+      SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'),
+      JSON.stringify(ProfileEvent.toJSON(event)),
+      {
+        msgID: event.eventId,
+        headers: h,
+      },
+    );
     await waitForMatcherIdle(world);
     const ids = (await allJobs(world)).map(({ job }) => job.deliveryId);
     expect(ids).toContain(deliveryIdFor(event.eventId, callbacks.pietOnly!.id));
@@ -126,7 +162,10 @@ describe('matching', () => {
       { callback: { ...target, actions: [Action.DELETE] }, updateMask: ['actions'], expectedRevision: target.revision },
       admin,
     );
-    const ms = await eventually(() => matcher.index.get(target.id)?.callback.revision === updated!.revision, 'the update to reach the matcher');
+    const ms = await eventually(
+      () => matcher.index.get(target.id)?.callback.revision === updated!.revision,
+      'the update to reach the matcher',
+    );
     console.log(`config change in the matcher's index ${ms} ms after UpdateCallback returned`);
 
     const update = sampleEvent({ action: Action.UPDATE });
@@ -140,7 +179,11 @@ describe('matching', () => {
 
     const created = await createCallback(world, sampleCallback({ databaseId: 'db-new', actions: [] }));
     await eventually(() => matcher.index.get(created.id) !== undefined, 'the new callback to reach the matcher');
-    await call(world.config.client.deleteCallback.bind(world.config.client), { id: created.id, expectedRevision: 0 }, admin);
+    await call(
+      world.config.client.deleteCallback.bind(world.config.client),
+      { id: created.id, expectedRevision: 0 },
+      admin,
+    );
     await eventually(() => matcher.index.get(created.id) === undefined, 'the deletion to reach the matcher');
   });
 
@@ -157,7 +200,11 @@ describe('matching', () => {
       // Changed to deletes only, then an update at once: it must no longer match.
       await call(
         world.config.client.updateCallback.bind(world.config.client),
-        { callback: { ...created, actions: [Action.DELETE] }, updateMask: ['actions'], expectedRevision: created.revision },
+        {
+          callback: { ...created, actions: [Action.DELETE] },
+          updateMask: ['actions'],
+          expectedRevision: created.revision,
+        },
         admin,
       );
       const second = sampleEvent({ databaseId: `ryw-${i}`, action: Action.UPDATE });
@@ -179,13 +226,48 @@ describe('bad events', () => {
       // subject, content type, body, expected reason prefix
       [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'application/json', '{"eventId": ', 'decode_error'],
       [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'application/json', '[1,2]', 'decode_error'],
-      [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'application/protobuf', new Uint8Array([0xff, 0xff, 0xff]), 'decode_error'],
-      [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'text/csv', 'a,b', 'decode_error: unsupported Content-Type'],
-      [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'application/json', JSON.stringify({ ...ProfileEvent.toJSON(sampleEvent()) as object, eventId: '' }), 'invalid_event: event_id'],
-      [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'application/json', JSON.stringify({ ...ProfileEvent.toJSON(sampleEvent({ fields: { '9lives': 'x' } })) as object }), 'invalid_event: fields.9lives'],
-      [SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'), 'application/json', JSON.stringify({ ...ProfileEvent.toJSON(sampleEvent()) as object, action: 'ACTION_EXPLODE' }), 'decode_error: not a valid callbacks.events.v1.ProfileEvent in JSON: cannot decode enum callbacks.events.v1.Action from JSON: "ACTION_EXPLODE"'],
-      [SUBJECTS.event('acct-b', 'db-1', 'profile', 'update'), 'application/protobuf', ProfileEvent.encode(sampleEvent()).finish(), 'invalid_event: subject'],
-      ['callbacks.events.v1.acct-a.db-1.widget.update', 'application/protobuf', ProfileEvent.encode(sampleEvent()).finish(), 'invalid_subject'],
+      [
+        SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'),
+        'application/protobuf',
+        new Uint8Array([0xff, 0xff, 0xff]),
+        'decode_error',
+      ],
+      [
+        SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'),
+        'text/csv',
+        'a,b',
+        'decode_error: unsupported Content-Type',
+      ],
+      [
+        SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'),
+        'application/json',
+        JSON.stringify({ ...(ProfileEvent.toJSON(sampleEvent()) as object), eventId: '' }),
+        'invalid_event: event_id',
+      ],
+      [
+        SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'),
+        'application/json',
+        JSON.stringify({ ...(ProfileEvent.toJSON(sampleEvent({ fields: { '9lives': 'x' } })) as object) }),
+        'invalid_event: fields.9lives',
+      ],
+      [
+        SUBJECTS.event('acct-a', 'db-1', 'profile', 'update'),
+        'application/json',
+        JSON.stringify({ ...(ProfileEvent.toJSON(sampleEvent()) as object), action: 'ACTION_EXPLODE' }),
+        'decode_error: not a valid callbacks.events.v1.ProfileEvent in JSON: cannot decode enum callbacks.events.v1.Action from JSON: "ACTION_EXPLODE"',
+      ],
+      [
+        SUBJECTS.event('acct-b', 'db-1', 'profile', 'update'),
+        'application/protobuf',
+        ProfileEvent.encode(sampleEvent()).finish(),
+        'invalid_event: subject',
+      ],
+      [
+        'callbacks.events.v1.acct-a.db-1.widget.update',
+        'application/protobuf',
+        ProfileEvent.encode(sampleEvent()).finish(),
+        'invalid_subject',
+      ],
     ];
     const dlBefore = await countMessages(world.nc, STREAMS.deadLetters.name, SUBJECTS.deadLetterEvents);
     for (const [subject, type, body] of bad) {
@@ -196,13 +278,22 @@ describe('bad events', () => {
     await world.publisher.publish(good);
     await waitForMatcherIdle(world);
 
-    const letters = await readStream(world.nc, STREAMS.deadLetters.name, SUBJECTS.deadLetterEvents, dlBefore + bad.length);
+    const letters = await readStream(
+      world.nc,
+      STREAMS.deadLetters.name,
+      SUBJECTS.deadLetterEvents,
+      dlBefore + bad.length,
+    );
     const mine = letters.slice(dlBefore);
     expect(mine).toHaveLength(bad.length);
-    expect(await countMessages(world.nc, STREAMS.deadLetters.name, SUBJECTS.deadLetterEvents)).toBe(dlBefore + bad.length);
+    expect(await countMessages(world.nc, STREAMS.deadLetters.name, SUBJECTS.deadLetterEvents)).toBe(
+      dlBefore + bad.length,
+    );
     mine.forEach((letter, i) => {
       const [subject, , body, reason] = bad[i]!;
-      expect(letter.headers?.get(HEADERS.deadLetterReason)).toMatch(new RegExp(`^${reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(letter.headers?.get(HEADERS.deadLetterReason)).toMatch(
+        new RegExp(`^${reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      );
       expect(letter.headers?.get(HEADERS.originalSubject)).toBe(subject);
       expect(Buffer.from(letter.data)).toEqual(Buffer.from(body));
     });

@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdFor } from '@callbacks/domain';
-import { startMongo, type Server } from '@callbacks/infra';
+import { type Server, startMongo } from '@callbacks/infra';
 import { auth, call, sampleCallback, sampleEvent } from '@callbacks/testing';
 import type { RunningMatcher } from '../src/app';
-import { allJobs, createCallback, eventually, startInProcessMatcher, startWorld, waitForMatcherIdle, type World } from './harness';
+import {
+  allJobs,
+  createCallback,
+  eventually,
+  startInProcessMatcher,
+  startWorld,
+  waitForMatcherIdle,
+  type World,
+} from './harness';
 
 // This file stops its database and cuts the config service off from NATS: its own servers.
 let mongo: Server;
@@ -11,7 +19,10 @@ let world: World;
 let matcher: RunningMatcher;
 beforeAll(async () => {
   mongo = await startMongo();
-  world = await startWorld(mongo.url, { proxyConfigService: true, configEnv: { CONFIG_KV_RECONCILE_INTERVAL: '1s', CONFIG_MONGO_TIMEOUT: '1s' } });
+  world = await startWorld(mongo.url, {
+    proxyConfigService: true,
+    configEnv: { CONFIG_KV_RECONCILE_INTERVAL: '1s', CONFIG_MONGO_TIMEOUT: '1s' },
+  });
   matcher = await startInProcessMatcher(world);
 });
 afterAll(async () => {
@@ -35,15 +46,28 @@ describe('outages', () => {
     // Cut off from NATS, the service commits to MongoDB and cannot write the bucket; then it dies.
     world.configProxy!.cut();
     const born = await createCallback(world, sampleCallback({ databaseId: 'lost-writes', actions: [] }));
-    await call(world.config.client.deleteCallback.bind(world.config.client), { id: doomed.id, expectedRevision: 0 }, admin);
+    await call(
+      world.config.client.deleteCallback.bind(world.config.client),
+      { id: doomed.id, expectedRevision: 0 },
+      admin,
+    );
     await world.config.process.kill();
     world.configProxy!.restore();
-    expect([matcher.index.get(doomed.id) !== undefined, matcher.index.get(born.id) !== undefined]).toEqual([true, false]);
+    expect([matcher.index.get(doomed.id) !== undefined, matcher.index.get(born.id) !== undefined]).toEqual([
+      true,
+      false,
+    ]);
 
     await world.config.process.start();
-    const repaired = JSON.parse(await world.config.process.waitFor(/callbacks bucket repaired from the database/)) as { written: number; deleted: number };
+    const repaired = JSON.parse(await world.config.process.waitFor(/callbacks bucket repaired from the database/)) as {
+      written: number;
+      deleted: number;
+    };
     expect(repaired).toMatchObject({ written: 1, deleted: 1 });
-    await eventually(() => matcher.index.get(doomed.id) === undefined && matcher.index.get(born.id) !== undefined, 'the repaired bucket to reach the matcher');
+    await eventually(
+      () => matcher.index.get(doomed.id) === undefined && matcher.index.get(born.id) !== undefined,
+      'the repaired bucket to reach the matcher',
+    );
     const event = sampleEvent({ databaseId: 'lost-writes' });
     const ids = await jobsOf(event);
     expect(ids).toContain(deliveryIdFor(event.eventId, born.id));

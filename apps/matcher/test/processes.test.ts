@@ -2,15 +2,19 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliveryIdFor } from '@callbacks/domain';
 import { STREAMS, SUBJECTS } from '@callbacks/messaging';
-import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { ServiceProcess, countMessages, sampleCallback, sampleEvent } from '@callbacks/testing';
+import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { countMessages, sampleCallback, sampleEvent, ServiceProcess } from '@callbacks/testing';
 import { MATCHER_CONSUMER } from '../src/events/event-consumer';
 import { allJobs, createCallback, startWorld, waitForMatcherIdle, type World } from './harness';
 
 /** The matcher as a process: a crash is a real SIGKILL, scale-out is real processes. */
 function matcherProcess(world: World): ServiceProcess {
-  return new ServiceProcess('matcher', { ...world.matcherEnv, MATCHER_ACK_WAIT: '2s', LOG_LEVEL: 'info' }, /matcher consuming events/);
+  return new ServiceProcess(
+    'matcher',
+    { ...world.matcherEnv, MATCHER_ACK_WAIT: '2s', LOG_LEVEL: 'info' },
+    /matcher consuming events/,
+  );
 }
 
 async function publishAll(world: World, events: ProfileEvent[]): Promise<void> {
@@ -37,7 +41,10 @@ describe('matcher processes', () => {
   it('killed with SIGKILL in the middle of 1,000 events and restarted: every job exactly once', async () => {
     const callbacks = [
       await createCallback(world, sampleCallback({ databaseId: 'burst', actions: [], triggers: [] })),
-      await createCallback(world, sampleCallback({ databaseId: 'burst', actions: [], triggers: [], url: 'https://second.example.com/' })),
+      await createCallback(
+        world,
+        sampleCallback({ databaseId: 'burst', actions: [], triggers: [], url: 'https://second.example.com/' }),
+      ),
     ];
     const first = matcherProcess(world);
     running.push(first);
@@ -63,14 +70,18 @@ describe('matcher processes', () => {
 
     const jobs = (await allJobs(world)).filter(({ job }) => job.event!.databaseId === 'burst');
     const ids = jobs.map(({ job }) => job.deliveryId);
-    console.log(`jobs when killed: ${atKill}; after restart: ${ids.length} (expected ${events.length * callbacks.length})`);
+    console.log(
+      `jobs when killed: ${atKill}; after restart: ${ids.length} (expected ${events.length * callbacks.length})`,
+    );
     expect(ids.length).toBe(events.length * callbacks.length);
     expect(new Set(ids)).toEqual(expectedIds(events, callbacks));
     await second.stop();
   });
 
   it('two instances on the same consumer split the work and match each event once', async () => {
-    const callbacks = [await createCallback(world, sampleCallback({ databaseId: 'shared', actions: [], triggers: [] }))];
+    const callbacks = [
+      await createCallback(world, sampleCallback({ databaseId: 'shared', actions: [], triggers: [] })),
+    ];
     const a = matcherProcess(world);
     const b = matcherProcess(world);
     running.push(a, b);

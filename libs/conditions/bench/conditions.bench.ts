@@ -10,11 +10,28 @@
  * first callback matched against an event, the worst case.
  */
 import { Action, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { FieldComparison, RuleMode, type Condition, type FieldCondition, type Rule } from '@callbacks/proto/callbacks/v1/condition';
-import { compileCondition, toEvaluationInput, type EvaluationInput } from '../src/index';
+import {
+  type Condition,
+  FieldComparison,
+  type FieldCondition,
+  type Rule,
+  RuleMode,
+} from '@callbacks/proto/callbacks/v1/condition';
+import { compileCondition, type EvaluationInput, toEvaluationInput } from '../src/index';
 
 const NAMES = ['piet', 'Piet', 'PIET', 'jan', 'Klaas', 'marieke', 'Petra', 'pietje', 'anna', 'Sem'];
-const CITIES = ['Amsterdam', 'Rotterdam', 'Utrecht', 'Den Haag', 'Eindhoven', 'Groningen', 'Tilburg', 'Almere', 'Breda', 'Nijmegen'];
+const CITIES = [
+  'Amsterdam',
+  'Rotterdam',
+  'Utrecht',
+  'Den Haag',
+  'Eindhoven',
+  'Groningen',
+  'Tilburg',
+  'Almere',
+  'Breda',
+  'Nijmegen',
+];
 const ORIGINS = [Origin.PUBLISHER, Origin.REST, Origin.SOAP, Origin.WEBFORM, Origin.IMPORT];
 
 function makeEvents(count: number): ProfileEvent[] {
@@ -48,11 +65,24 @@ function makeEvents(count: number): ProfileEvent[] {
   }));
 }
 
-function field(name: string, comparison: FieldComparison, value: string, extra: Partial<FieldCondition> = {}): Rule['conditions'][number] {
+function field(
+  name: string,
+  comparison: FieldComparison,
+  value: string,
+  extra: Partial<FieldCondition> = {},
+): Rule['conditions'][number] {
   return {
     kind: {
       $case: 'field',
-      value: { field: name, comparison, operand: { $case: 'value', value }, values: [], numeric: false, caseSensitive: false, ...extra },
+      value: {
+        field: name,
+        comparison,
+        operand: { $case: 'value', value },
+        values: [],
+        numeric: false,
+        caseSensitive: false,
+        ...extra,
+      },
     },
   };
 }
@@ -138,7 +168,8 @@ for (const benchCase of CASES) {
   const { condition } = compiled;
   // Both sides must agree on every event, or the comparison means nothing.
   events.forEach((event, i) => {
-    if (condition.matches(inputs[i]!) !== benchCase.limit(event)) throw new Error(`${benchCase.name}: disagrees on ${event.eventId}`);
+    if (condition.matches(inputs[i]!) !== benchCase.limit(event))
+      throw new Error(`${benchCase.name}: disagrees on ${event.eventId}`);
   });
   const evaluate = cold
     ? (input: EvaluationInput) => condition.matches(toEvaluationInput(input.event))

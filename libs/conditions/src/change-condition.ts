@@ -1,8 +1,8 @@
 import type { Violations } from '@callbacks/domain';
 import { Action } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { ChangeKind, type ChangeCondition } from '@callbacks/proto/callbacks/v1/condition';
+import { type ChangeCondition, ChangeKind } from '@callbacks/proto/callbacks/v1/condition';
 import type { EvaluationInput } from './evaluation-input';
-import { checkFieldName, fieldReader, textNormalizer, type CompiledRuleCondition, type Predicate } from './predicate';
+import { checkFieldName, type CompiledRuleCondition, fieldReader, type Predicate, textNormalizer } from './predicate';
 import { foldCase, quote } from './text';
 
 /**
@@ -12,10 +12,14 @@ import { foldCase, quote } from './text';
  * case-insensitively unless the condition is case-sensitive.
  */
 
-const KIND_NAMES = 'ANY_FIELD_CHANGED, FIELD_CHANGED, IS_CREATE, IS_UPDATE, IS_DELETE, INTEREST_GAINED or INTEREST_LOST';
+const KIND_NAMES =
+  'ANY_FIELD_CHANGED, FIELD_CHANGED, IS_CREATE, IS_UPDATE, IS_DELETE, INTEREST_GAINED or INTEREST_LOST';
 
 /** Compiles a change condition; `violations` is scoped to the condition (`...conditions[1].change`). */
-export function compileChangeCondition(condition: ChangeCondition, violations: Violations): CompiledRuleCondition | undefined {
+export function compileChangeCondition(
+  condition: ChangeCondition,
+  violations: Violations,
+): CompiledRuleCondition | undefined {
   switch (condition.kind) {
     case ChangeKind.ANY_FIELD_CHANGED:
       return { test: (input) => input.anyFieldChanged, description: 'an update changed any field' };

@@ -1,9 +1,9 @@
-import { Violations, type Violation } from '@callbacks/domain';
+import { type Violation, Violations } from '@callbacks/domain';
 import { Condition } from '@callbacks/proto/callbacks/v1/condition';
-import { compileExpression, type CompiledExpression } from './cel/expression';
-import { RulesAndExpression, type CompiledCondition } from './compiled-condition';
+import { type CompiledExpression, compileExpression } from './cel/expression';
+import { type CompiledCondition, RulesAndExpression } from './compiled-condition';
 import { CONDITION_LIMITS } from './limits';
-import { compileRule, type CompiledRule } from './rule';
+import { type CompiledRule, compileRule } from './rule';
 
 export type CompileResult =
   | { readonly ok: true; readonly condition: CompiledCondition }
@@ -38,7 +38,10 @@ export function compileCondition(condition: Condition | undefined): CompileResul
   // a compared text) could still add up to megabytes per callback, held by every matcher.
   const bytes = violations.empty && condition ? Condition.encode(condition).finish().length : 0;
   if (bytes > CONDITION_LIMITS.maxConditionBytes) {
-    violations.add('TOO_LONG', `a condition takes at most ${CONDITION_LIMITS.maxConditionBytes} bytes encoded, this one ${bytes}`);
+    violations.add(
+      'TOO_LONG',
+      `a condition takes at most ${CONDITION_LIMITS.maxConditionBytes} bytes encoded, this one ${bytes}`,
+    );
   }
 
   if (!violations.empty) return { ok: false, violations: violations.all };

@@ -58,7 +58,9 @@ export class RulesAndExpression implements CompiledCondition {
       return { matches: true, rules, expression, summary: `fires: ${rulesAllow}, and the expression is true` };
     }
     const why =
-      outcome.error === undefined ? 'the expression is false' : `the expression could not be evaluated (${outcome.error})`;
+      outcome.error === undefined
+        ? 'the expression is false'
+        : `the expression could not be evaluated (${outcome.error})`;
     return { matches: false, rules, expression, summary: `does not fire: ${why}` };
   }
 }

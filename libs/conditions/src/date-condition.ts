@@ -1,5 +1,10 @@
 import type { Violations } from '@callbacks/domain';
-import { DateComparison, TimeUnit, type DateCondition, type RelativeTime } from '@callbacks/proto/callbacks/v1/condition';
+import {
+  DateComparison,
+  type DateCondition,
+  type RelativeTime,
+  TimeUnit,
+} from '@callbacks/proto/callbacks/v1/condition';
 import { addTime, floorTime, formatDateTime, isSameUtcDay, parseDateTime, sameDateInYear, utcYear } from './dates';
 import type { EvaluationInput } from './evaluation-input';
 import { checkFieldName, type CompiledRuleCondition } from './predicate';
@@ -38,7 +43,10 @@ const UNITS: ReadonlyMap<TimeUnit, string> = new Map([
 const UNIT_NAMES = 'MINUTE, HOUR, DAY, WEEK, MONTH or YEAR';
 
 /** Compiles a date condition; `violations` is scoped to the condition (`...conditions[1].date`). */
-export function compileDateCondition(condition: DateCondition, violations: Violations): CompiledRuleCondition | undefined {
+export function compileDateCondition(
+  condition: DateCondition,
+  violations: Violations,
+): CompiledRuleCondition | undefined {
   const fieldIsValid = checkFieldName(condition.field, violations, 'field');
   const compare = COMPARES.get(condition.comparison);
   if (compare === undefined) {

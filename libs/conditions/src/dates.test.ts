@@ -14,12 +14,19 @@ describe('parseDateTime', () => {
     expect(parseDateTime(text)).toBe(t(iso));
   });
 
-  it.each(['', '2023-02-29', '2024-13-01', '2024-04-31', '2024-06-15 24:00:00', '2024-06-15T13:45:30', '2024-6-15', '0000-00-00 00:00:00', ' 2024-06-15'])(
-    '%j is not a date',
-    (text) => {
-      expect(parseDateTime(text)).toBeNaN();
-    },
-  );
+  it.each([
+    '',
+    '2023-02-29',
+    '2024-13-01',
+    '2024-04-31',
+    '2024-06-15 24:00:00',
+    '2024-06-15T13:45:30',
+    '2024-6-15',
+    '0000-00-00 00:00:00',
+    ' 2024-06-15',
+  ])('%j is not a date', (text) => {
+    expect(parseDateTime(text)).toBeNaN();
+  });
 });
 
 describe('addTime and floorTime', () => {

@@ -1,7 +1,7 @@
 import type { Violations } from '@callbacks/domain';
 import { FieldComparison, type FieldCondition } from '@callbacks/proto/callbacks/v1/condition';
 import { CONDITION_LIMITS } from './limits';
-import { checkFieldName, fieldReader, textNormalizer, type CompiledRuleCondition, type Predicate } from './predicate';
+import { checkFieldName, type CompiledRuleCondition, fieldReader, type Predicate, textNormalizer } from './predicate';
 import { cachedPattern } from './regexp';
 import { isEmailAddress, parseNumber, quote } from './text';
 
@@ -55,7 +55,10 @@ const COMPARISON_NAMES =
   'EQUALS, NOT_EQUALS, CONTAINS, NOT_CONTAINS, LESS, MORE, IS_EMAIL, REGEXP, IS_NUMERIC, STARTS_WITH, ENDS_WITH, EMPTY, NOT_EMPTY or IN';
 
 /** Compiles a field condition; `violations` is scoped to the condition (`...conditions[1].field`). */
-export function compileFieldCondition(condition: FieldCondition, violations: Violations): CompiledRuleCondition | undefined {
+export function compileFieldCondition(
+  condition: FieldCondition,
+  violations: Violations,
+): CompiledRuleCondition | undefined {
   const fieldIsValid = checkFieldName(condition.field, violations, 'field');
   if (!PHRASES.has(condition.comparison)) {
     violations.add('UNKNOWN_COMPARISON', `choose a comparison: ${COMPARISON_NAMES}`, 'comparison');
@@ -120,7 +123,9 @@ function compileComparison(condition: FieldCondition, violations: Violations): P
   const value = textNormalizer(condition.caseSensitive)(operand.value);
   // The most common condition of all gets a closure of its own (see the benchmark).
   if (condition.comparison === FieldComparison.EQUALS) {
-    return condition.caseSensitive ? (input) => input.field(field) === value : (input) => input.foldedField(field) === value;
+    return condition.caseSensitive
+      ? (input) => input.field(field) === value
+      : (input) => input.foldedField(field) === value;
   }
   return (input) => compare(read(input, field), value);
 }
@@ -143,7 +148,9 @@ function compileIn(condition: FieldCondition, violations: Violations): Predicate
       if (!Number.isNaN(number)) numbers.add(number);
       else {
         allNumbers = false;
-        violations.at('values').add('NOT_A_NUMBER', `${quote(value)} is not a number, and the comparison is numeric`, i);
+        violations
+          .at('values')
+          .add('NOT_A_NUMBER', `${quote(value)} is not a number, and the comparison is numeric`, i);
       }
     });
     if (!allNumbers) return undefined;
@@ -191,6 +198,7 @@ function describe(condition: FieldCondition): string {
     text += operand.$case === 'value' ? ` ${quote(operand.value)}` : ` field ${quote(operand.value)}`;
   }
   if (WITHOUT_OPERAND.has(comparison)) return text;
-  if (condition.numeric && (NUMERIC.has(comparison) || comparison === FieldComparison.IN)) return `${text} (as numbers)`;
+  if (condition.numeric && (NUMERIC.has(comparison) || comparison === FieldComparison.IN))
+    return `${text} (as numbers)`;
   return condition.caseSensitive ? `${text} (case-sensitive)` : text;
 }

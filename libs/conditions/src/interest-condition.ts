@@ -12,7 +12,10 @@ import { foldCase, quote } from './text';
 const CHECK_NAMES = 'HAS, LACKS, HAS_ANY_IN_GROUP or HAS_NONE_IN_GROUP';
 
 /** Compiles an interest condition; `violations` is scoped to the condition (`...conditions[1].interest`). */
-export function compileInterestCondition(condition: InterestCondition, violations: Violations): CompiledRuleCondition | undefined {
+export function compileInterestCondition(
+  condition: InterestCondition,
+  violations: Violations,
+): CompiledRuleCondition | undefined {
   const name = foldCase(condition.interest);
   const group = foldCase(condition.group);
   const inGroup = condition.group === '' ? '' : ` in group ${quote(condition.group)}`;
@@ -36,8 +39,14 @@ export function compileInterestCondition(condition: InterestCondition, violation
       }
       const where = `group ${quote(condition.group)}`;
       return condition.check === InterestCheck.HAS_ANY_IN_GROUP
-        ? { test: (input) => input.interests.hasAnyInGroup(group), description: `the profile has an interest in ${where}` }
-        : { test: (input) => !input.interests.hasAnyInGroup(group), description: `the profile has no interest in ${where}` };
+        ? {
+            test: (input) => input.interests.hasAnyInGroup(group),
+            description: `the profile has an interest in ${where}`,
+          }
+        : {
+            test: (input) => !input.interests.hasAnyInGroup(group),
+            description: `the profile has no interest in ${where}`,
+          };
     }
     default:
       violations.add('UNKNOWN_INTEREST_CHECK', `choose a check: ${CHECK_NAMES}`, 'check');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compilePattern } from './regexp';
-import { FieldComparison as F, condition, event, field, matches, rule } from './test-fixtures';
+import { condition, event, field, FieldComparison as F, matches, rule } from './test-fixtures';
 
 // A backtracking engine needs on the order of 2^n steps for `(a+)+$` against n a's and a b.
 const CATASTROPHIC_INPUT = `${'a'.repeat(100_000)}b`;
@@ -40,7 +40,11 @@ describe('regular expressions use RE2', () => {
     const sensitive = condition([rule([field('name', F.REGEXP, '^piet$', { caseSensitive: true })])]);
     const insensitive = condition([rule([field('name', F.REGEXP, '^piet$')])]);
     const shouting = event({ fields: { name: 'PIET' } });
-    expect([matches(sensitive, shouting), matches(insensitive, shouting), matches(sensitive, shouting)]).toEqual([false, true, false]);
+    expect([matches(sensitive, shouting), matches(insensitive, shouting), matches(sensitive, shouting)]).toEqual([
+      false,
+      true,
+      false,
+    ]);
   });
 
   it('counts the 1 KiB limit in UTF-8 bytes', () => {

@@ -40,7 +40,10 @@ const cache = new Map<string, CompiledPattern>();
  * warm in the CPU's caches, rather than one per callback (matching with a program not used for a
  * while cost the matcher several times as much).
  */
-export function cachedPattern(pattern: string, options: { readonly caseInsensitive: boolean } = { caseInsensitive: false }): CompiledPattern {
+export function cachedPattern(
+  pattern: string,
+  options: { readonly caseInsensitive: boolean } = { caseInsensitive: false },
+): CompiledPattern {
   const key = `${options.caseInsensitive ? 'i' : '-'}${pattern}`;
   let compiled = cache.get(key);
   if (compiled === undefined) {

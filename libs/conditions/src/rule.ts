@@ -1,5 +1,5 @@
 import type { Violations } from '@callbacks/domain';
-import { RuleMode, type Rule, type RuleCondition } from '@callbacks/proto/callbacks/v1/condition';
+import { type Rule, type RuleCondition, RuleMode } from '@callbacks/proto/callbacks/v1/condition';
 import { compileChangeCondition } from './change-condition';
 import { compileDateCondition } from './date-condition';
 import type { EvaluationInput } from './evaluation-input';

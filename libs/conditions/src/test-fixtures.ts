@@ -1,19 +1,19 @@
 /**
  * Builders for tests: events and conditions in a few words. Not part of the public API.
  */
-import { Action, Origin, type Interest, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { Action, type Interest, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import {
+  type ChangeCondition,
   ChangeKind,
+  type Condition,
   DateComparison,
   FieldComparison,
-  InterestCheck,
-  RuleMode,
-  TimeUnit,
-  type ChangeCondition,
-  type Condition,
   type FieldCondition,
+  InterestCheck,
   type Rule,
   type RuleCondition,
+  RuleMode,
+  TimeUnit,
 } from '@callbacks/proto/callbacks/v1/condition';
 import { compileCondition } from './compile-condition';
 import type { CompiledCondition } from './compiled-condition';
@@ -70,20 +70,37 @@ export function field(
   };
 }
 
-export function compareFields(name: string, comparison: FieldComparison, other: string, options: Partial<FieldCondition> = {}): RuleCondition {
+export function compareFields(
+  name: string,
+  comparison: FieldComparison,
+  other: string,
+  options: Partial<FieldCondition> = {},
+): RuleCondition {
   return field(name, comparison, undefined, { operand: { $case: 'otherField', value: other }, ...options });
 }
 
 export function change(kind: ChangeKind, options: Partial<Omit<ChangeCondition, 'kind'>> = {}): RuleCondition {
-  return { kind: { $case: 'change', value: { kind, field: '', interest: '', group: '', caseSensitive: false, ...options } } };
+  return {
+    kind: { $case: 'change', value: { kind, field: '', interest: '', group: '', caseSensitive: false, ...options } },
+  };
 }
 
 export function interest(check: InterestCheck, name: string, group = ''): RuleCondition {
   return { kind: { $case: 'interest', value: { check, interest: name, group } } };
 }
 
-export function dateAbsolute(name: string, comparison: DateComparison, absolute: string, ignoreYear = false): RuleCondition {
-  return { kind: { $case: 'date', value: { field: name, comparison, reference: { $case: 'absolute', value: absolute }, ignoreYear } } };
+export function dateAbsolute(
+  name: string,
+  comparison: DateComparison,
+  absolute: string,
+  ignoreYear = false,
+): RuleCondition {
+  return {
+    kind: {
+      $case: 'date',
+      value: { field: name, comparison, reference: { $case: 'absolute', value: absolute }, ignoreYear },
+    },
+  };
 }
 
 export function dateRelative(
@@ -95,7 +112,15 @@ export function dateRelative(
   ignoreYear = false,
 ): RuleCondition {
   return {
-    kind: { $case: 'date', value: { field: name, comparison, reference: { $case: 'relative', value: { amount, unit, floorTo } }, ignoreYear } },
+    kind: {
+      $case: 'date',
+      value: {
+        field: name,
+        comparison,
+        reference: { $case: 'relative', value: { amount, unit, floorTo } },
+        ignoreYear,
+      },
+    },
   };
 }
 

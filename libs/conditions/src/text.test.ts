@@ -28,9 +28,12 @@ describe('parseNumber', () => {
     expect(parseNumber(text)).toBe(number);
   });
 
-  it.each(['', ' ', 'abc', '1,5', '0x10', 'Infinity', '1e999', '1 2', '--1', '.', 'e5'])('%j is not a number', (text) => {
-    expect(parseNumber(text)).toBeNaN();
-  });
+  it.each(['', ' ', 'abc', '1,5', '0x10', 'Infinity', '1e999', '1 2', '--1', '.', 'e5'])(
+    '%j is not a number',
+    (text) => {
+      expect(parseNumber(text)).toBeNaN();
+    },
+  );
 
   it('rejects a long run of digits with a bad ending in linear time', () => {
     expect(parseNumber(`${'1'.repeat(200_000)}x`)).toBeNaN();
@@ -38,16 +41,29 @@ describe('parseNumber', () => {
 });
 
 describe('isEmailAddress', () => {
-  it.each(['piet@example.com', 'piet.jansen+news@mail.example.nl', "o'brien@example.ie", 'piet@exämple.nl', 'a@b.co'])('%s is an address', (text) => {
-    expect(isEmailAddress(text)).toBe(true);
-  });
-
-  it.each(['', 'piet', 'piet@', '@example.com', 'piet@example', 'piet@@example.com', '.piet@example.com', 'pi..et@example.com', 'piet@-example.com', 'piet@example.123', ' piet@example.com', `${'a'.repeat(65)}@example.com`])(
-    '%j is not an address',
+  it.each(['piet@example.com', 'piet.jansen+news@mail.example.nl', "o'brien@example.ie", 'piet@exämple.nl', 'a@b.co'])(
+    '%s is an address',
     (text) => {
-      expect(isEmailAddress(text)).toBe(false);
+      expect(isEmailAddress(text)).toBe(true);
     },
   );
+
+  it.each([
+    '',
+    'piet',
+    'piet@',
+    '@example.com',
+    'piet@example',
+    'piet@@example.com',
+    '.piet@example.com',
+    'pi..et@example.com',
+    'piet@-example.com',
+    'piet@example.123',
+    ' piet@example.com',
+    `${'a'.repeat(65)}@example.com`,
+  ])('%j is not an address', (text) => {
+    expect(isEmailAddress(text)).toBe(false);
+  });
 });
 
 describe('utf8Length', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   boolean,
+  ConfigError,
   duration,
   hostPort,
   integer,
@@ -30,7 +30,13 @@ const spec = {
 describe('loadSettings', () => {
   it('applies defaults and parses values', () => {
     const settings = loadSettings(
-      { MONGO_URL: 'mongodb://127.0.0.1:27017/x', TIMEOUT: '1m30s', HOSTS: 'a, b,,c', LOG_LEVEL: 'WARN', TOKEN: 'abcdefgh' },
+      {
+        MONGO_URL: 'mongodb://127.0.0.1:27017/x',
+        TIMEOUT: '1m30s',
+        HOSTS: 'a, b,,c',
+        LOG_LEVEL: 'WARN',
+        TOKEN: 'abcdefgh',
+      },
       spec,
     );
     expect(settings).toEqual({
@@ -50,7 +56,15 @@ describe('loadSettings', () => {
     const error = (() => {
       try {
         loadSettings(
-          { GRPC_ADDR: 'nope', NATS_URL: 'nats://a:1,http://b', WORKERS: '0', TIMEOUT: '15 seconds', ALLOW_HTTP: 'maybe', LOG_LEVEL: 'loud', TOKEN: 'SECRET-VALUE' },
+          {
+            GRPC_ADDR: 'nope',
+            NATS_URL: 'nats://a:1,http://b',
+            WORKERS: '0',
+            TIMEOUT: '15 seconds',
+            ALLOW_HTTP: 'maybe',
+            LOG_LEVEL: 'loud',
+            TOKEN: 'SECRET-VALUE',
+          },
           spec,
         );
       } catch (e) {

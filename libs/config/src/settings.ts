@@ -36,7 +36,8 @@ export function loadSettings<S extends Record<string, Setting<unknown>>>(env: En
     try {
       out[key] = setting.parse(raw === '' ? undefined : raw);
     } catch (error) {
-      const shown = raw === undefined ? 'not set' : setting.sensitive ? 'value hidden' : `got ${JSON.stringify(truncate(raw))}`;
+      const shown =
+        raw === undefined ? 'not set' : setting.sensitive ? 'value hidden' : `got ${JSON.stringify(truncate(raw))}`;
       problems.push(`${setting.variable}: ${(error as Error).message} (${shown})`);
     }
   }
@@ -79,7 +80,10 @@ export function sensitive<T>(inner: Setting<T>): Setting<T> {
   return { ...inner, sensitive: true };
 }
 
-export function integer(variable: string, options: Options<number> & { min?: number; max?: number } = {}): Setting<number> {
+export function integer(
+  variable: string,
+  options: Options<number> & { min?: number; max?: number } = {},
+): Setting<number> {
   const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
   return setting(variable, `an integer from ${min} to ${max}`, options, (raw) => {
     if (!/^-?\d+$/.test(raw)) throw new Error(`expected an integer from ${min} to ${max}`);
@@ -89,7 +93,10 @@ export function integer(variable: string, options: Options<number> & { min?: num
   });
 }
 
-export function number(variable: string, options: Options<number> & { min?: number; max?: number } = {}): Setting<number> {
+export function number(
+  variable: string,
+  options: Options<number> & { min?: number; max?: number } = {},
+): Setting<number> {
   const { min = -Infinity, max = Infinity } = options;
   return setting(variable, `a number from ${min} to ${max}`, options, (raw) => {
     const value = Number(raw);
@@ -109,7 +116,11 @@ export function boolean(variable: string, options: Options<boolean> = {}): Setti
   });
 }
 
-export function oneOf<const T extends string>(variable: string, values: readonly T[], options: Options<T> = {}): Setting<T> {
+export function oneOf<const T extends string>(
+  variable: string,
+  values: readonly T[],
+  options: Options<T> = {},
+): Setting<T> {
   return setting(variable, `one of ${values.join(', ')}`, options, (raw) => {
     const found = values.find((v) => v.toLowerCase() === raw.toLowerCase());
     if (found === undefined) throw new Error(`expected one of ${values.join(', ')}`);
@@ -128,7 +139,10 @@ export function parseDuration(raw: string): number {
   return parts.reduce((total, [, amount, unit]) => total + Number(amount) * (UNITS_MS[unit ?? ''] ?? 0), 0);
 }
 
-export function duration(variable: string, options: Options<number> & { min?: number; max?: number } = {}): Setting<number> {
+export function duration(
+  variable: string,
+  options: Options<number> & { min?: number; max?: number } = {},
+): Setting<number> {
   const { min = 0, max = Infinity } = options;
   return setting(variable, 'a duration such as 15s', options, (raw) => {
     const ms = parseDuration(raw);
@@ -161,7 +175,9 @@ export function parseUrl(raw: string, protocols: readonly string[]): string {
 
 export function url(variable: string, options: Options<string> & { protocols: readonly string[] }): Setting<string> {
   const protocols = options.protocols;
-  return setting(variable, `a ${protocols.map((p) => `${p}://`).join(' or ')} URL`, options, (raw) => parseUrl(raw, protocols));
+  return setting(variable, `a ${protocols.map((p) => `${p}://`).join(' or ')} URL`, options, (raw) =>
+    parseUrl(raw, protocols),
+  );
 }
 
 /** NATS server URLs, comma-separated (`nats://a:4222,nats://b:4222`). */
@@ -173,7 +189,11 @@ export function natsServers(variable: string, options: Options<string[]> = {}): 
 }
 
 /** A comma-separated list; each item parsed by `item`. */
-export function list<T>(variable: string, item: (raw: string) => T, options: Options<T[]> & { describe?: string } = {}): Setting<T[]> {
+export function list<T>(
+  variable: string,
+  item: (raw: string) => T,
+  options: Options<T[]> & { describe?: string } = {},
+): Setting<T[]> {
   const describe = options.describe ?? 'a comma-separated list';
   return setting(variable, describe, options, (raw) =>
     raw

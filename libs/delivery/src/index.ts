@@ -1,3 +1,9 @@
 export { buildPayload, formatTimestamp, type Payload } from './payload';
 export { renderBody, renderForm, renderXml, type RenderedBody } from './render';
-export { prepareDeliveryRequest, IDEMPOTENCY_HEADER, ATTEMPT_HEADER, USER_AGENT, type DeliveryRequest } from './request';
+export {
+  prepareDeliveryRequest,
+  IDEMPOTENCY_HEADER,
+  ATTEMPT_HEADER,
+  USER_AGENT,
+  type DeliveryRequest,
+} from './request';

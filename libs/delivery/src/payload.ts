@@ -1,4 +1,4 @@
-import { Action, Origin, type Interest, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { Action, type Interest, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 
 /**
  * What every format carries (SPEC §7.1), in one shape. Ids stay strings: they are opaque.

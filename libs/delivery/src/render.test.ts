@@ -16,9 +16,18 @@ const update: ProfileEvent = {
   action: Action.UPDATE,
   origin: Origin.PUBLISHER,
   occurredAt: new Date('2026-11-29T10:11:12.345Z'),
-  fields: { name: 'piet', city: 'Amsterdam', note: 'a < b & "c" \'d\' > e', emoji: 'ümlaut ✓ 🎉', ctrl: 'bell\u0007end' },
+  fields: {
+    name: 'piet',
+    city: 'Amsterdam',
+    note: 'a < b & "c" \'d\' > e',
+    emoji: 'ümlaut ✓ 🎉',
+    ctrl: 'bell\u0007end',
+  },
   previousFields: { city: 'Utrecht', name: 'piet' },
-  interests: [{ name: 'sport', group: '' }, { name: 'jazz', group: 'music' }],
+  interests: [
+    { name: 'sport', group: '' },
+    { name: 'jazz', group: 'music' },
+  ],
   previousInterests: [],
   createdAt: new Date('2020-01-02T03:04:05Z'),
   modifiedAt: new Date('2026-11-29T10:11:12Z'),
@@ -27,7 +36,8 @@ const update: ProfileEvent = {
 /** The payload as every format can carry it: strings all the way down. */
 function asStrings(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(asStrings);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asStrings(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asStrings(v)]));
   return String(value);
 }
 
@@ -52,8 +62,21 @@ describe('buildPayload', () => {
   });
 
   it('names the collection and subprofile for subprofile events, without interests', () => {
-    const payload = buildPayload('dl_2', { ...update, collectionId: 'c1', subprofileId: 's9', interests: [], action: Action.CREATE, previousFields: {} });
-    expect(payload).toMatchObject({ type: 'create', collection: 'c1', subprofile: 's9', parameters: update.fields, previous: {} });
+    const payload = buildPayload('dl_2', {
+      ...update,
+      collectionId: 'c1',
+      subprofileId: 's9',
+      interests: [],
+      action: Action.CREATE,
+      previousFields: {},
+    });
+    expect(payload).toMatchObject({
+      type: 'create',
+      collection: 'c1',
+      subprofile: 's9',
+      parameters: update.fields,
+      previous: {},
+    });
     expect(payload).not.toHaveProperty('interests');
   });
 });

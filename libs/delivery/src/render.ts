@@ -19,8 +19,9 @@ export function renderBody(format: Format, payload: Payload): RenderedBody {
 }
 
 // XML 1.0 cannot carry these code points at all, escaped or not; they become U+FFFD.
-// eslint-disable-next-line no-control-regex
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function xmlText(value: string | number): string {
   return String(value)
@@ -43,7 +44,11 @@ export function renderXml(payload: Payload): string {
     if (Array.isArray(value)) {
       parts.push(`<${key}>`, ...value.map((v) => `<interest>${xmlText(v)}</interest>`), `</${key}>`);
     } else if (typeof value === 'object' && value !== null) {
-      parts.push(`<${key}>`, ...Object.entries(value as Record<string, string>).map(([k, v]) => `<${k}>${xmlText(v)}</${k}>`), `</${key}>`);
+      parts.push(
+        `<${key}>`,
+        ...Object.entries(value as Record<string, string>).map(([k, v]) => `<${k}>${xmlText(v)}</${k}>`),
+        `</${key}>`,
+      );
     } else {
       parts.push(`<${key}>${xmlText(value)}</${key}>`);
     }
@@ -65,7 +70,8 @@ export function renderForm(payload: Payload): string {
     if (Array.isArray(value)) {
       for (const v of value) pairs.push(`${key}[]=${formValue(v)}`);
     } else if (typeof value === 'object' && value !== null) {
-      for (const [k, v] of Object.entries(value as Record<string, string>)) pairs.push(`${key}[${encodeURIComponent(k)}]=${formValue(v)}`);
+      for (const [k, v] of Object.entries(value as Record<string, string>))
+        pairs.push(`${key}[${encodeURIComponent(k)}]=${formValue(v)}`);
     } else {
       pairs.push(`${key}=${formValue(value)}`);
     }

@@ -1,6 +1,6 @@
-import { signRequest, type KeyRing } from '@callbacks/signature';
 import type { CallbackTarget } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { type KeyRing, signRequest } from '@callbacks/signature';
 import { buildPayload } from './payload';
 import { renderBody } from './render';
 
@@ -28,7 +28,10 @@ export function prepareDeliveryRequest(
   const url = new URL(delivery.callback.url);
   const { contentType, body } = renderBody(delivery.callback.format, buildPayload(delivery.deliveryId, delivery.event));
   const now = options.now ?? Date.now();
-  const signed = signRequest({ url, contentType, body, accountId: delivery.callback.accountId }, { keyRing: options.keyRing, now: () => now });
+  const signed = signRequest(
+    { url, contentType, body, accountId: delivery.callback.accountId },
+    { keyRing: options.keyRing, now: () => now },
+  );
   return {
     url,
     body,

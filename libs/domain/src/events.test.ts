@@ -21,7 +21,8 @@ const good: ProfileEvent = {
 };
 const subject = { accountId: '42', databaseId: '7', kind: 'profile' as const, action: 'update' };
 
-const fieldsOf = (event: Partial<ProfileEvent>, s = subject) => validateProfileEvent({ ...good, ...event }, s).map((v) => v.field);
+const fieldsOf = (event: Partial<ProfileEvent>, s = subject) =>
+  validateProfileEvent({ ...good, ...event }, s).map((v) => v.field);
 
 describe('validateProfileEvent', () => {
   it('accepts a well-formed profile event and subprofile event', () => {

@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto';
 import { Action, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { FIELD_NAME_PATTERN, ID_PATTERN, isFieldName, isId } from './ids';
-import { TIME_RANGE_DESCRIPTION, isTimestamp } from './times';
-import { Violations, type Violation } from './violations';
+import { isTimestamp, TIME_RANGE_DESCRIPTION } from './times';
+import { type Violation, Violations } from './violations';
 
 /** Largest field value accepted in an event (a profile field, not a document store). */
 export const MAX_FIELD_VALUE_BYTES = 64 * 1024;
@@ -45,7 +45,8 @@ export function validateProfileEvent(
       v.add('UNEXPECTED_FIELD', 'subprofiles have no interests', 'interests');
     }
   }
-  if (actionName(event.action) === undefined) v.add('UNKNOWN_ENUM', 'must be ACTION_CREATE, ACTION_UPDATE or ACTION_DELETE', 'action');
+  if (actionName(event.action) === undefined)
+    v.add('UNKNOWN_ENUM', 'must be ACTION_CREATE, ACTION_UPDATE or ACTION_DELETE', 'action');
   if (event.origin === Origin.UNSPECIFIED || event.origin === Origin.UNRECOGNIZED || !(event.origin in Origin)) {
     v.add('UNKNOWN_ENUM', 'must be one of the ORIGIN_* values', 'origin');
   }
@@ -66,7 +67,11 @@ export function validateProfileEvent(
     };
     for (const key of ['accountId', 'databaseId', 'kind', 'action'] as const) {
       if (subject[key] !== expected[key]) {
-        v.add('SUBJECT_MISMATCH', `the subject says ${key} ${JSON.stringify(subject[key])}, the event ${JSON.stringify(expected[key])}`, 'subject');
+        v.add(
+          'SUBJECT_MISMATCH',
+          `the subject says ${key} ${JSON.stringify(subject[key])}, the event ${JSON.stringify(expected[key])}`,
+          'subject',
+        );
       }
     }
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compileCondition, toEvaluationInput } from '@callbacks/conditions';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { CallbackState } from '@callbacks/proto/callbacks/v1/callback';
-import { FieldComparison, RuleMode, type Condition, type Rule } from '@callbacks/proto/callbacks/v1/condition';
+import { type Condition, FieldComparison, type Rule, RuleMode } from '@callbacks/proto/callbacks/v1/condition';
 import { fieldCondition, sampleCallback, sampleEvent } from '@callbacks/testing';
 import { explain } from './explain';
 import { matchable } from './matchable-callback';
@@ -16,7 +16,13 @@ const databaseId = fc.constantFrom('db-1', 'db-2');
 const collectionId = fc.constantFrom('', 'col-1');
 const action = fc.constantFrom(Action.UNSPECIFIED, Action.CREATE, Action.UPDATE, Action.DELETE);
 const origin = fc.constantFrom(Origin.UNSPECIFIED, Origin.PUBLISHER, Origin.REST, Origin.IMPORT);
-const state = fc.constantFrom(CallbackState.UNSPECIFIED, CallbackState.ACTIVE, CallbackState.DISABLED, CallbackState.DISABLED_GONE, CallbackState.DISABLED_FAILING);
+const state = fc.constantFrom(
+  CallbackState.UNSPECIFIED,
+  CallbackState.ACTIVE,
+  CallbackState.DISABLED,
+  CallbackState.DISABLED_GONE,
+  CallbackState.DISABLED_FAILING,
+);
 const city = fc.constantFrom('Amsterdam', 'Rotterdam');
 
 const rule: fc.Arbitrary<Rule> = fc.record({
@@ -24,7 +30,13 @@ const rule: fc.Arbitrary<Rule> = fc.record({
   mode: fc.constantFrom(RuleMode.INCLUDE, RuleMode.EXCLUDE),
   disabled: fc.boolean(),
   conditions: fc.array(
-    fc.tuple(fc.constantFrom('name', 'city'), fc.constantFrom(FieldComparison.EQUALS, FieldComparison.NOT_EQUALS, FieldComparison.EMPTY), fc.constantFrom('piet', 'Amsterdam')).map(([field, comparison, value]) => fieldCondition(field, comparison, value)),
+    fc
+      .tuple(
+        fc.constantFrom('name', 'city'),
+        fc.constantFrom(FieldComparison.EQUALS, FieldComparison.NOT_EQUALS, FieldComparison.EMPTY),
+        fc.constantFrom('piet', 'Amsterdam'),
+      )
+      .map(([field, comparison, value]) => fieldCondition(field, comparison, value)),
     { maxLength: 2 },
   ),
 });
@@ -47,9 +59,21 @@ const callback = fc
   .map((overrides) => sampleCallback(overrides));
 
 const event = fc
-  .record({ accountId, databaseId, collectionId, action, origin, name: fc.constantFrom('piet', 'klaas'), city: fc.option(city, { nil: undefined }) })
+  .record({
+    accountId,
+    databaseId,
+    collectionId,
+    action,
+    origin,
+    name: fc.constantFrom('piet', 'klaas'),
+    city: fc.option(city, { nil: undefined }),
+  })
   .map(({ name, city, ...scope }) =>
-    sampleEvent({ ...scope, subprofileId: scope.collectionId === '' ? '' : 's-1', fields: city === undefined ? { name } : { name, city } }),
+    sampleEvent({
+      ...scope,
+      subprofileId: scope.collectionId === '' ? '' : 's-1',
+      fields: city === undefined ? { name } : { name, city },
+    }),
   );
 
 describe('the matching rule', () => {
@@ -68,7 +92,9 @@ describe('the matching rule', () => {
         expect(explained.verdict).toBe(fast);
         expect(explained.matched).toBe(fast === 'send');
         expect(explained.reason.startsWith('matches: ')).toBe(explained.matched);
-        expect(matchEvent(event, input, [candidate])).toEqual(fast === 'none' ? [] : [{ callback, skipped: fast === 'skip' }]);
+        expect(matchEvent(event, input, [candidate])).toEqual(
+          fast === 'none' ? [] : [{ callback, skipped: fast === 'skip' }],
+        );
       }),
       { numRuns: 2_000 },
     );

@@ -1,9 +1,9 @@
 import { compileCondition, type ConditionExplanation, type EvaluationInput } from '@callbacks/conditions';
 import { actionToJSON, originToJSON, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { callbackStateToJSON, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, callbackStateToJSON } from '@callbacks/proto/callbacks/v1/callback';
 import type { RuleExplanation } from '@callbacks/proto/callbacks/v1/callback_service';
 import type { MatchableCallback } from './matchable-callback';
-import { MATCHING_RULE, type Check, type CheckName, type Verdict } from './matching-rule';
+import { type Check, type CheckName, MATCHING_RULE, type Verdict } from './matching-rule';
 
 /** Whether a callback fires for an event, and why, in the words TestCallback answers with. */
 export interface MatchExplanation {
@@ -61,7 +61,12 @@ function afterFailure(sofar: Verdict, check: Check): Verdict {
   return sofar === 'none' ? 'none' : check.otherwise;
 }
 
-function failure(check: CheckName, callback: Callback, event: ProfileEvent, explained: ConditionExplanation | undefined): string {
+function failure(
+  check: CheckName,
+  callback: Callback,
+  event: ProfileEvent,
+  explained: ConditionExplanation | undefined,
+): string {
   switch (check) {
     case 'scope':
       return scopeFailure(callback, event);
@@ -89,7 +94,8 @@ function scopeFailure(callback: Callback, event: ProfileEvent): string {
   if (callback.collectionId === '') {
     return `the event is of a subprofile in collection ${quote(event.collectionId)}; the callback listens to the database's profiles`;
   }
-  if (event.collectionId === '') return `the event is of a profile; the callback listens to the subprofiles of collection ${quote(callback.collectionId)}`;
+  if (event.collectionId === '')
+    return `the event is of a profile; the callback listens to the subprofiles of collection ${quote(callback.collectionId)}`;
   return `the event is of collection ${quote(event.collectionId)}, the callback listens to collection ${quote(callback.collectionId)}`;
 }
 
@@ -97,7 +103,11 @@ function scopeFailure(callback: Callback, event: ProfileEvent): string {
  * The explanation holds the expression's value only when the rules let it decide; a user still
  * wants to know it, so it is then evaluated on its own.
  */
-function expressionResult(callback: Callback, explained: ConditionExplanation | undefined, input: EvaluationInput): boolean {
+function expressionResult(
+  callback: Callback,
+  explained: ConditionExplanation | undefined,
+  input: EvaluationInput,
+): boolean {
   if (explained?.expression) return explained.expression.result;
   const source = callback.condition?.expression ?? '';
   if (source.trim() === '') return true;

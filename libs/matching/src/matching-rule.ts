@@ -26,18 +26,23 @@ export interface Check {
 
 /** Same account and database, and the same collection ('' for a database's profiles). */
 export const inScope = ({ callback }: MatchableCallback, event: ProfileEvent): boolean =>
-  callback.accountId === event.accountId && callback.databaseId === event.databaseId && callback.collectionId === event.collectionId;
+  callback.accountId === event.accountId &&
+  callback.databaseId === event.databaseId &&
+  callback.collectionId === event.collectionId;
 
 export const isActive = ({ callback }: MatchableCallback): boolean => callback.state === CallbackState.ACTIVE;
 
 /** The event's action is one of the callback's actions; none means every action. */
-export const actionAllowed = ({ actions }: MatchableCallback, event: ProfileEvent): boolean => actions === 0 || (actions & bit(event.action)) !== 0;
+export const actionAllowed = ({ actions }: MatchableCallback, event: ProfileEvent): boolean =>
+  actions === 0 || (actions & bit(event.action)) !== 0;
 
 /** The event's origin is one of the callback's triggers; none means every origin. */
-export const triggerAllowed = ({ triggers }: MatchableCallback, event: ProfileEvent): boolean => triggers === 0 || (triggers & bit(event.origin)) !== 0;
+export const triggerAllowed = ({ triggers }: MatchableCallback, event: ProfileEvent): boolean =>
+  triggers === 0 || (triggers & bit(event.origin)) !== 0;
 
 /** The condition holds; none means always. */
-export const conditionHolds = ({ condition }: MatchableCallback, input: EvaluationInput): boolean => condition === undefined || condition.matches(input);
+export const conditionHolds = ({ condition }: MatchableCallback, input: EvaluationInput): boolean =>
+  condition === undefined || condition.matches(input);
 
 /**
  * The matching rule of SPEC §6, its checks in order: scope, state ACTIVE, action, trigger,

@@ -28,7 +28,11 @@ export interface Match {
  * scope): one per callback whose verdict is `send` or `skip`. `input` is `toEvaluationInput(event)`,
  * made once per event. Allocates only the matches.
  */
-export function matchEvent(event: ProfileEvent, input: EvaluationInput, candidates: readonly MatchableCallback[]): Match[] {
+export function matchEvent(
+  event: ProfileEvent,
+  input: EvaluationInput,
+  candidates: readonly MatchableCallback[],
+): Match[] {
   const matched: Match[] = [];
   for (const candidate of candidates) {
     const result = verdict(candidate, event, input);

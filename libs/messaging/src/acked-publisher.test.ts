@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type Server } from '@callbacks/infra';
+import { type Server, startNats } from '@callbacks/infra';
 import { AckedPublisher, PublishError } from './acked-publisher';
 import { connectNats, type NatsConnection } from './connection';
 
@@ -20,7 +20,9 @@ afterAll(async () => {
 describe('AckedPublisher', () => {
   it('resolves with the stored sequence, many publishes in flight at once', async () => {
     const publisher = new AckedPublisher(nc);
-    const acks = await Promise.all(Array.from({ length: 500 }, (_, i) => publisher.publish(`acked.${i % 7}`, `m${i}`, { msgId: `id-${i}` })));
+    const acks = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => publisher.publish(`acked.${i % 7}`, `m${i}`, { msgId: `id-${i}` })),
+    );
     expect(acks.every((a) => a.stream === 'ACKED' && !a.duplicate)).toBe(true);
     expect(new Set(acks.map((a) => a.seq)).size).toBe(500);
     expect(publisher.inFlight).toBe(0);
@@ -54,7 +56,9 @@ describe('AckedPublisher', () => {
     it('sends the publishes of one turn together, stored in the order they were made', async () => {
       const publisher = new AckedPublisher(nc, { coalesce: true });
       const sentBefore = nc.stats().outMsgs;
-      const published = Array.from({ length: 200 }, (_, i) => publisher.publish('acked.coalesced', `m${i}`, { msgId: `c-${i}` }));
+      const published = Array.from({ length: 200 }, (_, i) =>
+        publisher.publish('acked.coalesced', `m${i}`, { msgId: `c-${i}` }),
+      );
       await Promise.resolve();
       expect(nc.stats().outMsgs, 'nothing is sent before the turn ends').toBe(sentBefore);
       await new Promise((resolve) => setImmediate(resolve));

@@ -1,4 +1,11 @@
-import { createInbox, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import {
+  createInbox,
+  headers as natsHeaders,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node';
 import { HEADERS } from './subjects';
 
 /** JetStream's acknowledgement of a stored message. */
@@ -77,7 +84,11 @@ export class AckedPublisher {
     return this.pending.size;
   }
 
-  publish(subject: string, data: Uint8Array | string, options: { msgId?: string; headers?: MsgHdrs } = {}): Promise<StoredAck> {
+  publish(
+    subject: string,
+    data: Uint8Array | string,
+    options: { msgId?: string; headers?: MsgHdrs } = {},
+  ): Promise<StoredAck> {
     const token = (this.next++).toString(36);
     const h = options.headers ?? natsHeaders();
     if (options.msgId) h.set(HEADERS.msgId, options.msgId);
@@ -125,12 +136,27 @@ export class AckedPublisher {
     this.pending.delete(token);
     if (msg.headers?.hasError) {
       const code = msg.headers.code;
-      return p.reject(new PublishError(code === 503 ? 'no stream stores this subject (no responders)' : msg.headers.description, code));
+      return p.reject(
+        new PublishError(
+          code === 503 ? 'no stream stores this subject (no responders)' : msg.headers.description,
+          code,
+        ),
+      );
     }
     try {
-      const body = msg.json<{ stream?: string; seq?: number; duplicate?: boolean; error?: { err_code?: number; code?: number; description?: string } }>();
+      const body = msg.json<{
+        stream?: string;
+        seq?: number;
+        duplicate?: boolean;
+        error?: { err_code?: number; code?: number; description?: string };
+      }>();
       if (body.error) {
-        return p.reject(new PublishError(body.error.description ?? 'JetStream refused the message', body.error.err_code ?? body.error.code ?? 0));
+        return p.reject(
+          new PublishError(
+            body.error.description ?? 'JetStream refused the message',
+            body.error.err_code ?? body.error.code ?? 0,
+          ),
+        );
       }
       p.resolve({ stream: body.stream ?? '', seq: body.seq ?? 0, duplicate: body.duplicate === true });
     } catch (error) {

@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type Server } from '@callbacks/infra';
+import { type Server, startNats } from '@callbacks/infra';
 import { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleCallback } from '@callbacks/testing';
-import { BucketMissingError, CallbackBucketWatch, callbackKey, ensureCallbacksBucket, openCallbacksBucket, readCallbacksBucket, type BucketEntry } from './callbacks-bucket';
+import {
+  type BucketEntry,
+  BucketMissingError,
+  CallbackBucketWatch,
+  callbackKey,
+  ensureCallbacksBucket,
+  openCallbacksBucket,
+  readCallbacksBucket,
+} from './callbacks-bucket';
 import { connectNats, type NatsConnection } from './connection';
 
 let nats: Server;
@@ -19,7 +27,10 @@ afterAll(async () => {
 const encode = (callback: Callback) => Callback.encode(callback).finish();
 
 /** Resolves with the first entry the watch hands over that satisfies `predicate`. */
-function entryWhere(entries: BucketEntry[], predicate: (entry: BucketEntry) => boolean): { seen: Promise<BucketEntry>; check: () => void } {
+function entryWhere(
+  entries: BucketEntry[],
+  predicate: (entry: BucketEntry) => boolean,
+): { seen: Promise<BucketEntry>; check: () => void } {
   let resolve: (entry: BucketEntry) => void = () => undefined;
   const seen = new Promise<BucketEntry>((r) => (resolve = r));
   return { seen, check: () => entries.filter(predicate).slice(0, 1).forEach(resolve) };
@@ -71,7 +82,13 @@ describe('the callbacks bucket', () => {
     const mine = [...snapshot.values()].filter((e) => e.id.startsWith('cb_snap_'));
     expect(mine).toHaveLength(50);
     expect(mine.filter((e) => e.op === 'delete')).toHaveLength(10);
-    expect(mine.filter((e) => e.op === 'put' && e.callback.revision === 2).map((e) => e.id)).toEqual(['cb_snap_0', 'cb_snap_10', 'cb_snap_20', 'cb_snap_30', 'cb_snap_40']);
+    expect(mine.filter((e) => e.op === 'put' && e.callback.revision === 2).map((e) => e.id)).toEqual([
+      'cb_snap_0',
+      'cb_snap_10',
+      'cb_snap_20',
+      'cb_snap_30',
+      'cb_snap_40',
+    ]);
     expect(snapshot.get('cb_garbage')?.op).toBe('invalid');
   });
 });

@@ -1,5 +1,5 @@
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import { type KV, Kvm, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Callback } from '@callbacks/proto/callbacks/v1/callback';
 
@@ -51,7 +51,8 @@ export async function ensureCallbacksBucket(nc: NatsConnection, settings: { repl
   await new Kvm(nc).create(CALLBACKS_BUCKET, { history: 1, replicas: settings.replicas, storage: 'file' });
   const jsm = await jetstreamManager(nc);
   const { config } = await jsm.streams.info(`KV_${CALLBACKS_BUCKET}`);
-  if (config.num_replicas !== settings.replicas) await jsm.streams.update(config.name, { ...config, num_replicas: settings.replicas });
+  if (config.num_replicas !== settings.replicas)
+    await jsm.streams.update(config.name, { ...config, num_replicas: settings.replicas });
 }
 
 /** A handle on the bucket, without asking the server (it may not exist yet; writes fail until it does). */
@@ -71,7 +72,10 @@ export async function openCallbacksBucket(nc: NatsConnection): Promise<KV> {
     await kv.status();
   } catch (error) {
     if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) {
-      throw new BucketMissingError(`the ${CALLBACKS_BUCKET} bucket does not exist yet (the config service creates it)`, { cause: error });
+      throw new BucketMissingError(
+        `the ${CALLBACKS_BUCKET} bucket does not exist yet (the config service creates it)`,
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -109,7 +113,9 @@ export class CallbackBucketWatch {
         }
         reason = new Error(`the watch of the ${CALLBACKS_BUCKET} bucket ended`);
       } catch (error) {
-        reason = new Error(`the watch of the ${CALLBACKS_BUCKET} bucket failed: ${(error as Error).message}`, { cause: error });
+        reason = new Error(`the watch of the ${CALLBACKS_BUCKET} bucket failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       return this.stopped ? new Promise<never>(() => undefined) : reason;
     })();

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { startNats, type Server } from '@callbacks/infra';
+import { type Server, startNats } from '@callbacks/infra';
 import { connectNats } from './connection';
 
 let nats: Server;

@@ -8,7 +8,11 @@ export type { NatsConnection };
  * it takes, so a service can start before NATS does. For a one-shot command (`once`): one try
  * within a few seconds, and an error to report when NATS cannot be reached.
  */
-export async function connectNats(options: { servers: readonly string[]; name: string; once?: boolean }): Promise<NatsConnection> {
+export async function connectNats(options: {
+  servers: readonly string[];
+  name: string;
+  once?: boolean;
+}): Promise<NatsConnection> {
   const lifetime = options.once
     ? { timeout: 5_000, maxReconnectAttempts: 0 }
     : { maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true };

@@ -26,10 +26,19 @@ export class ConsumeLoop {
     this.loop = loop;
     loop.then(
       () => {
-        if (!this.stopping) this.lost(new Error(`the ${this.consumer} consumer stopped delivering messages: it or its stream was deleted`));
+        if (!this.stopping)
+          this.lost(
+            new Error(`the ${this.consumer} consumer stopped delivering messages: it or its stream was deleted`),
+          );
       },
       (error: unknown) => {
-        if (!this.stopping) this.lost(new Error(`the ${this.consumer} consumer failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        if (!this.stopping)
+          this.lost(
+            new Error(
+              `the ${this.consumer} consumer failed: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            ),
+          );
       },
     );
   }

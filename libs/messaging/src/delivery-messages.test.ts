@@ -10,7 +10,9 @@ function recorder() {
   const sent: { subject: string; msgId?: string; headers: Record<string, string>; data: Uint8Array }[] = [];
   const publisher = {
     publish: async (subject: string, data: Uint8Array, options: { msgId?: string; headers?: MsgHdrs }) => {
-      const headers = Object.fromEntries([...(options.headers?.keys() ?? [])].map((name) => [name, options.headers!.get(name)]));
+      const headers = Object.fromEntries(
+        [...(options.headers?.keys() ?? [])].map((name) => [name, options.headers!.get(name)]),
+      );
       sent.push({ subject, msgId: options.msgId, headers, data });
       return { stream: 'S', seq: sent.length, duplicate: false };
     },
@@ -24,9 +26,19 @@ const job = DeliveryJob.fromPartial({ deliveryId: 'dl_1', attempt: 1, callback: 
 describe('delivery messages', () => {
   it('queue a job on its callback subject, deduplicated by the delivery id', async () => {
     const { sent, publisher, tracing } = recorder();
-    await publishDeliveryJob(publisher, tracing, { deliveryId: 'dl_1', accountId: '42', callbackId: 'cb_1', data: new Uint8Array([1]) }, { 'Callbacks-Matched-By': 'm1' });
+    await publishDeliveryJob(
+      publisher,
+      tracing,
+      { deliveryId: 'dl_1', accountId: '42', callbackId: 'cb_1', data: new Uint8Array([1]) },
+      { 'Callbacks-Matched-By': 'm1' },
+    );
     expect(sent).toEqual([
-      { subject: 'callbacks.deliveries.v1.42.cb_1', msgId: 'dl_1', headers: { 'Content-Type': 'application/protobuf', 'Callbacks-Matched-By': 'm1' }, data: new Uint8Array([1]) },
+      {
+        subject: 'callbacks.deliveries.v1.42.cb_1',
+        msgId: 'dl_1',
+        headers: { 'Content-Type': 'application/protobuf', 'Callbacks-Matched-By': 'm1' },
+        data: new Uint8Array([1]),
+      },
     ]);
   });
 
@@ -44,7 +56,19 @@ describe('delivery messages', () => {
 
   it('report a result once per delivery, attempt and outcome', async () => {
     const { sent, publisher, tracing } = recorder();
-    await publishAttemptResult(publisher, tracing, AttemptResult.fromPartial({ deliveryId: 'dl_1', attempt: 2, outcome: Outcome.SUCCEEDED, accountId: '42', callbackId: 'cb_1' }));
-    expect(sent.map((m) => [m.subject, m.msgId])).toEqual([['callbacks.results.v1.42.cb_1', `dl_1.2.${Outcome.SUCCEEDED}`]]);
+    await publishAttemptResult(
+      publisher,
+      tracing,
+      AttemptResult.fromPartial({
+        deliveryId: 'dl_1',
+        attempt: 2,
+        outcome: Outcome.SUCCEEDED,
+        accountId: '42',
+        callbackId: 'cb_1',
+      }),
+    );
+    expect(sent.map((m) => [m.subject, m.msgId])).toEqual([
+      ['callbacks.results.v1.42.cb_1', `dl_1.2.${Outcome.SUCCEEDED}`],
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { AttemptResult, DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { AckedPublisher } from './acked-publisher';
 import type { PublishTracing } from './event-publisher';
-import { CONTENT_TYPES, HEADERS, SUBJECTS, SUBJECT_TEMPLATES } from './subjects';
+import { CONTENT_TYPES, HEADERS, SUBJECT_TEMPLATES, SUBJECTS } from './subjects';
 
 /**
  * The messages of the delivery pipeline, each with one owner here: its subject, headers,
@@ -68,20 +68,28 @@ export async function scheduleDeliveryJob(
   const subject = SUBJECTS.deliveryJob(target.accountId, target.id);
   const h = protobufHeaders();
   if (at.getTime() - now <= IMMEDIATE_MS) {
-    await tracing.publish({ subject, template: SUBJECT_TEMPLATES.deliveryJob, headers: h }, () => publisher.publish(subject, data, { headers: h }));
+    await tracing.publish({ subject, template: SUBJECT_TEMPLATES.deliveryJob, headers: h }, () =>
+      publisher.publish(subject, data, { headers: h }),
+    );
     return;
   }
   h.set('Nats-Schedule', `@at ${at.toISOString()}`);
   h.set('Nats-Schedule-Target', subject);
   const schedule = SUBJECTS.retrySchedule(job.deliveryId, attempt);
-  await tracing.publish({ subject: schedule, template: SUBJECT_TEMPLATES.retrySchedule, headers: h }, () => publisher.publish(schedule, data, { headers: h }));
+  await tracing.publish({ subject: schedule, template: SUBJECT_TEMPLATES.retrySchedule, headers: h }, () =>
+    publisher.publish(schedule, data, { headers: h }),
+  );
 }
 
 /**
  * An attempt's result for the delivery log, on `callbacks.results.v1.<account>.<callback>`, with
  * `Nats-Msg-Id` = delivery, attempt and outcome: a result reported twice is stored once.
  */
-export function publishAttemptResult(publisher: AckedPublisher, tracing: PublishTracing, result: AttemptResult): Promise<unknown> {
+export function publishAttemptResult(
+  publisher: AckedPublisher,
+  tracing: PublishTracing,
+  result: AttemptResult,
+): Promise<unknown> {
   const subject = SUBJECTS.attemptResult(result.accountId, result.callbackId);
   const msgId = `${result.deliveryId}.${result.attempt}.${result.outcome}`;
   const h = protobufHeaders();

@@ -1,15 +1,18 @@
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
-import { InvalidArgumentError, actionName, isSubprofileEvent, validateProfileEvent } from '@callbacks/domain';
+import { actionName, InvalidArgumentError, isSubprofileEvent, validateProfileEvent } from '@callbacks/domain';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { CONTENT_TYPES, HEADERS, SUBJECTS, SUBJECT_TEMPLATES } from './subjects';
+import { CONTENT_TYPES, HEADERS, SUBJECT_TEMPLATES, SUBJECTS } from './subjects';
 
 /**
  * Wraps every publish, e.g. in a span whose W3C trace context it writes into the headers
  * (libs/telemetry's `NatsTracing` is one).
  */
 export interface PublishTracing {
-  publish<T>(message: { subject: string; template: string; headers: MsgHdrs; msgId?: string }, send: () => Promise<T>): Promise<T>;
+  publish<T>(
+    message: { subject: string; template: string; headers: MsgHdrs; msgId?: string },
+    send: () => Promise<T>,
+  ): Promise<T>;
 }
 
 /**
@@ -31,13 +34,20 @@ export class ProfileEventPublisher {
     const violations = validateProfileEvent(event);
     const action = actionName(event.action);
     if (violations.length > 0 || !action) throw new InvalidArgumentError(violations);
-    const subject = SUBJECTS.event(event.accountId, event.databaseId, isSubprofileEvent(event) ? 'subprofile' : 'profile', action);
+    const subject = SUBJECTS.event(
+      event.accountId,
+      event.databaseId,
+      isSubprofileEvent(event) ? 'subprofile' : 'profile',
+      action,
+    );
     const json = this.options.format === 'json';
     const h = natsHeaders();
     h.set(HEADERS.contentType, json ? CONTENT_TYPES.json : CONTENT_TYPES.protobuf);
     const body = json ? JSON.stringify(ProfileEvent.toJSON(event)) : ProfileEvent.encode(event).finish();
     const send = () => this.js.publish(subject, body, { msgID: event.eventId, headers: h });
     const { tracing } = this.options;
-    return tracing ? tracing.publish({ subject, template: SUBJECT_TEMPLATES.event, headers: h, msgId: event.eventId }, send) : send();
+    return tracing
+      ? tracing.publish({ subject, template: SUBJECT_TEMPLATES.event, headers: h, msgId: event.eventId }, send)
+      : send();
   }
 }

@@ -4,7 +4,10 @@ import { isTransientJetStreamError, retryTransient } from './jetstream-retry';
 
 describe('retryTransient', () => {
   it('repeats a step that times out or finds no responder, until it succeeds', async () => {
-    const failures: Error[] = [new TimeoutError(), new RequestError('no responders', { cause: new NoRespondersError('$JS.API.STREAM.INFO.X') })];
+    const failures: Error[] = [
+      new TimeoutError(),
+      new RequestError('no responders', { cause: new NoRespondersError('$JS.API.STREAM.INFO.X') }),
+    ];
     let calls = 0;
     const result = await retryTransient(async () => {
       calls++;

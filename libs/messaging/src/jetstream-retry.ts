@@ -14,7 +14,8 @@ const MAX_DELAY_MS = 5_000;
 export function isTransientJetStreamError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'TimeoutError' || error.name === 'NoResponders') return true;
-  if (error.name === 'RequestError') return isTransientJetStreamError(error.cause) || /timeout|no responders/i.test(error.message);
+  if (error.name === 'RequestError')
+    return isTransientJetStreamError(error.cause) || /timeout|no responders/i.test(error.message);
   // 503 and 10008: "JetStream system temporarily unavailable".
   return error instanceof JetStreamApiError && (error.status === 503 || error.code === 10008);
 }

@@ -1,5 +1,5 @@
-import { duration, integer, type Setting } from '@callbacks/config';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { duration, integer, type Setting } from '@callbacks/config';
 import { ensureStream, type StreamName, type StreamSettings } from './streams';
 
 const DAY = 86_400_000;
@@ -23,11 +23,27 @@ export type StreamService = 'matcher' | 'dispatcher' | 'config-service';
 
 /** The variables of each stream's settings, and their defaults: the one source. */
 const VARIABLES: Record<StreamName, { replicas: string; maxAge: [string, number]; duplicateWindow: string }> = {
-  events: { replicas: 'EVENTS_STREAM_REPLICAS', maxAge: ['EVENTS_STREAM_MAX_AGE', 7 * DAY], duplicateWindow: 'EVENTS_STREAM_DUPLICATE_WINDOW' },
+  events: {
+    replicas: 'EVENTS_STREAM_REPLICAS',
+    maxAge: ['EVENTS_STREAM_MAX_AGE', 7 * DAY],
+    duplicateWindow: 'EVENTS_STREAM_DUPLICATE_WINDOW',
+  },
   // The duplicate window must outlast a matcher outage: an event redelivered after it emits its jobs again.
-  deliveries: { replicas: 'DELIVERIES_STREAM_REPLICAS', maxAge: ['DELIVERIES_STREAM_MAX_AGE', 8 * DAY], duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW' },
-  results: { replicas: 'RESULTS_STREAM_REPLICAS', maxAge: ['RESULTS_STREAM_MAX_AGE', 7 * DAY], duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW' },
-  deadLetters: { replicas: 'EVENTS_STREAM_REPLICAS', maxAge: ['DEAD_LETTERS_STREAM_MAX_AGE', 30 * DAY], duplicateWindow: 'EVENTS_STREAM_DUPLICATE_WINDOW' },
+  deliveries: {
+    replicas: 'DELIVERIES_STREAM_REPLICAS',
+    maxAge: ['DELIVERIES_STREAM_MAX_AGE', 8 * DAY],
+    duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW',
+  },
+  results: {
+    replicas: 'RESULTS_STREAM_REPLICAS',
+    maxAge: ['RESULTS_STREAM_MAX_AGE', 7 * DAY],
+    duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW',
+  },
+  deadLetters: {
+    replicas: 'EVENTS_STREAM_REPLICAS',
+    maxAge: ['DEAD_LETTERS_STREAM_MAX_AGE', 30 * DAY],
+    duplicateWindow: 'EVENTS_STREAM_DUPLICATE_WINDOW',
+  },
 };
 
 type StreamSettingsSpec<N extends StreamName> = {
@@ -45,9 +61,16 @@ export function streamSettingsSpec<N extends StreamName>(stream: N): StreamSetti
 }
 
 /** The stream's settings out of a service's loaded settings. */
-export function streamSettingsOf<N extends StreamName>(settings: { [K in `${N}Replicas` | `${N}MaxAgeMs` | `${N}DuplicateWindowMs`]: number }, stream: N): StreamSettings {
+export function streamSettingsOf<N extends StreamName>(
+  settings: { [K in `${N}Replicas` | `${N}MaxAgeMs` | `${N}DuplicateWindowMs`]: number },
+  stream: N,
+): StreamSettings {
   const s = settings as Record<string, number>;
-  return { replicas: s[`${stream}Replicas`] ?? 1, maxAgeMs: s[`${stream}MaxAgeMs`] ?? 0, duplicateWindowMs: s[`${stream}DuplicateWindowMs`] ?? 0 };
+  return {
+    replicas: s[`${stream}Replicas`] ?? 1,
+    maxAgeMs: s[`${stream}MaxAgeMs`] ?? 0,
+    duplicateWindowMs: s[`${stream}DuplicateWindowMs`] ?? 0,
+  };
 }
 
 /**
@@ -62,6 +85,7 @@ export async function ensureStreams<N extends StreamName>(
   warn: (message: string) => void,
 ): Promise<void> {
   for (const stream of streams) {
-    for (const difference of await ensureStream(nc, stream, streamSettingsOf(settings, stream), service)) warn(difference);
+    for (const difference of await ensureStream(nc, stream, streamSettingsOf(settings, stream), service))
+      warn(difference);
   }
 }

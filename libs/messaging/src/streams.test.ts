@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type Server } from '@callbacks/infra';
 import { loadSettings } from '@callbacks/config';
+import { type Server, startNats } from '@callbacks/infra';
 import { connectNats, type NatsConnection } from './connection';
 import { ensureStreams, nanos, streamSettingsSpec } from './stream-settings';
 import { ensureStream } from './streams';
@@ -37,12 +37,24 @@ describe('streams have one owner of their settings', () => {
     // A matcher restarted with other settings no longer imposes them; it warns instead.
     await ensureStreams(nc, 'matcher', matcher, ['deliveries'], (w) => warnings.push(w));
     expect(await maxAgeOf('CALLBACK_DELIVERIES')).toBe(nanos(12 * HOUR));
-    expect(warnings).toEqual([expect.stringMatching(/^CALLBACK_DELIVERIES: max_age \(ns\) is 43200000000000, this service's settings say 36000000000000 \(the dispatcher owns its settings\)$/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^CALLBACK_DELIVERIES: max_age \(ns\) is 43200000000000, this service's settings say 36000000000000 \(the dispatcher owns its settings\)$/,
+      ),
+    ]);
   });
 
   it('reads every stream setting from the same variables in every service', () => {
-    const env = { RESULTS_STREAM_REPLICAS: '3', RESULTS_STREAM_MAX_AGE: '2d', DELIVERIES_STREAM_DUPLICATE_WINDOW: '30m' };
-    expect(loadSettings(env, streamSettingsSpec('results'))).toEqual({ resultsReplicas: 3, resultsMaxAgeMs: 2 * 24 * HOUR, resultsDuplicateWindowMs: HOUR / 2 });
+    const env = {
+      RESULTS_STREAM_REPLICAS: '3',
+      RESULTS_STREAM_MAX_AGE: '2d',
+      DELIVERIES_STREAM_DUPLICATE_WINDOW: '30m',
+    };
+    expect(loadSettings(env, streamSettingsSpec('results'))).toEqual({
+      resultsReplicas: 3,
+      resultsMaxAgeMs: 2 * 24 * HOUR,
+      resultsDuplicateWindowMs: HOUR / 2,
+    });
   });
 
   it('without a service (tests and tools preparing a server) creates or updates as the owner would', async () => {

@@ -1,16 +1,16 @@
 import {
   AckPolicy,
+  type ConsumerConfig,
   DeliverPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
-  jetstreamManager,
-  type ConsumerConfig,
   type JetStreamManager,
+  jetstreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { retryTransient } from './jetstream-retry';
-import { STREAM_OWNERS, nanos, type StreamService } from './stream-settings';
+import { nanos, STREAM_OWNERS, type StreamService } from './stream-settings';
 import { SUBJECTS } from './subjects';
 
 /** Settings a deployment tunes per stream (replicas on a cluster, retention, dedupe window). */
@@ -20,7 +20,6 @@ export interface StreamSettings {
   /** How long JetStream remembers `Nats-Msg-Id`s to drop duplicates. */
   duplicateWindowMs: number;
 }
-
 
 /**
  * The largest profile event (body and headers) the events stream takes; a larger one is refused

@@ -83,7 +83,8 @@ export class AddressPolicy {
     } catch {
       return `not an IP address: ${text}`;
     }
-    if (this.allowed.some(([range, bits]) => address.kind() === range.kind() && address.match(range, bits))) return undefined;
+    if (this.allowed.some(([range, bits]) => address.kind() === range.kind() && address.match(range, bits)))
+      return undefined;
     if (address.kind() === 'ipv6') {
       const v6 = address as ipaddr.IPv6;
       const v4 = embeddedV4(v6);

@@ -1,4 +1,4 @@
-import { lookup as systemLookup, promises as dns, type LookupAddress } from 'node:dns';
+import { lookup as systemLookup, type LookupAddress, promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import type { AddressPolicy } from './address-policy';
 
@@ -27,11 +27,15 @@ export function guardedLookup(policy: AddressPolicy, servers?: readonly string[]
     if (isIP(hostname)) return [{ address: hostname, family: isIP(hostname) }];
     if (!resolver) {
       return new Promise((ok, fail) =>
-        systemLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? fail(error) : ok(addresses))),
+        systemLookup(hostname, { all: true, verbatim: true }, (error, addresses) =>
+          error ? fail(error) : ok(addresses),
+        ),
       );
     }
     const settled = await Promise.allSettled([resolver.resolve4(hostname), resolver.resolve6(hostname)]);
-    const addresses = settled.flatMap((s, i) => (s.status === 'fulfilled' ? s.value.map((address) => ({ address, family: i === 0 ? 4 : 6 })) : []));
+    const addresses = settled.flatMap((s, i) =>
+      s.status === 'fulfilled' ? s.value.map((address) => ({ address, family: i === 0 ? 4 : 6 })) : [],
+    );
     if (addresses.length === 0) {
       const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       throw failure?.reason ?? Object.assign(new Error(`no addresses for ${hostname}`), { code: 'ENOTFOUND' });
@@ -46,10 +50,20 @@ export function guardedLookup(policy: AddressPolicy, servers?: readonly string[]
           const refusal = policy.refusal(address);
           if (refusal) return callback(new BlockedAddressError(`${hostname}: ${refusal}`), '', 0);
         }
-        const family = options.family === 6 || options.family === 'IPv6' ? 6 : options.family === 4 || options.family === 'IPv4' ? 4 : 0;
+        const family =
+          options.family === 6 || options.family === 'IPv6'
+            ? 6
+            : options.family === 4 || options.family === 'IPv4'
+              ? 4
+              : 0;
         const usable = family === 0 ? addresses : addresses.filter((a) => a.family === family);
         const [first] = usable;
-        if (!first) return callback(Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' }), '', 0);
+        if (!first)
+          return callback(
+            Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' }),
+            '',
+            0,
+          );
         if (options.all) return callback(null, usable);
         callback(null, first.address, first.family);
       },

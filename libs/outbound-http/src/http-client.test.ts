@@ -33,8 +33,19 @@ const send = (client: DeliveryHttpClient, url: string, timeoutMs = 5_000) =>
 
 describe('DeliveryHttpClient', () => {
   const allowLoopback = () =>
-    new DeliveryHttpClient({ policy: new AddressPolicy(['127.0.0.1/32']), dnsServers: [dns.address], connectTimeoutMs: 1_000, excerptBytes: 16 });
-  const strict = () => new DeliveryHttpClient({ policy: new AddressPolicy(), dnsServers: [dns.address], connectTimeoutMs: 1_000, excerptBytes: 16 });
+    new DeliveryHttpClient({
+      policy: new AddressPolicy(['127.0.0.1/32']),
+      dnsServers: [dns.address],
+      connectTimeoutMs: 1_000,
+      excerptBytes: 16,
+    });
+  const strict = () =>
+    new DeliveryHttpClient({
+      policy: new AddressPolicy(),
+      dnsServers: [dns.address],
+      connectTimeoutMs: 1_000,
+      excerptBytes: 16,
+    });
 
   it('posts to an allowed receiver and keeps a capped excerpt of the answer', async () => {
     handler = (_req, res) => res.writeHead(201).end('x'.repeat(1000));
@@ -48,10 +59,18 @@ describe('DeliveryHttpClient', () => {
   it('answers with the excerpt of a response too long to read to its end', async () => {
     handler = (_req, res) => res.writeHead(200).end('y'.repeat(256 * 1024));
     const client = allowLoopback();
-    expect(await send(client, `http://127.0.0.1:${port}/big`)).toMatchObject({ kind: 'response', statusCode: 200, excerpt: 'y'.repeat(16) });
+    expect(await send(client, `http://127.0.0.1:${port}/big`)).toMatchObject({
+      kind: 'response',
+      statusCode: 200,
+      excerpt: 'y'.repeat(16),
+    });
     // The connection it gave up reading is not reused: the next request gets its answer whole.
     handler = (_req, res) => res.writeHead(202).end('next');
-    expect(await send(client, `http://127.0.0.1:${port}/after`)).toMatchObject({ kind: 'response', statusCode: 202, excerpt: 'next' });
+    expect(await send(client, `http://127.0.0.1:${port}/after`)).toMatchObject({
+      kind: 'response',
+      statusCode: 202,
+      excerpt: 'next',
+    });
     await client.close();
   });
 
@@ -74,7 +93,10 @@ describe('DeliveryHttpClient', () => {
   it('refuses a host with any non-public address among its answers', async () => {
     dns.publishAddresses('mixed.test', ['8.8.8.8', '127.0.0.1']);
     const client = strict();
-    expect(await send(client, `http://mixed.test:${port}/`)).toMatchObject({ kind: 'error', errorClass: 'blocked_address' });
+    expect(await send(client, `http://mixed.test:${port}/`)).toMatchObject({
+      kind: 'error',
+      errorClass: 'blocked_address',
+    });
     await client.close();
   });
 
@@ -104,7 +126,10 @@ describe('DeliveryHttpClient', () => {
   it('gives up on a receiver that does not answer in time', async () => {
     handler = () => undefined; // never answers
     const client = allowLoopback();
-    expect(await send(client, `http://127.0.0.1:${port}/slow`, 300)).toMatchObject({ kind: 'error', errorClass: 'timeout' });
+    expect(await send(client, `http://127.0.0.1:${port}/slow`, 300)).toMatchObject({
+      kind: 'error',
+      errorClass: 'timeout',
+    });
     await client.close();
   });
 
@@ -114,7 +139,10 @@ describe('DeliveryHttpClient', () => {
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const client = allowLoopback();
-    expect(await send(client, `http://127.0.0.1:${closedPort}/`)).toMatchObject({ kind: 'error', errorClass: 'connect_refused' });
+    expect(await send(client, `http://127.0.0.1:${closedPort}/`)).toMatchObject({
+      kind: 'error',
+      errorClass: 'connect_refused',
+    });
     expect(await send(client, 'http://no-such-host.test/')).toMatchObject({ kind: 'error', errorClass: 'dns' });
     await client.close();
   });

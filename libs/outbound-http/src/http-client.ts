@@ -65,13 +65,25 @@ export class DeliveryHttpClient {
     const started = performance.now();
     // An IP literal is connected to without any lookup: check it here.
     const refusal = this.literalRefusal(request.url.hostname);
-    if (refusal) return Promise.resolve({ kind: 'error', errorClass: 'blocked_address', message: refusal, durationMs: Math.round(performance.now() - started) });
+    if (refusal)
+      return Promise.resolve({
+        kind: 'error',
+        errorClass: 'blocked_address',
+        message: refusal,
+        durationMs: Math.round(performance.now() - started),
+      });
     return new Promise((resolve) => {
       const exchange = new Exchange(resolve, started, this.options.excerptBytes);
       // The dispatch API rather than `request`: no body stream, async resource or abort signal
       // per attempt, which were most of the client's cost per delivery.
       this.agent.dispatch(
-        { origin: request.url.origin, path: `${request.url.pathname}${request.url.search}`, method: 'POST', headers: request.headers, body: request.body },
+        {
+          origin: request.url.origin,
+          path: `${request.url.pathname}${request.url.search}`,
+          method: 'POST',
+          headers: request.headers,
+          body: request.body,
+        },
         exchange,
       );
       exchange.startTimer(request.timeoutMs);
@@ -126,7 +138,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.timedOut) controller.abort(new TimeoutError());
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     this.statusCode = statusCode;
     this.retryAfter = headers['retry-after'];
   }
@@ -207,16 +223,23 @@ const TLS_CODES = /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR
 
 function classify(error: unknown): { errorClass: ErrorClass; message: string } {
   const chain: { code?: string; name?: string; message?: string }[] = [];
-  for (let e = error as { cause?: unknown } | undefined; e && chain.length < 5; e = e.cause as typeof e) chain.push(e as (typeof chain)[number]);
+  for (let e = error as { cause?: unknown } | undefined; e && chain.length < 5; e = e.cause as typeof e)
+    chain.push(e as (typeof chain)[number]);
   const codes = chain.map((e) => e.code ?? e.name ?? '');
-  const message = chain.map((e) => e.message).filter(Boolean).join(': ') || String(error);
+  const message =
+    chain
+      .map((e) => e.message)
+      .filter(Boolean)
+      .join(': ') || String(error);
   const has = (...wanted: string[]) => codes.some((c) => wanted.includes(c));
   if (has('EBLOCKED')) return { errorClass: 'blocked_address', message };
   if (has('UND_ERR_CONNECT_TIMEOUT')) return { errorClass: 'connect_timeout', message };
-  if (has('UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TimeoutError', 'AbortError')) return { errorClass: 'timeout', message };
+  if (has('UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TimeoutError', 'AbortError'))
+    return { errorClass: 'timeout', message };
   if (has('ECONNREFUSED')) return { errorClass: 'connect_refused', message };
   if (has('ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET')) return { errorClass: 'connection_reset', message };
-  if (has('ENOTFOUND', 'EAI_AGAIN', 'ENODATA', 'ESERVFAIL', 'ECONNREFUSED_DNS', 'ETIMEOUT', 'EREFUSED')) return { errorClass: 'dns', message };
+  if (has('ENOTFOUND', 'EAI_AGAIN', 'ENODATA', 'ESERVFAIL', 'ECONNREFUSED_DNS', 'ETIMEOUT', 'EREFUSED'))
+    return { errorClass: 'dns', message };
   if (codes.some((c) => TLS_CODES.test(c))) return { errorClass: 'tls', message };
   return { errorClass: 'network', message };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Action, Origin, ProfileEvent } from './gen/callbacks/events/v1/profile_event';
 import { loadDescriptorSet } from './descriptor';
+import { Action, Origin, ProfileEvent } from './gen/callbacks/events/v1/profile_event';
 
 describe('generated ProfileEvent', () => {
   const event: ProfileEvent = {

@@ -1,4 +1,12 @@
-import { ScalarType, fromJson, toJson, type DescField, type DescMessage, type JsonValue, type Message } from '@bufbuild/protobuf';
+import {
+  type DescField,
+  type DescMessage,
+  fromJson,
+  type JsonValue,
+  type Message,
+  ScalarType,
+  toJson,
+} from '@bufbuild/protobuf';
 import { MalformedMessageError, registry } from './strict-decode';
 
 /**
@@ -69,7 +77,8 @@ function problemIn(desc: DescMessage, json: unknown, path: string): Problem | un
 function problemInValue(desc: DescMessage, field: DescField, key: string, value: unknown, at: string): Problem {
   switch (field.fieldKind) {
     case 'message':
-      if (!hasSpecialJson(field.message) && isObject(value)) return problemIn(field.message, value, at) ?? leaf(field, value, at);
+      if (!hasSpecialJson(field.message) && isObject(value))
+        return problemIn(field.message, value, at) ?? leaf(field, value, at);
       return leaf(field, value, at);
     case 'list':
       if (!Array.isArray(value)) return { field: at, description: 'must be a JSON array' };
@@ -87,7 +96,8 @@ function problemInValue(desc: DescMessage, field: DescField, key: string, value:
       for (const [k, item] of Object.entries(value)) {
         if (readsAlone(desc, key, { [k]: item })) continue;
         const itemAt = `${at}.${k}`;
-        if (hasLoneSurrogate(k)) return { field: at, description: 'has a key that is not valid Unicode (a lone surrogate)' };
+        if (hasLoneSurrogate(k))
+          return { field: at, description: 'has a key that is not valid Unicode (a lone surrogate)' };
         if (field.mapKind === 'message' && !hasSpecialJson(field.message) && isObject(item)) {
           return problemIn(field.message, item, itemAt) ?? leaf(field, item, itemAt);
         }
@@ -111,25 +121,34 @@ function readsAlone(desc: DescMessage, key: string, value: unknown): boolean {
 }
 
 function leaf(field: DescField, value: unknown, at: string): Problem {
-  if (hasLoneSurrogate(value)) return { field: at, description: 'is not valid Unicode (a lone surrogate cannot be UTF-8)' };
+  if (hasLoneSurrogate(value))
+    return { field: at, description: 'is not valid Unicode (a lone surrogate cannot be UTF-8)' };
   const shown = JSON.stringify(value) ?? String(value);
   const clipped = shown.length > 64 ? `${shown.slice(0, 63)}…` : shown;
   return { field: at, description: `cannot be ${clipped}: expected ${expected(field)}` };
 }
 
 function expected(field: DescField): string {
-  const kind = field.fieldKind === 'list' ? field.listKind : field.fieldKind === 'map' ? field.mapKind : field.fieldKind;
+  const kind =
+    field.fieldKind === 'list' ? field.listKind : field.fieldKind === 'map' ? field.mapKind : field.fieldKind;
   switch (kind) {
     case 'enum': {
-      const desc = field.fieldKind === 'enum' || field.fieldKind === 'list' || field.fieldKind === 'map' ? field.enum : undefined;
+      const desc =
+        field.fieldKind === 'enum' || field.fieldKind === 'list' || field.fieldKind === 'map' ? field.enum : undefined;
       return desc ? `a ${desc.typeName} name` : 'an enum name';
     }
     case 'message': {
-      const desc = field.fieldKind === 'message' || field.fieldKind === 'list' || field.fieldKind === 'map' ? field.message : undefined;
+      const desc =
+        field.fieldKind === 'message' || field.fieldKind === 'list' || field.fieldKind === 'map'
+          ? field.message
+          : undefined;
       return desc ? `a ${desc.typeName}` : 'a message';
     }
     default: {
-      const scalar = field.fieldKind === 'scalar' || field.fieldKind === 'list' || field.fieldKind === 'map' ? field.scalar : undefined;
+      const scalar =
+        field.fieldKind === 'scalar' || field.fieldKind === 'list' || field.fieldKind === 'map'
+          ? field.scalar
+          : undefined;
       return scalar === undefined ? 'a value' : SCALAR_NAMES[scalar];
     }
   }

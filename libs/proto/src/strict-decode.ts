@@ -1,4 +1,12 @@
-import { createFileRegistry, fromBinary, fromJson, type DescField, type DescMessage, type FileRegistry, type JsonValue } from '@bufbuild/protobuf';
+import {
+  createFileRegistry,
+  type DescField,
+  type DescMessage,
+  type FileRegistry,
+  fromBinary,
+  fromJson,
+  type JsonValue,
+} from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { loadDescriptorSet } from './descriptor';
@@ -45,7 +53,10 @@ export function decodeStrict<T>(decode: (reader: BinaryReader) => T, bytes: Uint
     throw new MalformedMessageError(`${field || 'a string field'} is not valid UTF-8`, field);
   }
   if (reader.pos !== reader.len) {
-    throw new MalformedMessageError(`not a valid ${typeName}: its encoding stops at byte ${reader.pos} of ${reader.len}`, '');
+    throw new MalformedMessageError(
+      `not a valid ${typeName}: its encoding stops at byte ${reader.pos} of ${reader.len}`,
+      '',
+    );
   }
   return message;
 }
@@ -103,24 +114,35 @@ function invalidValueIn(field: DescField, value: unknown, path: string): string 
       return undefined;
     case 'message':
       // ts-proto turns a google.protobuf.FieldMask into its paths, a string[].
-      if (Array.isArray(value)) return invalidItemIn(value, `${path}.paths`, (item, at) => (item === INVALID ? at : undefined));
+      if (Array.isArray(value))
+        return invalidItemIn(value, `${path}.paths`, (item, at) => (item === INVALID ? at : undefined));
       return invalidStringIn(field.message, value, path);
     case 'list': {
       const list = Array.isArray(value) ? value : [];
-      if (field.listKind === 'message') return invalidItemIn(list, path, (item, at) => invalidStringIn(field.message, item, at));
+      if (field.listKind === 'message')
+        return invalidItemIn(list, path, (item, at) => invalidStringIn(field.message, item, at));
       return invalidItemIn(list, path, (item, at) => (item === INVALID ? at : undefined));
     }
     case 'map':
       for (const [key, item] of Object.entries((value ?? {}) as Record<string, unknown>)) {
         if (key === INVALID) return path;
-        const found = field.mapKind === 'message' ? invalidStringIn(field.message, item, `${path}.${key}`) : item === INVALID ? `${path}.${key}` : undefined;
+        const found =
+          field.mapKind === 'message'
+            ? invalidStringIn(field.message, item, `${path}.${key}`)
+            : item === INVALID
+              ? `${path}.${key}`
+              : undefined;
         if (found !== undefined) return found;
       }
       return undefined;
   }
 }
 
-function invalidItemIn(list: readonly unknown[], path: string, check: (item: unknown, at: string) => string | undefined): string | undefined {
+function invalidItemIn(
+  list: readonly unknown[],
+  path: string,
+  check: (item: unknown, at: string) => string | undefined,
+): string | undefined {
   for (let i = 0; i < list.length; i++) {
     const found = check(list[i], `${path}[${i}]`);
     if (found !== undefined) return found;

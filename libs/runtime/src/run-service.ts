@@ -1,5 +1,5 @@
 import { ConfigError } from '@callbacks/config';
-import { createLogger, type LogLevel, type Logger } from '@callbacks/logger';
+import { createLogger, type Logger, type LogLevel } from '@callbacks/logger';
 
 export interface Stoppable {
   /** Graceful: stop taking work, finish what is in hand, close connections. */

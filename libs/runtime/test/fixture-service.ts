@@ -5,7 +5,11 @@ import { runService } from '../src/run-service';
 
 runService(
   'fixture',
-  (env) => loadSettings(env, { port: integer('FIXTURE_PORT'), logLevel: oneOf('LOG_LEVEL', ['info', 'silent'] as const, { default: 'info' }) }),
+  (env) =>
+    loadSettings(env, {
+      port: integer('FIXTURE_PORT'),
+      logLevel: oneOf('LOG_LEVEL', ['info', 'silent'] as const, { default: 'info' }),
+    }),
   async (settings, log) => {
     // Like a real service, something keeps the process alive until it is stopped.
     const alive = setInterval(() => undefined, 60_000);

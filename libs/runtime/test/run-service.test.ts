@@ -6,7 +6,10 @@ const fixture = fileURLToPath(new URL('./fixture-service.ts', import.meta.url));
 
 function runFixture(env: Record<string, string>, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -33,7 +36,10 @@ describe('runService', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('"msg":"stopped cleanly"');
     // Every line carries the telemetry's log fields (the trace ids of the active span).
-    const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(line.fixture_field).toBe('from the telemetry');
   });
@@ -41,8 +47,14 @@ describe('runService', () => {
   it('stops and exits 1, saying why, when the service fails on its own', async () => {
     const { code, stdout } = await runFixture({ FIXTURE_PORT: '80', FIXTURE_FAIL: 'yes' });
     expect(code).toBe(1);
-    const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: string; msg: string; err?: { message: string } });
-    expect(lines.find((line) => line.level === 'fatal')).toMatchObject({ msg: 'cannot go on; stopping', err: { message: 'its consumer was deleted' } });
+    const lines = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { level: string; msg: string; err?: { message: string } });
+    expect(lines.find((line) => line.level === 'fatal')).toMatchObject({
+      msg: 'cannot go on; stopping',
+      err: { message: 'its consumer was deleted' },
+    });
     expect(lines.map((line) => line.msg)).toContain('stopped cleanly');
   });
 });

@@ -16,15 +16,15 @@
  */
 import { generateKeyPairSync, hash, sign, verify } from 'node:crypto';
 import {
-  KeyRing,
-  SIGNED_HEADERS,
-  SigningKey,
   buildSigningString,
   createVerifier,
   formatDkimRecord,
-  parseDkimRecord,
-  signRequest,
   type IncomingRequest,
+  KeyRing,
+  parseDkimRecord,
+  SIGNED_HEADERS,
+  SigningKey,
+  signRequest,
   type TxtResolver,
 } from '../src/index';
 
@@ -80,13 +80,20 @@ const requests = Array.from({ length: 64 }, () => {
   const headers = signRequest(outgoing, { keyRing });
   const lowercase = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
   return {
-    signingString: Buffer.from(buildSigningString(SIGNED_HEADERS, 'POST', '/copernica/callback?source=crm', (name) => lowercase[name] ?? '')),
+    signingString: Buffer.from(
+      buildSigningString(SIGNED_HEADERS, 'POST', '/copernica/callback?source=crm', (name) => lowercase[name] ?? ''),
+    ),
     signature: Buffer.from(/signature="([^"]+)"/.exec(headers.Signature)![1]!, 'base64'),
     // Node's IncomingHttpHeaders shape: lowercase keys, plus headers every real request has.
     incoming: {
       method: 'POST',
       path: '/copernica/callback?source=crm',
-      headers: { ...lowercase, connection: 'keep-alive', 'user-agent': 'callbacks-dispatcher', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      headers: {
+        ...lowercase,
+        connection: 'keep-alive',
+        'user-agent': 'callbacks-dispatcher',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      },
       body,
     } satisfies IncomingRequest,
   };
@@ -132,7 +139,13 @@ async function compare(name: string, library: () => Promise<number>, raw: () => 
   }
   const line = (value: object) => console.log(JSON.stringify({ bench: 'signature', ...value }));
   line({ case: `${name}_raw`, value: Math.round(median(baseline)), unit: 'ops/s' });
-  line({ case: name, value: Math.round(median(ours)), unit: 'ops/s', limit: TARGET_RATIO, ratio: Number(median(ratios).toFixed(3)) });
+  line({
+    case: name,
+    value: Math.round(median(ours)),
+    unit: 'ops/s',
+    limit: TARGET_RATIO,
+    ratio: Number(median(ratios).toFixed(3)),
+  });
   return median(ratios);
 }
 
@@ -171,5 +184,7 @@ const verifyRatio = await compare('verify', verifyBatches(), rawVerifyBatches({ 
 await compare('verify_with_digest', verifyBatches(), rawVerifyBatches({ withDigest: true }), VERIFY_SECONDS);
 
 if (signRatio < TARGET_RATIO || verifyRatio < TARGET_RATIO) {
-  console.error(`note: below the target ratio ${TARGET_RATIO}: sign ${signRatio.toFixed(3)}, verify ${verifyRatio.toFixed(3)}`);
+  console.error(
+    `note: below the target ratio ${TARGET_RATIO}: sign ${signRatio.toFixed(3)}, verify ${verifyRatio.toFixed(3)}`,
+  );
 }

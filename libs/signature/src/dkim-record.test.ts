@@ -24,21 +24,31 @@ describe('DKIM key record', () => {
     [2048, false],
     [3072, true],
     [4096, true],
-  ])('says whether the original PHP library can read the record of a %i-bit key (padded: %s)', { timeout: 60_000 }, (bits, padded) => {
-    const key = generateKeyPairSync('rsa', { modulusLength: bits }).publicKey;
-    const record = formatDkimRecord(key);
-    expect(record.endsWith('=')).toBe(padded);
-    expect(unreadableByOriginalLibrary(record)).toEqual(padded ? expect.stringMatching(/padding/) : undefined);
-  });
+  ])(
+    'says whether the original PHP library can read the record of a %i-bit key (padded: %s)',
+    { timeout: 60_000 },
+    (bits, padded) => {
+      const key = generateKeyPairSync('rsa', { modulusLength: bits }).publicKey;
+      const record = formatDkimRecord(key);
+      expect(record.endsWith('=')).toBe(padded);
+      expect(unreadableByOriginalLibrary(record)).toEqual(padded ? expect.stringMatching(/padding/) : undefined);
+    },
+  );
 
   it.each([
     ['no spaces', `v=DKIM1;k=rsa;p=${p}`],
     ['extra spaces and tabs', `  v = DKIM1 ;\tk= rsa ;  p =${p} ; `],
     ['another tag order', `p=${p}; k=rsa; v=DKIM1`],
-    ['p= wrapped with spaces, as zone files split it', `v=DKIM1; k=rsa; p=${p.slice(0, 100)} ${p.slice(100, 200)}\t${p.slice(200)}`],
+    [
+      'p= wrapped with spaces, as zone files split it',
+      `v=DKIM1; k=rsa; p=${p.slice(0, 100)} ${p.slice(100, 200)}\t${p.slice(200)}`,
+    ],
     ['only p=', `p=${p}`],
     ['unknown and optional tags', `v=DKIM1; h=sha1:sha256; k=rsa; s=email; t=s; n=rotated monthly; x=1; p=${p}`],
-    ['a bare PKCS#1 RSAPublicKey', `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'pkcs1', format: 'der' }).toString('base64')}`],
+    [
+      'a bare PKCS#1 RSAPublicKey',
+      `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'pkcs1', format: 'der' }).toString('base64')}`,
+    ],
   ])('reads a record with %s', (_name, record) => {
     expect(sameKey(record)).toBe(true);
   });
@@ -58,7 +68,11 @@ describe('DKIM key record', () => {
       `p=${generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`,
       /1024 bits/,
     ],
-    ['an EC key', `p=${generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`, /not an RSA/],
+    [
+      'an EC key',
+      `p=${generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`,
+      /not an RSA/,
+    ],
   ])('refuses %s', (_name, record, message) => {
     const parsed = parseDkimRecord(record);
     expect(parsed.ok).toBe(false);

@@ -31,8 +31,7 @@ export function unreadableByOriginalLibrary(record: string): string | undefined 
 }
 
 export type ParsedDkimRecord =
-  | { readonly ok: true; readonly publicKey: KeyObject }
-  | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly publicKey: KeyObject } | { readonly ok: false; readonly message: string };
 
 /**
  * Reads the public key from a DKIM key record. Tolerant where RFC 6376 §3.2 is: whitespace around

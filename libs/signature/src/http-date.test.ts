@@ -9,9 +9,12 @@ describe('IMF-fixdate', () => {
 
   it('formats every millisecond of a second as that second, whatever came before', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -62167219200000, max: 253402300799999 }), { minLength: 1, maxLength: 20 }), (moments) => {
-        for (const ms of moments) expect(formatHttpDate(ms)).toBe(new Date(ms).toUTCString());
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -62167219200000, max: 253402300799999 }), { minLength: 1, maxLength: 20 }),
+        (moments) => {
+          for (const ms of moments) expect(formatHttpDate(ms)).toBe(new Date(ms).toUTCString());
+        },
+      ),
     );
     const second = Date.UTC(2025, 5, 3, 10, 15, 29);
     expect([formatHttpDate(second), formatHttpDate(second + 999), formatHttpDate(second + 1000)]).toEqual([

@@ -11,12 +11,15 @@ describe('key ids', () => {
     });
   });
 
-  it.each(['callbacks.example.com', '._domainkey.example.com', 'cb._domainkey.', 'cb._domainkey.exa mple.com', `${'a'.repeat(64)}._domainkey.example.com`])(
-    'refuses %j',
-    (keyId) => {
-      expect(parseKeyId(keyId)).toBeUndefined();
-    },
-  );
+  it.each([
+    'callbacks.example.com',
+    '._domainkey.example.com',
+    'cb._domainkey.',
+    'cb._domainkey.exa mple.com',
+    `${'a'.repeat(64)}._domainkey.example.com`,
+  ])('refuses %j', (keyId) => {
+    expect(parseKeyId(keyId)).toBeUndefined();
+  });
 
   it('accepts the allowed domain and its subdomains, whole labels only', () => {
     expect(isUnderDomain('example.com', 'example.com')).toBe(true);

@@ -7,7 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KeyRingConfigError } from './errors';
 import { keyRingFromJson, loadKeyRing } from './key-ring-config';
 
-const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+  type: 'pkcs8',
+  format: 'pem',
+}) as string;
 const secretFragment = pem.split('\n')[5]!;
 const dir = mkdtempSync(join(tmpdir(), 'key-ring-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,12 +44,24 @@ describe('loading the key ring', () => {
     const env = { SIGNING_KEY_RING: ring(entry({ privateKeyEnv: 'SIGNING_KEY_JUNE' })), SIGNING_KEY_JUNE: pem };
     const loaded = loadKeyRing({ env });
     expect(loaded.keys.map((k) => k.keyId)).toEqual(['cb-2025-06._domainkey.callbacks.test']);
-    expect(loaded.current(Date.parse('2025-06-10T00:00:00Z')).validUntil.toISOString()).toBe('2025-07-06T00:00:00.000Z');
+    expect(loaded.current(Date.parse('2025-06-10T00:00:00Z')).validUntil.toISOString()).toBe(
+      '2025-07-06T00:00:00.000Z',
+    );
   });
 
   it('loads a ring file from SIGNING_KEY_RING_FILE, with key files relative to it', () => {
     writeFileSync(join(dir, 'june.pem'), pem, { mode: 0o600 });
-    writeFileSync(join(dir, 'ring.json'), ring(entry({ privateKeyFile: 'june.pem' }), entry({ selector: 'cb-2025-07', validFrom: '2025-07-01T00:00:00+02:00', privateKeyFile: join(dir, 'june.pem') })));
+    writeFileSync(
+      join(dir, 'ring.json'),
+      ring(
+        entry({ privateKeyFile: 'june.pem' }),
+        entry({
+          selector: 'cb-2025-07',
+          validFrom: '2025-07-01T00:00:00+02:00',
+          privateKeyFile: join(dir, 'june.pem'),
+        }),
+      ),
+    );
     const loaded = loadKeyRing({ env: { SIGNING_KEY_RING_FILE: join(dir, 'ring.json') } });
     expect(loaded.keys.map((k) => k.selector)).toEqual(['cb-2025-07', 'cb-2025-06']);
   });
@@ -56,26 +71,57 @@ describe('loading the key ring', () => {
   });
 
   it('does not echo the JSON when it does not parse (a pasted PEM must not reach a log)', () => {
-    expectConfigError(() => loadKeyRing({ env: { SIGNING_KEY_RING: `{"keys": [${JSON.stringify(pem)}` } }), 'SIGNING_KEY_RING is not valid JSON');
+    expectConfigError(
+      () => loadKeyRing({ env: { SIGNING_KEY_RING: `{"keys": [${JSON.stringify(pem)}` } }),
+      'SIGNING_KEY_RING is not valid JSON',
+    );
   });
 
   it.each([
     ['no keys array', { keys: 'none' }, ['expected an object with a "keys" array']],
-    ['both key sources', { keys: [entry({ privateKeyEnv: 'A', privateKeyFile: 'b.pem' })] }, ['keys[0]', 'exactly one of privateKeyFile and privateKeyEnv']],
+    [
+      'both key sources',
+      { keys: [entry({ privateKeyEnv: 'A', privateKeyFile: 'b.pem' })] },
+      ['keys[0]', 'exactly one of privateKeyFile and privateKeyEnv'],
+    ],
     ['no key source', { keys: [entry({})] }, ['keys[0]', 'exactly one']],
     ['a missing selector', { keys: [entry({ selector: undefined, privateKeyEnv: 'K' })] }, ['keys[0].selector']],
-    ['a time without zone', { keys: [entry({ validFrom: '2025-06-01 00:00', privateKeyEnv: 'K' })] }, ['cb-2025-06', 'validFrom', 'ISO 8601']],
-    ['an unset key variable', { keys: [entry({ privateKeyEnv: 'SIGNING_KEY_UNSET' })] }, ['cb-2025-06', 'SIGNING_KEY_UNSET is not set']],
-    ['a missing key file', { keys: [entry({ privateKeyFile: '/nonexistent/june.pem' })] }, ['cb-2025-06', '/nonexistent/june.pem', 'ENOENT']],
-    ['a key variable that holds no PEM', { keys: [entry({ privateKeyEnv: 'K' })] }, ['cb-2025-06', 'variable K', 'not a PEM private key']],
+    [
+      'a time without zone',
+      { keys: [entry({ validFrom: '2025-06-01 00:00', privateKeyEnv: 'K' })] },
+      ['cb-2025-06', 'validFrom', 'ISO 8601'],
+    ],
+    [
+      'an unset key variable',
+      { keys: [entry({ privateKeyEnv: 'SIGNING_KEY_UNSET' })] },
+      ['cb-2025-06', 'SIGNING_KEY_UNSET is not set'],
+    ],
+    [
+      'a missing key file',
+      { keys: [entry({ privateKeyFile: '/nonexistent/june.pem' })] },
+      ['cb-2025-06', '/nonexistent/june.pem', 'ENOENT'],
+    ],
+    [
+      'a key variable that holds no PEM',
+      { keys: [entry({ privateKeyEnv: 'K' })] },
+      ['cb-2025-06', 'variable K', 'not a PEM private key'],
+    ],
     ['a bad domain', { keys: [entry({ domain: 'not a domain', privateKeyEnv: 'PEM' })] }, ['cb-2025-06', 'domain']],
   ])('names the culprit for %s, without key material', (_name, config, names) => {
-    expectConfigError(() => keyRingFromJson(JSON.stringify(config), { origin: 'ring.json', env: { K: 'garbage', PEM: pem } }), 'ring.json', ...names);
+    expectConfigError(
+      () => keyRingFromJson(JSON.stringify(config), { origin: 'ring.json', env: { K: 'garbage', PEM: pem } }),
+      'ring.json',
+      ...names,
+    );
   });
 
   it('does not leak a truncated PEM through the parse error', () => {
     expectConfigError(
-      () => keyRingFromJson(ring(entry({ privateKeyEnv: 'K' })), { origin: 'SIGNING_KEY_RING', env: { K: pem.slice(0, pem.length / 2) } }),
+      () =>
+        keyRingFromJson(ring(entry({ privateKeyEnv: 'K' })), {
+          origin: 'SIGNING_KEY_RING',
+          env: { K: pem.slice(0, pem.length / 2) },
+        }),
       'variable K',
     );
   });

@@ -61,7 +61,9 @@ export function loadKeyRing(options: LoadKeyRingOptions): KeyRing {
     const text = readText(options, file, `the key ring file ${JSON.stringify(file)} (${ringFileVariable})`);
     return keyRingFromJson(text, { ...options, origin: file, baseDir: dirname(resolve(file)) });
   }
-  throw new KeyRingConfigError(`no key ring configured: set ${ringVariable} (JSON) or ${ringFileVariable} (path of a JSON file)`);
+  throw new KeyRingConfigError(
+    `no key ring configured: set ${ringVariable} (JSON) or ${ringFileVariable} (path of a JSON file)`,
+  );
 }
 
 /** Builds a ring from its JSON text. `origin` names the variable or file in error messages. */
@@ -87,7 +89,8 @@ function readEntries(parsed: unknown, origin: string): KeyRingEntryConfig[] {
     const at = `${origin}: keys[${index}]`;
     if (!isObject(raw)) throw new KeyRingConfigError(`${at} is not an object`);
     for (const field of ['selector', 'domain', 'validFrom', 'validUntil'] as const) {
-      if (typeof raw[field] !== 'string' || raw[field] === '') throw new KeyRingConfigError(`${at}.${field} must be a non-empty string`);
+      if (typeof raw[field] !== 'string' || raw[field] === '')
+        throw new KeyRingConfigError(`${at}.${field} must be a non-empty string`);
     }
     const hasFile = typeof raw['privateKeyFile'] === 'string' && raw['privateKeyFile'] !== '';
     const hasEnv = typeof raw['privateKeyEnv'] === 'string' && raw['privateKeyEnv'] !== '';
@@ -121,13 +124,17 @@ function readPem(
 ): { pem: string; source: string } {
   if (entry.privateKeyEnv !== undefined) {
     const pem = options.env[entry.privateKeyEnv];
-    if (pem === undefined || pem.trim() === '') throw new KeyRingConfigError(`${at}: the variable ${entry.privateKeyEnv} is not set`);
+    if (pem === undefined || pem.trim() === '')
+      throw new KeyRingConfigError(`${at}: the variable ${entry.privateKeyEnv} is not set`);
     return { pem, source: `variable ${entry.privateKeyEnv}` };
   }
   const file = entry.privateKeyFile;
   if (file === undefined) throw new KeyRingConfigError(`${at} needs privateKeyFile or privateKeyEnv`);
   const path = options.baseDir !== undefined && !isAbsolute(file) ? resolve(options.baseDir, file) : file;
-  return { pem: readText(options, path, `${at}: the private key file ${JSON.stringify(path)}`), source: `file ${JSON.stringify(path)}` };
+  return {
+    pem: readText(options, path, `${at}: the private key file ${JSON.stringify(path)}`),
+    source: `file ${JSON.stringify(path)}`,
+  };
 }
 
 function parsePrivateKey(pem: string, what: string): KeyObject {
@@ -141,7 +148,10 @@ function parsePrivateKey(pem: string, what: string): KeyObject {
 
 function readTime(value: string, what: string): Date {
   // Only ISO 8601 with an explicit zone: a window must not shift with the host's time zone.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(Date.parse(value))) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ||
+    Number.isNaN(Date.parse(value))
+  ) {
     throw new KeyRingConfigError(`${what} must be an ISO 8601 time with a zone, like 2025-06-01T00:00:00Z`);
   }
   return new Date(value);

@@ -1,4 +1,4 @@
-import { createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject, sign } from 'node:crypto';
 import { inspect } from 'node:util';
 import { MIN_RSA_BITS } from './dkim-record';
 import { KeyRingConfigError, NoValidSigningKeyError } from './errors';
@@ -34,7 +34,8 @@ export class SigningKey {
     const domain = normalizeDomain(init.domain);
     const label = `signing key ${JSON.stringify(init.selector)} of ${JSON.stringify(init.domain)}`;
     if (!isDnsName(selector)) throw new KeyRingConfigError(`${label}: the selector is not a DNS name`);
-    if (!isDnsName(domain) || !domain.includes('.')) throw new KeyRingConfigError(`${label}: the domain is not a DNS name`);
+    if (!isDnsName(domain) || !domain.includes('.'))
+      throw new KeyRingConfigError(`${label}: the domain is not a DNS name`);
     const from = init.validFrom.getTime();
     const until = init.validUntil.getTime();
     if (!Number.isFinite(from) || !Number.isFinite(until) || from >= until) {
@@ -45,7 +46,8 @@ export class SigningKey {
       throw new KeyRingConfigError(`${label}: the key is not an RSA private key`);
     }
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS) throw new KeyRingConfigError(`${label}: the key has ${bits} bits, at least ${MIN_RSA_BITS} are needed`);
+    if (bits < MIN_RSA_BITS)
+      throw new KeyRingConfigError(`${label}: the key has ${bits} bits, at least ${MIN_RSA_BITS} are needed`);
 
     this.selector = selector;
     this.domain = domain;

@@ -64,9 +64,13 @@ describe('PublicKeyCache', () => {
 
   it('treats ENODATA and an empty answer as "no key", and a bad record as a miss with its reason', async () => {
     for (const answer of [dnsError('ENODATA'), [] as string[][]]) {
-      expect(await new PublicKeyCache({ resolver: scriptedResolver(() => answer).resolver }).lookup(NAME)).toMatchObject({ found: false });
+      expect(
+        await new PublicKeyCache({ resolver: scriptedResolver(() => answer).resolver }).lookup(NAME),
+      ).toMatchObject({ found: false });
     }
-    const revoked = await new PublicKeyCache({ resolver: scriptedResolver(() => [['v=DKIM1; p=']]).resolver }).lookup(NAME);
+    const revoked = await new PublicKeyCache({ resolver: scriptedResolver(() => [['v=DKIM1; p=']]).resolver }).lookup(
+      NAME,
+    );
     expect(revoked).toEqual({ found: false, message: 'no usable key record: the key is revoked (empty p=)' });
   });
 

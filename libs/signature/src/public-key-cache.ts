@@ -4,8 +4,7 @@ import { KeyLookupError } from './errors';
 import { isNoSuchRecord, type TxtResolver } from './txt-resolver';
 
 export type PublicKeyLookup =
-  | { readonly found: true; readonly publicKey: KeyObject }
-  | { readonly found: false; readonly message: string };
+  { readonly found: true; readonly publicKey: KeyObject } | { readonly found: false; readonly message: string };
 
 export interface PublicKeyCacheOptions {
   readonly resolver: TxtResolver;

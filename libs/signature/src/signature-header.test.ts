@@ -63,8 +63,16 @@ describe('Signature header', () => {
 
   // The signer's prefix is remembered between calls; what follows it must still be read in full.
   it.each([
-    ['an escaped quote in the signature', 'a\\"b"', { ok: true, params: { keyId: 'cb._domainkey.callbacks.test', signature: 'a"b' } }],
-    ['a parameter after the signature', 'c2ln", ext="x"', { ok: true, params: { keyId: 'cb._domainkey.callbacks.test', signature: 'c2ln' } }],
+    [
+      'an escaped quote in the signature',
+      'a\\"b"',
+      { ok: true, params: { keyId: 'cb._domainkey.callbacks.test', signature: 'a"b' } },
+    ],
+    [
+      'a parameter after the signature',
+      'c2ln", ext="x"',
+      { ok: true, params: { keyId: 'cb._domainkey.callbacks.test', signature: 'c2ln' } },
+    ],
     ['an empty signature', '"', { ok: false }],
     ['no closing quote', 'c2ln', { ok: false }],
   ])('reads a header that repeats the previous prefix but then has %s', (_name, rest, expected) => {
@@ -76,11 +84,18 @@ describe('Signature header', () => {
   it('parses whatever it formats', () => {
     const token = fc.stringMatching(/^[a-z0-9._()-]{1,20}$/);
     fc.assert(
-      fc.property(token, fc.array(token, { minLength: 1, maxLength: 8 }), fc.base64String({ minLength: 4 }), (keyId, names, signature) => {
-        const headers = [...new Set(names)];
-        const parsed = parseSignatureHeader(formatSignatureHeader({ keyId, algorithm: 'rsa-sha256', headers, signature }));
-        expect(parsed).toEqual({ ok: true, params: { keyId, algorithm: 'rsa-sha256', headers, signature } });
-      }),
+      fc.property(
+        token,
+        fc.array(token, { minLength: 1, maxLength: 8 }),
+        fc.base64String({ minLength: 4 }),
+        (keyId, names, signature) => {
+          const headers = [...new Set(names)];
+          const parsed = parseSignatureHeader(
+            formatSignatureHeader({ keyId, algorithm: 'rsa-sha256', headers, signature }),
+          );
+          expect(parsed).toEqual({ ok: true, params: { keyId, algorithm: 'rsa-sha256', headers, signature } });
+        },
+      ),
     );
   });
 });

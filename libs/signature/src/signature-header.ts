@@ -21,8 +21,7 @@ export function formatSignatureHeader(params: {
 }
 
 export type ParsedSignatureHeader =
-  | { readonly ok: true; readonly params: SignatureParameters }
-  | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly params: SignatureParameters } | { readonly ok: false; readonly message: string };
 
 const KNOWN = new Set(['keyid', 'algorithm', 'headers', 'signature', 'created', 'expires']);
 
@@ -96,7 +95,12 @@ function parseSignerForm(value: string): ParsedSignatureHeader | undefined {
   const keyId = value.slice(7, keyIdEnd);
   const signature = value.slice(headersEnd + 13, signatureEnd);
   if (keyId === '' || signature === '') return undefined;
-  const parsed = withHeaderList(keyId, value.slice(keyIdEnd + 13, algorithmEnd), signature, value.slice(algorithmEnd + 11, headersEnd));
+  const parsed = withHeaderList(
+    keyId,
+    value.slice(keyIdEnd + 13, algorithmEnd),
+    signature,
+    value.slice(algorithmEnd + 11, headersEnd),
+  );
   if (parsed.ok) lastSignerPrefix = { text: value.slice(0, headersEnd + 13), params: parsed.params };
   return parsed;
 }
@@ -150,7 +154,8 @@ function headerNames(list: string): readonly string[] | null {
 function splitHeaderList(list: string): string[] {
   const lower = list.toLowerCase();
   // The signer separates with single spaces; other spacing takes the slower, tolerant split.
-  const names = lower.includes('  ') || lower.includes('\t') || lower.trim() !== lower ? lower.split(/[ \t]+/) : lower.split(' ');
+  const names =
+    lower.includes('  ') || lower.includes('\t') || lower.trim() !== lower ? lower.split(/[ \t]+/) : lower.split(' ');
   return names.filter((name) => name !== '');
 }
 

@@ -16,7 +16,13 @@ const NOW = Date.parse('2025-06-03T10:15:30.750Z');
 const body = Buffer.from('type=update&profile=12&fields[name]=piet');
 const sign = (overrides: Partial<Parameters<typeof signRequest>[0]> = {}) =>
   signRequest(
-    { url: 'https://hooks.example.org:8443/in/copernica?src=crm#frag', contentType: 'application/x-www-form-urlencoded', body, accountId: '42', ...overrides },
+    {
+      url: 'https://hooks.example.org:8443/in/copernica?src=crm#frag',
+      contentType: 'application/x-www-form-urlencoded',
+      body,
+      accountId: '42',
+      ...overrides,
+    },
     { keyRing, now: () => NOW, nonce: () => 'nonce-1' },
   );
 
@@ -75,7 +81,10 @@ describe('signRequest', () => {
 
   it('fails with NoValidSigningKeyError when the ring has no key for now', () => {
     expect(() =>
-      signRequest({ url: 'https://x.test/', contentType: 'a/b', body, accountId: '1' }, { keyRing, now: () => Date.parse('2027-01-01T00:00:00Z') }),
+      signRequest(
+        { url: 'https://x.test/', contentType: 'a/b', body, accountId: '1' },
+        { keyRing, now: () => Date.parse('2027-01-01T00:00:00Z') },
+      ),
     ).toThrow(NoValidSigningKeyError);
   });
 });

@@ -3,7 +3,7 @@ import { digestHeaderValue } from './digest';
 import { SigningInputError } from './errors';
 import { formatHttpDate } from './http-date';
 import type { KeyRing } from './key-ring';
-import { ALGORITHM, SIGNED_HEADERS, accountHeaderValue } from './scheme';
+import { accountHeaderValue, ALGORITHM, SIGNED_HEADERS } from './scheme';
 import { formatSignatureHeader } from './signature-header';
 import { buildSigningString, signingStringLineStarts } from './signing-string';
 
@@ -57,9 +57,11 @@ function isHeaderValue(value: string): boolean {
 /** Signs one delivery attempt (SPEC §7.1–7.2) with the ring's current key. */
 export function signRequest(request: OutgoingRequest, options: SignOptions): SignedHeaders {
   const url = typeof request.url === 'string' ? new URL(request.url) : request.url;
-  if (!ACCOUNT_ID.test(request.accountId)) throw new SigningInputError(`account id ${JSON.stringify(request.accountId)} is not a valid id`);
+  if (!ACCOUNT_ID.test(request.accountId))
+    throw new SigningInputError(`account id ${JSON.stringify(request.accountId)} is not a valid id`);
   // A line break in a signed value would forge an extra line of the signing string.
-  if (!isHeaderValue(request.contentType)) throw new SigningInputError('the content type must be visible ASCII without surrounding spaces');
+  if (!isHeaderValue(request.contentType))
+    throw new SigningInputError('the content type must be visible ASCII without surrounding spaces');
   const now = options.now ? options.now() : Date.now();
   const nonce = options.nonce ? options.nonce() : randomUUID();
   if (!isHeaderValue(nonce)) throw new SigningInputError('the nonce must be visible ASCII without surrounding spaces');

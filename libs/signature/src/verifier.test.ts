@@ -5,7 +5,7 @@ import { formatDkimRecord } from './dkim-record';
 import { formatHttpDate } from './http-date';
 import { KeyRing, SigningKey } from './key-ring';
 import { formatSignatureHeader } from './signature-header';
-import { signRequest, type SignedHeaders } from './signer';
+import { type SignedHeaders, signRequest } from './signer';
 import { buildSigningString } from './signing-string';
 import type { TxtResolver } from './txt-resolver';
 import { createVerifier, type IncomingRequest, type VerifierOptions } from './verifier';
@@ -33,11 +33,26 @@ function memoryResolver() {
   return { resolver, queries };
 }
 const verifierWith = (options: Partial<VerifierOptions> = {}) =>
-  createVerifier({ accountId: '42', allowedDomains: ['callbacks.test'], resolver: memoryResolver().resolver, now: () => NOW, ...options });
+  createVerifier({
+    accountId: '42',
+    allowedDomains: ['callbacks.test'],
+    resolver: memoryResolver().resolver,
+    now: () => NOW,
+    ...options,
+  });
 const signed = (now = NOW): SignedHeaders =>
-  signRequest({ url: URL_, contentType: 'application/xml', body: BODY, accountId: '42' }, { keyRing: new KeyRing([key]), now: () => now });
-const lowercased = (headers: SignedHeaders) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-const request = (headers: IncomingRequest['headers'], body = BODY): IncomingRequest => ({ method: 'POST', path: '/hook?a=1', headers, body });
+  signRequest(
+    { url: URL_, contentType: 'application/xml', body: BODY, accountId: '42' },
+    { keyRing: new KeyRing([key]), now: () => now },
+  );
+const lowercased = (headers: SignedHeaders) =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+const request = (headers: IncomingRequest['headers'], body = BODY): IncomingRequest => ({
+  method: 'POST',
+  path: '/hook?a=1',
+  headers,
+  body,
+});
 
 describe('createVerifier: header sources', () => {
   it('reads Node IncomingHttpHeaders (lowercase keys)', async () => {
@@ -59,7 +74,9 @@ describe('createVerifier: header sources', () => {
     const verifier = verifierWith();
     const headers = lowercased(signed());
     expect(await verifier.verify(request(headers))).toMatchObject({ ok: true });
-    expect(await verifier.verify(request({ ...headers, 'X-Copernica-ID': 'account_43' }))).toMatchObject({ reason: 'duplicate_header' });
+    expect(await verifier.verify(request({ ...headers, 'X-Copernica-ID': 'account_43' }))).toMatchObject({
+      reason: 'duplicate_header',
+    });
   });
 
   it('reads header names in any case', async () => {
@@ -72,14 +89,25 @@ describe('createVerifier: checks', () => {
   it('accepts a Date exactly at the edge of the window, either way, and honours a custom window', async () => {
     expect(await verifierWith().verify(request(signed(NOW - 60_000)))).toMatchObject({ ok: true });
     expect(await verifierWith().verify(request(signed(NOW + 60_000)))).toMatchObject({ ok: true });
-    expect(await verifierWith().verify(request(signed(NOW - 61_000)))).toMatchObject({ reason: 'stale_date', message: expect.stringMatching(/61 s behind/) });
-    expect(await verifierWith({ dateWindowSeconds: 300 }).verify(request(signed(NOW + 299_000)))).toMatchObject({ ok: true });
+    expect(await verifierWith().verify(request(signed(NOW - 61_000)))).toMatchObject({
+      reason: 'stale_date',
+      message: expect.stringMatching(/61 s behind/),
+    });
+    expect(await verifierWith({ dateWindowSeconds: 300 }).verify(request(signed(NOW + 299_000)))).toMatchObject({
+      ok: true,
+    });
   });
 
   it('accepts keys under an allowed domain written in another case or with a trailing dot', async () => {
-    expect(await verifierWith({ allowedDomains: ['Callbacks.TEST.'] }).verify(request(signed()))).toMatchObject({ ok: true });
-    expect(await verifierWith({ allowedDomains: ['keys.callbacks.test'] }).verify(request(signed()))).toMatchObject({ ok: true });
-    expect(await verifierWith({ allowedDomains: ['other.test'] }).verify(request(signed()))).toMatchObject({ reason: 'key_domain_not_allowed' });
+    expect(await verifierWith({ allowedDomains: ['Callbacks.TEST.'] }).verify(request(signed()))).toMatchObject({
+      ok: true,
+    });
+    expect(await verifierWith({ allowedDomains: ['keys.callbacks.test'] }).verify(request(signed()))).toMatchObject({
+      ok: true,
+    });
+    expect(await verifierWith({ allowedDomains: ['other.test'] }).verify(request(signed()))).toMatchObject({
+      reason: 'key_domain_not_allowed',
+    });
   });
 
   it('accepts a signature over just the required headers, from another sender implementation', async () => {
@@ -90,8 +118,15 @@ describe('createVerifier: checks', () => {
       'x-copernica-id': 'account_42',
       digest: digestHeaderValue(BODY),
     };
-    const signature = key.sign(buildSigningString(names, 'POST', '/hook?a=1', (name) => headers[name]!)).toString('base64');
-    headers['signature'] = formatSignatureHeader({ keyId: key.keyId, algorithm: 'rsa-sha256', headers: names, signature });
+    const signature = key
+      .sign(buildSigningString(names, 'POST', '/hook?a=1', (name) => headers[name]!))
+      .toString('base64');
+    headers['signature'] = formatSignatureHeader({
+      keyId: key.keyId,
+      algorithm: 'rsa-sha256',
+      headers: names,
+      signature,
+    });
     expect(await verifierWith().verify(request(headers))).toEqual({ ok: true, keyId: key.keyId });
   });
 
@@ -114,7 +149,9 @@ describe('createVerifier: checks', () => {
       return request(headers);
     };
     expect(await verifierWith().verify(withSignature('A'.repeat(2000)))).toMatchObject({ reason: 'bad_signature' });
-    expect(await verifierWith().verify(withSignature(`${'A'.repeat(1999)}!`))).toMatchObject({ reason: 'bad_signature_header' });
+    expect(await verifierWith().verify(withSignature(`${'A'.repeat(1999)}!`))).toMatchObject({
+      reason: 'bad_signature_header',
+    });
   });
 
   it('verifies each of several requests that wait together for the key with its own signature', async () => {
@@ -133,7 +170,9 @@ describe('createVerifier: checks', () => {
     flipped['signature'] = flipped['signature']!.replace(signature, bytes.toString('base64'));
 
     const verifier = verifierWith({ resolver });
-    const results = Promise.all([request(lowercased(signed())), request(flipped), request(lowercased(signed()))].map((r) => verifier.verify(r)));
+    const results = Promise.all(
+      [request(lowercased(signed())), request(flipped), request(lowercased(signed()))].map((r) => verifier.verify(r)),
+    );
     answer?.();
     expect(await results).toMatchObject([{ ok: true }, { reason: 'bad_signature' }, { ok: true }]);
   });

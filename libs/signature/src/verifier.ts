@@ -1,11 +1,11 @@
-import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { type KeyObject, verify as cryptoVerify } from 'node:crypto';
 import { sha256Base64, sha256FromDigestHeader } from './digest';
 import { KeyLookupError } from './errors';
 import { parseHttpDate } from './http-date';
 import { isUnderDomain, normalizeDomain, parseKeyId } from './key-id';
 import { PublicKeyCache } from './public-key-cache';
-import { REPEATED, lookupHeaders, type RequestHeaders } from './request-headers';
-import { ALGORITHM, REQUEST_TARGET, REQUIRED_SIGNED_HEADERS, accountHeaderValue } from './scheme';
+import { lookupHeaders, REPEATED, type RequestHeaders } from './request-headers';
+import { accountHeaderValue, ALGORITHM, REQUEST_TARGET, REQUIRED_SIGNED_HEADERS } from './scheme';
 import { parseSignatureHeader } from './signature-header';
 import { buildSigningString, signingStringLineStarts } from './signing-string';
 import { createDnsResolver, type TxtResolver } from './txt-resolver';
@@ -128,7 +128,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (algorithm === undefined || algorithm.toLowerCase() !== ALGORITHM) {
       return reject('unsupported_algorithm', `algorithm ${JSON.stringify(algorithm ?? '')} is not ${ALGORITHM}`);
     }
-    if (signedNames === undefined) return reject('missing_signed_header', 'the Signature header has no headers parameter');
+    if (signedNames === undefined)
+      return reject('missing_signed_header', 'the Signature header has no headers parameter');
     const list = listCheck(signedNames);
     if (list.problem) return list.problem;
 
@@ -156,7 +157,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (skew > windowMs || -skew > windowMs) {
       const direction = skew > 0 ? 'ahead of' : 'behind';
       const seconds = Math.round(Math.abs(skew) / 1000);
-      return reject('stale_date', `the Date header is ${seconds} s ${direction} this clock (window ${windowMs / 1000} s)`);
+      return reject(
+        'stale_date',
+        `the Date header is ${seconds} s ${direction} this clock (window ${windowMs / 1000} s)`,
+      );
     }
 
     if (accountValue !== expectedAccount) return reject('wrong_account', 'X-Copernica-ID is not this account');
@@ -166,9 +170,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     const claimed = sha256FromDigestHeader(digestValue);
     if (claimed === undefined) return reject('bad_digest_header', 'the Digest header carries no single SHA-256 value');
-    if (claimed !== sha256Base64(request.body)) return reject('digest_mismatch', 'the Digest header does not match the body');
+    if (claimed !== sha256Base64(request.body))
+      return reject('digest_mismatch', 'the Digest header does not match the body');
 
-    const signingString = buildSigningString(signedNames, request.method, request.path, (_name, index) => signedValues[index] ?? '', list.lineStarts);
+    const signingString = buildSigningString(
+      signedNames,
+      request.method,
+      request.path,
+      (_name, index) => signedValues[index] ?? '',
+      list.lineStarts,
+    );
     return { ok: true as const, keyName: key, keyId, signingString, signature };
   }
 
@@ -209,7 +220,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
   function decideKeyId(keyId: string): string | Rejection {
     const key = parseKeyId(keyId);
-    if (key === undefined) return reject('bad_key_id', `keyId ${JSON.stringify(keyId)} is not <selector>._domainkey.<domain>`);
+    if (key === undefined)
+      return reject('bad_key_id', `keyId ${JSON.stringify(keyId)} is not <selector>._domainkey.<domain>`);
     if (!allowedDomains.some((allowed) => isUnderDomain(key.domain, allowed))) {
       return reject('key_domain_not_allowed', `keyId ${JSON.stringify(keyId)} is not under an allowed domain`);
     }
@@ -230,7 +242,8 @@ async function lookupKey(keys: PublicKeyCache, name: string) {
 
 function findListProblem(names: readonly string[]): Rejection | undefined {
   for (const required of REQUIRED_SIGNED_HEADERS) {
-    if (!names.includes(required)) return reject('missing_signed_header', `${required} is not among the signed headers`);
+    if (!names.includes(required))
+      return reject('missing_signed_header', `${required} is not among the signed headers`);
   }
   // (created) and (expires) belong to later drafts; this scheme signs the Date header instead.
   const pseudo = names.find((name) => name.startsWith('(') && name !== REQUEST_TARGET);

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyRing, createDnsResolver, createVerifier, formatDkimRecord, signRequest, type SigningKey } from '../src/index';
 import { TestDnsServer } from '@callbacks/testing';
+import {
+  createDnsResolver,
+  createVerifier,
+  formatDkimRecord,
+  KeyRing,
+  type SigningKey,
+  signRequest,
+} from '../src/index';
 import { newSigningKey } from './support/keys';
 import { receivedRequest } from './support/requests';
 
@@ -52,7 +59,9 @@ describe('sign → verify with the key fetched from a DNS server on loopback', (
   it('asks DNS once for many requests signed with the same key, concurrent or not', async () => {
     const verifier = verifierFor();
     const before = dns.queriesFor(key2048.keyId);
-    const results = await Promise.all(Array.from({ length: 5 }, () => verifier.verify(receivedRequest(URL_, sign(key2048), BODY))));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => verifier.verify(receivedRequest(URL_, sign(key2048), BODY))),
+    );
     await verifier.verify(receivedRequest(URL_, sign(key2048), BODY));
     expect(results.every((r) => r.ok)).toBe(true);
     expect(dns.queriesFor(key2048.keyId) - before).toBe(1);

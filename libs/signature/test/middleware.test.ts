@@ -1,20 +1,27 @@
 import { once } from 'node:events';
-import { createServer, request as httpRequest, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import {
+  createServer,
+  type IncomingMessage,
+  request as httpRequest,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   BodyAlreadyReadError,
-  KeyRing,
   createVerifier,
   formatDkimRecord,
-  signRequest,
-  verifySignatureMiddleware,
-  withSignatureVerification,
+  KeyRing,
   type SignedHeaders,
   type SignedIncomingMessage,
   type SigningKey,
+  signRequest,
   type TxtResolver,
   type Verifier,
+  verifySignatureMiddleware,
+  withSignatureVerification,
 } from '../src/index';
 import { newSigningKey } from './support/keys';
 
@@ -36,12 +43,17 @@ afterEach(async () => {
 /** Keys from memory: this file is about the HTTP plumbing; DNS has its own round-trip test. */
 const resolverWith = (records: Record<string, string>): TxtResolver => ({
   resolveTxt: async (name) => {
-    if (name === 'fail._domainkey.callbacks.test') throw Object.assign(new Error('queryTxt ESERVFAIL'), { code: 'ESERVFAIL' });
+    if (name === 'fail._domainkey.callbacks.test')
+      throw Object.assign(new Error('queryTxt ESERVFAIL'), { code: 'ESERVFAIL' });
     return records[name] ? [[records[name]!]] : [];
   },
 });
 const verifier = (): Verifier =>
-  createVerifier({ accountId: '42', allowedDomains: ['callbacks.test'], resolver: resolverWith({ [key.keyId]: formatDkimRecord(key.publicKey) }) });
+  createVerifier({
+    accountId: '42',
+    allowedDomains: ['callbacks.test'],
+    resolver: resolverWith({ [key.keyId]: formatDkimRecord(key.publicKey) }),
+  });
 
 async function listen(handler: RequestListener): Promise<number> {
   server = createServer(handler);
@@ -51,16 +63,26 @@ async function listen(handler: RequestListener): Promise<number> {
 }
 
 function signedFor(port: number, body = BODY): SignedHeaders {
-  return signRequest({ url: `http://127.0.0.1:${port}${PATH}`, contentType: 'application/json', body, accountId: '42' }, { keyRing: new KeyRing([key]) });
+  return signRequest(
+    { url: `http://127.0.0.1:${port}${PATH}`, contentType: 'application/json', body, accountId: '42' },
+    { keyRing: new KeyRing([key]) },
+  );
 }
 
-async function post(port: number, headers: Record<string, string>, body: Buffer): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(
+  port: number,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const req = httpRequest({ host: '127.0.0.1', port, path: PATH, method: 'POST', headers });
   req.end(body);
   const [res] = (await once(req, 'response')) as [IncomingMessage];
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
-  return { status: res.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown> };
+  return {
+    status: res.statusCode!,
+    json: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>,
+  };
 }
 
 const echo = (res: ServerResponse, value: unknown, status = 200) => {
@@ -71,7 +93,9 @@ const echo = (res: ServerResponse, value: unknown, status = 200) => {
 describe('withSignatureVerification (plain http server)', () => {
   it('runs the handler with the verified raw body and key id', async () => {
     const port = await listen(
-      withSignatureVerification(verifier(), (_req, res, delivery) => echo(res, { body: delivery.rawBody.toString(), keyId: delivery.keyId })),
+      withSignatureVerification(verifier(), (_req, res, delivery) =>
+        echo(res, { body: delivery.rawBody.toString(), keyId: delivery.keyId }),
+      ),
     );
     const result = await post(port, { ...signedFor(port) }, BODY);
     expect(result).toEqual({ status: 200, json: { body: BODY.toString(), keyId: key.keyId } });
@@ -102,7 +126,9 @@ describe('withSignatureVerification (plain http server)', () => {
     const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
     const socket = connect(port, '127.0.0.1');
     socket.end(
-      [`POST ${PATH} HTTP/1.1`, ...lines, 'Date: Tue, 03 Jun 2025 10:15:30 GMT', 'Connection: close', '', ''].join('\r\n') + BODY.toString(),
+      [`POST ${PATH} HTTP/1.1`, ...lines, 'Date: Tue, 03 Jun 2025 10:15:30 GMT', 'Connection: close', '', ''].join(
+        '\r\n',
+      ) + BODY.toString(),
     );
     const chunks: Buffer[] = [];
     for await (const chunk of socket) chunks.push(chunk as Buffer);
@@ -142,7 +168,9 @@ describe('withSignatureVerification (plain http server)', () => {
 describe('verifySignatureMiddleware (Express-style)', () => {
   /** The smallest Express-like chain: middleware, then the route, errors to a 500. */
   const chain =
-    (...steps: ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void)[]): RequestListener =>
+    (
+      ...steps: ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void)[]
+    ): RequestListener =>
     (req, res) => {
       const run = (index: number) => (error?: unknown) => {
         if (error) return echo(res, { error: (error as Error).name }, 500);
@@ -182,7 +210,9 @@ describe('verifySignatureMiddleware (Express-style)', () => {
       });
     };
     const port = await listen(
-      chain(keepRawBody, verifySignatureMiddleware(verifier()), (req, res) => echo(res, { keyId: (req as SignedIncomingMessage).signature.keyId })),
+      chain(keepRawBody, verifySignatureMiddleware(verifier()), (req, res) =>
+        echo(res, { keyId: (req as SignedIncomingMessage).signature.keyId }),
+      ),
     );
     const result = await post(port, { ...signedFor(port) }, BODY);
     expect(result).toEqual({ status: 200, json: { keyId: key.keyId } });

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyRing, createDnsResolver, createVerifier, formatDkimRecord, signRequest, type SigningKey, type Verifier } from '../src/index';
 import { TestDnsServer } from '@callbacks/testing';
+import {
+  createDnsResolver,
+  createVerifier,
+  formatDkimRecord,
+  KeyRing,
+  type SigningKey,
+  signRequest,
+  type Verifier,
+} from '../src/index';
 import { DAY_MS, newSigningKey } from './support/keys';
 import { receivedRequest } from './support/requests';
 
@@ -20,8 +28,18 @@ describe('monthly key rotation', () => {
   beforeAll(async () => {
     dns = await TestDnsServer.start();
     [june, july] = await Promise.all([
-      newSigningKey({ selector: 'cb-2025-06', domain: 'callbacks.test', validFrom: new Date(JUNE), validUntil: new Date(JUNE + 35 * DAY_MS) }),
-      newSigningKey({ selector: 'cb-2025-07', domain: 'callbacks.test', validFrom: new Date(JULY), validUntil: new Date(JULY + 35 * DAY_MS) }),
+      newSigningKey({
+        selector: 'cb-2025-06',
+        domain: 'callbacks.test',
+        validFrom: new Date(JUNE),
+        validUntil: new Date(JUNE + 35 * DAY_MS),
+      }),
+      newSigningKey({
+        selector: 'cb-2025-07',
+        domain: 'callbacks.test',
+        validFrom: new Date(JULY),
+        validUntil: new Date(JULY + 35 * DAY_MS),
+      }),
     ]);
     dns.publish(june.keyId, formatDkimRecord(june.publicKey));
     dns.publish(july.keyId, formatDkimRecord(july.publicKey));
@@ -35,7 +53,10 @@ describe('monthly key rotation', () => {
   afterAll(() => dns.close());
 
   const signAt = (ring: KeyRing, at: number) =>
-    signRequest({ url: URL_, contentType: 'application/json', body: BODY, accountId: '7' }, { keyRing: ring, now: () => at });
+    signRequest(
+      { url: URL_, contentType: 'application/json', body: BODY, accountId: '7' },
+      { keyRing: ring, now: () => at },
+    );
 
   it('signs with the old key before the new one starts and with the new key from its validFrom on', () => {
     const ring = new KeyRing([june, july]);

@@ -2,22 +2,44 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  KeyRing,
-  SIGNED_HEADERS,
-  SigningKey,
   buildSigningString,
   createVerifier,
   digestHeaderValue,
+  KeyRing,
   parseHttpDate,
+  SIGNED_HEADERS,
+  SigningKey,
   signRequest,
   type TxtResolver,
 } from '../src/index';
 
 /** A committed vector file that other implementations check themselves against. */
 type Vector = {
-  key: { selector: string; domain: string; keyId: string; privateKeyPem: string; dnsTxtName: string; dnsTxtRecord: string };
-  input: { method: string; url: string; accountId: string; contentType: string; date: string; nonce: string; body: string; bodyBase64: string };
-  expected: { requestTarget: string; digest: string; signingString: string; signature: string; headers: Record<string, string> };
+  key: {
+    selector: string;
+    domain: string;
+    keyId: string;
+    privateKeyPem: string;
+    dnsTxtName: string;
+    dnsTxtRecord: string;
+  };
+  input: {
+    method: string;
+    url: string;
+    accountId: string;
+    contentType: string;
+    date: string;
+    nonce: string;
+    body: string;
+    bodyBase64: string;
+  };
+  expected: {
+    requestTarget: string;
+    digest: string;
+    signingString: string;
+    signature: string;
+    headers: Record<string, string>;
+  };
   verification: { accountId: string; allowedDomains: string[]; dateWindowSeconds: number; now: string };
   rejections: {
     case: string;
@@ -64,8 +86,12 @@ describe.each([
   });
 
   it('rebuilds the signing string from the headers', () => {
-    const lower = Object.fromEntries(Object.entries(vector.expected.headers).map(([name, value]) => [name.toLowerCase(), value]));
-    expect(buildSigningString(SIGNED_HEADERS, vector.input.method, path(), (name) => lower[name]!)).toBe(vector.expected.signingString);
+    const lower = Object.fromEntries(
+      Object.entries(vector.expected.headers).map(([name, value]) => [name.toLowerCase(), value]),
+    );
+    expect(buildSigningString(SIGNED_HEADERS, vector.input.method, path(), (name) => lower[name]!)).toBe(
+      vector.expected.signingString,
+    );
     expect(vector.expected.signingString.split('\n')[0]).toBe(`(request-target): ${vector.expected.requestTarget}`);
   });
 
@@ -87,7 +113,10 @@ describe.each([
       const { Digest, Signature, ...rest } = signed();
       const { Digest: oldDigest, Signature: oldSignature, ...oldRest } = vector.expected.headers;
       expect(rest).toEqual(oldRest);
-      expect([Digest, oldDigest]).toEqual([oldDigest!.replace('SHA-256=', 'sha-256='), expect.stringMatching(/^SHA-256=/)]);
+      expect([Digest, oldDigest]).toEqual([
+        oldDigest!.replace('SHA-256=', 'sha-256='),
+        expect.stringMatching(/^SHA-256=/),
+      ]);
       expect(Signature).not.toBe(oldSignature);
     });
   }
@@ -104,7 +133,12 @@ describe.each([
       resolver,
       now: () => parseHttpDate(vector.verification.now)! + (rejection.nowOffsetSeconds ?? 0) * 1000,
     });
-    return verifier.verify({ method: rejection.method ?? vector.input.method, path: rejection.path ?? path(), headers, body: caseBody });
+    return verifier.verify({
+      method: rejection.method ?? vector.input.method,
+      path: rejection.path ?? path(),
+      headers,
+      body: caseBody,
+    });
   };
 
   it('verifies the expected request with the key from its DNS record', async () => {

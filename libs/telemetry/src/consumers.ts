@@ -1,4 +1,4 @@
-import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
+import { type ConsumerInfo, type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Counter, type Registry } from 'prom-client';
 import { gaugeFrom, type Sample } from './metrics';
@@ -30,11 +30,26 @@ export function watchConsumers(
   });
   const gauge = (name: string, help: string, value: (info: ConsumerInfo) => number) =>
     gaugeFrom(registry, name, help, ['stream', 'consumer'], () =>
-      [...latest].map(([ref, info]): Sample => ({ labels: { stream: ref.stream, consumer: ref.consumer }, value: value(info) })),
+      [...latest].map(([ref, info]): Sample => ({
+        labels: { stream: ref.stream, consumer: ref.consumer },
+        value: value(info),
+      })),
     );
-  gauge('callbacks_consumer_pending_messages', 'Messages in the stream the consumer has not yet been handed (its lag).', (info) => info.num_pending);
-  gauge('callbacks_consumer_ack_pending_messages', 'Messages handed out and not yet acknowledged.', (info) => info.num_ack_pending);
-  gauge('callbacks_consumer_redelivered_messages', 'Messages handed out more than once and not yet acknowledged.', (info) => info.num_redelivered);
+  gauge(
+    'callbacks_consumer_pending_messages',
+    'Messages in the stream the consumer has not yet been handed (its lag).',
+    (info) => info.num_pending,
+  );
+  gauge(
+    'callbacks_consumer_ack_pending_messages',
+    'Messages handed out and not yet acknowledged.',
+    (info) => info.num_ack_pending,
+  );
+  gauge(
+    'callbacks_consumer_redelivered_messages',
+    'Messages handed out more than once and not yet acknowledged.',
+    (info) => info.num_redelivered,
+  );
 
   let jsm: JetStreamManager | undefined;
   const poll = async () => {

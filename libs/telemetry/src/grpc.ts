@@ -1,21 +1,21 @@
 import {
   InterceptingCall,
-  ServerInterceptingCall,
-  status as Status,
   type Interceptor,
   type Metadata,
+  ServerInterceptingCall,
   type ServerInterceptor,
+  status as Status,
 } from '@grpc/grpc-js';
 import {
+  type Context,
+  context,
   ROOT_CONTEXT,
+  type Span,
   SpanKind,
   SpanStatusCode,
-  context,
-  trace,
-  type Context,
-  type Span,
   type TextMapGetter,
   type TextMapSetter,
+  trace,
 } from '@opentelemetry/api';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { registeredOnce } from './metrics';
@@ -40,10 +40,21 @@ const metadataGetter: TextMapGetter<Metadata> = {
 };
 
 /** Probes and tooling, counted but not traced: a health check every few seconds is noise in a trace view. */
-const UNTRACED_SERVICES = new Set(['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection']);
+const UNTRACED_SERVICES = new Set([
+  'grpc.health.v1.Health',
+  'grpc.reflection.v1.ServerReflection',
+  'grpc.reflection.v1alpha.ServerReflection',
+]);
 
 /** Status codes that make a server span an error (the rest are the client's problem). */
-const SERVER_ERRORS = new Set([Status.UNKNOWN, Status.DEADLINE_EXCEEDED, Status.UNIMPLEMENTED, Status.INTERNAL, Status.UNAVAILABLE, Status.DATA_LOSS]);
+const SERVER_ERRORS = new Set([
+  Status.UNKNOWN,
+  Status.DEADLINE_EXCEEDED,
+  Status.UNIMPLEMENTED,
+  Status.INTERNAL,
+  Status.UNAVAILABLE,
+  Status.DATA_LOSS,
+]);
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -58,7 +69,13 @@ class RpcMetrics {
     this.handled = registeredOnce(
       registry,
       `grpc_${side}_handled_total`,
-      () => new Counter({ name: `grpc_${side}_handled_total`, help: `gRPC calls ${side === 'server' ? 'served' : 'made'}, by method and status code.`, labelNames, registers: [registry] }),
+      () =>
+        new Counter({
+          name: `grpc_${side}_handled_total`,
+          help: `gRPC calls ${side === 'server' ? 'served' : 'made'}, by method and status code.`,
+          labelNames,
+          registers: [registry],
+        }),
     );
     this.latency = registeredOnce(
       registry,

@@ -1,4 +1,13 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Context, type Span, type TextMapGetter } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+} from '@opentelemetry/api';
 import { Counter, Histogram } from 'prom-client';
 import { registeredOnce } from './metrics';
 import { ATTR } from './semconv';
@@ -42,7 +51,13 @@ export function httpServerTelemetry(telemetry: Telemetry): HttpServerTelemetry {
   const handled = registeredOnce(
     registry,
     'http_server_requests_total',
-    () => new Counter({ name: 'http_server_requests_total', help: 'HTTP requests served, by method, route template and status code.', labelNames, registers: [registry] }),
+    () =>
+      new Counter({
+        name: 'http_server_requests_total',
+        help: 'HTTP requests served, by method, route template and status code.',
+        labelNames,
+        registers: [registry],
+      }),
   );
   const latency = registeredOnce(
     registry,
@@ -66,7 +81,10 @@ export function httpServerTelemetry(telemetry: Telemetry): HttpServerTelemetry {
         const parent = w3c.extract(ROOT_CONTEXT, headers, headersGetter);
         span = telemetry.tracer.startSpan(
           method,
-          { kind: SpanKind.SERVER, attributes: { [ATTR.httpRequestMethod]: method, [ATTR.urlPath]: path, [ATTR.urlScheme]: 'http' } },
+          {
+            kind: SpanKind.SERVER,
+            attributes: { [ATTR.httpRequestMethod]: method, [ATTR.urlPath]: path, [ATTR.urlScheme]: 'http' },
+          },
           parent,
         );
         active = trace.setSpan(parent, span);

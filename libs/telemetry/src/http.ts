@@ -1,4 +1,12 @@
-import { SpanKind, SpanStatusCode, context, defaultTextMapSetter, trace, type Context, type Tracer } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  defaultTextMapSetter,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
 import { ATTR } from './semconv';
 import { w3c } from './spans';
 import type { Tracing } from './telemetry';

@@ -1,4 +1,11 @@
-export { startTelemetry, serviceTelemetry, disabledTelemetry, tracingConfigured, type Telemetry, type Tracing } from './telemetry';
+export {
+  startTelemetry,
+  serviceTelemetry,
+  disabledTelemetry,
+  tracingConfigured,
+  type Telemetry,
+  type Tracing,
+} from './telemetry';
 export { TELEMETRY_SETTINGS } from './settings';
 export { NatsTracing, type MessageTrace, type OutgoingMessage, type ConsumedMessage } from './nats';
 export { startRequestSpan, traceActiveRequest, type RequestTrace } from './http';

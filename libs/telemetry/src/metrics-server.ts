@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics } from 'prom-client';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '@callbacks/logger';
-import { watchConsumers, type ConsumerRef } from './consumers';
+import { type ConsumerRef, watchConsumers } from './consumers';
 import { Readiness } from './health';
 import type { Telemetry } from './telemetry';
 
@@ -29,7 +29,8 @@ export async function serveMetrics(
   if (options.address === '') return { port: undefined, ready: () => undefined, stop: () => Promise.resolve() };
   const registry = telemetry.metrics;
   collectDefaultMetrics({ register: registry });
-  const consumers = options.nc && options.consumers?.length ? watchConsumers(options.nc, options.consumers, registry) : undefined;
+  const consumers =
+    options.nc && options.consumers?.length ? watchConsumers(options.nc, options.consumers, registry) : undefined;
   const readiness = new Readiness(options.nc);
   const server = createServer((request, response) => {
     const path = (request.url ?? '').split('?', 1)[0];
@@ -39,11 +40,15 @@ export async function serveMetrics(
     }
     if (request.method === 'GET' && path === '/readyz') {
       const gaps = readiness.gaps();
-      response.writeHead(gaps.length === 0 ? 200 : 503, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ ready: gaps.length === 0, waiting_for: gaps })}\n`);
+      response
+        .writeHead(gaps.length === 0 ? 200 : 503, { 'Content-Type': 'application/json' })
+        .end(`${JSON.stringify({ ready: gaps.length === 0, waiting_for: gaps })}\n`);
       return;
     }
     if (request.method !== 'GET' || path !== '/metrics') {
-      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('metrics are on /metrics, probes on /healthz and /readyz\n');
+      response
+        .writeHead(404, { 'Content-Type': 'text/plain' })
+        .end('metrics are on /metrics, probes on /healthz and /readyz\n');
       return;
     }
     registry.metrics().then(
@@ -61,7 +66,10 @@ export async function serveMetrics(
     consumers?.stop();
     throw new Error(`METRICS_ADDR ${options.address}: ${(error as Error).message}`, { cause: error });
   }
-  options.log.info({ address: options.address, metrics_port: port }, `serving metrics on http://${options.address.replace(/:\d+$/, `:${port}`)}/metrics`);
+  options.log.info(
+    { address: options.address, metrics_port: port },
+    `serving metrics on http://${options.address.replace(/:\d+$/, `:${port}`)}/metrics`,
+  );
   return {
     port,
     ready: () => readiness.markStarted(),

@@ -17,16 +17,33 @@ function samples(read: Read): readonly Sample[] {
  * A counter whose value is read, at scrape time, from a count the service keeps anyway (its
  * stats): nothing is added to the hot path.
  */
-export function countFrom(registry: Registry, name: string, help: string, labelNames: readonly string[], read: Read): void {
+export function countFrom(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  read: Read,
+): void {
   readAtScrape(registry, 'counter', { name, help, labelNames }, read);
 }
 
 /** A gauge read at scrape time; label sets not read this time disappear (no stale series). */
-export function gaugeFrom(registry: Registry, name: string, help: string, labelNames: readonly string[], read: Read): void {
+export function gaugeFrom(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  read: Read,
+): void {
   readAtScrape(registry, 'gauge', { name, help, labelNames }, read);
 }
 
-function readAtScrape(registry: Registry, kind: 'counter' | 'gauge', metric: { name: string; help: string; labelNames: readonly string[] }, read: Read): void {
+function readAtScrape(
+  registry: Registry,
+  kind: 'counter' | 'gauge',
+  metric: { name: string; help: string; labelNames: readonly string[] },
+  read: Read,
+): void {
   const config = { ...metric, registers: [registry] };
   // Each scrape starts from nothing: label sets that are gone (an endpoint gone idle) disappear.
   const refill = (target: { reset(): void }, record: (labels: Record<string, string>, value: number) => void) => {
@@ -34,9 +51,19 @@ function readAtScrape(registry: Registry, kind: 'counter' | 'gauge', metric: { n
     for (const { labels = {}, value } of samples(read)) record(labels, value);
   };
   if (kind === 'counter') {
-    new Counter({ ...config, collect() { refill(this, (labels, value) => this.inc(labels, value)); } });
+    new Counter({
+      ...config,
+      collect() {
+        refill(this, (labels, value) => this.inc(labels, value));
+      },
+    });
   } else {
-    new Gauge({ ...config, collect() { refill(this, (labels, value) => this.set(labels, value)); } });
+    new Gauge({
+      ...config,
+      collect() {
+        refill(this, (labels, value) => this.set(labels, value));
+      },
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
+import { type Attributes, type Span, SpanKind } from '@opentelemetry/api';
 import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent, MongoClient } from 'mongodb';
 import { ATTR } from './semconv';
 import { markFailed } from './spans';
@@ -14,7 +14,8 @@ import type { Tracing } from './telemetry';
  */
 export function traceMongoCommands(client: MongoClient, tracing: Tracing): void {
   if (!tracing.tracing) return;
-  if (!client.options.monitorCommands) throw new Error('traceMongoCommands needs a MongoClient created with monitorCommands: true');
+  if (!client.options.monitorCommands)
+    throw new Error('traceMongoCommands needs a MongoClient created with monitorCommands: true');
   const spans = new Map<number, Span>();
   client.on('commandStarted', (event: CommandStartedEvent) => {
     const attributes = commandAttributes(event);

@@ -1,5 +1,5 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordSpans, spanNamed } from '../test/recording';
 import { NatsTracing } from './nats';
@@ -28,7 +28,10 @@ describe('NatsTracing with tracing on', () => {
 
   it('publishes with a producer span whose context travels in the headers, and continues it on consume', async () => {
     const headers = natsHeaders();
-    const ack = await tracing.publish({ subject: 'callbacks.deliveries.v1.acct-a.cb_1', template: TEMPLATE, headers, msgId: 'dl_1' }, async () => 'stored');
+    const ack = await tracing.publish(
+      { subject: 'callbacks.deliveries.v1.acct-a.cb_1', template: TEMPLATE, headers, msgId: 'dl_1' },
+      async () => 'stored',
+    );
     expect(ack).toBe('stored');
     const publish = spanNamed(recording.spans(), `publish ${TEMPLATE}`);
     expect(publish.kind).toBe(SpanKind.PRODUCER);
@@ -40,7 +43,10 @@ describe('NatsTracing with tracing on', () => {
       'messaging.destination.template': TEMPLATE,
       'messaging.message.id': 'dl_1',
     });
-    expect(parse(headers.get('traceparent'))).toEqual({ traceId: publish.spanContext().traceId, spanId: publish.spanContext().spanId });
+    expect(parse(headers.get('traceparent'))).toEqual({
+      traceId: publish.spanContext().traceId,
+      spanId: publish.spanContext().spanId,
+    });
 
     headers.set('Nats-Msg-Id', 'dl_1');
     const consumed = tracing.consume(received(headers), TEMPLATE, 'dispatcher');
@@ -64,7 +70,10 @@ describe('NatsTracing with tracing on', () => {
 
     const inside = consumed.run(() => recording.telemetry.logFields());
     const retry = natsHeaders();
-    await consumed.publish({ subject: 'callbacks.retries.v1.dl_1.2', template: 'callbacks.retries.v1.{delivery}.{attempt}', headers: retry }, async () => undefined);
+    await consumed.publish(
+      { subject: 'callbacks.retries.v1.dl_1.2', template: 'callbacks.retries.v1.{delivery}.{attempt}', headers: retry },
+      async () => undefined,
+    );
     const request = consumed.request(new URL('https://hooks.example.com:8443/hook?token=secret'));
     request.end({ statusCode: 503 });
     consumed.annotate({ 'callbacks.delivery.outcome': 'RETRYING' });
@@ -115,7 +124,9 @@ describe('NatsTracing with tracing on', () => {
 
   it('starts a new trace for a message without trace context, and marks failures', async () => {
     const consumed = tracing.consume(received(), TEMPLATE);
-    const failed = consumed.publish({ subject: 's', template: 'results', headers: natsHeaders() }, () => Promise.reject(new Error('no stream')));
+    const failed = consumed.publish({ subject: 's', template: 'results', headers: natsHeaders() }, () =>
+      Promise.reject(new Error('no stream')),
+    );
     await expect(failed).rejects.toThrow('no stream');
     consumed.end(new Error('could not record'));
     const process = spanNamed(recording.spans(), `process ${TEMPLATE}`);

@@ -1,9 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, context, trace, type Attributes, type Context, type Span, type SpanContext, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import type { MsgHdrs } from '@nats-io/transport-node';
-import { startRequestSpan, type RequestTrace } from './http';
+import {
+  type Attributes,
+  type Context,
+  context,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanContext,
+  SpanKind,
+  type TextMapGetter,
+  type TextMapSetter,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
+import { type RequestTrace, startRequestSpan } from './http';
 import { ATTR, MESSAGING_SYSTEM_NATS } from './semconv';
-import { TRACEPARENT, TRACESTATE, markFailed, w3c } from './spans';
+import { markFailed, TRACEPARENT, TRACESTATE, w3c } from './spans';
 import type { Tracing } from './telemetry';
 
 /**
@@ -65,7 +77,10 @@ export class NatsTracing {
   consume(msg: ConsumedMessage, template: string, consumer?: string): MessageTrace {
     if (!this.tracing.tracing) return passThrough(msg.headers);
     const parent = msg.headers ? w3c.extract(ROOT_CONTEXT, msg.headers, headerGetter) : ROOT_CONTEXT;
-    const attributes: Attributes = { ...messagingAttributes('process', msg.subject, template), [ATTR.messagingMessageBodySize]: msg.data.length };
+    const attributes: Attributes = {
+      ...messagingAttributes('process', msg.subject, template),
+      [ATTR.messagingMessageBodySize]: msg.data.length,
+    };
     if (consumer) attributes[ATTR.messagingConsumerGroupName] = consumer;
     const msgId = msg.headers?.get('Nats-Msg-Id');
     if (msgId) attributes[ATTR.messagingMessageId] = msgId;
@@ -74,7 +89,12 @@ export class NatsTracing {
   }
 
   /** Handles a consumed message inside its process span, which ends (failed, if `work` throws) when `work` is done. */
-  process<T>(msg: ConsumedMessage, template: string, consumer: string | undefined, work: (trace: MessageTrace) => Promise<T>): Promise<T> {
+  process<T>(
+    msg: ConsumedMessage,
+    template: string,
+    consumer: string | undefined,
+    work: (trace: MessageTrace) => Promise<T>,
+  ): Promise<T> {
     const trace = this.consume(msg, template, consumer);
     // Tracing off, there is no span to end: no extra async step on the hot path.
     return this.tracing.tracing ? this.within(trace, work) : work(trace);
@@ -102,7 +122,11 @@ export class NatsTracing {
       const linked = t.spanContext();
       return linked ? [{ context: linked }] : [];
     });
-    const span = this.tracing.tracer.startSpan(name, { kind: SpanKind.INTERNAL, links, attributes: { [ATTR.messagingBatchMessageCount]: traces.length } }, ROOT_CONTEXT);
+    const span = this.tracing.tracer.startSpan(
+      name,
+      { kind: SpanKind.INTERNAL, links, attributes: { [ATTR.messagingBatchMessageCount]: traces.length } },
+      ROOT_CONTEXT,
+    );
     return this.within(new TracedMessage(this.tracing.tracer, span, trace.setSpan(ROOT_CONTEXT, span)), work);
   }
 
@@ -123,7 +147,12 @@ function messagingAttributes(operation: 'publish' | 'process', subject: string, 
   };
 }
 
-async function publishWithin<T>(tracer: Tracer, parent: Context, message: OutgoingMessage, send: () => Promise<T>): Promise<T> {
+async function publishWithin<T>(
+  tracer: Tracer,
+  parent: Context,
+  message: OutgoingMessage,
+  send: () => Promise<T>,
+): Promise<T> {
   const attributes = messagingAttributes('publish', message.subject, message.template);
   if (message.msgId) attributes[ATTR.messagingMessageId] = message.msgId;
   const span = tracer.startSpan(`publish ${message.template}`, { kind: SpanKind.PRODUCER, attributes }, parent);
@@ -199,7 +228,12 @@ class PassThrough implements MessageTrace {
 
   request(): RequestTrace {
     if (!this.traceparent) return { headers: { [TRACEPARENT]: unsampledTraceparent() }, end: ignore };
-    return { headers: this.tracestate ? { [TRACEPARENT]: this.traceparent, [TRACESTATE]: this.tracestate } : { [TRACEPARENT]: this.traceparent }, end: ignore };
+    return {
+      headers: this.tracestate
+        ? { [TRACEPARENT]: this.traceparent, [TRACESTATE]: this.tracestate }
+        : { [TRACEPARENT]: this.traceparent },
+      end: ignore,
+    };
   }
 
   annotate = ignore;

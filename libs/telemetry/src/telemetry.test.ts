@@ -14,10 +14,16 @@ describe('tracingConfigured', () => {
   it('is off when nothing is configured, the exporter is none, or the SDK is disabled', () => {
     expect(tracingConfigured({})).toBe(false);
     expect(tracingConfigured({ OTEL_EXPORTER_OTLP_ENDPOINT: '  ' })).toBe(false);
-    expect(tracingConfigured({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(false);
-    expect(tracingConfigured({ OTEL_SDK_DISABLED: 'TRUE', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(false);
+    expect(
+      tracingConfigured({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }),
+    ).toBe(false);
+    expect(tracingConfigured({ OTEL_SDK_DISABLED: 'TRUE', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(
+      false,
+    );
     // Metrics-only settings do not turn tracing on.
-    expect(tracingConfigured({ OTEL_SERVICE_NAME: 'matcher', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod' })).toBe(false);
+    expect(
+      tracingConfigured({ OTEL_SERVICE_NAME: 'matcher', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod' }),
+    ).toBe(false);
   });
 });
 

@@ -1,4 +1,14 @@
-import { DiagLogLevel, ProxyTracerProvider, ROOT_CONTEXT, context, diag, isSpanContextValid, trace, type DiagLogger, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  diag,
+  type DiagLogger,
+  DiagLogLevel,
+  isSpanContextValid,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { Registry } from 'prom-client';
@@ -57,7 +67,9 @@ export function startTelemetry(options: { service: string; version: string; log:
   if (!env.OTEL_LOG_LEVEL) diag.setLogger(diagToLog(options.log), DiagLogLevel.WARN);
   const sdk = new NodeSDK({
     // Variables (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) override these defaults.
-    resource: defaultResource().merge(resourceFromAttributes({ [ATTR.serviceName]: options.service, [ATTR.serviceVersion]: options.version })),
+    resource: defaultResource().merge(
+      resourceFromAttributes({ [ATTR.serviceName]: options.service, [ATTR.serviceVersion]: options.version }),
+    ),
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [],
@@ -119,10 +131,19 @@ export function activeTraceFields(): Record<string, unknown> {
  * error's message rather than the serialized error the SDK hands over.
  */
 function diagToLog(log: Logger): DiagLogger {
-  const write = (level: 'warn' | 'error') => (message: string, ...args: unknown[]) =>
-    context.with(ROOT_CONTEXT, () =>
-      log[level]({ component: 'opentelemetry', problem: summary(message), detail: args.map((arg) => (arg instanceof Error ? arg.message : String(arg))) }, 'the OpenTelemetry SDK reported a problem'),
-    );
+  const write =
+    (level: 'warn' | 'error') =>
+    (message: string, ...args: unknown[]) =>
+      context.with(ROOT_CONTEXT, () =>
+        log[level](
+          {
+            component: 'opentelemetry',
+            problem: summary(message),
+            detail: args.map((arg) => (arg instanceof Error ? arg.message : String(arg))),
+          },
+          'the OpenTelemetry SDK reported a problem',
+        ),
+      );
   const ignore = () => undefined;
   return { error: write('error'), warn: write('warn'), info: ignore, debug: ignore, verbose: ignore };
 }

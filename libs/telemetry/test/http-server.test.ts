@@ -35,7 +35,12 @@ it('continues the caller’s trace in a SERVER span named by the route, active i
   expect(span.kind).toBe(SpanKind.SERVER);
   expect(span.spanContext().traceId).toBe(traceId);
   expect(span.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
-  expect(span.attributes).toMatchObject({ 'http.request.method': 'GET', 'http.route': '/v1/things/{id}', 'http.response.status_code': 200, 'rpc.method': 'GetThing' });
+  expect(span.attributes).toMatchObject({
+    'http.request.method': 'GET',
+    'http.route': '/v1/things/{id}',
+    'http.response.status_code': 200,
+    'rpc.method': 'GetThing',
+  });
   expect(span.status.code).toBe(SpanStatusCode.UNSET);
   expect(activeInHandler.at(-1)).toBe(span.spanContext().spanId);
 });
@@ -54,5 +59,7 @@ it('fails the span on a 5xx only, and counts requests by route and status with b
   expect(metrics).toContain('http_server_requests_total{method="GET",route="/v1/things/{id}",status_code="200"} 1');
   expect(metrics).toContain('http_server_requests_total{method="GET",route="/v1/things/{id}",status_code="503"} 1');
   expect(metrics).toContain('http_server_requests_total{method="GET",route="unmatched",status_code="404"} 2');
-  expect(metrics).toMatch(/http_server_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 2/);
+  expect(metrics).toMatch(
+    /http_server_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 2/,
+  );
 });

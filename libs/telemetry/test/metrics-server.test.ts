@@ -1,8 +1,15 @@
 import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type Server } from '@callbacks/infra';
+import { type Server, startNats } from '@callbacks/infra';
 import { createLogger } from '@callbacks/logger';
-import { AckedPublisher, STREAMS, SUBJECTS, connectNats, ensureStream, type NatsConnection } from '@callbacks/messaging';
+import {
+  AckedPublisher,
+  connectNats,
+  ensureStream,
+  type NatsConnection,
+  STREAMS,
+  SUBJECTS,
+} from '@callbacks/messaging';
 import { countFrom } from '../src/metrics';
 import { serveMetrics } from '../src/metrics-server';
 import { disabledTelemetry } from '../src/telemetry';
@@ -18,7 +25,9 @@ beforeAll(async () => {
   const jsm = await jetstreamManager(nc);
   await jsm.consumers.add(STREAMS.results.name, { durable_name: 'delivery-log', ack_policy: AckPolicy.Explicit });
   const publisher = new AckedPublisher(nc);
-  await Promise.all(Array.from({ length: 5 }, (_, i) => publisher.publish(SUBJECTS.attemptResult('acct-a', 'cb_1'), `r${i}`)));
+  await Promise.all(
+    Array.from({ length: 5 }, (_, i) => publisher.publish(SUBJECTS.attemptResult('acct-a', 'cb_1'), `r${i}`)),
+  );
   publisher.close();
 });
 afterAll(async () => {
@@ -26,7 +35,10 @@ afterAll(async () => {
   await nats?.close();
 });
 
-async function scrape(port: number | undefined, path = '/metrics'): Promise<{ status: number; type: string | null; text: string }> {
+async function scrape(
+  port: number | undefined,
+  path = '/metrics',
+): Promise<{ status: number; type: string | null; text: string }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
 }
@@ -35,7 +47,12 @@ describe('serveMetrics', () => {
   it('serves the registry, the process metrics and the consumer backlog on /metrics, on the port it bound', async () => {
     const telemetry = disabledTelemetry('config-service');
     countFrom(telemetry.metrics, 'callbacks_test_total', 'A count.', [], () => 12);
-    const endpoint = await serveMetrics(telemetry, { address: '127.0.0.1:0', log, nc, consumers: [{ stream: STREAMS.results.name, consumer: 'delivery-log' }] });
+    const endpoint = await serveMetrics(telemetry, {
+      address: '127.0.0.1:0',
+      log,
+      nc,
+      consumers: [{ stream: STREAMS.results.name, consumer: 'delivery-log' }],
+    });
     try {
       expect(endpoint.port).toBeGreaterThan(0);
       const pending = /callbacks_consumer_pending_messages\{stream="CALLBACK_RESULTS",consumer="delivery-log"\} (\d+)/;
@@ -48,7 +65,9 @@ describe('serveMetrics', () => {
       expect(page.text).toContain('process_cpu_seconds_total');
       expect(page.text).toContain('nodejs_eventloop_lag_seconds');
       expect(Number(pending.exec(page.text)?.[1])).toBe(5);
-      expect(page.text).toMatch(/callbacks_consumer_ack_pending_messages\{stream="CALLBACK_RESULTS",consumer="delivery-log"\} 0/);
+      expect(page.text).toMatch(
+        /callbacks_consumer_ack_pending_messages\{stream="CALLBACK_RESULTS",consumer="delivery-log"\} 0/,
+      );
       expect((await scrape(endpoint.port, '/')).status).toBe(404);
     } finally {
       await endpoint.stop();
@@ -63,7 +82,9 @@ describe('serveMetrics', () => {
 
     const first = await serveMetrics(disabledTelemetry(), { address: '127.0.0.1:0', log });
     try {
-      await expect(serveMetrics(disabledTelemetry(), { address: `127.0.0.1:${first.port}`, log })).rejects.toThrow(/^METRICS_ADDR 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+      await expect(serveMetrics(disabledTelemetry(), { address: `127.0.0.1:${first.port}`, log })).rejects.toThrow(
+        /^METRICS_ADDR 127\.0\.0\.1:\d+: .*EADDRINUSE/,
+      );
     } finally {
       await first.stop();
     }
@@ -81,18 +102,25 @@ describe('the probes beside the metrics', () => {
     const endpoint = await serveMetrics(disabledTelemetry(), { address: '127.0.0.1:0', log, nc: own });
     const statuses = own.status()[Symbol.asyncIterator]();
     const next = async (type: string) => {
-      for (let status = await statuses.next(); !status.done; status = await statuses.next()) if (status.value.type === type) return;
+      for (let status = await statuses.next(); !status.done; status = await statuses.next())
+        if (status.value.type === type) return;
     };
     try {
       expect(await probe(endpoint.port, '/healthz')).toEqual({ status: 200, body: 'alive\n' });
-      expect(await probe(endpoint.port, '/readyz')).toEqual({ status: 503, body: '{"ready":false,"waiting_for":["start-up"]}\n' });
+      expect(await probe(endpoint.port, '/readyz')).toEqual({
+        status: 503,
+        body: '{"ready":false,"waiting_for":["start-up"]}\n',
+      });
       endpoint.ready();
       expect(await probe(endpoint.port, '/readyz')).toEqual({ status: 200, body: '{"ready":true,"waiting_for":[]}\n' });
 
       const disconnected = next('disconnect');
       await nats.managed!.stop();
       await disconnected;
-      expect(await probe(endpoint.port, '/readyz')).toEqual({ status: 503, body: '{"ready":false,"waiting_for":["nats"]}\n' });
+      expect(await probe(endpoint.port, '/readyz')).toEqual({
+        status: 503,
+        body: '{"ready":false,"waiting_for":["nats"]}\n',
+      });
       expect((await probe(endpoint.port, '/healthz')).status).toBe(200);
 
       const reconnected = next('reconnect');

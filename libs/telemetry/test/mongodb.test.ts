@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '@callbacks/infra/vitest-global-setup';
@@ -26,7 +26,10 @@ describe('traceMongoCommands', () => {
   it('makes a client span per command under the span that issued it, without the documents', async () => {
     const parent = recording.telemetry.tracer.startSpan('record attempt result');
     await context.with(trace.setSpan(context.active(), parent), async () => {
-      await client.db(database).collection('deliveries').insertOne({ _id: 'dl_1' as never, secret: 'customer-data-1' });
+      await client
+        .db(database)
+        .collection('deliveries')
+        .insertOne({ _id: 'dl_1' as never, secret: 'customer-data-1' });
       await client.db(database).collection('deliveries').findOne({ secret: 'customer-data-1' });
     });
     parent.end();
@@ -36,7 +39,11 @@ describe('traceMongoCommands', () => {
     for (const span of spans) {
       expect(span.kind).toBe(SpanKind.CLIENT);
       expect(span.spanContext().traceId).toBe(parent.spanContext().traceId);
-      expect(span.attributes).toMatchObject({ 'db.system.name': 'mongodb', 'db.namespace': database, 'db.collection.name': 'deliveries' });
+      expect(span.attributes).toMatchObject({
+        'db.system.name': 'mongodb',
+        'db.namespace': database,
+        'db.collection.name': 'deliveries',
+      });
       expect(span.attributes['server.port']).toBe(Number(new URL(inject('mongoUrl')).port));
       expect(JSON.stringify(span.attributes)).not.toContain('customer-data-1');
     }

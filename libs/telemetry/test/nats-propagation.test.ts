@@ -1,8 +1,16 @@
 import { jetstream, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type Server } from '@callbacks/infra';
-import { AckedPublisher, STREAMS, SUBJECTS, SUBJECT_TEMPLATES, connectNats, ensureStream, type NatsConnection } from '@callbacks/messaging';
+import { type Server, startNats } from '@callbacks/infra';
+import {
+  AckedPublisher,
+  connectNats,
+  ensureStream,
+  type NatsConnection,
+  STREAMS,
+  SUBJECT_TEMPLATES,
+  SUBJECTS,
+} from '@callbacks/messaging';
 import { NatsTracing } from '../src/nats';
 import { recordSpans, spanNamed } from './recording';
 
@@ -40,13 +48,19 @@ async function nextJob(subject: string): Promise<JsMsg> {
 describe('trace context through JetStream', () => {
   it('survives a message schedule: the retry the server publishes later continues the attempt’s trace', async () => {
     // An attempt (a consumed job) schedules the next one, as the dispatcher's retry scheduler does.
-    const attempt = tracing.consume({ subject: SUBJECTS.deliveryJob('acct-a', 'cb_1'), data: new Uint8Array() }, SUBJECT_TEMPLATES.deliveryJob, 'dispatcher');
+    const attempt = tracing.consume(
+      { subject: SUBJECTS.deliveryJob('acct-a', 'cb_1'), data: new Uint8Array() },
+      SUBJECT_TEMPLATES.deliveryJob,
+      'dispatcher',
+    );
     const target = SUBJECTS.deliveryJob('acct-a', 'cb_sched');
     const schedule = SUBJECTS.retrySchedule('dl_sched', 2);
     const headers = natsHeaders();
     headers.set('Nats-Schedule', `@at ${new Date(Date.now() + 1_000).toISOString()}`);
     headers.set('Nats-Schedule-Target', target);
-    await attempt.publish({ subject: schedule, template: SUBJECT_TEMPLATES.retrySchedule, headers }, () => publisher.publish(schedule, 'job', { headers }));
+    await attempt.publish({ subject: schedule, template: SUBJECT_TEMPLATES.retrySchedule, headers }, () =>
+      publisher.publish(schedule, 'job', { headers }),
+    );
     attempt.end();
 
     const retry = await nextJob(target);
@@ -54,7 +68,9 @@ describe('trace context through JetStream', () => {
     const next = tracing.consume(retry, SUBJECT_TEMPLATES.deliveryJob, 'dispatcher');
     next.end();
 
-    const [first, second] = recording.spans().filter((span) => span.name === `process ${SUBJECT_TEMPLATES.deliveryJob}`);
+    const [first, second] = recording
+      .spans()
+      .filter((span) => span.name === `process ${SUBJECT_TEMPLATES.deliveryJob}`);
     const scheduled = spanNamed(recording.spans(), `publish ${SUBJECT_TEMPLATES.retrySchedule}`);
     expect(scheduled.parentSpanContext?.spanId).toBe(first!.spanContext().spanId);
     expect(second!.parentSpanContext?.spanId).toBe(scheduled.spanContext().spanId);

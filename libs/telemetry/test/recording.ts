@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { activeTraceFields, disabledTelemetry, type Telemetry } from '../src/telemetry';
 
 /**
@@ -17,7 +17,12 @@ export function recordSpans(): { telemetry: Telemetry; spans(): ReadableSpan[]; 
     autoDetectResources: false,
   });
   sdk.start();
-  const telemetry: Telemetry = { ...disabledTelemetry('test'), tracing: true, tracer: trace.getTracer('test'), logFields: activeTraceFields };
+  const telemetry: Telemetry = {
+    ...disabledTelemetry('test'),
+    tracing: true,
+    tracer: trace.getTracer('test'),
+    logFields: activeTraceFields,
+  };
   return {
     telemetry,
     spans: () => exporter.getFinishedSpans(),
@@ -29,6 +34,7 @@ export function recordSpans(): { telemetry: Telemetry; spans(): ReadableSpan[]; 
 /** The one finished span with this name. */
 export function spanNamed(spans: readonly ReadableSpan[], name: string): ReadableSpan {
   const found = spans.filter((span) => span.name === name);
-  if (found.length !== 1) throw new Error(`expected one span named ${name}, got ${found.length}: ${spans.map((s) => s.name).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one span named ${name}, got ${found.length}: ${spans.map((s) => s.name).join(', ')}`);
   return found[0]!;
 }

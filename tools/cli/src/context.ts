@@ -3,8 +3,8 @@ import { CallbackApi } from './api/callback-api';
 import { describeServiceError, isServiceError } from './api/service-errors';
 import { CliError } from './errors';
 import { EXIT } from './exit-codes';
-import { NO_PROGRESS, progressOn, type Progress } from './output/progress';
-import { apiSettings, natsSettings, type ConnectionFlags } from './settings';
+import { NO_PROGRESS, type Progress, progressOn } from './output/progress';
+import { apiSettings, type ConnectionFlags, natsSettings } from './settings';
 
 /** The process as the CLI sees it; tests and the entry point provide it. */
 export interface Io {
@@ -66,7 +66,9 @@ export class Context {
   }
 
   progress(): Progress {
-    return this.flags.quiet ? NO_PROGRESS : progressOn({ write: this.io.stderr, isTTY: this.io.stderrIsTTY }, this.io.now);
+    return this.flags.quiet
+      ? NO_PROGRESS
+      : progressOn({ write: this.io.stderr, isTTY: this.io.stderrIsTTY }, this.io.now);
   }
 
   /** Prints `json` (proto3 JSON) with --json, else the human view. */

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '@callbacks/domain';
 // The key tool's main() is its whole behaviour, reused as it is.
 import { main as keysMain } from '@callbacks/keys';
-import { GLOBAL_HELP, GLOBAL_OPTIONS, commandHelp, groupHelp, type Command, type CommandGroup } from './command';
+import { type Command, type CommandGroup, commandHelp, GLOBAL_HELP, GLOBAL_OPTIONS, groupHelp } from './command';
 import { callbacksGroup } from './commands/callbacks';
 import { deliveriesGroup } from './commands/deliveries';
 import { eventsGroup } from './commands/events';
@@ -59,13 +59,26 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const command = group.commands.find((c) => c.name === words.command);
   if (!command) {
     if (words.command === undefined && words.help) return print(io.stdout, groupHelp(group), EXIT.ok);
-    const problem = words.command === undefined ? `missing command after "${group.name}"` : `unknown command "${group.name} ${words.command}"`;
-    return report(new UsageError(problem), [`Usage: callbacks ${group.name} <${group.commands.map((c) => c.name).join('|')}> [options]`], group);
+    const problem =
+      words.command === undefined
+        ? `missing command after "${group.name}"`
+        : `unknown command "${group.name} ${words.command}"`;
+    return report(
+      new UsageError(problem),
+      [`Usage: callbacks ${group.name} <${group.commands.map((c) => c.name).join('|')}> [options]`],
+      group,
+    );
   }
   return runCommand(command, group, words.rest, io, report);
 }
 
-async function runCommand(command: Command, group: CommandGroup, argv: readonly string[], io: Io, report: Reporter): Promise<number> {
+async function runCommand(
+  command: Command,
+  group: CommandGroup,
+  argv: readonly string[],
+  io: Io,
+  report: Reporter,
+): Promise<number> {
   let parsed;
   try {
     parsed = command.parse(argv);
@@ -98,7 +111,11 @@ function reporter(io: Io, flags: readonly string[]): Reporter {
   };
   return (error, usage, group, command) => {
     if (error instanceof UsageError) {
-      const help = command ? `callbacks ${group?.name} ${command.name} --help` : group ? `callbacks ${group.name} --help` : 'callbacks --help';
+      const help = command
+        ? `callbacks ${group?.name} ${command.name} --help`
+        : group
+          ? `callbacks ${group.name} --help`
+          : 'callbacks --help';
       write([`callbacks: ${error.message}`, ...usage, `Run '${help}' for details.`]);
       return EXIT.usage;
     }
@@ -111,7 +128,10 @@ function reporter(io: Io, flags: readonly string[]): Reporter {
       return EXIT.invalid;
     }
     const message = error instanceof Error ? error.message : String(error);
-    write([`callbacks: unexpected error: ${message}`, ...(io.env['CALLBACKS_DEBUG'] && error instanceof Error && error.stack ? [error.stack] : [])]);
+    write([
+      `callbacks: unexpected error: ${message}`,
+      ...(io.env['CALLBACKS_DEBUG'] && error instanceof Error && error.stack ? [error.stack] : []),
+    ]);
     return EXIT.internal;
   };
 }
@@ -130,8 +150,20 @@ function print(out: (text: string) => void, text: string, code: ExitCode): ExitC
  * or their values (`callbacks --json callbacks list` works as `callbacks callbacks list --json`).
  * Everything else goes to the command's own parser.
  */
-function locate(argv: readonly string[]): { group?: string; command?: string; rest: string[]; flags: string[]; help: boolean } {
-  const { tokens } = parseArgs({ args: [...argv], options: GLOBAL_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+function locate(argv: readonly string[]): {
+  group?: string;
+  command?: string;
+  rest: string[];
+  flags: string[];
+  help: boolean;
+} {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: GLOBAL_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const help = tokens.some((t) => t.kind === 'option' && t.name === 'help');
   const first = tokens.find((t) => t.kind === 'positional');
   if (!first) return { rest: [...argv], flags: [...argv], help };
@@ -145,6 +177,11 @@ function locate(argv: readonly string[]): { group?: string; command?: string; re
 
 /** The --token value, to keep it out of error output. */
 function tokenOf(argv: readonly string[]): string | undefined {
-  const { values } = parseArgs({ args: [...argv], options: { token: GLOBAL_OPTIONS.token }, strict: false, allowPositionals: true });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { token: GLOBAL_OPTIONS.token },
+    strict: false,
+    allowPositionals: true,
+  });
   return typeof values.token === 'string' ? values.token : undefined;
 }

@@ -30,7 +30,8 @@ async function collectPages<T>(
   progress: Progress,
   fetch: (page: { pageSize: number; pageToken: string }) => Promise<Page<T>>,
 ): Promise<Page<T>> {
-  const pageSize = values['page-size'] === undefined ? 0 : integerFlag('page-size', values['page-size'], { min: 1, max: 1000 });
+  const pageSize =
+    values['page-size'] === undefined ? 0 : integerFlag('page-size', values['page-size'], { min: 1, max: 1000 });
   const items: T[] = [];
   let pageToken = values['page-token'] ?? '';
   let pages = 0;
@@ -53,11 +54,20 @@ async function collectPages<T>(
 export async function listPages<T>(
   ctx: Context,
   values: PagingValues,
-  list: { noun: string; fetch: (page: { pageSize: number; pageToken: string }) => Promise<Page<T>>; toJSON: (item: T) => unknown; view: (items: T[]) => string },
+  list: {
+    noun: string;
+    fetch: (page: { pageSize: number; pageToken: string }) => Promise<Page<T>>;
+    toJSON: (item: T) => unknown;
+    view: (items: T[]) => string;
+  },
 ): Promise<void> {
   const { noun } = list;
   const page = await collectPages(values, noun, ctx.progress(), list.fetch);
-  const json = { [noun]: page.items.map(list.toJSON), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+  const json = {
+    [noun]: page.items.map(list.toJSON),
+    ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+  };
   ctx.show(json, () => (page.items.length === 0 ? `No ${noun}.` : list.view(page.items)));
-  if (page.nextPageToken && !ctx.json) ctx.io.stderr(`More ${noun}: add --all, or --page-token ${page.nextPageToken}\n`);
+  if (page.nextPageToken && !ctx.json)
+    ctx.io.stderr(`More ${noun}: add --all, or --page-token ${page.nextPageToken}\n`);
 }

@@ -1,4 +1,15 @@
-import { ConfigError, boolean, duration, hostPort, loadSettings, natsServers, sensitive, string, type Setting, type SettingsOf } from '@callbacks/config';
+import {
+  boolean,
+  ConfigError,
+  duration,
+  hostPort,
+  loadSettings,
+  natsServers,
+  sensitive,
+  type Setting,
+  type SettingsOf,
+  string,
+} from '@callbacks/config';
 import type { ApiSettings } from './api/callback-api';
 import { UsageError } from './errors';
 
@@ -41,7 +52,10 @@ export function natsSettings(flags: ConnectionFlags, env: Env): { servers: strin
   return load(NATS, { servers: flags.nats ?? env['NATS_URL'] });
 }
 
-function load<S extends Record<string, Setting<unknown>>>(spec: S, raw: { [K in keyof S]: string | undefined }): SettingsOf<S> {
+function load<S extends Record<string, Setting<unknown>>>(
+  spec: S,
+  raw: { [K in keyof S]: string | undefined },
+): SettingsOf<S> {
   const env = Object.fromEntries(Object.entries(spec).map(([key, setting]) => [setting.variable, raw[key]]));
   try {
     return loadSettings(env, spec);

@@ -11,10 +11,22 @@ const dir = mkdtempSync(join(tmpdir(), 'callbacks-cli-'));
 let w: World;
 beforeAll(async () => {
   // The key the config service signs test requests with comes from the CLI's own `keys generate`.
-  const keys = await runCli(['keys', 'generate', '--selector', 'cli-test', '--domain', 'callbacks.example.com', '--out', dir]);
+  const keys = await runCli([
+    'keys',
+    'generate',
+    '--selector',
+    'cli-test',
+    '--domain',
+    'callbacks.example.com',
+    '--out',
+    dir,
+  ]);
   expect(keys.code, keys.stderr).toBe(0);
   const ringEntry = JSON.parse(keys.stdout.slice(keys.stdout.lastIndexOf('{'))) as unknown;
-  w = await startWorld({ mongoUrl: inject('mongoUrl'), serviceEnv: { SIGNING_KEY_RING: JSON.stringify({ keys: [ringEntry] }) } });
+  w = await startWorld({
+    mongoUrl: inject('mongoUrl'),
+    serviceEnv: { SIGNING_KEY_RING: JSON.stringify({ keys: [ringEntry] }) },
+  });
 });
 afterAll(async () => {
   await w?.close();
@@ -26,8 +38,23 @@ const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
 describe('callbacks', () => {
   it('creates, lists (table and --json), gets, refuses a stale update, deletes, and then finds nothing', async () => {
     const create = await w.cli([
-      'callbacks', 'create', '--account', '42', '--database', '7', '--url', 'https://hooks.example.com/a',
-      '--action', 'update', '--trigger', 'publisher,webform', '--label', 'team=crm', '--description', 'city changes', '--json',
+      'callbacks',
+      'create',
+      '--account',
+      '42',
+      '--database',
+      '7',
+      '--url',
+      'https://hooks.example.com/a',
+      '--action',
+      'update',
+      '--trigger',
+      'publisher,webform',
+      '--label',
+      'team=crm',
+      '--description',
+      'city changes',
+      '--json',
     ]);
     expect(create.code, create.stderr).toBe(0);
     const created = json(create.stdout);
@@ -61,10 +88,24 @@ describe('callbacks', () => {
     expect(get.stdout).toMatch(/^triggers\s+publisher, webform$/m);
     expect(get.stdout).toMatch(/^revision\s+1$/m);
 
-    const update = await w.cli(['callbacks', 'update', id, '--url', 'https://hooks.example.com/b', '--expected-revision', '1', '--json']);
+    const update = await w.cli([
+      'callbacks',
+      'update',
+      id,
+      '--url',
+      'https://hooks.example.com/b',
+      '--expected-revision',
+      '1',
+      '--json',
+    ]);
     expect(update.code, update.stderr).toBe(0);
     // The mask named only the URL: everything else stays.
-    expect(json(update.stdout)).toMatchObject({ url: 'https://hooks.example.com/b', description: 'city changes', labels: { team: 'crm' }, revision: 2 });
+    expect(json(update.stdout)).toMatchObject({
+      url: 'https://hooks.example.com/b',
+      description: 'city changes',
+      labels: { team: 'crm' },
+      revision: 2,
+    });
 
     const stale = await w.cli(['callbacks', 'update', id, '--description', 'lost update', '--expected-revision', '1']);
     expect(stale.code).toBe(5);
@@ -89,11 +130,21 @@ describe('callbacks', () => {
         databaseId: '7',
         url: 'https://hooks.example.com/from-file',
         format: 'FORMAT_XML',
-        condition: { rules: [{ name: 'amsterdam', conditions: [{ field: { field: 'city', comparison: 'FIELD_COMPARISON_EQUALS', value: 'Amsterdam' } }] }] },
+        condition: {
+          rules: [
+            {
+              name: 'amsterdam',
+              conditions: [{ field: { field: 'city', comparison: 'FIELD_COMPARISON_EQUALS', value: 'Amsterdam' } }],
+            },
+          ],
+        },
         deliveryPolicy: { maxConcurrency: 3, timeout: '10s' },
       }),
     );
-    const create = await w.cli(['callbacks', 'create', '--from-file', 'callback.json', '--url', 'https://hooks.example.com/flag', '--json'], { cwd: dir });
+    const create = await w.cli(
+      ['callbacks', 'create', '--from-file', 'callback.json', '--url', 'https://hooks.example.com/flag', '--json'],
+      { cwd: dir },
+    );
     expect(create.code, create.stderr).toBe(0);
     expect(json(create.stdout)).toMatchObject({
       url: 'https://hooks.example.com/flag',
@@ -105,7 +156,11 @@ describe('callbacks', () => {
 
   it('pages through every callback with --all, showing progress on stderr', async () => {
     for (let i = 0; i < 3; i++) {
-      await call(w.service.client.createCallback.bind(w.service.client), { callback: sampleCallback({ accountId: 'paging' }) }, auth(w.env['CALLBACKS_TOKEN']!));
+      await call(
+        w.service.client.createCallback.bind(w.service.client),
+        { callback: sampleCallback({ accountId: 'paging' }) },
+        auth(w.env['CALLBACKS_TOKEN']!),
+      );
     }
     const first = await w.cli(['callbacks', 'list', '--account', 'paging', '--page-size', '2']);
     expect(rows(first.stdout)).toHaveLength(3);
@@ -119,7 +174,18 @@ describe('callbacks', () => {
   });
 
   it('prints every field violation with its path and exits 4', async () => {
-    const result = await w.cli(['callbacks', 'create', '--account', '42', '--database', '7', '--url', 'ftp://hooks.example.com', '--label', 'Not A Key=x']);
+    const result = await w.cli([
+      'callbacks',
+      'create',
+      '--account',
+      '42',
+      '--database',
+      '7',
+      '--url',
+      'ftp://hooks.example.com',
+      '--label',
+      'Not A Key=x',
+    ]);
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^callbacks: invalid request \(2 problems\):$/m);
@@ -129,23 +195,55 @@ describe('callbacks', () => {
 
   it('explains a test match and shows the signed request a dispatcher would send', async () => {
     const create = await w.cli([
-      'callbacks', 'create', '--account', '42', '--database', '7', '--url', 'https://hooks.example.com/test',
-      '--expression', 'profile.fields.city == "Amsterdam"', '--json',
+      'callbacks',
+      'create',
+      '--account',
+      '42',
+      '--database',
+      '7',
+      '--url',
+      'https://hooks.example.com/test',
+      '--expression',
+      'profile.fields.city == "Amsterdam"',
+      '--json',
     ]);
     const id = json(create.stdout)['id'] as string;
     writeFileSync(
       join(dir, 'event.json'),
-      JSON.stringify({ accountId: '42', databaseId: '7', profileId: '1001', action: 'ACTION_UPDATE', origin: 'ORIGIN_PUBLISHER', fields: { city: 'Amsterdam' } }),
+      JSON.stringify({
+        accountId: '42',
+        databaseId: '7',
+        profileId: '1001',
+        action: 'ACTION_UPDATE',
+        origin: 'ORIGIN_PUBLISHER',
+        fields: { city: 'Amsterdam' },
+      }),
     );
 
     const saved = await w.cli(['callbacks', 'test', id, '--event-file', 'event.json'], { cwd: dir });
     expect(saved.code, saved.stderr).toBe(0);
     expect(saved.stdout).toMatch(/^matched\s+yes$/m);
-    expect(saved.stdout).toMatch(/^ {2}Signature: keyId="cli-test\._domainkey\.callbacks\.example\.com",algorithm="rsa-sha256"/m);
+    expect(saved.stdout).toMatch(
+      /^ {2}Signature: keyId="cli-test\._domainkey\.callbacks\.example\.com",algorithm="rsa-sha256"/m,
+    );
     expect(saved.stdout).toMatch(/^Body:\n\{.*"city":"Amsterdam"/m);
 
     const unsaved = await w.cli(
-      ['callbacks', 'test', '--account', '42', '--database', '7', '--url', 'https://hooks.example.com/x', '--expression', 'profile.fields.city == "Utrecht"', '--event-file', 'event.json', '--json'],
+      [
+        'callbacks',
+        'test',
+        '--account',
+        '42',
+        '--database',
+        '7',
+        '--url',
+        'https://hooks.example.com/x',
+        '--expression',
+        'profile.fields.city == "Utrecht"',
+        '--event-file',
+        'event.json',
+        '--json',
+      ],
       { cwd: dir },
     );
     expect(unsaved.code, unsaved.stderr).toBe(0);
@@ -165,7 +263,9 @@ describe('command line problems', () => {
 
     const badValue = await runCli(['callbacks', 'list', '--state', 'sleeping']);
     expect(badValue.code).toBe(2);
-    expect(badValue.stderr).toContain('--state "sleeping": expected one of active, disabled, disabled-gone, disabled-failing');
+    expect(badValue.stderr).toContain(
+      '--state "sleeping": expected one of active, disabled, disabled-gone, disabled-failing',
+    );
 
     const nothing = await runCli(['callbacks', 'update', 'cb_1']);
     expect(nothing.code).toBe(2);
@@ -193,7 +293,9 @@ describe('command line problems', () => {
     expect(none.stderr).toBe('callbacks: no token: set CALLBACKS_TOKEN (or pass --token)\n');
 
     const token = 'not-the-right-token-5f1c';
-    const wrong = await runCli(['callbacks', 'list', '--token', token], { env: { CALLBACKS_ADDR: w.env['CALLBACKS_ADDR']! } });
+    const wrong = await runCli(['callbacks', 'list', '--token', token], {
+      env: { CALLBACKS_ADDR: w.env['CALLBACKS_ADDR']! },
+    });
     expect(wrong.code).toBe(6);
     expect(wrong.stderr).toMatch(/^callbacks: not authenticated: /);
     expect(wrong.stderr + wrong.stdout).not.toContain(token);

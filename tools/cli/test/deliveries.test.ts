@@ -38,7 +38,10 @@ async function recordDeadDelivery(target: Callback): Promise<string> {
     callbackRevision: target.revision,
     event,
   });
-  await jetstream(w.nc).publish(SUBJECTS.attemptResult(target.accountId, target.id), AttemptResult.encode(result).finish());
+  await jetstream(w.nc).publish(
+    SUBJECTS.attemptResult(target.accountId, target.id),
+    AttemptResult.encode(result).finish(),
+  );
   await waitForConsumerIdle(w.nc, STREAMS.results.name, 'delivery-log');
   return result.deliveryId;
 }
@@ -57,7 +60,11 @@ describe('a dead delivery', () => {
   let callback: Callback;
   let dead: string;
   beforeAll(async () => {
-    const created = await call(w.service.client.createCallback.bind(w.service.client), { callback: sampleCallback() }, auth(w.env['CALLBACKS_TOKEN']!));
+    const created = await call(
+      w.service.client.createCallback.bind(w.service.client),
+      { callback: sampleCallback() },
+      auth(w.env['CALLBACKS_TOKEN']!),
+    );
     callback = created.callback!;
     dead = await recordDeadDelivery(callback);
   });
@@ -66,14 +73,32 @@ describe('a dead delivery', () => {
     const list = await w.cli(['deliveries', 'list', '--callback', callback.id, '--state', 'dead', '--since', '1h']);
     expect(list.code, list.stderr).toBe(0);
     const [header, row] = rows(list.stdout);
-    expect(header).toEqual(['ID', 'CALLBACK', 'STATE', 'ATTEMPTS', 'LAST RESULT', 'CREATED', 'NEXT ATTEMPT', 'REPLAY OF']);
+    expect(header).toEqual([
+      'ID',
+      'CALLBACK',
+      'STATE',
+      'ATTEMPTS',
+      'LAST RESULT',
+      'CREATED',
+      'NEXT ATTEMPT',
+      'REPLAY OF',
+    ]);
     expect(row?.slice(0, 5)).toEqual([dead, callback.id, 'DEAD', '10', '503 http_status']);
 
     const show = await w.cli(['deliveries', 'show', dead]);
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toMatch(/^state\s+DEAD$/m);
     const attempt = rows(show.stdout.slice(show.stdout.indexOf('#  '))).slice(1);
-    expect(attempt).toEqual([['10', expect.stringMatching(/^\d{4}-\d\d-\d\dT/), '1.5s', '503', 'http_status: the receiver answered 503', 'down for maintenance']]);
+    expect(attempt).toEqual([
+      [
+        '10',
+        expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        '1.5s',
+        '503',
+        'http_status: the receiver answered 503',
+        'down for maintenance',
+      ],
+    ]);
   });
 
   it('is replayed as a new delivery that names it', async () => {
@@ -89,7 +114,16 @@ describe('a dead delivery', () => {
   });
 
   it("is replayed by selection (the callback's dead deliveries), and by ids read from stdin", async () => {
-    const bySelection = await w.cli(['deliveries', 'replay', '--callback', callback.id, '--state', 'dead', '--since', '1h']);
+    const bySelection = await w.cli([
+      'deliveries',
+      'replay',
+      '--callback',
+      callback.id,
+      '--state',
+      'dead',
+      '--since',
+      '1h',
+    ]);
     expect(bySelection.code, bySelection.stderr).toBe(0);
     expect(bySelection.stdout).toMatch(/^dl_\S+\n$/);
 

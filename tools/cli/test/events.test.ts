@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startNats, type Server } from '@callbacks/infra';
-import { STREAMS, ensureStream } from '@callbacks/messaging';
+import { freePort, type Server, startNats } from '@callbacks/infra';
+import { ensureStream, STREAMS } from '@callbacks/messaging';
 import { Action, Origin, ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { countMessages, readStream } from '@callbacks/testing';
 import { rows, runCli } from './run-cli';
@@ -37,8 +37,26 @@ async function eventsOf(account: string): Promise<{ event: ProfileEvent; msgId: 
 describe('events publish', () => {
   it('publishes an event from flags, with a generated id as its Nats-Msg-Id', async () => {
     const result = await publish([
-      '--account', 'flags', '--database', '7', '--profile', '1001', '--action', 'update', '--origin', 'publisher',
-      '--field', 'name=piet', '--field', 'city=Amsterdam', '--previous', 'city=Utrecht', '--interest', 'sport', '--interest', 'hobbies:chess',
+      '--account',
+      'flags',
+      '--database',
+      '7',
+      '--profile',
+      '1001',
+      '--action',
+      'update',
+      '--origin',
+      'publisher',
+      '--field',
+      'name=piet',
+      '--field',
+      'city=Amsterdam',
+      '--previous',
+      'city=Utrecht',
+      '--interest',
+      'sport',
+      '--interest',
+      'hobbies:chess',
     ]);
     expect(result.code, result.stderr).toBe(0);
     const [header, row] = rows(result.stdout);
@@ -57,7 +75,10 @@ describe('events publish', () => {
       origin: Origin.PUBLISHER,
       fields: { name: 'piet', city: 'Amsterdam' },
       previousFields: { city: 'Utrecht' },
-      interests: [{ name: 'sport', group: '' }, { name: 'chess', group: 'hobbies' }],
+      interests: [
+        { name: 'sport', group: '' },
+        { name: 'chess', group: 'hobbies' },
+      ],
     });
     expect(stored?.event.occurredAt).toBeInstanceOf(Date);
   });
@@ -79,7 +100,11 @@ describe('events publish', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toBe('published 3 events\n');
     const { published } = JSON.parse(first.stdout) as { published: { eventId: string; duplicate: boolean }[] };
-    expect(published.map((p) => [p.eventId, p.duplicate])).toEqual([['file-1', false], ['file-2', false], ['file-3', false]]);
+    expect(published.map((p) => [p.eventId, p.duplicate])).toEqual([
+      ['file-1', false],
+      ['file-2', false],
+      ['file-3', false],
+    ]);
 
     const again = await publish(['--file', '-'], { stdin: JSON.stringify(events) });
     expect(again.code, again.stderr).toBe(0);
@@ -88,11 +113,26 @@ describe('events publish', () => {
   });
 
   it('publishes nothing when any event is invalid, naming every problem (exit 4)', async () => {
-    const fromFlags = await publish(['--account', 'invalid', '--database', '7', '--action', 'update', '--origin', 'rest']);
+    const fromFlags = await publish([
+      '--account',
+      'invalid',
+      '--database',
+      '7',
+      '--action',
+      'update',
+      '--origin',
+      'rest',
+    ]);
     expect(fromFlags.code).toBe(4);
     expect(fromFlags.stderr).toBe('callbacks: invalid input:\n  event.profile_id: is required\n');
 
-    const good = { accountId: 'invalid', databaseId: '7', profileId: '1', action: 'ACTION_DELETE', origin: 'ORIGIN_REST' };
+    const good = {
+      accountId: 'invalid',
+      databaseId: '7',
+      profileId: '1',
+      action: 'ACTION_DELETE',
+      origin: 'ORIGIN_REST',
+    };
     writeFileSync(join(dir, 'mixed.json'), JSON.stringify([good, { ...good, accountId: 'not valid!' }]));
     const fromFile = await publish(['--file', 'mixed.json']);
     expect(fromFile.code).toBe(4);
@@ -101,7 +141,10 @@ describe('events publish', () => {
   });
 
   it('exits 7 when NATS cannot be reached, and 2 for flags that do not go together', async () => {
-    const unreachable = await runCli(['events', 'publish', '--file', 'events.json', '--nats', `nats://127.0.0.1:${await freePort()}`], { cwd: dir });
+    const unreachable = await runCli(
+      ['events', 'publish', '--file', 'events.json', '--nats', `nats://127.0.0.1:${await freePort()}`],
+      { cwd: dir },
+    );
     expect(unreachable.code).toBe(7);
     expect(unreachable.stderr).toMatch(/^callbacks: cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+: /);
 

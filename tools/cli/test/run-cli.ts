@@ -17,7 +17,10 @@ export interface CliRun {
  * Runs the CLI as a process, as a person or a script would: `node --import tsx cli.ts …`, with
  * only the environment given (so nothing leaks in from the test runner's), optional stdin.
  */
-export function runCli(args: readonly string[], options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
       cwd: options.cwd ?? ROOT,

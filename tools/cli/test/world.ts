@@ -1,9 +1,9 @@
-import type {} from '@callbacks/infra/vitest-global-setup';
-import { startNats, type Server } from '@callbacks/infra';
-import { ensureStream, type NatsConnection, type StreamName } from '@callbacks/messaging';
 import { connect } from '@nats-io/transport-node';
-import { startConfigServiceProcess, type ConfigServiceUnderTest } from '@callbacks/testing';
-import { runCli, type CliRun } from './run-cli';
+import { type Server, startNats } from '@callbacks/infra';
+import type {} from '@callbacks/infra/vitest-global-setup';
+import { ensureStream, type NatsConnection, type StreamName } from '@callbacks/messaging';
+import { type ConfigServiceUnderTest, startConfigServiceProcess } from '@callbacks/testing';
+import { type CliRun, runCli } from './run-cli';
 
 /**
  * A config service process with its own nats-server (it owns fixed stream and consumer names)
@@ -16,13 +16,20 @@ export interface World {
   /** CALLBACKS_ADDR, CALLBACKS_TOKEN (an every-account token) and NATS_URL. */
   env: Record<string, string>;
   /** Runs the CLI as a process with `env` (and `options.env` on top). */
-  cli(args: readonly string[], options?: { stdin?: string; cwd?: string; env?: Record<string, string> }): Promise<CliRun>;
+  cli(
+    args: readonly string[],
+    options?: { stdin?: string; cwd?: string; env?: Record<string, string> },
+  ): Promise<CliRun>;
   close(): Promise<void>;
 }
 
 const DAY = 86_400_000;
 
-export async function startWorld(options: { mongoUrl: string; streams?: StreamName[]; serviceEnv?: Record<string, string> }): Promise<World> {
+export async function startWorld(options: {
+  mongoUrl: string;
+  streams?: StreamName[];
+  serviceEnv?: Record<string, string>;
+}): Promise<World> {
   const nats = await startNats();
   let nc: NatsConnection | undefined;
   let service: ConfigServiceUnderTest;
@@ -31,7 +38,11 @@ export async function startWorld(options: { mongoUrl: string; streams?: StreamNa
     for (const stream of options.streams ?? []) {
       await ensureStream(nc, stream, { replicas: 1, maxAgeMs: 7 * DAY, duplicateWindowMs: 7_200_000 });
     }
-    service = await startConfigServiceProcess({ mongoUrl: options.mongoUrl, natsUrl: nats.url, env: options.serviceEnv ?? {} });
+    service = await startConfigServiceProcess({
+      mongoUrl: options.mongoUrl,
+      natsUrl: nats.url,
+      env: options.serviceEnv ?? {},
+    });
   } catch (error) {
     // A service that cannot start must not leave its nats-server running after the tests.
     await nc?.close();

@@ -1,11 +1,11 @@
 import { startInfrastructure } from '@callbacks/infra';
 import { Action, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { CallbackState, Format, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
 import { FieldComparison, RuleMode } from '@callbacks/proto/callbacks/v1/condition';
 import { keyIdFor } from '@callbacks/signature';
 import { SIGNING_DOMAIN, System } from '@callbacks/system';
 import { fieldCondition } from '@callbacks/testing';
-import { startDemoReceiver, type DemoReceiver } from './receiver';
+import { type DemoReceiver, startDemoReceiver } from './receiver';
 
 const say = (line: string) => console.log(`demo: ${line}`);
 const SELECTOR = 'demo';
@@ -43,7 +43,12 @@ async function main(): Promise<void> {
         onWebhook: (webhook) => {
           if (!webhook.verified) return console.log(`receiver: ✗ REJECTED ${webhook.deliveryId}: ${webhook.reason}`);
           received++; // verified ones only: the demo's success line says so
-          const body = JSON.parse(webhook.body) as { type: string; profile: string; fields: Record<string, string>; parameters: Record<string, string> };
+          const body = JSON.parse(webhook.body) as {
+            type: string;
+            profile: string;
+            fields: Record<string, string>;
+            parameters: Record<string, string>;
+          };
           console.log(
             `receiver: ✓ signature verified — ${body.type} of profile ${body.profile}, fields ${JSON.stringify(body.fields)}, changed ${JSON.stringify(body.parameters)} (delivery ${webhook.deliveryId})`,
           );
@@ -51,7 +56,9 @@ async function main(): Promise<void> {
       });
       say(`receiver listening on http://127.0.0.1:${receiver.port}/hook (verifies every signature through DNS)`);
       callback = await started.createCallback(demoCallback(`http://127.0.0.1:${receiver.port}/hook`));
-      say(`created callback ${callback.id}: updates of profiles named "piet" in database 7, not from API calls, as JSON`);
+      say(
+        `created callback ${callback.id}: updates of profiles named "piet" in database 7, not from API calls, as JSON`,
+      );
     },
   });
 
@@ -72,9 +79,18 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 
   const events: [string, ProfileEvent][] = [
-    ['piet moves to Amsterdam (web UI): fires', event({ name: 'piet', city: 'Amsterdam' }, { city: 'Utrecht' }, Origin.PUBLISHER)],
-    ['klaas moves (web UI): no match, name is not piet', event({ name: 'klaas', city: 'Delft' }, { city: 'Leiden' }, Origin.PUBLISHER)],
-    ['piet changes through the REST API: no match, API calls disabled', event({ name: 'piet', city: 'Haarlem' }, { city: 'Amsterdam' }, Origin.REST)],
+    [
+      'piet moves to Amsterdam (web UI): fires',
+      event({ name: 'piet', city: 'Amsterdam' }, { city: 'Utrecht' }, Origin.PUBLISHER),
+    ],
+    [
+      'klaas moves (web UI): no match, name is not piet',
+      event({ name: 'klaas', city: 'Delft' }, { city: 'Leiden' }, Origin.PUBLISHER),
+    ],
+    [
+      'piet changes through the REST API: no match, API calls disabled',
+      event({ name: 'piet', city: 'Haarlem' }, { city: 'Amsterdam' }, Origin.REST),
+    ],
     ['piet opens a mail: fires', event({ name: 'piet', city: 'Haarlem' }, {}, Origin.OPEN)],
   ];
   for (const [what, e] of events) {
@@ -83,16 +99,24 @@ async function main(): Promise<void> {
   }
   const deadline = Date.now() + 30_000;
   while (received < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  say(received >= 2 ? 'both expected webhooks arrived, signed and verified.' : `only ${received} of 2 webhooks arrived verified within 30 s; see the lines above`);
+  say(
+    received >= 2
+      ? 'both expected webhooks arrived, signed and verified.'
+      : `only ${received} of 2 webhooks arrived verified within 30 s; see the lines above`,
+  );
 
   const { address, httpUrl, token } = system;
-  say(`config service: gRPC ${address}, HTTP/JSON ${httpUrl} (OpenAPI: libs/proto/src/gen/openapi.yaml); token ${token}`);
+  say(
+    `config service: gRPC ${address}, HTTP/JSON ${httpUrl} (OpenAPI: libs/proto/src/gen/openapi.yaml); token ${token}`,
+  );
   say('the system keeps running; try:');
   say(`  curl -H 'authorization: Bearer ${token}' ${httpUrl}/v1/callbacks`);
   say(`  npm run cli -- callbacks list --addr ${address} --token ${token}`);
   say(`  npm run cli -- deliveries list --callback ${callback?.id ?? ''} --addr ${address} --token ${token}`);
   say(`  grpcurl -plaintext ${address} list        (grpcurl: npm run infra -- install --tools)`);
-  say(`  nats --server ${system.nats.url} pub callbacks.events.v1.${ACCOUNT}.7.profile.update -H 'Content-Type: application/json' '{"eventId":"my-1","accountId":"${ACCOUNT}","databaseId":"7","profileId":"9","action":"ACTION_UPDATE","origin":"ORIGIN_PUBLISHER","occurredAt":"${new Date().toISOString()}","fields":{"name":"piet"}}'`);
+  say(
+    `  nats --server ${system.nats.url} pub callbacks.events.v1.${ACCOUNT}.7.profile.update -H 'Content-Type: application/json' '{"eventId":"my-1","accountId":"${ACCOUNT}","databaseId":"7","profileId":"9","action":"ACTION_UPDATE","origin":"ORIGIN_PUBLISHER","occurredAt":"${new Date().toISOString()}","fields":{"name":"piet"}}'`,
+  );
   say('Ctrl-C stops everything.');
 }
 
@@ -144,7 +168,17 @@ function demoCallback(url: string): Callback {
     actions: [Action.UPDATE],
     triggers: [],
     disableOnApiCalls: true,
-    condition: { rules: [{ name: 'only piet', mode: RuleMode.INCLUDE, disabled: false, conditions: [fieldCondition('name', FieldComparison.EQUALS, 'piet')] }], expression: '' },
+    condition: {
+      rules: [
+        {
+          name: 'only piet',
+          mode: RuleMode.INCLUDE,
+          disabled: false,
+          conditions: [fieldCondition('name', FieldComparison.EQUALS, 'piet')],
+        },
+      ],
+      expression: '',
+    },
     state: CallbackState.ACTIVE,
     deliveryPolicy: undefined,
     description: 'demo: updates of profiles named piet, not from API calls',

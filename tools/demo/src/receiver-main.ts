@@ -46,7 +46,13 @@ const receiver = await startDemoReceiver({
   dnsServers: settings.dnsServers,
   ...(settings.dkimRecordFile ? { resolver: staticResolver(settings.dkimRecordFile) } : {}),
   onWebhook: (w) =>
-    console.log(JSON.stringify(w.verified ? { verified: true, delivery: w.deliveryId, body: w.body } : { verified: false, delivery: w.deliveryId, reason: w.reason })),
+    console.log(
+      JSON.stringify(
+        w.verified
+          ? { verified: true, delivery: w.deliveryId, body: w.body }
+          : { verified: false, delivery: w.deliveryId, reason: w.reason },
+      ),
+    ),
 });
 console.log(JSON.stringify({ listening: receiver.port }));
 process.on('SIGTERM', () => void receiver.close().then(() => process.exit(0)));

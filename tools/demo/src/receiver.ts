@@ -55,13 +55,23 @@ export async function startDemoReceiver(options: {
   const server: Server = createServer((req, res) => {
     readBody(req)
       .then(async (body) => {
-        const verdict = await verifier.verify({ method: req.method ?? 'POST', path: req.url ?? '/', headers: req.headers, body });
+        const verdict = await verifier.verify({
+          method: req.method ?? 'POST',
+          path: req.url ?? '/',
+          headers: req.headers,
+          body,
+        });
         const deliveryId = String(req.headers['idempotency-key'] ?? '');
         if (verdict.ok) {
           options.onWebhook({ deliveryId, verified: true, body: body.toString('utf8') });
           res.writeHead(200, { 'content-type': 'text/plain' }).end('thanks');
         } else {
-          options.onWebhook({ deliveryId, verified: false, reason: `${verdict.reason}: ${verdict.message}`, body: body.toString('utf8') });
+          options.onWebhook({
+            deliveryId,
+            verified: false,
+            reason: `${verdict.reason}: ${verdict.message}`,
+            body: body.toString('utf8'),
+          });
           res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ reason: verdict.reason }));
         }
       })

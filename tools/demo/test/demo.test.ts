@@ -9,7 +9,8 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** The README's first command runs `npm run demo`; this runs that script's command as it stands. */
 function demoCommand(): string[] {
-  const scripts = (JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const scripts = (JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: Record<string, string> })
+    .scripts;
   const [program, ...args] = (scripts.demo ?? '').split(' ');
   expect(program).toBe('node');
   return args;
@@ -33,7 +34,11 @@ describe('npm run demo', () => {
     // stop; a MongoDB-wire server of its own too, unless the machine names one in MONGO_URL.
     const grpcPort = await freePort();
     const httpPort = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, DEMO_GRPC_ADDR: `127.0.0.1:${grpcPort}`, DEMO_HTTP_ADDR: `127.0.0.1:${httpPort}` };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DEMO_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
+      DEMO_HTTP_ADDR: `127.0.0.1:${httpPort}`,
+    };
     delete env.NATS_URL;
     const demo = spawn(process.execPath, demoCommand(), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
@@ -67,7 +72,13 @@ describe('npm run demo', () => {
 
     try {
       const serversLine = await lineMatching(/^demo: NATS nats:\/\/127\.0\.0\.1:\d+ +MongoDB-wire mongodb:/);
-      const ports = [grpcPort, httpPort, ...[...serversLine.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])).slice(0, process.env.MONGO_URL ? 1 : 2)];
+      const ports = [
+        grpcPort,
+        httpPort,
+        ...[...serversLine.matchAll(/127\.0\.0\.1:(\d+)/g)]
+          .map((m) => Number(m[1]))
+          .slice(0, process.env.MONGO_URL ? 1 : 2),
+      ];
       await lineMatching(/^demo: Ctrl-C stops everything\./);
 
       expect(lines).toContain('demo: both expected webhooks arrived, signed and verified.');
@@ -95,23 +106,44 @@ describe('npm run demo', () => {
  * What the README does with curl, with fetch: create, list, test and delete a callback, and
  * replay a delivery of the demo's callback (its webhook arrives again, verified).
  */
-async function curlWalkThrough(base: string, token: string, lineMatching: (pattern: RegExp) => Promise<string>): Promise<void> {
+async function curlWalkThrough(
+  base: string,
+  token: string,
+  lineMatching: (pattern: RegExp) => Promise<string>,
+): Promise<void> {
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = (await response.json()) as Record<string, unknown>;
     expect(response.status, `${method} ${path}: ${JSON.stringify(json)}`).toBe(200);
     return { json, etag: response.headers.get('etag') };
   };
-  const created = await api('POST', '/v1/callbacks', { accountId: '42', databaseId: '7', url: 'https://example.com/hook', actions: ['ACTION_UPDATE'] });
+  const created = await api('POST', '/v1/callbacks', {
+    accountId: '42',
+    databaseId: '7',
+    url: 'https://example.com/hook',
+    actions: ['ACTION_UPDATE'],
+  });
   const id = (created.json['callback'] as { id: string }).id;
   expect(created.etag).toBe('"1"');
   const listed = await api('GET', '/v1/callbacks?accountId=42&databaseId=7');
   expect((listed.json['callbacks'] as { id: string }[]).map((c) => c.id)).toContain(id);
-  const event = { eventId: 'curl-1', accountId: '42', databaseId: '7', profileId: '9', action: 'ACTION_UPDATE', origin: 'ORIGIN_PUBLISHER', occurredAt: new Date().toISOString(), fields: { name: 'piet' } };
+  const event = {
+    eventId: 'curl-1',
+    accountId: '42',
+    databaseId: '7',
+    profileId: '9',
+    action: 'ACTION_UPDATE',
+    origin: 'ORIGIN_PUBLISHER',
+    occurredAt: new Date().toISOString(),
+    fields: { name: 'piet' },
+  };
   const tested = await api('POST', `/v1/callbacks/${id}:test`, { event });
   expect(tested.json['matched']).toBe(true);
   expect(await api('DELETE', `/v1/callbacks/${id}`)).toMatchObject({ json: {} });
@@ -120,10 +152,13 @@ async function curlWalkThrough(base: string, token: string, lineMatching: (patte
   // The delivery log records what the receiver already got a moment later: ask until it has.
   let first: { id: string } | undefined;
   for (let wait = 50; !first; wait = Math.min(wait * 2, 1_000)) {
-    [first] = (await api('GET', `/v1/deliveries?callbackId=${demoCallback?.id ?? ''}&state=DELIVERY_STATE_SUCCEEDED`)).json['deliveries'] as { id: string }[];
+    [first] = (await api('GET', `/v1/deliveries?callbackId=${demoCallback?.id ?? ''}&state=DELIVERY_STATE_SUCCEEDED`))
+      .json['deliveries'] as { id: string }[];
     if (!first) await new Promise((resolve) => setTimeout(resolve, wait));
   }
-  const replayed = (await api('POST', '/v1/deliveries:replay', { deliveryIds: [first?.id] })).json['deliveryIds'] as string[];
+  const replayed = (await api('POST', '/v1/deliveries:replay', { deliveryIds: [first?.id] })).json[
+    'deliveryIds'
+  ] as string[];
   expect(replayed).toHaveLength(1);
   await lineMatching(new RegExp(`^receiver: ✓ signature verified .*\\(delivery ${replayed[0]}\\)$`));
 }

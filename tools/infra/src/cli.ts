@@ -1,7 +1,7 @@
-import { BINARIES, ensureInstalled, type BinaryName } from './install';
-import { OS_PACKAGES, ensureOsCommands, type OsCommand } from './os-packages';
-import { BIN_DIR } from './paths';
+import { BINARIES, type BinaryName, ensureInstalled } from './install';
 import { startNatsCluster } from './nats-cluster';
+import { ensureOsCommands, OS_PACKAGES, type OsCommand } from './os-packages';
+import { BIN_DIR } from './paths';
 import { startInfrastructure, startMongo } from './servers';
 
 const USAGE = `usage: npm run infra -- <command>
@@ -54,7 +54,10 @@ async function upCluster(size: number, log: (line: string) => void): Promise<num
     return 2;
   }
   log(`starting a cluster of ${size} nats-servers and a MongoDB-wire server...`);
-  const [cluster, mongo] = await Promise.all([startNatsCluster(size), process.env.MONGO_URL ? undefined : startMongo()]);
+  const [cluster, mongo] = await Promise.all([
+    startNatsCluster(size),
+    process.env.MONGO_URL ? undefined : startMongo(),
+  ]);
   const replicas = String(Math.min(size, 3));
   console.log(`NATS_URL=${cluster.url}`);
   console.log(`MONGO_URL=${mongo?.url ?? process.env.MONGO_URL}`);

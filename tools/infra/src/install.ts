@@ -25,7 +25,10 @@ function goInstall(name: string, pkg: string, module: string, version: string): 
     name,
     version,
     async install() {
-      await run('go', ['install', `${pkg}@${version}`], { env: { ...process.env, GOBIN: BIN_DIR }, maxBuffer: 16 << 20 });
+      await run('go', ['install', `${pkg}@${version}`], {
+        env: { ...process.env, GOBIN: BIN_DIR },
+        maxBuffer: 16 << 20,
+      });
     },
     async installed() {
       try {
@@ -116,7 +119,12 @@ const dockerCompose = buildFromModuleCopy({
 });
 
 export const BINARIES = {
-  natsServer: goInstall('nats-server', 'github.com/nats-io/nats-server/v2', 'github.com/nats-io/nats-server/v2', VERSIONS.natsServer),
+  natsServer: goInstall(
+    'nats-server',
+    'github.com/nats-io/nats-server/v2',
+    'github.com/nats-io/nats-server/v2',
+    VERSIONS.natsServer,
+  ),
   ferretdb,
   nats: goInstall('nats', 'github.com/nats-io/natscli/nats', 'github.com/nats-io/natscli', VERSIONS.natsCli),
   grpcHealthProbe: goInstall(
@@ -125,9 +133,19 @@ export const BINARIES = {
     'github.com/grpc-ecosystem/grpc-health-probe',
     VERSIONS.grpcHealthProbe,
   ),
-  grpcurl: goInstall('grpcurl', 'github.com/fullstorydev/grpcurl/cmd/grpcurl', 'github.com/fullstorydev/grpcurl', VERSIONS.grpcurl),
+  grpcurl: goInstall(
+    'grpcurl',
+    'github.com/fullstorydev/grpcurl/cmd/grpcurl',
+    'github.com/fullstorydev/grpcurl',
+    VERSIONS.grpcurl,
+  ),
   /** Generates the OpenAPI document from proto/ (npm run proto:generate). */
-  protocGenOpenapi: goInstall('protoc-gen-openapi', 'github.com/google/gnostic/cmd/protoc-gen-openapi', 'github.com/google/gnostic', VERSIONS.protocGenOpenapi),
+  protocGenOpenapi: goInstall(
+    'protoc-gen-openapi',
+    'github.com/google/gnostic/cmd/protoc-gen-openapi',
+    'github.com/google/gnostic',
+    VERSIONS.protocGenOpenapi,
+  ),
   dockerCompose,
   /** Lints and renders the Kubernetes chart (deploy/helm/callbacks); no cluster needed. */
   helm: goInstall('helm', 'helm.sh/helm/v3/cmd/helm', 'helm.sh/helm/v3', VERSIONS.helm),
@@ -163,7 +181,8 @@ export async function ensureInstalled(
         const detail = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-10).join('\n') ?? String(error);
         throw new Error(`could not install ${binary.name} ${binary.version}: ${detail}`, { cause: error });
       }
-      if (!(await binary.installed())) throw new Error(`${binary.name} was built but does not report ${binary.version}`);
+      if (!(await binary.installed()))
+        throw new Error(`${binary.name} was built but does not report ${binary.version}`);
       progress(`installed ${binary.name} ${binary.version} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   });

@@ -35,7 +35,13 @@ export async function startNatsCluster(size = 3, options: { clusterName?: string
   if (size < 1) throw new Error('a cluster needs at least one node');
   await ensureInstalled(['natsServer']);
   const dir = await mkdtemp(join(tmpdir(), 'callbacks-nats-cluster-'));
-  const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(), route: await freePort(), monitor: await freePort() })));
+  const ports = await Promise.all(
+    Array.from({ length: size }, async () => ({
+      client: await freePort(),
+      route: await freePort(),
+      monitor: await freePort(),
+    })),
+  );
   const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`);
   const nodes = await Promise.all(
     ports.map(async (port, i): Promise<NatsNode> => {
@@ -47,19 +53,33 @@ export async function startNatsCluster(size = 3, options: { clusterName?: string
         `nats-server ${name} on 127.0.0.1:${port.client}`,
         binaryPath('natsServer'),
         [
-          '--server_name', name,
-          '--jetstream', '--store_dir', store,
-          '--addr', '127.0.0.1', '--port', String(port.client),
-          '--http_port', String(port.monitor),
-          '--cluster_name', options.clusterName ?? 'callbacks',
-          '--cluster', route,
-          '--routes', routes.filter((r) => r !== route).join(','),
+          '--server_name',
+          name,
+          '--jetstream',
+          '--store_dir',
+          store,
+          '--addr',
+          '127.0.0.1',
+          '--port',
+          String(port.client),
+          '--http_port',
+          String(port.monitor),
+          '--cluster_name',
+          options.clusterName ?? 'callbacks',
+          '--cluster',
+          route,
+          '--routes',
+          routes.filter((r) => r !== route).join(','),
         ],
         (signal) =>
-          waitUntil(async () => {
-            const response = await fetch(`http://127.0.0.1:${port.monitor}/healthz`, { signal });
-            return response.ok;
-          }, signal, 100),
+          waitUntil(
+            async () => {
+              const response = await fetch(`http://127.0.0.1:${port.monitor}/healthz`, { signal });
+              return response.ok;
+            },
+            signal,
+            100,
+          ),
       );
       return { name, url: `nats://127.0.0.1:${port.client}`, managed };
     }),

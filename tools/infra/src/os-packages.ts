@@ -18,25 +18,34 @@ let installing: Promise<void> | undefined;
  * process may (root on Debian or Ubuntu, as CI and the development machines are); elsewhere the
  * error names the package to install.
  */
-export async function ensureOsCommands(commands: readonly OsCommand[], log: (line: string) => void = () => undefined): Promise<void> {
-  const missing = (await Promise.all(commands.map(async (command) => ((await onPath(command)) ? undefined : command)))).filter(
-    (command): command is OsCommand => command !== undefined,
-  );
+export async function ensureOsCommands(
+  commands: readonly OsCommand[],
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
+  const missing = (
+    await Promise.all(commands.map(async (command) => ((await onPath(command)) ? undefined : command)))
+  ).filter((command): command is OsCommand => command !== undefined);
   if (missing.length === 0) return;
   const packages = missing.map((command) => OS_PACKAGES[command]);
   if (process.getuid?.() !== 0 || !(await onPath('apt-get'))) {
-    throw new Error(`${missing.join(', ')} not found: install the operating system's package ${packages.join(' ')} (e.g. apt-get install ${packages.join(' ')})`);
+    throw new Error(
+      `${missing.join(', ')} not found: install the operating system's package ${packages.join(' ')} (e.g. apt-get install ${packages.join(' ')})`,
+    );
   }
   // One apt-get at a time in this process: concurrent callers wait for the same run.
   installing = (installing ?? Promise.resolve()).then(async () => {
     log(`installing ${packages.join(' ')} with apt-get...`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     await run('apt-get', ['update', '-qq'], { env, maxBuffer: 16 << 20 });
-    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { env, maxBuffer: 16 << 20 });
+    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+      env,
+      maxBuffer: 16 << 20,
+    });
   });
   await installing;
   for (const command of missing) {
-    if (!(await onPath(command))) throw new Error(`apt-get installed ${OS_PACKAGES[command]} but ${command} is still not on the PATH`);
+    if (!(await onPath(command)))
+      throw new Error(`apt-get installed ${OS_PACKAGES[command]} but ${command} is still not on the PATH`);
   }
 }
 

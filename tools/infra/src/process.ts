@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 // Child processes must not outlive the process that started them (a crashed or interrupted run).
 // One registry for every package that starts children, so one signal handler kills them all.

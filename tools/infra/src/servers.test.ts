@@ -1,9 +1,9 @@
-import { MongoClient } from 'mongodb';
-import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startNatsCluster } from './nats-cluster';
-import { startMongo, startNats, type Server } from './servers';
+import { type Server, startMongo, startNats } from './servers';
 
 const servers: Server[] = [];
 afterAll(async () => {
@@ -31,13 +31,21 @@ describe('local infrastructure', () => {
     const mongo = await startMongo();
     servers.push(mongo);
     const client = new MongoClient(mongo.url);
-    await client.db('infra_test').collection('things').insertOne({ _id: 'a' as never, n: 1 });
+    await client
+      .db('infra_test')
+      .collection('things')
+      .insertOne({ _id: 'a' as never, n: 1 });
     await client.close();
 
     await mongo.managed!.restart();
 
     const again = new MongoClient(mongo.url);
-    expect(await again.db('infra_test').collection('things').findOne({ _id: 'a' as never })).toEqual({ _id: 'a', n: 1 });
+    expect(
+      await again
+        .db('infra_test')
+        .collection('things')
+        .findOne({ _id: 'a' as never }),
+    ).toEqual({ _id: 'a', n: 1 });
     await again.close();
   });
 });

@@ -127,7 +127,9 @@ export interface Infrastructure {
  * NATS and a MongoDB-wire server for tests and local runs: `NATS_URL` / `MONGO_URL` when set,
  * otherwise servers started here.
  */
-export async function startInfrastructure(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Infrastructure> {
+export async function startInfrastructure(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Infrastructure> {
   const [nats, mongo] = await Promise.all([
     env.NATS_URL ? external(env.NATS_URL) : startNats(),
     env.MONGO_URL ? external(env.MONGO_URL) : startMongo(),

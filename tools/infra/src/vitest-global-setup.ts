@@ -1,7 +1,6 @@
+import './provided-context';
 import type { TestProject } from 'vitest/node';
 import { startInfrastructure } from './servers';
-import './provided-context';
-
 
 /**
  * Vitest global set-up for integration tests: starts (installing if needed) a real nats-server

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseKeyId, keyIdFor } from '@callbacks/signature';
+import { keyIdFor, parseKeyId } from '@callbacks/signature';
 
 export const USAGE = `Usage: npm run keys -- generate --selector <selector> --domain <domain> [options]
 
@@ -72,7 +72,9 @@ export function parseCommand(argv: readonly string[], defaults: { now: number; c
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
   if (positionals.length !== 1 || positionals[0] !== 'generate') {
-    throw new UsageError(positionals.length === 0 ? 'missing command: generate' : `unknown command: ${positionals.join(' ')}`);
+    throw new UsageError(
+      positionals.length === 0 ? 'missing command: generate' : `unknown command: ${positionals.join(' ')}`,
+    );
   }
 
   const selector = required(values.selector, '--selector').toLowerCase();
@@ -86,9 +88,13 @@ export function parseCommand(argv: readonly string[], defaults: { now: number; c
   const bits = Number(values.bits ?? 2048);
   if (!BITS.includes(bits as (typeof BITS)[number])) throw new UsageError(`--bits must be one of ${BITS.join(', ')}`);
 
-  const validFrom = values['valid-from'] === undefined ? new Date(Math.floor(defaults.now / 1000) * 1000) : readTime(values['valid-from']);
+  const validFrom =
+    values['valid-from'] === undefined
+      ? new Date(Math.floor(defaults.now / 1000) * 1000)
+      : readTime(values['valid-from']);
   const days = Number(values['valid-days'] ?? 35);
-  if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError('--valid-days must be a whole number from 1 to 366');
+  if (!Number.isInteger(days) || days < 1 || days > 366)
+    throw new UsageError('--valid-days must be a whole number from 1 to 366');
   const validUntil = new Date(validFrom.getTime() + days * 24 * 60 * 60 * 1000);
 
   return {
@@ -113,7 +119,9 @@ function required(value: string | undefined, flag: string): string {
 
 function readTime(value: string): Date {
   if (!ISO_WITH_ZONE.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new UsageError(`--valid-from must be an ISO 8601 time with a zone, like 2025-07-01T00:00:00Z (got ${JSON.stringify(value)})`);
+    throw new UsageError(
+      `--valid-from must be an ISO 8601 time with a zone, like 2025-07-01T00:00:00Z (got ${JSON.stringify(value)})`,
+    );
   }
   return new Date(value);
 }

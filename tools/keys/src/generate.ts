@@ -1,6 +1,6 @@
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
-import { SigningKey, formatDkimRecord, type KeyRingEntryConfig } from '@callbacks/signature';
+import { formatDkimRecord, type KeyRingEntryConfig, SigningKey } from '@callbacks/signature';
 import type { GenerateOptions } from './args';
 
 const generateRsa = promisify(generateKeyPair);

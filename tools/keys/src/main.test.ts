@@ -29,7 +29,15 @@ const ringEntryOf = (stdout: string) => JSON.parse(stdout.slice(stdout.lastIndex
 
 describe('keys generate', () => {
   it('writes a 0600 PEM and prints a TXT record and ring entry that belong to it', async () => {
-    const { code, stdout } = await run('generate', '--selector', 'cb-2025-07', '--domain', 'Callbacks.Example.com', '--out', 'out');
+    const { code, stdout } = await run(
+      'generate',
+      '--selector',
+      'cb-2025-07',
+      '--domain',
+      'Callbacks.Example.com',
+      '--out',
+      'out',
+    );
     expect(code).toBe(0);
     const file = join(dir, 'out', 'cb-2025-07._domainkey.callbacks.example.com.pem');
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -43,7 +51,9 @@ describe('keys generate', () => {
     expect(verify('sha256', data, record.publicKey, sign('sha256', data, privateKey))).toBe(true);
 
     expect(stdout).toContain('name:  cb-2025-07._domainkey.callbacks.example.com');
-    expect(stdout).toMatch(/cb-2025-07\._domainkey\.callbacks\.example\.com\. 3600 IN TXT \( "v=DKIM1;k=rsa;p=[^"]{239}" "[^"]+" \)/);
+    expect(stdout).toMatch(
+      /cb-2025-07\._domainkey\.callbacks\.example\.com\. 3600 IN TXT \( "v=DKIM1;k=rsa;p=[^"]{239}" "[^"]+" \)/,
+    );
     expect(ringEntryOf(stdout)).toEqual({
       selector: 'cb-2025-07',
       domain: 'callbacks.example.com',
@@ -54,35 +64,108 @@ describe('keys generate', () => {
   });
 
   it('prints a ring entry the signer loads as it is', async () => {
-    const { stdout } = await run('generate', '--selector', 'cb-2025-08', '--domain', 'callbacks.example.com', '--valid-from', '2025-08-01T00:00:00+02:00', '--valid-days', '31', '--bits', '3072', '--allow-padded-record');
+    const { stdout } = await run(
+      'generate',
+      '--selector',
+      'cb-2025-08',
+      '--domain',
+      'callbacks.example.com',
+      '--valid-from',
+      '2025-08-01T00:00:00+02:00',
+      '--valid-days',
+      '31',
+      '--bits',
+      '3072',
+      '--allow-padded-record',
+    );
     const ring = keyRingFromJson(JSON.stringify({ keys: [ringEntryOf(stdout)] }), { origin: 'test', env: {} });
     const key = ring.current(Date.parse('2025-08-15T00:00:00Z'));
     expect(key.keyId).toBe('cb-2025-08._domainkey.callbacks.example.com');
     expect(key.publicKey.asymmetricKeyDetails?.modulusLength).toBe(3072);
-    expect([key.validFrom.toISOString(), key.validUntil.toISOString()]).toEqual(['2025-07-31T22:00:00.000Z', '2025-08-31T22:00:00.000Z']);
+    expect([key.validFrom.toISOString(), key.validUntil.toISOString()]).toEqual([
+      '2025-07-31T22:00:00.000Z',
+      '2025-08-31T22:00:00.000Z',
+    ]);
   });
 
   it('adds each new key to a ring file that loads as it is, with the key file named relative to it', async () => {
-    expect((await run('generate', '--selector', 'ring-a', '--domain', 'example.com', '--out', 'ring', '--ring', 'ring/ring.json')).code).toBe(0);
-    expect((await run('generate', '--selector', 'ring-b', '--domain', 'example.com', '--out', 'ring', '--ring', 'ring/ring.json')).code).toBe(0);
+    expect(
+      (
+        await run(
+          'generate',
+          '--selector',
+          'ring-a',
+          '--domain',
+          'example.com',
+          '--out',
+          'ring',
+          '--ring',
+          'ring/ring.json',
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await run(
+          'generate',
+          '--selector',
+          'ring-b',
+          '--domain',
+          'example.com',
+          '--out',
+          'ring',
+          '--ring',
+          'ring/ring.json',
+        )
+      ).code,
+    ).toBe(0);
     const text = readFileSync(join(dir, 'ring', 'ring.json'), 'utf8');
     expect(text).not.toContain(dir);
     const ring = keyRingFromJson(text, { origin: 'ring.json', env: {}, baseDir: join(dir, 'ring') });
-    expect(ring.keys.map((k) => k.keyId).sort()).toEqual(['ring-a._domainkey.example.com', 'ring-b._domainkey.example.com']);
-    expect(readFileSync(join(dir, 'ring', 'ring-a._domainkey.example.com.zone'), 'utf8')).toMatch(/^ring-a\._domainkey\.example\.com\. 3600 IN TXT \( "v=DKIM1;k=rsa;p=/);
+    expect(ring.keys.map((k) => k.keyId).sort()).toEqual([
+      'ring-a._domainkey.example.com',
+      'ring-b._domainkey.example.com',
+    ]);
+    expect(readFileSync(join(dir, 'ring', 'ring-a._domainkey.example.com.zone'), 'utf8')).toMatch(
+      /^ring-a\._domainkey\.example\.com\. 3600 IN TXT \( "v=DKIM1;k=rsa;p=/,
+    );
   });
 
-  it.each(['3072', '4096'])('refuses a %s-bit key, whose record the original PHP library cannot read, and writes nothing', async (bits) => {
-    const { code, stdout, stderr } = await run('generate', '--selector', `padded-${bits}`, '--domain', 'example.com', '--out', 'padded', '--bits', bits);
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toMatch(new RegExp(`refusing a ${bits}-bit key: its p= ends in base64 padding`));
-    expect(stderr).toMatch(/--allow-padded-record/);
-    expect(() => statSync(join(dir, 'padded'))).toThrow();
-  });
+  it.each(['3072', '4096'])(
+    'refuses a %s-bit key, whose record the original PHP library cannot read, and writes nothing',
+    async (bits) => {
+      const { code, stdout, stderr } = await run(
+        'generate',
+        '--selector',
+        `padded-${bits}`,
+        '--domain',
+        'example.com',
+        '--out',
+        'padded',
+        '--bits',
+        bits,
+      );
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(new RegExp(`refusing a ${bits}-bit key: its p= ends in base64 padding`));
+      expect(stderr).toMatch(/--allow-padded-record/);
+      expect(() => statSync(join(dir, 'padded'))).toThrow();
+    },
+  );
 
   it('warns loudly when a padded record is allowed', async () => {
-    const { code, stderr } = await run('generate', '--selector', 'padded-ok', '--domain', 'example.com', '--out', 'padded-ok', '--bits', '4096', '--allow-padded-record');
+    const { code, stderr } = await run(
+      'generate',
+      '--selector',
+      'padded-ok',
+      '--domain',
+      'example.com',
+      '--out',
+      'padded-ok',
+      '--bits',
+      '4096',
+      '--allow-padded-record',
+    );
     expect(code).toBe(0);
     expect(stderr).toMatch(/WARNING: receivers built on the original product's PHP library cannot use this key/);
   });
@@ -102,8 +185,14 @@ describe('keys generate', () => {
     [['generate', '--selector', 'cb'], /--domain is required/],
     [['generate', '--selector', 'cb 1', '--domain', 'callbacks.example.com'], /do not form a DNS name/],
     [['generate', '--selector', 'cb', '--domain', 'localhost'], /do not form a DNS name/],
-    [['generate', '--selector', 'cb', '--domain', 'callbacks.example.com', '--bits', '1024'], /--bits must be one of 2048, 3072, 4096/],
-    [['generate', '--selector', 'cb', '--domain', 'callbacks.example.com', '--valid-from', '2025-07-01'], /ISO 8601 time with a zone/],
+    [
+      ['generate', '--selector', 'cb', '--domain', 'callbacks.example.com', '--bits', '1024'],
+      /--bits must be one of 2048, 3072, 4096/,
+    ],
+    [
+      ['generate', '--selector', 'cb', '--domain', 'callbacks.example.com', '--valid-from', '2025-07-01'],
+      /ISO 8601 time with a zone/,
+    ],
     [['generate', '--selector', 'cb', '--domain', 'callbacks.example.com', '--valid-days', '0'], /--valid-days/],
     [['generate', '--selector', 'cb', '--domain', 'callbacks.example.com', '--colour'], /Unknown option '--colour'/],
   ])('exits 2 with the reason and the usage for %j', async (argv, message) => {
@@ -118,17 +207,23 @@ describe('keys generate', () => {
     const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
     // Run from the package folder so that `--import tsx` resolves; INIT_CWD says where keys go.
     const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const failed = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, 'generate', '--bits', '512'], { cwd }).then(
+    const failed = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, 'generate', '--bits', '512'], {
+      cwd,
+    }).then(
       () => ({ code: 0, stderr: '' }),
       (error: { code: number; stderr: string }) => error,
     );
     expect(failed.code).toBe(2);
     expect(failed.stderr).toMatch(/--selector is required/);
 
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, 'generate', '--selector', 'proc', '--domain', 'callbacks.example.com'], {
-      cwd,
-      env: { ...process.env, INIT_CWD: dir },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', cli, 'generate', '--selector', 'proc', '--domain', 'callbacks.example.com'],
+      {
+        cwd,
+        env: { ...process.env, INIT_CWD: dir },
+      },
+    );
     expect(stdout).toContain(`Private key written to ${join(dir, 'proc._domainkey.callbacks.example.com.pem')}`);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { unreadableByOriginalLibrary } from '@callbacks/signature';
-import { USAGE, UsageError, parseCommand } from './args';
+import { parseCommand, USAGE, UsageError } from './args';
 import { generateSigningKey } from './generate';
 
 export interface Io {
@@ -37,7 +37,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     );
     return 2;
   }
-  if (unreadable) io.stderr(`keys: WARNING: receivers built on the original product's PHP library cannot use this key: ${unreadable}.\n`);
+  if (unreadable)
+    io.stderr(
+      `keys: WARNING: receivers built on the original product's PHP library cannot use this key: ${unreadable}.\n`,
+    );
   const outDir = resolve(io.cwd, options.outDir);
   const file = join(outDir, `${generated.keyId}.pem`);
   try {
@@ -46,7 +49,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     await writeFile(file, generated.privateKeyPem, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    io.stderr(`keys: cannot write ${file}: ${code === 'EEXIST' ? 'the file exists (pick another selector)' : (code ?? String(error))}\n`);
+    io.stderr(
+      `keys: cannot write ${file}: ${code === 'EEXIST' ? 'the file exists (pick another selector)' : (code ?? String(error))}\n`,
+    );
     return 1;
   }
 

@@ -84,7 +84,9 @@ export class OtlpReceiver {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const status = handlers.handle?.(req, Buffer.concat(chunks)) ?? 503;
-        res.writeHead(status, { 'Content-Type': 'application/json' }).end(status === 200 ? '{}' : '{"message":"unsupported"}');
+        res
+          .writeHead(status, { 'Content-Type': 'application/json' })
+          .end(status === 200 ? '{}' : '{"message":"unsupported"}');
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -102,7 +104,10 @@ export class OtlpReceiver {
   waitFor(until: (spans: readonly ExportedSpan[]) => boolean, timeoutMs = 60_000): Promise<ExportedSpan[]> {
     if (until(this.spans)) return Promise.resolve([...this.spans]);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the spans wanted did not arrive within ${timeoutMs} ms; received: ${this.describe()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`the spans wanted did not arrive within ${timeoutMs} ms; received: ${this.describe()}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         until,
         resolve: () => {
@@ -151,6 +156,8 @@ export class OtlpReceiver {
   }
 
   private describe(): string {
-    return this.spans.map((span) => `${span.service}:${span.name}(${span.traceId.slice(0, 8)})`).join(', ') || 'nothing';
+    return (
+      this.spans.map((span) => `${span.service}:${span.name}(${span.traceId.slice(0, 8)})`).join(', ') || 'nothing'
+    );
   }
 }

@@ -7,7 +7,9 @@ export function sampleValue(text: string, name: string, labels: Record<string, s
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const present = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
     if (Object.entries(labels).every(([key, value]) => present[key] === value)) total += Number(match[3]);
   }
   return total;
@@ -16,7 +18,12 @@ export function sampleValue(text: string, name: string, labels: Record<string, s
 /** Whether the exposition has a sample of `name` with these labels, whatever its value. */
 export function hasSample(text: string, name: string, labels: Record<string, string> = {}): boolean {
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  return text.split('\n').some((line) => (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && wanted.every((label) => line.includes(label)));
+  return text
+    .split('\n')
+    .some(
+      (line) =>
+        (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && wanted.every((label) => line.includes(label)),
+    );
 }
 
 /** GETs a service's /metrics page. */
@@ -32,7 +39,8 @@ export async function scrapeUntil(port: number, ready: (text: string) => boolean
   for (;;) {
     const text = await scrape(port);
     if (ready(text)) return text;
-    if (Date.now() > deadline) throw new Error(`metrics on port ${port} not as expected after ${timeoutMs} ms:\n${text}`);
+    if (Date.now() > deadline)
+      throw new Error(`metrics on port ${port} not as expected after ${timeoutMs} ms:\n${text}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,10 +1,10 @@
+import { status } from '@grpc/grpc-js';
 import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProfileEventPublisher, SUBJECTS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
+import { ProfileEventPublisher, SUBJECT_TEMPLATES, SUBJECTS } from '@callbacks/messaging';
 import { System } from '@callbacks/system';
-import { TestReceiver, auth, call, callFails, sampleCallback, sampleEvent } from '@callbacks/testing';
+import { auth, call, callFails, sampleCallback, sampleEvent, TestReceiver } from '@callbacks/testing';
 import { OtlpReceiver, sampleValue, scrapeUntil } from '../src';
 
 /**
@@ -40,7 +40,9 @@ beforeAll(async () => {
         ['fail', '/fail'],
         ['gone', '/gone'],
       ] as const) {
-        await started.createCallback(sampleCallback({ databaseId, url: receiver.url(path), actions: [], triggers: [] }));
+        await started.createCallback(
+          sampleCallback({ databaseId, url: receiver.url(path), actions: [], triggers: [] }),
+        );
       }
     },
   });
@@ -66,7 +68,9 @@ describe('logs', () => {
     for (const databaseId of ['ok', 'fail', 'gone']) await publisher.publish(sampleEvent({ databaseId }));
     const undecodable = natsHeaders();
     undecodable.set('Content-Type', 'application/json');
-    await jetstream(system.nc).publish(SUBJECTS.event('acct-a', 'ok', 'profile', 'update'), '{"eventId":', { headers: undecodable });
+    await jetstream(system.nc).publish(SUBJECTS.event('acct-a', 'ok', 'profile', 'update'), '{"eventId":', {
+      headers: undecodable,
+    });
     const refused = await callFails(
       system.client.createCallback.bind(system.client),
       { callback: sampleCallback({ url: `http://crm-user:${URL_PASSWORD}@127.0.0.1:${receiver.port}/ok` }) },
@@ -75,7 +79,14 @@ describe('logs', () => {
     expect(refused.code).toBe(status.INVALID_ARGUMENT);
     const tested = await call(
       system.client.testCallback.bind(system.client),
-      { target: { $case: 'callback', value: sampleCallback({ databaseId: 'ok', url: receiver.url('/tested'), actions: [], triggers: [] }) }, event: sampleEvent({ databaseId: 'ok' }), send: true },
+      {
+        target: {
+          $case: 'callback',
+          value: sampleCallback({ databaseId: 'ok', url: receiver.url('/tested'), actions: [], triggers: [] }),
+        },
+        event: sampleEvent({ databaseId: 'ok' }),
+        send: true,
+      },
       token,
     );
     expect(tested.sent?.statusCode).toBe(200);
@@ -89,19 +100,34 @@ describe('logs', () => {
     // Every result recorded (the 410's disables its callback as it is recorded): all the work
     // above is done, and logged, by then.
     const configMetrics = await system.metricsPort(system.config);
-    await scrapeUntil(configMetrics, (text) => sampleValue(text, 'callbacks_delivery_log_results_total', { result: 'recorded' }) >= 4);
+    await scrapeUntil(
+      configMetrics,
+      (text) => sampleValue(text, 'callbacks_delivery_log_results_total', { result: 'recorded' }) >= 4,
+    );
     const deadLettered = await system.matcher.waitFor(/event dead-lettered/);
 
     // Every line of the key's base64 body: no fragment of it may appear.
     const keyLines = system.signingKeyPem.split('\n').filter((line) => line.length > 0 && !line.startsWith('-----'));
     expect(keyLines.length).toBeGreaterThan(10);
-    const secrets = [system.token, URL_PASSWORD, ...webhooks.map((webhook) => signatureOf(webhook.headers)), ...keyLines];
+    const secrets = [
+      system.token,
+      URL_PASSWORD,
+      ...webhooks.map((webhook) => signatureOf(webhook.headers)),
+      ...keyLines,
+    ];
     const lines = system.output();
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     for (const entry of entries) {
-      expect(entry).toMatchObject({ service: expect.any(String), level: expect.any(String), time: expect.any(String), msg: expect.any(String) });
+      expect(entry).toMatchObject({
+        service: expect.any(String),
+        level: expect.any(String),
+        time: expect.any(String),
+        msg: expect.any(String),
+      });
     }
-    expect(new Set(entries.map((entry) => entry.service))).toEqual(new Set(['config-service', 'matcher', 'dispatcher']));
+    expect(new Set(entries.map((entry) => entry.service))).toEqual(
+      new Set(['config-service', 'matcher', 'dispatcher']),
+    );
     const everything = [...lines, ...otlp.payloads].join('\n');
     for (const secret of secrets) expect(everything, 'a secret was written').not.toContain(secret);
 
@@ -109,6 +135,10 @@ describe('logs', () => {
     const entry = JSON.parse(deadLettered) as { trace_id?: string; span_id?: string };
     const spans = await otlp.waitFor((all) => all.some((span) => span.spanId === entry.span_id));
     const span = spans.find((s) => s.spanId === entry.span_id)!;
-    expect(span).toMatchObject({ service: 'matcher', name: `process ${SUBJECT_TEMPLATES.event}`, traceId: entry.trace_id });
+    expect(span).toMatchObject({
+      service: 'matcher',
+      name: `process ${SUBJECT_TEMPLATES.event}`,
+      traceId: entry.trace_id,
+    });
   });
 });

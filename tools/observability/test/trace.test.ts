@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileEventPublisher, SUBJECT_TEMPLATES } from '@callbacks/messaging';
 import { System } from '@callbacks/system';
 import { NatsTracing } from '@callbacks/telemetry';
-import { TestReceiver, auth, call, sampleCallback, sampleEvent } from '@callbacks/testing';
-import { OtlpReceiver, SPAN_KIND, type ExportedSpan } from '../src';
+import { auth, call, sampleCallback, sampleEvent, TestReceiver } from '@callbacks/testing';
+import { type ExportedSpan, OtlpReceiver, SPAN_KIND } from '../src';
 
 /**
  * SPEC §9: one trace per event across every hop. The three services run as processes exporting
@@ -58,7 +58,9 @@ const RECORD_BATCH = 'record attempt results';
 
 /** The batch span that recorded `processed` (linked to it), once it and its database calls are in. */
 function recordingBatch(all: readonly ExportedSpan[], processed: ExportedSpan): ExportedSpan | undefined {
-  const batch = all.find((span) => span.name === RECORD_BATCH && span.links.some((link) => link.spanId === processed.spanId));
+  const batch = all.find(
+    (span) => span.name === RECORD_BATCH && span.links.some((link) => link.spanId === processed.spanId),
+  );
   return batch && childrenOf(all, batch).length > 0 ? batch : undefined;
 }
 
@@ -107,14 +109,24 @@ describe('one trace per event', () => {
     const deliveryId = jobPublished!.attributes['messaging.message.id'];
 
     // Attempt 1 (503) schedules attempt 2, which continues from that schedule: one delivery, one trace.
-    const attempts = named(spans, 'dispatcher', PROCESS_JOB).sort((a, b) => Number(a.attributes['callbacks.delivery.attempt']) - Number(b.attributes['callbacks.delivery.attempt']));
+    const attempts = named(spans, 'dispatcher', PROCESS_JOB).sort(
+      (a, b) => Number(a.attributes['callbacks.delivery.attempt']) - Number(b.attributes['callbacks.delivery.attempt']),
+    );
     const [first, second] = attempts;
     expect(first).toMatchObject({ kind: SPAN_KIND.consumer, parentSpanId: jobPublished!.spanId });
-    expect(first!.attributes).toMatchObject({ 'callbacks.delivery.id': deliveryId, 'callbacks.delivery.attempt': 1, 'callbacks.delivery.outcome': 'RETRYING' });
+    expect(first!.attributes).toMatchObject({
+      'callbacks.delivery.id': deliveryId,
+      'callbacks.delivery.attempt': 1,
+      'callbacks.delivery.outcome': 'RETRYING',
+    });
     const [retry] = named(childrenOf(spans, first!), 'dispatcher', PUBLISH_RETRY);
     expect(retry).toMatchObject({ kind: SPAN_KIND.producer });
     expect(second).toMatchObject({ parentSpanId: retry!.spanId });
-    expect(second!.attributes).toMatchObject({ 'callbacks.delivery.id': deliveryId, 'callbacks.delivery.attempt': 2, 'callbacks.delivery.outcome': 'SUCCEEDED' });
+    expect(second!.attributes).toMatchObject({
+      'callbacks.delivery.id': deliveryId,
+      'callbacks.delivery.attempt': 2,
+      'callbacks.delivery.outcome': 'SUCCEEDED',
+    });
 
     // Each attempt's POST is a client span, and the receiver saw its context in `traceparent`.
     for (const [attempt, status, webhook] of [
@@ -123,7 +135,11 @@ describe('one trace per event', () => {
     ] as const) {
       const [post] = named(childrenOf(spans, attempt), 'dispatcher', 'POST');
       expect(post).toMatchObject({ kind: SPAN_KIND.client, status: status >= 400 ? 2 : 0 });
-      expect(post!.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.response.status_code': status, 'url.full': receiver.url('/hook') });
+      expect(post!.attributes).toMatchObject({
+        'http.request.method': 'POST',
+        'http.response.status_code': status,
+        'url.full': receiver.url('/hook'),
+      });
       expect(webhook.headers.traceparent).toBe(`00-${traceId}-${post!.spanId}-01`);
     }
 
@@ -148,15 +164,26 @@ describe('one trace per event', () => {
 
   it('shows no gRPC call from the matcher: its callbacks come from the bucket, over NATS', async () => {
     const spans = await otlp.waitFor((all) => named(all, 'matcher', PUBLISH_JOB).length > 0);
-    expect(spans.filter((span) => span.service === 'matcher' && span.attributes['rpc.system'] !== undefined)).toEqual([]);
+    expect(spans.filter((span) => span.service === 'matcher' && span.attributes['rpc.system'] !== undefined)).toEqual(
+      [],
+    );
   });
 
   it('makes a TestCallback send a client span of the call, continued by the receiver', async () => {
-    const request = { target: { $case: 'callback' as const, value: sampleCallback({ url: receiver.url('/tested'), actions: [], triggers: [] }) }, event: sampleEvent(), send: true };
+    const request = {
+      target: {
+        $case: 'callback' as const,
+        value: sampleCallback({ url: receiver.url('/tested'), actions: [], triggers: [] }),
+      },
+      event: sampleEvent(),
+      send: true,
+    };
     const tested = await call(system.client.testCallback.bind(system.client), request, auth(system.token));
     expect(tested.sent?.statusCode).toBe(200);
     const [webhook] = await receiver.waitFor('/tested', 1);
-    const spans = await otlp.waitFor((all) => all.some((span) => span.name === 'callbacks.v1.CallbackService/TestCallback'));
+    const spans = await otlp.waitFor((all) =>
+      all.some((span) => span.name === 'callbacks.v1.CallbackService/TestCallback'),
+    );
     const [server] = named(spans, 'config-service', 'callbacks.v1.CallbackService/TestCallback');
     const [post] = named(childrenOf(spans, server!), 'config-service', 'POST');
     expect(post).toMatchObject({ kind: SPAN_KIND.client, traceId: server!.traceId });
@@ -171,7 +198,9 @@ describe('one trace per event', () => {
       headers: { authorization: `Bearer ${system.token}`, traceparent: `00-${traceId}-${parentId}-01` },
     });
     expect(response.status).toBe(200);
-    const spans = await otlp.waitFor((all) => all.some((span) => span.traceId === traceId && span.name === 'GET /v1/callbacks'));
+    const spans = await otlp.waitFor((all) =>
+      all.some((span) => span.traceId === traceId && span.name === 'GET /v1/callbacks'),
+    );
     const [server] = spans.filter((span) => span.traceId === traceId && span.name === 'GET /v1/callbacks');
     expect(server).toMatchObject({ service: 'config-service', kind: SPAN_KIND.server, parentSpanId: parentId });
     expect(server!.attributes).toMatchObject({
@@ -189,7 +218,10 @@ describe('one trace per event', () => {
     await new ProfileEventPublisher(system.nc, { tracing: publisherTracing }).publish(sampleEvent());
     const [third] = (await receiver.waitFor('/hook', 3)).slice(2);
     expect(third!.headers.traceparent).toMatch(/^00-[\da-f]{32}-[\da-f]{16}-01$/);
-    const warning = JSON.parse(await system.dispatcher.waitFor(/"component":"opentelemetry"/)) as Record<string, unknown>;
+    const warning = JSON.parse(await system.dispatcher.waitFor(/"component":"opentelemetry"/)) as Record<
+      string,
+      unknown
+    >;
     expect(warning).toMatchObject({ level: 'error', msg: 'the OpenTelemetry SDK reported a problem' });
     expect(warning.problem).toMatch(/ECONNREFUSED/);
     expect(warning.trace_id).toBeUndefined();

@@ -16,7 +16,7 @@ import { deliveryIdFor } from '@callbacks/domain';
 import { SUBJECTS } from '@callbacks/messaging';
 import { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { ReceiverProcess, rawPostRate, rawSignRate, sampleCallback, sampleEvent } from '@callbacks/testing';
+import { rawPostRate, rawSignRate, ReceiverProcess, sampleCallback, sampleEvent } from '@callbacks/testing';
 import { SteadyLoad } from '../src/load';
 import { System } from '../src/system';
 
@@ -60,11 +60,23 @@ async function main(): Promise<void> {
     failures.push(problem);
     progress(`FAILED: ${problem}`);
   };
-  const system = await System.start({ log: progress, env: { DISPATCHER_ENDPOINT_CONCURRENCY: '32', DISPATCHER_MAX_ENDPOINT_CONCURRENCY: '32', METRICS_ADDR: '127.0.0.1:0' } });
+  const system = await System.start({
+    log: progress,
+    env: {
+      DISPATCHER_ENDPOINT_CONCURRENCY: '32',
+      DISPATCHER_MAX_ENDPOINT_CONCURRENCY: '32',
+      METRICS_ADDR: '127.0.0.1:0',
+    },
+  });
   try {
     const signLimit = rawSignRate();
     const postLimit = await rawPostRate(receiver.url('/raw'), 3_000, 32);
-    line({ case: 'limits', sign_per_s: Math.round(signLimit), post_per_s: Math.round(postLimit), note: 'raw RSA-2048 signing on one core; raw undici POST to the same receiver, concurrency 32' });
+    line({
+      case: 'limits',
+      sign_per_s: Math.round(signLimit),
+      post_per_s: Math.round(postLimit),
+      note: 'raw RSA-2048 signing on one core; raw undici POST to the same receiver, concurrency 32',
+    });
 
     // When each delivery was matched and its first attempt started, as the dispatcher reports.
     const timings = new Map<string, { matchedAt: number; startedAt: number }>();
@@ -72,25 +84,36 @@ async function main(): Promise<void> {
       callback: (_error, msg) => {
         const result = AttemptResult.decode(msg.data);
         if (result.attempt === 1 && result.matchedAt && result.startedAt) {
-          timings.set(result.deliveryId, { matchedAt: result.matchedAt.getTime(), startedAt: result.startedAt.getTime() });
+          timings.set(result.deliveryId, {
+            matchedAt: result.matchedAt.getTime(),
+            startedAt: result.startedAt.getTime(),
+          });
         }
       },
     });
 
-    const callback = await system.createCallback(sampleCallback({ databaseId: 'bench', url: receiver.url('/hook'), actions: [], triggers: [] }));
+    const callback = await system.createCallback(
+      sampleCallback({ databaseId: 'bench', url: receiver.url('/hook'), actions: [], triggers: [] }),
+    );
     // The dispatcher's deferrals so far, by reason, from its metrics.
     const metricsPort = await system.metricsPort(system.dispatcher);
     const deferrals = async (): Promise<Record<string, number>> => {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       const counts: Record<string, number> = {};
-      for (const [, reason, value] of text.matchAll(/^callbacks_dispatcher_endpoint_deferrals_total\{[^}]*reason="(\w+)"[^}]*\} (\S+)$/gm)) {
+      for (const [, reason, value] of text.matchAll(
+        /^callbacks_dispatcher_endpoint_deferrals_total\{[^}]*reason="(\w+)"[^}]*\} (\S+)$/gm,
+      )) {
         counts[reason!] = (counts[reason!] ?? 0) + Number(value);
       }
       return counts;
     };
     const deferredSince = async (before: Record<string, number>) => {
       const after = await deferrals();
-      return Object.fromEntries(Object.entries(after).map(([reason, n]) => [reason, n - (before[reason] ?? 0)]).filter(([, n]) => n !== 0));
+      return Object.fromEntries(
+        Object.entries(after)
+          .map(([reason, n]) => [reason, n - (before[reason] ?? 0)])
+          .filter(([, n]) => n !== 0),
+      );
     };
     const measure = async (label: string, load: SteadyLoad, run: () => Promise<void>) => {
       const deferredBefore = await deferrals();
@@ -103,13 +126,19 @@ async function main(): Promise<void> {
       await receiver.waitForDistinct(distinctBefore + expected.length, DRAIN_TIMEOUT_MS);
       const complete = expected.every((id) => receiver.distinct.has(id));
       const seconds = (performance.now() - started) / 1000;
-      const byDelivery = new Map(load.published.map((e) => [deliveryIdFor(e.eventId, callback.id), load.sentAt.get(e.eventId)!]));
+      const byDelivery = new Map(
+        load.published.map((e) => [deliveryIdFor(e.eventId, callback.id), load.sentAt.get(e.eventId)!]),
+      );
       const latencies = receiver.arrivals
         .slice(before)
         .filter((a) => byDelivery.has(a.deliveryId))
         .map((a) => a.at - byDelivery.get(a.deliveryId)!)
         .sort((a, b) => a - b);
-      const stages = { published_to_matched: [] as number[], matched_to_attempt: [] as number[], attempt_to_receipt: [] as number[] };
+      const stages = {
+        published_to_matched: [] as number[],
+        matched_to_attempt: [] as number[],
+        attempt_to_receipt: [] as number[],
+      };
       for (const arrival of receiver.arrivals.slice(before)) {
         const sent = byDelivery.get(arrival.deliveryId);
         const timing = timings.get(arrival.deliveryId);
@@ -119,13 +148,27 @@ async function main(): Promise<void> {
         stages.attempt_to_receipt.push(arrival.at - timing.startedAt);
       }
       const delivered = expected.filter((id) => receiver.distinct.has(id)).length;
-      if (!complete) fail(`${label}: ${delivered} of ${expected.length} deliveries arrived within ${DRAIN_TIMEOUT_MS / 1000} s`);
-      return { label, events: load.published.length, delivered, seconds, complete, latencies, stages, deferred: await deferredSince(deferredBefore) };
+      if (!complete)
+        fail(`${label}: ${delivered} of ${expected.length} deliveries arrived within ${DRAIN_TIMEOUT_MS / 1000} s`);
+      return {
+        label,
+        events: load.published.length,
+        delivered,
+        seconds,
+        complete,
+        latencies,
+        stages,
+        deferred: await deferredSince(deferredBefore),
+      };
     };
 
     for (const rate of RATES) {
       progress(`${rate} events/s for ${SECONDS} s...`);
-      const load = new SteadyLoad(system.publisher, () => sampleEvent({ databaseId: 'bench', action: Action.UPDATE, origin: Origin.PUBLISHER }), rate);
+      const load = new SteadyLoad(
+        system.publisher,
+        () => sampleEvent({ databaseId: 'bench', action: Action.UPDATE, origin: Origin.PUBLISHER }),
+        rate,
+      );
       const result = await measure(`rate-${rate}`, load, async () => {
         load.start();
         await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
@@ -160,11 +203,21 @@ async function main(): Promise<void> {
       load_generator: [process.pid],
       receiver: [receiver.pid],
     };
-    const cpuNow = () => Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, pids.reduce<number>((sum, pid) => sum + (cpuSeconds(pid) ?? NaN), 0)]));
+    const cpuNow = () =>
+      Object.fromEntries(
+        Object.entries(processes).map(([name, pids]) => [
+          name,
+          pids.reduce<number>((sum, pid) => sum + (cpuSeconds(pid) ?? NaN), 0),
+        ]),
+      );
     const cpuBefore = cpuNow();
     // As many as can be published until MAX_EVENTS have been (a few thousand more arrive meanwhile).
     const burst = (label: string, count?: number) => {
-      const load = new SteadyLoad(system.publisher, () => sampleEvent({ databaseId: 'bench', action: Action.UPDATE, origin: Origin.PUBLISHER }), 100_000);
+      const load = new SteadyLoad(
+        system.publisher,
+        () => sampleEvent({ databaseId: 'bench', action: Action.UPDATE, origin: Origin.PUBLISHER }),
+        100_000,
+      );
       return measure(label, load, async () => {
         load.start(count);
         if (count !== undefined) return load.finished();
@@ -189,7 +242,12 @@ async function main(): Promise<void> {
       deferred: max.deferred,
     });
     const cpuAfter = cpuNow();
-    const perDelivery = Object.fromEntries(Object.keys(processes).map((name) => [name, +((1000 * ((cpuAfter[name] ?? NaN) - (cpuBefore[name] ?? NaN))) / max.events).toFixed(3)]));
+    const perDelivery = Object.fromEntries(
+      Object.keys(processes).map((name) => [
+        name,
+        +((1000 * ((cpuAfter[name] ?? NaN) - (cpuBefore[name] ?? NaN))) / max.events).toFixed(3),
+      ]),
+    );
     const total = Object.values(perDelivery).reduce((sum, ms) => sum + ms, 0);
     const cores = availableParallelism();
     line({
@@ -203,7 +261,9 @@ async function main(): Promise<void> {
     });
 
     // A receiver that hiccups during a burst must cost about its hiccup, not minutes.
-    progress(`${max.events} events as fast as they can be published, the receiver answering in ${SLOW_LATENCY_MS} ms for its first ${SLOW_FOR_MS / 1000} s...`);
+    progress(
+      `${max.events} events as fast as they can be published, the receiver answering in ${SLOW_LATENCY_MS} ms for its first ${SLOW_FOR_MS / 1000} s...`,
+    );
     await receiver.slowFor(SLOW_LATENCY_MS, SLOW_FOR_MS);
     const slow = await burst('slow_receiver', max.events);
     const target = 1.5 * max.seconds + SLOW_FOR_MS / 1000;
@@ -220,7 +280,8 @@ async function main(): Promise<void> {
       deferred: slow.deferred,
       note: `the max phase's burst again, the receiver answering in ${SLOW_LATENCY_MS} ms for its first ${SLOW_FOR_MS / 1000} s; target: 1.5 x the healthy drain + the slowdown`,
     });
-    if (slow.complete && slow.seconds > target) fail(`slow_receiver: drained in ${slow.seconds.toFixed(1)} s, over the target of ${target.toFixed(1)} s`);
+    if (slow.complete && slow.seconds > target)
+      fail(`slow_receiver: drained in ${slow.seconds.toFixed(1)} s, over the target of ${target.toFixed(1)} s`);
     if (failures.length > 0) {
       line({ case: 'failed', problems: failures });
       process.exitCode = 1;

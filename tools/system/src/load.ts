@@ -1,5 +1,5 @@
-import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { ProfileEventPublisher } from '@callbacks/messaging';
+import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 
 /**
  * Publishes events at a steady rate, as an internal service would: each one retried (same

@@ -1,10 +1,18 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { freePort, startMongo, startNats, type Server } from '@callbacks/infra';
-import { ProfileEventPublisher, connectNats, type NatsConnection } from '@callbacks/messaging';
+import { freePort, type Server, startMongo, startNats } from '@callbacks/infra';
+import { connectNats, type NatsConnection, ProfileEventPublisher } from '@callbacks/messaging';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_service';
 import { formatDkimRecord, keyIdFor } from '@callbacks/signature';
-import { ServiceProcess, TestDnsServer, auth, call, callbackClient, selfSignedCertificate, type TestCertificate } from '@callbacks/testing';
+import {
+  auth,
+  call,
+  callbackClient,
+  selfSignedCertificate,
+  ServiceProcess,
+  type TestCertificate,
+  TestDnsServer,
+} from '@callbacks/testing';
 
 export const SIGNING_DOMAIN = 'callbacks.localhost';
 
@@ -79,7 +87,8 @@ export class System {
 
   static async start(options: SystemOptions = {}): Promise<System> {
     const log = options.log ?? (() => undefined);
-    if (!options.infrastructure) log('starting nats-server and the MongoDB-wire server (installed on first run, which takes a minute)...');
+    if (!options.infrastructure)
+      log('starting nats-server and the MongoDB-wire server (installed on first run, which takes a minute)...');
     const [{ nats, mongo }, dns] = await Promise.all([
       options.infrastructure ?? Promise.all([startNats(), startMongo()]).then(([nats, mongo]) => ({ nats, mongo })),
       TestDnsServer.start(),
@@ -106,34 +115,49 @@ export class System {
     const tlsEnv: Record<string, string> = tls
       ? { CONFIG_TLS_CERT_FILE: tls.certFile, CONFIG_TLS_KEY_FILE: tls.keyFile }
       : {};
-    const common = { NATS_URL: nats.url, SIGNING_KEY_RING: ring, SYSTEM_SIGNING_KEY: signingKeyPem, LOG_LEVEL: 'info', ...tlsEnv, ...options.env };
+    const common = {
+      NATS_URL: nats.url,
+      SIGNING_KEY_RING: ring,
+      SYSTEM_SIGNING_KEY: signingKeyPem,
+      LOG_LEVEL: 'info',
+      ...tlsEnv,
+      ...options.env,
+    };
     const service = (app: string, env: Record<string, string>, ready: RegExp) =>
-      new ServiceProcess(app, { ...common, ...env }, ready, options.onServiceOutput && ((line) => options.onServiceOutput?.(app, line)));
+      new ServiceProcess(
+        app,
+        { ...common, ...env },
+        ready,
+        options.onServiceOutput && ((line) => options.onServiceOutput?.(app, line)),
+      );
     // The first config service on the addresses above; any others on free ports of their own.
     const extraAddresses = await Promise.all(
-      Array.from({ length: (options.configServices ?? 1) - 1 }, async () => ({ grpc: `127.0.0.1:${await freePort()}`, http: `127.0.0.1:${await freePort()}` })),
+      Array.from({ length: (options.configServices ?? 1) - 1 }, async () => ({
+        grpc: `127.0.0.1:${await freePort()}`,
+        http: `127.0.0.1:${await freePort()}`,
+      })),
     );
-    const configs = [{ grpc: address, http: httpAddress }, ...extraAddresses].map((addresses) => service(
-      'config-service',
-      {
-        CONFIG_GRPC_ADDR: addresses.grpc,
-        CONFIG_HTTP_ADDR: addresses.http,
-        MONGO_URL: mongo.url,
-        CONFIG_TOKENS: JSON.stringify([{ name: 'system', sha256: createHash('sha256').update(token).digest('hex'), accounts: '*' }]),
-        CONFIG_ALLOW_HTTP_URLS: 'true',
-        CONFIG_ALLOW_CIDRS: '127.0.0.1/32',
-      },
-      /database ready; serving/,
-    ));
+    const configs = [{ grpc: address, http: httpAddress }, ...extraAddresses].map((addresses) =>
+      service(
+        'config-service',
+        {
+          CONFIG_GRPC_ADDR: addresses.grpc,
+          CONFIG_HTTP_ADDR: addresses.http,
+          MONGO_URL: mongo.url,
+          CONFIG_TOKENS: JSON.stringify([
+            { name: 'system', sha256: createHash('sha256').update(token).digest('hex'), accounts: '*' },
+          ]),
+          CONFIG_ALLOW_HTTP_URLS: 'true',
+          CONFIG_ALLOW_CIDRS: '127.0.0.1/32',
+        },
+        /database ready; serving/,
+      ),
+    );
     const matchers = Array.from({ length: options.matchers ?? 1 }, () =>
       service('matcher', {}, /matcher consuming events/),
     );
     const dispatchers = Array.from({ length: options.dispatchers ?? 1 }, () =>
-      service(
-        'dispatcher',
-        { DISPATCHER_ALLOW_CIDRS: '127.0.0.1/32' },
-        /dispatcher consuming delivery jobs/,
-      ),
+      service('dispatcher', { DISPATCHER_ALLOW_CIDRS: '127.0.0.1/32' }, /dispatcher consuming delivery jobs/),
     );
     let system: System | undefined;
     try {
@@ -142,7 +166,20 @@ export class System {
       // A cluster's URL lists every node, comma-separated, as the services take it.
       const nc = await connectNats({ servers: nats.url.split(','), name: 'system' });
       const httpUrl = `${tls ? 'https' : 'http'}://${httpAddress}`;
-      system = new System(nats, mongo, dns, nc, configs, matchers, dispatchers, token, address, httpUrl, signingKeyPem, tls);
+      system = new System(
+        nats,
+        mongo,
+        dns,
+        nc,
+        configs,
+        matchers,
+        dispatchers,
+        token,
+        address,
+        httpUrl,
+        signingKeyPem,
+        tls,
+      );
       await options.prepare?.(system);
       log('starting the matchers and dispatchers...');
       await Promise.all([...matchers, ...dispatchers].map((p) => p.start()));
@@ -156,7 +193,11 @@ export class System {
   }
 
   async createCallback(callback: Callback): Promise<Callback> {
-    const { callback: created } = await call(this.client.createCallback.bind(this.client), { callback }, auth(this.token));
+    const { callback: created } = await call(
+      this.client.createCallback.bind(this.client),
+      { callback },
+      auth(this.token),
+    );
     if (!created) throw new Error('CreateCallback answered without a callback');
     return created;
   }
@@ -196,7 +237,11 @@ export class System {
 }
 
 /** Stops the services (matchers and dispatchers before the config services), then the servers. */
-async function stopAll(configs: ServiceProcess[], others: ServiceProcess[], servers: { close(): Promise<void> }[]): Promise<void> {
+async function stopAll(
+  configs: ServiceProcess[],
+  others: ServiceProcess[],
+  servers: { close(): Promise<void> }[],
+): Promise<void> {
   await Promise.all(others.map((p) => p.stop()));
   await Promise.all(configs.map((p) => p.stop()));
   await Promise.all(servers.map((server) => server.close()));

@@ -1,16 +1,24 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { type ServiceError, status } from '@grpc/grpc-js';
 import { jetstream, type PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdFor } from '@callbacks/domain';
 import { HEADERS, MAX_EVENT_BYTES, STREAMS, SUBJECTS } from '@callbacks/messaging';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
-import { callRaw, checkHealth, countMessages, readStream, sampleCallback, violatedFields, waitForConsumerIdle } from '@callbacks/testing';
+import {
+  callRaw,
+  checkHealth,
+  countMessages,
+  readStream,
+  sampleCallback,
+  violatedFields,
+  waitForConsumerIdle,
+} from '@callbacks/testing';
 import { CountingReceiver } from '../src/receiver';
 import { System } from '../src/system';
-import { PROTOBUF, eventCases, protobuf, subject } from './bad-input/event-cases';
+import { eventCases, PROTOBUF, protobuf, subject } from './bad-input/event-cases';
 import { ACCOUNT, EVENTS_DB, sample } from './bad-input/fixtures';
-import { bearer, grpcCases, type CaseContext } from './bad-input/grpc-cases';
+import { bearer, type CaseContext, grpcCases } from './bad-input/grpc-cases';
 
 /**
  * Issue 9, point 6: malformed gRPC requests and malformed profile events (the cases are in
@@ -30,7 +38,15 @@ let existing: Callback;
 beforeAll(async () => {
   receiver = await CountingReceiver.start();
   system = await System.start();
-  existing = await system.createCallback(sampleCallback({ accountId: ACCOUNT, databaseId: EVENTS_DB, url: receiver.url('/events'), actions: [], triggers: [] }));
+  existing = await system.createCallback(
+    sampleCallback({
+      accountId: ACCOUNT,
+      databaseId: EVENTS_DB,
+      url: receiver.url('/events'),
+      actions: [],
+      triggers: [],
+    }),
+  );
 });
 afterAll(async () => {
   await system?.close();
@@ -38,7 +54,10 @@ afterAll(async () => {
 });
 
 /** The services' last log lines, for an assertion to tell where a delivery stopped. */
-const recentLogs = () => [system.config, ...system.matchers, ...system.dispatchers].map((s) => `${s.app}:\n${s.output.slice(-10).join('\n')}`).join('\n');
+const recentLogs = () =>
+  [system.config, ...system.matchers, ...system.dispatchers]
+    .map((s) => `${s.app}:\n${s.output.slice(-10).join('\n')}`)
+    .join('\n');
 
 /*
  * Every status must fit in the trailers any gRPC client takes (gRPC C++ caps metadata at 8 KiB
@@ -62,13 +81,17 @@ describe('malformed gRPC requests', () => {
     const details = failure.metadata.get('grpc-status-details-bin')[0];
     expect(Buffer.byteLength(failure.details) + (details?.length ?? 0)).toBeLessThan(MAX_TRAILER_BYTES);
     if (c.fields) expect(violatedFields(failure)).toEqual(c.fields);
-    if (c.fieldsStartWith) expect(violatedFields(failure).slice(0, c.fieldsStartWith.length)).toEqual(c.fieldsStartWith);
+    if (c.fieldsStartWith)
+      expect(violatedFields(failure).slice(0, c.fieldsStartWith.length)).toEqual(c.fieldsStartWith);
   });
 });
 
 describe('malformed profile events', () => {
   const sent = new Map<string, { ack: PubAck; body: Uint8Array }>();
-  let letters: Map<number, { subject: string; reason: string; originalSubject: string; contentType: string; data: Uint8Array }>;
+  let letters: Map<
+    number,
+    { subject: string; reason: string; originalSubject: string; contentType: string; data: Uint8Array }
+  >;
   let goodDeliveryId: string;
   let lettersBefore: number;
 
@@ -89,7 +112,12 @@ describe('malformed profile events', () => {
     await arrived;
     await waitForConsumerIdle(system.nc, STREAMS.events.name, MATCHER_CONSUMER, 120_000);
 
-    const read = await readStream(system.nc, STREAMS.deadLetters.name, SUBJECTS.allDeadLetters, lettersBefore + eventCases.length);
+    const read = await readStream(
+      system.nc,
+      STREAMS.deadLetters.name,
+      SUBJECTS.allDeadLetters,
+      lettersBefore + eventCases.length,
+    );
     letters = new Map(
       read.slice(lettersBefore).map((m) => [
         Number(m.headers?.get(HEADERS.originalSequence)),
@@ -120,12 +148,18 @@ describe('malformed profile events', () => {
   });
 
   it('dead-letters each bad event exactly once and delivers the good event published after them', async () => {
-    expect(await countMessages(system.nc, STREAMS.deadLetters.name, SUBJECTS.allDeadLetters)).toBe(lettersBefore + eventCases.length);
-    expect(receiver.distinct.has(goodDeliveryId), `not delivered; the services' last log lines:\n${recentLogs()}`).toBe(true);
+    expect(await countMessages(system.nc, STREAMS.deadLetters.name, SUBJECTS.allDeadLetters)).toBe(
+      lettersBefore + eventCases.length,
+    );
+    expect(receiver.distinct.has(goodDeliveryId), `not delivered; the services' last log lines:\n${recentLogs()}`).toBe(
+      true,
+    );
   });
 
   it('hands every event to the matcher once: none is redelivered', async () => {
-    const info = await (await jetstream(system.nc).jetstreamManager()).consumers.info(STREAMS.events.name, MATCHER_CONSUMER);
+    const info = await (
+      await jetstream(system.nc).jetstreamManager()
+    ).consumers.info(STREAMS.events.name, MATCHER_CONSUMER);
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_redelivered).toBe(0);
     // Consumer and stream sequences advance together unless a message is delivered again.
@@ -136,9 +170,13 @@ describe('malformed profile events', () => {
     const h = natsHeaders();
     h.set(HEADERS.contentType, PROTOBUF);
     const before = await countMessages(system.nc, STREAMS.events.name, SUBJECTS.allEvents);
-    const huge = protobuf({ fields: Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`f${i}`, 'x'.repeat(64 * 1024)])) });
+    const huge = protobuf({
+      fields: Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`f${i}`, 'x'.repeat(64 * 1024)])),
+    });
     expect(huge.length).toBeGreaterThan(MAX_EVENT_BYTES);
-    await expect(jetstream(system.nc).publish(subject(), huge, { headers: h })).rejects.toThrow(/message size exceeds maximum allowed/);
+    await expect(jetstream(system.nc).publish(subject(), huge, { headers: h })).rejects.toThrow(
+      /message size exceeds maximum allowed/,
+    );
     expect(await countMessages(system.nc, STREAMS.events.name, SUBJECTS.allEvents)).toBe(before);
   });
 });
@@ -154,7 +192,15 @@ describe('afterwards', () => {
     expect(await checkHealth(system.address)).toBe('SERVING');
     expect(await checkHealth(system.address, 'callbacks.v1.CallbackService')).toBe('SERVING');
 
-    const fresh = await system.createCallback(sampleCallback({ accountId: ACCOUNT, databaseId: 'afterwards', url: receiver.url('/afterwards'), actions: [], triggers: [] }));
+    const fresh = await system.createCallback(
+      sampleCallback({
+        accountId: ACCOUNT,
+        databaseId: 'afterwards',
+        url: receiver.url('/afterwards'),
+        actions: [],
+        triggers: [],
+      }),
+    );
     const event = sample({ databaseId: 'afterwards' });
     const arrived = receiver.waitForDistinct(receiver.distinct.size + 1, 120_000);
     await system.publisher.publish(event);

@@ -1,8 +1,8 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdFor } from '@callbacks/domain';
-import { startMongo, startNatsCluster, type NatsCluster } from '@callbacks/infra';
-import { CALLBACKS_BUCKET, STREAMS, connectNats } from '@callbacks/messaging';
+import { type NatsCluster, startMongo, startNatsCluster } from '@callbacks/infra';
+import { CALLBACKS_BUCKET, connectNats, STREAMS } from '@callbacks/messaging';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
 import { SteadyLoad } from '../src/load';
@@ -10,7 +10,12 @@ import { CountingReceiver } from '../src/receiver';
 import { System } from '../src/system';
 
 const figure = (fields: Record<string, unknown>) => console.log(JSON.stringify({ test: 'cluster', ...fields }));
-const REPLICATED = { EVENTS_STREAM_REPLICAS: '3', DELIVERIES_STREAM_REPLICAS: '3', RESULTS_STREAM_REPLICAS: '3', CALLBACKS_BUCKET_REPLICAS: '3' };
+const REPLICATED = {
+  EVENTS_STREAM_REPLICAS: '3',
+  DELIVERIES_STREAM_REPLICAS: '3',
+  RESULTS_STREAM_REPLICAS: '3',
+  CALLBACKS_BUCKET_REPLICAS: '3',
+};
 
 /**
  * The whole system on a 3-node NATS cluster with every stream (and KV bucket) at 3 replicas, two
@@ -37,7 +42,13 @@ describe('cluster', () => {
       configServices: 2,
       matchers: 2,
       dispatchers: 2,
-      env: { ...REPLICATED, DISPATCHER_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,10s,10s,10s,10s', MATCHER_ACK_WAIT: '5s', DISPATCHER_MAX_TIMEOUT: '10s', DISPATCHER_ACK_WAIT: '20s' },
+      env: {
+        ...REPLICATED,
+        DISPATCHER_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,10s,10s,10s,10s',
+        MATCHER_ACK_WAIT: '5s',
+        DISPATCHER_MAX_TIMEOUT: '10s',
+        DISPATCHER_ACK_WAIT: '20s',
+      },
     });
   });
   afterAll(async () => {
@@ -50,20 +61,33 @@ describe('cluster', () => {
     // Every stream on the cluster, KV buckets (streams named KV_<bucket>) included, at 3 replicas.
     const replicas = new Map<string, number>();
     for await (const info of jsm.streams.list()) replicas.set(info.config.name, info.config.num_replicas);
-    expect([...replicas.keys()]).toEqual(expect.arrayContaining([...Object.values(STREAMS).map((stream) => stream.name), `KV_${CALLBACKS_BUCKET}`]));
+    expect([...replicas.keys()]).toEqual(
+      expect.arrayContaining([...Object.values(STREAMS).map((stream) => stream.name), `KV_${CALLBACKS_BUCKET}`]),
+    );
     for (const [name, count] of replicas) expect(count, name).toBe(3);
 
     const callbacks = [
-      await system.createCallback(sampleCallback({ databaseId: 'cluster', url: receiver.url('/a'), actions: [], triggers: [] })),
-      await system.createCallback(sampleCallback({ databaseId: 'cluster', url: receiver.url('/b'), actions: [], triggers: [] })),
+      await system.createCallback(
+        sampleCallback({ databaseId: 'cluster', url: receiver.url('/a'), actions: [], triggers: [] }),
+      ),
+      await system.createCallback(
+        sampleCallback({ databaseId: 'cluster', url: receiver.url('/b'), actions: [], triggers: [] }),
+      ),
     ];
     const load = new SteadyLoad(
       system.publisher,
-      (n) => sampleEvent({ databaseId: 'cluster', action: Action.UPDATE, origin: Origin.PUBLISHER, fields: { name: 'piet', seq: String(n) } }),
+      (n) =>
+        sampleEvent({
+          databaseId: 'cluster',
+          action: Action.UPDATE,
+          origin: Origin.PUBLISHER,
+          fields: { name: 'piet', seq: String(n) },
+        }),
       25,
     );
     load.start();
-    const flowing = async (what: string) => expect(await receiver.waitForDistinct(receiver.distinct.size + 50, 60_000), `traffic flows ${what}`).toBe(true);
+    const flowing = async (what: string) =>
+      expect(await receiver.waitForDistinct(receiver.distinct.size + 50, 60_000), `traffic flows ${what}`).toBe(true);
     const pauses: Record<string, number> = {};
     const step = async (name: string, fail: () => Promise<void>) => {
       await flowing(`before ${name}`);
@@ -71,7 +95,11 @@ describe('cluster', () => {
       await fail();
       await flowing(`after ${name}`);
       const until = performance.timeOrigin + performance.now();
-      pauses[name] = longestPause(receiver.arrivals.map((a) => a.at), from, until);
+      pauses[name] = longestPause(
+        receiver.arrivals.map((a) => a.at),
+        from,
+        until,
+      );
       figure({ step: name, longest_pause_ms: Math.round(pauses[name]), delivered: receiver.distinct.size });
     };
 
@@ -91,11 +119,22 @@ describe('cluster', () => {
       const leader = (await jsm.streams.info(STREAMS.deliveries.name)).cluster?.leader;
       expect(leader, 'the deliveries stream has a leader').toBeDefined();
       // Watched from the nodes that stay up: JetStream announces the new leader.
-      const watcher = await connectNats({ servers: cluster.nodes.filter((n) => n.name !== leader).map((n) => n.url), name: 'cluster-test', once: true });
-      const elected = watcher.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${STREAMS.deliveries.name}`, { max: 1 });
+      const watcher = await connectNats({
+        servers: cluster.nodes.filter((n) => n.name !== leader).map((n) => n.url),
+        name: 'cluster-test',
+        once: true,
+      });
+      const elected = watcher.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${STREAMS.deliveries.name}`, {
+        max: 1,
+      });
       await watcher.flush();
       await cluster.node(leader!).managed.kill();
-      for await (const advisory of elected) figure({ step: 'deliveries stream leader SIGKILL', killed: leader, new_leader: (advisory.json() as { leader: string }).leader });
+      for await (const advisory of elected)
+        figure({
+          step: 'deliveries stream leader SIGKILL',
+          killed: leader,
+          new_leader: (advisory.json() as { leader: string }).leader,
+        });
       await watcher.close();
       await cluster.node(leader!).managed.start(60_000);
     });
@@ -117,7 +156,9 @@ describe('cluster', () => {
       if (seen.has(deliveryId)) duplicates.push(deliveryId);
       seen.add(deliveryId);
     }
-    const mislabelled = receiver.arrivals.filter((a) => (JSON.parse(a.body.toString('utf8')) as { id: string }).id !== a.deliveryId).length;
+    const mislabelled = receiver.arrivals.filter(
+      (a) => (JSON.parse(a.body.toString('utf8')) as { id: string }).id !== a.deliveryId,
+    ).length;
     figure({
       events: load.published.length,
       publish_retries: load.retries,
@@ -135,7 +176,8 @@ describe('cluster', () => {
     expect(mislabelled).toBe(0);
     expect([...receiver.distinct].every((id) => expected.has(id))).toBe(true);
     expect(system.output().filter((line) => line.includes('cannot go on'))).toEqual([]);
-    for (const service of [...system.configs, ...system.matchers, ...system.dispatchers]) expect(service.pid, `${service.app} is running`).toBeDefined();
+    for (const service of [...system.configs, ...system.matchers, ...system.dispatchers])
+      expect(service.pid, `${service.app} is running`).toBeDefined();
   });
 });
 

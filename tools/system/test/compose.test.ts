@@ -22,15 +22,22 @@ interface ComposeService {
 
 /** `docker compose config` on the repository's file: no Docker engine needed (Compose v2, built from its module). */
 async function composeConfig(env: Record<string, string>): Promise<{ services: Record<string, ComposeService> }> {
-  const { stdout } = await run(binaryPath('dockerCompose'), ['--file', join(ROOT, 'docker-compose.yml'), 'config', '--format', 'json'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    maxBuffer: 16 << 20,
-  });
+  const { stdout } = await run(
+    binaryPath('dockerCompose'),
+    ['--file', join(ROOT, 'docker-compose.yml'), 'config', '--format', 'json'],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      maxBuffer: 16 << 20,
+    },
+  );
   return JSON.parse(stdout) as { services: Record<string, ComposeService> };
 }
 
-const SECRETS = { CALLBACKS_TOKEN: 'compose-test-token', CONFIG_TOKENS: '[{"name":"ops","sha256":"00","accounts":"*"}]' };
+const SECRETS = {
+  CALLBACKS_TOKEN: 'compose-test-token',
+  CONFIG_TOKENS: '[{"name":"ops","sha256":"00","accounts":"*"}]',
+};
 
 describe('docker-compose.yml', () => {
   beforeAll(async () => {
@@ -39,9 +46,22 @@ describe('docker-compose.yml', () => {
 
   it('validates, with every part of the production-like stack', async () => {
     const { services } = await composeConfig(SECRETS);
-    expect(Object.keys(services).sort()).toEqual(
-      ['config-service', 'dispatcher', 'jaeger', 'matcher', 'mongo-1', 'mongo-2', 'mongo-3', 'mongo-init', 'nats-1', 'nats-2', 'nats-3', 'otel-collector', 'prometheus', 'receiver'],
-    );
+    expect(Object.keys(services).sort()).toEqual([
+      'config-service',
+      'dispatcher',
+      'jaeger',
+      'matcher',
+      'mongo-1',
+      'mongo-2',
+      'mongo-3',
+      'mongo-init',
+      'nats-1',
+      'nats-2',
+      'nats-3',
+      'otel-collector',
+      'prometheus',
+      'receiver',
+    ]);
     expect(services['otel-collector']!.image).toMatch(/^otel\/opentelemetry-collector/);
     expect(services.jaeger!.image).toMatch(/^jaegertracing\/jaeger:2\./);
     expect(services.prometheus!.image).toMatch(/^prom\/prometheus:/);
@@ -57,19 +77,24 @@ describe('docker-compose.yml', () => {
       expect(command, node).toContain('--jetstream');
       expect(flag('--server_name'), node).toBe(node);
       expect(flag('--cluster_name'), node).toBe('callbacks');
-      expect(flag('--routes')?.split(',').sort(), node).toEqual(['nats-1', 'nats-2', 'nats-3'].filter((n) => n !== node).map((n) => `nats://${n}:6222`));
+      expect(flag('--routes')?.split(',').sort(), node).toEqual(
+        ['nats-1', 'nats-2', 'nats-3'].filter((n) => n !== node).map((n) => `nats://${n}:6222`),
+      );
       expect(service.healthcheck?.test.join(' '), node).toContain('/healthz?js-enabled-only=true');
     }
   });
 
   it('runs MongoDB as a replica set of 3, initiated once before the config service starts', async () => {
     const { services } = await composeConfig(SECRETS);
-    for (const member of ['mongo-1', 'mongo-2', 'mongo-3']) expect(services[member]!.command, member).toEqual(['--replSet', 'rs0', '--bind_ip_all']);
+    for (const member of ['mongo-1', 'mongo-2', 'mongo-3'])
+      expect(services[member]!.command, member).toEqual(['--replSet', 'rs0', '--bind_ip_all']);
     expect(services['mongo-init']!.volumes?.[0]?.source).toBe(join(ROOT, 'deploy/compose/mongo-init.js'));
     const init = await readFile(join(ROOT, 'deploy/compose/mongo-init.js'), 'utf8');
     expect(init).toContain("rs.initiate({ _id: 'rs0', members })");
     for (const host of ['mongo-1:27017', 'mongo-2:27017', 'mongo-3:27017']) expect(init).toContain(host);
-    expect(services['config-service']!.environment!.MONGO_URL).toBe('mongodb://mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0');
+    expect(services['config-service']!.environment!.MONGO_URL).toBe(
+      'mongodb://mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0',
+    );
     expect(services['config-service']!.depends_on?.['mongo-init']?.condition).toBe('service_completed_successfully');
   });
 
@@ -77,9 +102,12 @@ describe('docker-compose.yml', () => {
     const { services } = await composeConfig(SECRETS);
     for (const name of ['config-service', 'matcher', 'dispatcher']) {
       expect(services[name]!.healthcheck?.test.join(' '), name).toContain('http://127.0.0.1:9464/readyz');
-      for (const node of ['nats-1', 'nats-2', 'nats-3']) expect(services[name]!.depends_on?.[node]?.condition, `${name} on ${node}`).toBe('service_healthy');
+      for (const node of ['nats-1', 'nats-2', 'nats-3'])
+        expect(services[name]!.depends_on?.[node]?.condition, `${name} on ${node}`).toBe('service_healthy');
       const dockerfile = await readFile(join(ROOT, services[name]!.build!.dockerfile), 'utf8');
-      expect(dockerfile, `${name}: Dockerfile HEALTHCHECK`).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:' \+ process\.env\.METRICS_ADDR/m);
+      expect(dockerfile, `${name}: Dockerfile HEALTHCHECK`).toMatch(
+        /^HEALTHCHECK .*\n\s+CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:' \+ process\.env\.METRICS_ADDR/m,
+      );
       expect(dockerfile, name).toMatch(/^ENV METRICS_ADDR=0\.0\.0\.0:9464$/m);
     }
   });
@@ -93,7 +121,8 @@ describe('docker-compose.yml', () => {
     const prometheus = await readFile(join(ROOT, 'deploy/compose/prometheus.yml'), 'utf8');
     expect(prometheus).toContain('names: [config-service, matcher, dispatcher]');
     expect(prometheus).toContain('port: 9464');
-    for (const name of ['config-service', 'matcher', 'dispatcher']) expect(services[name]!.environment!.METRICS_ADDR, name).toBe('0.0.0.0:9464');
+    for (const name of ['config-service', 'matcher', 'dispatcher'])
+      expect(services[name]!.environment!.METRICS_ADDR, name).toBe('0.0.0.0:9464');
   });
 
   it('builds each service from its own Dockerfile, small and non-root', async () => {
@@ -116,19 +145,36 @@ describe('docker-compose.yml', () => {
       expect(env.NATS_URL, name).toBe('nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222');
       expect(env.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe('http://otel-collector:4318');
       // Settings every service must agree on, set once for all.
-      expect(env, name).toMatchObject({ EVENTS_STREAM_REPLICAS: '3', DELIVERIES_STREAM_REPLICAS: '3', RESULTS_STREAM_REPLICAS: '3', DELIVERIES_STREAM_DUPLICATE_WINDOW: '2h' });
+      expect(env, name).toMatchObject({
+        EVENTS_STREAM_REPLICAS: '3',
+        DELIVERIES_STREAM_REPLICAS: '3',
+        RESULTS_STREAM_REPLICAS: '3',
+        DELIVERIES_STREAM_DUPLICATE_WINDOW: '2h',
+      });
     }
-    expect(services['config-service']!.environment).toMatchObject({ CONFIG_TOKENS: SECRETS.CONFIG_TOKENS, CALLBACKS_BUCKET_REPLICAS: '3' });
+    expect(services['config-service']!.environment).toMatchObject({
+      CONFIG_TOKENS: SECRETS.CONFIG_TOKENS,
+      CALLBACKS_BUCKET_REPLICAS: '3',
+    });
     // The matcher and the dispatcher need nothing but NATS: no token, no config-service address.
     for (const name of ['matcher', 'dispatcher']) {
-      expect(Object.keys(services[name]!.environment!).filter((key) => key.includes('CONFIG_SERVICE') || key.includes('TOKEN')), name).toEqual([]);
+      expect(
+        Object.keys(services[name]!.environment!).filter(
+          (key) => key.includes('CONFIG_SERVICE') || key.includes('TOKEN'),
+        ),
+        name,
+      ).toEqual([]);
     }
     expect(services.dispatcher!.environment).toMatchObject({ SIGNING_KEY_RING_FILE: '/keys/ring.json' });
     expect(services['config-service']!.ports?.map((p) => p.target)).toEqual([50051, 8080]);
     // Services inside containers listen on every interface, or no other container reaches them.
     expect(services.receiver!.environment).toMatchObject({ RECEIVER_HOST: '0.0.0.0', RECEIVER_PORT: '8080' });
-    expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(/^ENV CONFIG_GRPC_ADDR=0\.0\.0\.0:50051$/m);
-    expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(/^ENV CONFIG_HTTP_ADDR=0\.0\.0\.0:8080$/m);
+    expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(
+      /^ENV CONFIG_GRPC_ADDR=0\.0\.0\.0:50051$/m,
+    );
+    expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(
+      /^ENV CONFIG_HTTP_ADDR=0\.0\.0\.0:8080$/m,
+    );
   });
 
   it('refuses to start without the tokens, and says which variable to set', async () => {

@@ -12,7 +12,11 @@ async function probe(port: number, path: '/healthz' | '/readyz'): Promise<{ stat
 /** Until /readyz answers `status` (readiness follows NATS and the database on its own time). */
 async function readyzBecomes(port: number, status: number): Promise<{ status: number; body: string }> {
   let last = { status: 0, body: '' };
-  await waitUntil(async () => (last = await probe(port, '/readyz')).status === status, AbortSignal.timeout(60_000), 100).catch(() => undefined);
+  await waitUntil(
+    async () => (last = await probe(port, '/readyz')).status === status,
+    AbortSignal.timeout(60_000),
+    100,
+  ).catch(() => undefined);
   return last;
 }
 
@@ -26,7 +30,12 @@ describe('health endpoints', () => {
 
   beforeAll(async () => {
     system = await System.start({ env: { METRICS_ADDR: '127.0.0.1:0' } });
-    ports = await Promise.all([system.config, system.matcher, system.dispatcher].map(async (service) => ({ app: service.app, port: await system.metricsPort(service) })));
+    ports = await Promise.all(
+      [system.config, system.matcher, system.dispatcher].map(async (service) => ({
+        app: service.app,
+        port: await system.metricsPort(service),
+      })),
+    );
   });
   afterAll(async () => {
     await system?.close();
@@ -39,7 +48,10 @@ describe('health endpoints', () => {
     }
     await system.nats.managed!.stop();
     for (const { app, port } of ports) {
-      expect(await readyzBecomes(port, 503), app).toEqual({ status: 503, body: '{"ready":false,"waiting_for":["nats"]}\n' });
+      expect(await readyzBecomes(port, 503), app).toEqual({
+        status: 503,
+        body: '{"ready":false,"waiting_for":["nats"]}\n',
+      });
       expect((await probe(port, '/healthz')).status, app).toBe(200);
     }
     await system.nats.managed!.start();
@@ -55,7 +67,9 @@ describe('health endpoints', () => {
         NATS_URL: system.nats.url,
         MONGO_URL: system.mongo.url,
         CONFIG_GRPC_ADDR: `127.0.0.1:${await freePort()}`,
-        CONFIG_TOKENS: JSON.stringify([{ name: 'health', sha256: createHash('sha256').update(token).digest('hex'), accounts: '*' }]),
+        CONFIG_TOKENS: JSON.stringify([
+          { name: 'health', sha256: createHash('sha256').update(token).digest('hex'), accounts: '*' },
+        ]),
         CONFIG_MONGO_TIMEOUT: '1s',
         METRICS_ADDR: '127.0.0.1:0',
       },
@@ -64,7 +78,10 @@ describe('health endpoints', () => {
     try {
       await second.start();
       const port = await system.metricsPort(second);
-      expect(await probe(port, '/readyz')).toEqual({ status: 503, body: '{"ready":false,"waiting_for":["start-up"]}\n' });
+      expect(await probe(port, '/readyz')).toEqual({
+        status: 503,
+        body: '{"ready":false,"waiting_for":["start-up"]}\n',
+      });
       expect((await probe(port, '/healthz')).status).toBe(200);
       await system.mongo.managed!.start();
       await second.waitFor(/database ready; serving/);

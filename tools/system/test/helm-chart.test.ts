@@ -42,7 +42,11 @@ interface Manifest {
 }
 
 async function helm(args: string[]): Promise<string> {
-  const { stdout } = await run(binaryPath('helm'), args, { cwd: ROOT, maxBuffer: 16 << 20, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+  const { stdout } = await run(binaryPath('helm'), args, {
+    cwd: ROOT,
+    maxBuffer: 16 << 20,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+  });
   return stdout;
 }
 
@@ -58,8 +62,10 @@ const deployment = (manifests: Manifest[], service: string) => {
   if (!found) throw new Error(`no Deployment for ${service}`);
   return found;
 };
-const container = (manifests: Manifest[], service: string) => deployment(manifests, service).spec.template!.spec.containers[0]!;
-const envOf = (manifests: Manifest[], service: string) => new Map(container(manifests, service).env.map((e) => [e.name, e]));
+const container = (manifests: Manifest[], service: string) =>
+  deployment(manifests, service).spec.template!.spec.containers[0]!;
+const envOf = (manifests: Manifest[], service: string) =>
+  new Map(container(manifests, service).env.map((e) => [e.name, e]));
 
 /**
  * The Kubernetes chart (deploy/helm/callbacks) as CI sees it: `helm lint --strict` and `helm
@@ -81,18 +87,21 @@ describe('Helm chart', () => {
     expect(output).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
   });
 
-  it.each(['default', 'production'] as const)('gives every service its probes on the metrics port (%s values)', (name) => {
-    for (const service of SERVICES) {
-      const c = container(rendered[name], service);
-      expect(c.ports.find((p) => p.name === 'metrics')?.containerPort, service).toBe(9464);
-      expect(c.livenessProbe?.httpGet, service).toEqual({ path: '/healthz', port: 'metrics' });
-      expect(c.readinessProbe?.httpGet, service).toEqual({ path: '/readyz', port: 'metrics' });
-      expect(c.startupProbe?.httpGet, service).toEqual({ path: '/healthz', port: 'metrics' });
-      expect(envOf(rendered[name], service).get('METRICS_ADDR')?.value, service).toBe('0.0.0.0:9464');
-      expect(c.resources?.requests?.cpu, service).toBeDefined();
-      expect(c.image, service).toMatch(new RegExp(`/callbacks/${service}:`));
-    }
-  });
+  it.each(['default', 'production'] as const)(
+    'gives every service its probes on the metrics port (%s values)',
+    (name) => {
+      for (const service of SERVICES) {
+        const c = container(rendered[name], service);
+        expect(c.ports.find((p) => p.name === 'metrics')?.containerPort, service).toBe(9464);
+        expect(c.livenessProbe?.httpGet, service).toEqual({ path: '/healthz', port: 'metrics' });
+        expect(c.readinessProbe?.httpGet, service).toEqual({ path: '/readyz', port: 'metrics' });
+        expect(c.startupProbe?.httpGet, service).toEqual({ path: '/healthz', port: 'metrics' });
+        expect(envOf(rendered[name], service).get('METRICS_ADDR')?.value, service).toBe('0.0.0.0:9464');
+        expect(c.resources?.requests?.cpu, service).toBeDefined();
+        expect(c.image, service).toMatch(new RegExp(`/callbacks/${service}:`));
+      }
+    },
+  );
 
   it('gives each service the settings it needs, and the matcher and dispatcher nothing of the config service', () => {
     const manifests = rendered.production;
@@ -100,41 +109,71 @@ describe('Helm chart', () => {
     expect(config.get('CONFIG_GRPC_ADDR')?.value).toBe('0.0.0.0:50051');
     expect(config.get('CONFIG_HTTP_ADDR')?.value).toBe('0.0.0.0:8080');
     const service = manifests.find((m) => m.kind === 'Service' && m.metadata.name === 'callbacks-config-service');
-    expect((service?.spec.ports as { name: string; port: number }[]).map((p) => `${p.name}:${p.port}`)).toEqual(['grpc:50051', 'http:8080', 'metrics:9464']);
+    expect((service?.spec.ports as { name: string; port: number }[]).map((p) => `${p.name}:${p.port}`)).toEqual([
+      'grpc:50051',
+      'http:8080',
+      'metrics:9464',
+    ]);
     expect(config.get('MONGO_URL')?.valueFrom?.secretKeyRef).toEqual({ name: 'callbacks-mongo', key: 'MONGO_URL' });
-    expect(config.get('CONFIG_TOKENS')?.valueFrom?.secretKeyRef).toEqual({ name: 'callbacks-config-tokens', key: 'CONFIG_TOKENS' });
+    expect(config.get('CONFIG_TOKENS')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'callbacks-config-tokens',
+      key: 'CONFIG_TOKENS',
+    });
     for (const service of SERVICES) {
-      expect(envOf(manifests, service).get('NATS_URL')?.value, service).toMatch(/^nats:\/\/nats-0\..*,nats:\/\/nats-1\..*,nats:\/\/nats-2\./);
-      expect(envOf(manifests, service).get('OTEL_EXPORTER_OTLP_ENDPOINT')?.value, service).toMatch(/^http:\/\/otel-collector/);
+      expect(envOf(manifests, service).get('NATS_URL')?.value, service).toMatch(
+        /^nats:\/\/nats-0\..*,nats:\/\/nats-1\..*,nats:\/\/nats-2\./,
+      );
+      expect(envOf(manifests, service).get('OTEL_EXPORTER_OTLP_ENDPOINT')?.value, service).toMatch(
+        /^http:\/\/otel-collector/,
+      );
     }
     for (const service of ['matcher', 'dispatcher']) {
       const names = [...envOf(manifests, service).keys()];
-      expect(names.filter((n) => /CONFIG_SERVICE|TOKEN|MONGO/.test(n)), service).toEqual([]);
+      expect(
+        names.filter((n) => /CONFIG_SERVICE|TOKEN|MONGO/.test(n)),
+        service,
+      ).toEqual([]);
     }
     // The key ring is a file from a Secret, mounted where SIGNING_KEY_RING_FILE points.
     const dispatcher = deployment(manifests, 'dispatcher');
-    expect(envOf(manifests, 'dispatcher').get('SIGNING_KEY_RING_FILE')?.value).toBe('/etc/callbacks/signing-keys/ring.json');
-    expect(container(manifests, 'dispatcher').volumeMounts).toContainEqual(expect.objectContaining({ name: 'signing-keys', mountPath: '/etc/callbacks/signing-keys' }));
-    expect(dispatcher.spec.template!.spec.volumes).toContainEqual(expect.objectContaining({ name: 'signing-keys', secret: expect.objectContaining({ secretName: 'callbacks-signing-keys' }) }));
+    expect(envOf(manifests, 'dispatcher').get('SIGNING_KEY_RING_FILE')?.value).toBe(
+      '/etc/callbacks/signing-keys/ring.json',
+    );
+    expect(container(manifests, 'dispatcher').volumeMounts).toContainEqual(
+      expect.objectContaining({ name: 'signing-keys', mountPath: '/etc/callbacks/signing-keys' }),
+    );
+    expect(dispatcher.spec.template!.spec.volumes).toContainEqual(
+      expect.objectContaining({
+        name: 'signing-keys',
+        secret: expect.objectContaining({ secretName: 'callbacks-signing-keys' }),
+      }),
+    );
   });
 
   it.each([
     ['default', '1'],
     ['production', '3'],
-  ] as const)('sets stream and bucket replicas and duplicate windows alike on every service (%s values: %s replicas)', (name, replicas) => {
-    const settings = SERVICES.flatMap((service) => [...envOf(rendered[name], service)].filter(([n]) => /_STREAM_(REPLICAS|DUPLICATE_WINDOW)$|^CALLBACKS_BUCKET_REPLICAS$/.test(n)));
-    const replicaValues = new Set(settings.filter(([n]) => n.endsWith('_REPLICAS')).map(([, e]) => e.value));
-    const windows = new Set(settings.filter(([n]) => n.endsWith('_DUPLICATE_WINDOW')).map(([, e]) => e.value));
-    expect([...replicaValues]).toEqual([replicas]);
-    expect(windows.size).toBe(1);
-    // Every stream a service creates is configured on it: events (matcher), deliveries (matcher,
-    // dispatcher), results (dispatcher, config service).
-    expect(envOf(rendered[name], 'matcher').has('EVENTS_STREAM_REPLICAS')).toBe(true);
-    expect(envOf(rendered[name], 'matcher').has('DELIVERIES_STREAM_REPLICAS')).toBe(true);
-    expect(envOf(rendered[name], 'dispatcher').has('RESULTS_STREAM_REPLICAS')).toBe(true);
-    expect(envOf(rendered[name], 'config-service').has('RESULTS_STREAM_REPLICAS')).toBe(true);
-    expect(envOf(rendered[name], 'config-service').get('CALLBACKS_BUCKET_REPLICAS')?.value).toBe(replicas);
-  });
+  ] as const)(
+    'sets stream and bucket replicas and duplicate windows alike on every service (%s values: %s replicas)',
+    (name, replicas) => {
+      const settings = SERVICES.flatMap((service) =>
+        [...envOf(rendered[name], service)].filter(([n]) =>
+          /_STREAM_(REPLICAS|DUPLICATE_WINDOW)$|^CALLBACKS_BUCKET_REPLICAS$/.test(n),
+        ),
+      );
+      const replicaValues = new Set(settings.filter(([n]) => n.endsWith('_REPLICAS')).map(([, e]) => e.value));
+      const windows = new Set(settings.filter(([n]) => n.endsWith('_DUPLICATE_WINDOW')).map(([, e]) => e.value));
+      expect([...replicaValues]).toEqual([replicas]);
+      expect(windows.size).toBe(1);
+      // Every stream a service creates is configured on it: events (matcher), deliveries (matcher,
+      // dispatcher), results (dispatcher, config service).
+      expect(envOf(rendered[name], 'matcher').has('EVENTS_STREAM_REPLICAS')).toBe(true);
+      expect(envOf(rendered[name], 'matcher').has('DELIVERIES_STREAM_REPLICAS')).toBe(true);
+      expect(envOf(rendered[name], 'dispatcher').has('RESULTS_STREAM_REPLICAS')).toBe(true);
+      expect(envOf(rendered[name], 'config-service').has('RESULTS_STREAM_REPLICAS')).toBe(true);
+      expect(envOf(rendered[name], 'config-service').get('CALLBACKS_BUCKET_REPLICAS')?.value).toBe(replicas);
+    },
+  );
 
   it.each(['default', 'production'] as const)('inlines no secret (%s values)', (name) => {
     const manifests = rendered[name];
@@ -145,7 +184,9 @@ describe('Helm chart', () => {
           expect(variable.valueFrom?.secretKeyRef, `${service} ${variable.name}`).toBeDefined();
           expect(variable.value, `${service} ${variable.name}`).toBeUndefined();
         }
-        expect(variable.value ?? '', `${service} ${variable.name}`).not.toMatch(/PRIVATE KEY|"sha256"|mongodb:\/\/[^/]*@/);
+        expect(variable.value ?? '', `${service} ${variable.name}`).not.toMatch(
+          /PRIVATE KEY|"sha256"|mongodb:\/\/[^/]*@/,
+        );
       }
     }
   });
@@ -157,26 +198,58 @@ describe('Helm chart', () => {
     );
     expect(failure).toMatch(/MATCHER_CONFIG_SERVICE_TOKEN looks like a secret: give it through a Kubernetes Secret/);
     // …which secretEnv does.
-    const manifests = await render(VALUES.default, '--set', 'matcher.secretEnv[0].name=MATCHER_CONFIG_SERVICE_TOKEN,matcher.secretEnv[0].secret=matcher-token,matcher.secretEnv[0].key=token');
-    expect(envOf(manifests, 'matcher').get('MATCHER_CONFIG_SERVICE_TOKEN')).toEqual({ name: 'MATCHER_CONFIG_SERVICE_TOKEN', valueFrom: { secretKeyRef: { name: 'matcher-token', key: 'token' } } });
+    const manifests = await render(
+      VALUES.default,
+      '--set',
+      'matcher.secretEnv[0].name=MATCHER_CONFIG_SERVICE_TOKEN,matcher.secretEnv[0].secret=matcher-token,matcher.secretEnv[0].key=token',
+    );
+    expect(envOf(manifests, 'matcher').get('MATCHER_CONFIG_SERVICE_TOKEN')).toEqual({
+      name: 'MATCHER_CONFIG_SERVICE_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'matcher-token', key: 'token' } },
+    });
   });
 
   it('has a PodDisruptionBudget per service, an HPA on CPU, and KEDA on the consumers when asked', () => {
     for (const name of ['default', 'production'] as const) {
-      const budgets = rendered[name].filter((m) => m.kind === 'PodDisruptionBudget').map((m) => m.metadata.name).sort();
+      const budgets = rendered[name]
+        .filter((m) => m.kind === 'PodDisruptionBudget')
+        .map((m) => m.metadata.name)
+        .sort();
       expect(budgets, name).toEqual(SERVICES.map((s) => `callbacks-${s}`).sort());
     }
-    expect(rendered.default.filter((m) => m.kind === 'HorizontalPodAutoscaler' || m.kind === 'ScaledObject')).toEqual([]);
+    expect(rendered.default.filter((m) => m.kind === 'HorizontalPodAutoscaler' || m.kind === 'ScaledObject')).toEqual(
+      [],
+    );
     const production = rendered.production;
     const hpa = production.filter((m) => m.kind === 'HorizontalPodAutoscaler');
     expect(hpa.map((m) => m.metadata.name)).toEqual(['callbacks-config-service']);
-    expect(hpa[0]!.spec).toMatchObject({ minReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization' } } }] });
-    const scaled = new Map(production.filter((m) => m.kind === 'ScaledObject').map((m) => [m.metadata.name, m.spec as { scaleTargetRef: { name: string }; triggers: { type: string; metadata: Record<string, string> }[] }]));
+    expect(hpa[0]!.spec).toMatchObject({
+      minReplicas: 2,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization' } } }],
+    });
+    const scaled = new Map(
+      production
+        .filter((m) => m.kind === 'ScaledObject')
+        .map((m) => [
+          m.metadata.name,
+          m.spec as {
+            scaleTargetRef: { name: string };
+            triggers: { type: string; metadata: Record<string, string> }[];
+          },
+        ]),
+    );
     expect([...scaled.keys()].sort()).toEqual(['callbacks-dispatcher', 'callbacks-matcher']);
-    for (const [service, stream] of [['matcher', STREAMS.events.name], ['dispatcher', STREAMS.deliveries.name]] as const) {
+    for (const [service, stream] of [
+      ['matcher', STREAMS.events.name],
+      ['dispatcher', STREAMS.deliveries.name],
+    ] as const) {
       const spec = scaled.get(`callbacks-${service}`)!;
       expect(spec.scaleTargetRef.name).toBe(`callbacks-${service}`);
-      expect(spec.triggers.find((t) => t.type === 'nats-jetstream')?.metadata).toMatchObject({ stream, consumer: service, natsServerMonitoringEndpoint: 'nats.nats.svc:8222' });
+      expect(spec.triggers.find((t) => t.type === 'nats-jetstream')?.metadata).toMatchObject({
+        stream,
+        consumer: service,
+        natsServerMonitoringEndpoint: 'nats.nats.svc:8222',
+      });
       expect(spec.triggers.map((t) => t.type)).toContain('cpu');
       // KEDA owns the replica count: the Deployment leaves it alone.
       expect(deployment(production, service).spec.replicas).toBeUndefined();

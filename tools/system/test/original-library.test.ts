@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { watch } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -41,7 +41,13 @@ class PhpReceiver {
     const log = join(dir, `account-${account}.jsonl`);
     await writeFile(log, '');
     const child = spawn('php', ['-S', `127.0.0.1:${port}`, join(LIBRARY, 'receiver.php')], {
-      env: { ...process.env, CALLBACKS_ACCOUNT: account, CALLBACKS_KEY_DOMAIN_PATTERN: DOMAIN_PATTERN, CALLBACKS_DNS_SERVER: dnsServer, CALLBACKS_LOG: log },
+      env: {
+        ...process.env,
+        CALLBACKS_ACCOUNT: account,
+        CALLBACKS_KEY_DOMAIN_PATTERN: DOMAIN_PATTERN,
+        CALLBACKS_DNS_SERVER: dnsServer,
+        CALLBACKS_LOG: log,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     bindToThisProcess(child);
@@ -96,11 +102,20 @@ class PhpReceiver {
   /** Sends a request with exactly these headers (Host and Date included) and returns the verdict. */
   async send(path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: this.port, method: 'POST', path, headers: { ...withoutLength(headers), 'Content-Length': String(body.length) } }, (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: text.trim() }));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method: 'POST',
+          path,
+          headers: { ...withoutLength(headers), 'Content-Length': String(body.length) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: text.trim() }));
+        },
+      );
       req.once('error', reject);
       req.end(body);
     });
@@ -114,10 +129,16 @@ class PhpReceiver {
   }
 }
 
-const withoutLength = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
-const header = (seen: Seen, name: string) => Object.entries(seen.headers).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
-const withHeader = (seen: Seen, name: string, value: string) => ({ ...Object.fromEntries(Object.entries(seen.headers).filter(([n]) => n.toLowerCase() !== name.toLowerCase())), [name]: value });
-const withKeyId = (seen: Seen, keyId: string) => withHeader(seen, 'Signature', header(seen, 'Signature')!.replace(/keyId="[^"]*"/, `keyId="${keyId}"`));
+const withoutLength = (headers: Record<string, string>) =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+const header = (seen: Seen, name: string) =>
+  Object.entries(seen.headers).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+const withHeader = (seen: Seen, name: string, value: string) => ({
+  ...Object.fromEntries(Object.entries(seen.headers).filter(([n]) => n.toLowerCase() !== name.toLowerCase())),
+  [name]: value,
+});
+const withKeyId = (seen: Seen, keyId: string) =>
+  withHeader(seen, 'Signature', header(seen, 'Signature')!.replace(/keyId="[^"]*"/, `keyId="${keyId}"`));
 
 /**
  * Receivers written for the original product verify with its PHP library; they must accept our
@@ -141,11 +162,30 @@ describe("receivers built on the original product's PHP library", () => {
         receiver = await PhpReceiver.start(ACCOUNT, started.dns.address, dir);
         otherAccount = await PhpReceiver.start('43', started.dns.address, dir);
         for (const format of [Format.JSON, Format.XML, Format.FORM]) {
-          await started.createCallback(sampleCallback({ accountId: ACCOUNT, databaseId: 'php', url: receiver.url(path), format, actions: [], triggers: [] }));
+          await started.createCallback(
+            sampleCallback({
+              accountId: ACCOUNT,
+              databaseId: 'php',
+              url: receiver.url(path),
+              format,
+              actions: [],
+              triggers: [],
+            }),
+          );
         }
       },
     });
-    await system.publisher.publish(sampleEvent({ accountId: ACCOUNT, databaseId: 'php', fields: { name: 'Piët', city: 'Amsterdam' }, interests: [{ name: 'newsletter', group: '' }, { name: 'tennis', group: 'sports' }] }));
+    await system.publisher.publish(
+      sampleEvent({
+        accountId: ACCOUNT,
+        databaseId: 'php',
+        fields: { name: 'Piët', city: 'Amsterdam' },
+        interests: [
+          { name: 'newsletter', group: '' },
+          { name: 'tennis', group: 'sports' },
+        ],
+      }),
+    );
     deliveries = await receiver.waitFor(3);
   });
   afterAll(async () => {
@@ -163,20 +203,57 @@ describe("receivers built on the original product's PHP library", () => {
     expect(deliveries.every((d) => header(d, 'Digest')!.startsWith('sha-256='))).toBe(true);
   });
 
-  it.each<[string, (d: Seen, other: Seen) => { path?: string; headers?: Record<string, string>; body?: Buffer; to?: 'other account' }, string]>([
+  it.each<
+    [
+      string,
+      (
+        d: Seen,
+        other: Seen,
+      ) => { path?: string; headers?: Record<string, string>; body?: Buffer; to?: 'other account' },
+      string,
+    ]
+  >([
     ['the same request again (within the minute)', () => ({}), 'verified'],
-    ['a tampered body', (d) => ({ body: Buffer.concat([Buffer.from(d.body, 'base64'), Buffer.from(' ')]) }), 'Digest header does not match body data'],
-    ['a Date 2 minutes old', (d) => ({ headers: withHeader(d, 'Date', new Date(Date.now() - 120_000).toUTCString()) }), 'request older than 1 minute'],
-    ['a receiver of another account', () => ({ to: 'other account' }), 'invalid signature: the x-copernica-id header is not included in the signature or has an invalid value'],
+    [
+      'a tampered body',
+      (d) => ({ body: Buffer.concat([Buffer.from(d.body, 'base64'), Buffer.from(' ')]) }),
+      'Digest header does not match body data',
+    ],
+    [
+      'a Date 2 minutes old',
+      (d) => ({ headers: withHeader(d, 'Date', new Date(Date.now() - 120_000).toUTCString()) }),
+      'request older than 1 minute',
+    ],
+    [
+      'a receiver of another account',
+      () => ({ to: 'other account' }),
+      'invalid signature: the x-copernica-id header is not included in the signature or has an invalid value',
+    ],
     ['another path', () => ({ path: '/hooks/other.php?source=callbacks' }), 'signature is invalid'],
-    ["another delivery's signature", (d, other) => ({ headers: withHeader(d, 'Signature', header(other, 'Signature')!) }), 'signature is invalid'],
-    ['a Digest named SHA-256 (as we sent it before)', (d) => ({ headers: withHeader(d, 'Digest', header(d, 'Digest')!.replace('sha-256=', 'SHA-256=')) }), 'Invalid hashing algorithm'],
-    ['a keyId of another domain', (d) => ({ headers: withKeyId(d, 'system._domainkey.example.com') }), 'call is not signed by copernica.com (but by someone else)'],
+    [
+      "another delivery's signature",
+      (d, other) => ({ headers: withHeader(d, 'Signature', header(other, 'Signature')!) }),
+      'signature is invalid',
+    ],
+    [
+      'a Digest named SHA-256 (as we sent it before)',
+      (d) => ({ headers: withHeader(d, 'Digest', header(d, 'Digest')!.replace('sha-256=', 'SHA-256=')) }),
+      'Invalid hashing algorithm',
+    ],
+    [
+      'a keyId of another domain',
+      (d) => ({ headers: withKeyId(d, 'system._domainkey.example.com') }),
+      'call is not signed by copernica.com (but by someone else)',
+    ],
   ])('refuses or accepts %s as the library does', async (_name, change, verdict) => {
     const [delivery, other] = deliveries as [Seen, Seen];
     const changed = change(delivery, other);
     const target = changed.to === 'other account' ? otherAccount : receiver;
-    const answer = await target.send(changed.path ?? delivery.uri, changed.headers ?? delivery.headers, changed.body ?? Buffer.from(delivery.body, 'base64'));
+    const answer = await target.send(
+      changed.path ?? delivery.uri,
+      changed.headers ?? delivery.headers,
+      changed.body ?? Buffer.from(delivery.body, 'base64'),
+    );
     expect(answer.text).toBe(verdict === 'verified' ? 'verified' : `Invalid webhook call: ${verdict}`);
     expect(answer.status).toBe(verdict === 'verified' ? 200 : 403);
   });
@@ -187,8 +264,12 @@ describe("receivers built on the original product's PHP library", () => {
     system.dns.publish(keyIdFor('spaced', SIGNING_DOMAIN), formatDkimRecord(publicKey).replace(/;/g, '; '));
     const delivery = deliveries[0]!;
     const body = Buffer.from(delivery.body, 'base64');
-    expect((await receiver.send(delivery.uri, withKeyId(delivery, keyIdFor('unspaced', SIGNING_DOMAIN)), body)).text).toBe('verified');
-    expect((await receiver.send(delivery.uri, withKeyId(delivery, keyIdFor('spaced', SIGNING_DOMAIN)), body)).text).toBe('Invalid webhook call: signature is invalid');
+    expect(
+      (await receiver.send(delivery.uri, withKeyId(delivery, keyIdFor('unspaced', SIGNING_DOMAIN)), body)).text,
+    ).toBe('verified');
+    expect(
+      (await receiver.send(delivery.uri, withKeyId(delivery, keyIdFor('spaced', SIGNING_DOMAIN)), body)).text,
+    ).toBe('Invalid webhook call: signature is invalid');
   });
 
   it("cannot load a 3072- or 4096-bit key's record (padding cut at '='), which is why the keys tool refuses them", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
-import { TestReceiver, auth, call, sampleCallback, sampleEvent } from '@callbacks/testing';
+import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
+import { auth, call, sampleCallback, sampleEvent, TestReceiver } from '@callbacks/testing';
 import { System } from '../src/system';
 
 /**
@@ -19,8 +19,16 @@ describe('the system with the config service over TLS', () => {
     system = await System.start({
       tls: true,
       prepare: async (started) => {
-        callbacks.push(await started.createCallback(sampleCallback({ databaseId: 'tls-ok', url: receiver.url('/ok'), actions: [], triggers: [] })));
-        callbacks.push(await started.createCallback(sampleCallback({ databaseId: 'tls-gone', url: receiver.url('/gone'), actions: [], triggers: [] })));
+        callbacks.push(
+          await started.createCallback(
+            sampleCallback({ databaseId: 'tls-ok', url: receiver.url('/ok'), actions: [], triggers: [] }),
+          ),
+        );
+        callbacks.push(
+          await started.createCallback(
+            sampleCallback({ databaseId: 'tls-gone', url: receiver.url('/gone'), actions: [], triggers: [] }),
+          ),
+        );
       },
     });
   });
@@ -41,7 +49,9 @@ describe('the system with the config service over TLS', () => {
     const deadline = Date.now() + 30_000;
     let state = CallbackState.ACTIVE;
     while (state !== CallbackState.DISABLED_GONE && Date.now() < deadline) {
-      ({ state } = (await call(system.client.getCallback.bind(system.client), { id: gone.id }, auth(system.token))).callback!);
+      ({ state } = (
+        await call(system.client.getCallback.bind(system.client), { id: gone.id }, auth(system.token))
+      ).callback!);
       if (state !== CallbackState.DISABLED_GONE) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(state).toBe(CallbackState.DISABLED_GONE);

@@ -19,7 +19,12 @@ export function rawSignRate(seconds = 2): number {
 }
 
 /** Plain undici POSTs per second to `url`, `concurrency` at a time (no signing, no queues). */
-export async function rawPostRate(url: string, count: number, concurrency: number, body: Buffer = Buffer.alloc(500, 'x')): Promise<number> {
+export async function rawPostRate(
+  url: string,
+  count: number,
+  concurrency: number,
+  body: Buffer = Buffer.alloc(500, 'x'),
+): Promise<number> {
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const { origin, pathname } = new URL(url);
   let next = 0;
@@ -27,7 +32,13 @@ export async function rawPostRate(url: string, count: number, concurrency: numbe
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next++ < count) {
-        const res = await agent.request({ origin, path: pathname, method: 'POST', body, headers: { 'content-type': 'application/json', 'idempotency-key': `raw-${next}` } });
+        const res = await agent.request({
+          origin,
+          path: pathname,
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'idempotency-key': `raw-${next}` },
+        });
         await res.body.dump();
       }
     }),

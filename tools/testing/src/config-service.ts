@@ -32,7 +32,9 @@ export async function startConfigServiceProcess(options: {
       MONGO_URL: options.mongoUrl,
       CONFIG_MONGO_DATABASE: `cfg_${randomBytes(6).toString('hex')}`,
       NATS_URL: options.natsUrl,
-      CONFIG_TOKENS: JSON.stringify([{ name: 'admin', sha256: createHash('sha256').update(adminToken).digest('hex'), accounts: '*' }]),
+      CONFIG_TOKENS: JSON.stringify([
+        { name: 'admin', sha256: createHash('sha256').update(adminToken).digest('hex'), accounts: '*' },
+      ]),
       CONFIG_ALLOW_HTTP_URLS: 'true',
       ...options.env,
     },

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import { Packet, TCPServer, UDPServer, type Resource } from 'dns2';
+import { Packet, type Resource, TCPServer, UDPServer } from 'dns2';
 
 // Response codes of RFC 1035 §4.1.1 (dns2 has them at runtime but not in its types).
 const SERVFAIL = 2;

@@ -1,5 +1,5 @@
 import { Action, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { CallbackState, Format, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
 import type { FieldComparison, RuleCondition } from '@callbacks/proto/callbacks/v1/condition';
 
 /** A valid callback (account acct-a, database db-1, JSON, updates from the web UI), to vary per test. */
@@ -58,7 +58,14 @@ export function fieldCondition(field: string, comparison: FieldComparison, value
   return {
     kind: {
       $case: 'field',
-      value: { field, comparison, operand: { $case: 'value', value }, values: [], numeric: false, caseSensitive: false },
+      value: {
+        field,
+        comparison,
+        operand: { $case: 'value', value },
+        values: [],
+        numeric: false,
+        caseSensitive: false,
+      },
     },
   };
 }

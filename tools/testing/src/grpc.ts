@@ -1,12 +1,15 @@
-import { Client, Metadata, credentials, type ServiceError } from '@grpc/grpc-js';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_service';
 import { BadRequest } from '@callbacks/proto/google/rpc/error_details';
 import { Status } from '@callbacks/proto/google/rpc/status';
 
 /** A client of the config service; over TLS when given the CA (PEM) of the certificate it serves. */
 export function callbackClient(address: string, caPem?: string): CallbackServiceClient {
-  return new CallbackServiceClient(address, caPem === undefined ? credentials.createInsecure() : credentials.createSsl(Buffer.from(caPem)));
+  return new CallbackServiceClient(
+    address,
+    caPem === undefined ? credentials.createInsecure() : credentials.createSsl(Buffer.from(caPem)),
+  );
 }
 
 export function auth(token: string): Metadata {
@@ -23,7 +26,12 @@ type Unary<Req, Res> = (
 ) => unknown;
 
 /** Calls a unary method and resolves with the response or rejects with the ServiceError. */
-export function call<Req, Res>(method: Unary<Req, Res>, request: Req, metadata: Metadata, timeoutMs = 15_000): Promise<Res> {
+export function call<Req, Res>(
+  method: Unary<Req, Res>,
+  request: Req,
+  metadata: Metadata,
+  timeoutMs = 15_000,
+): Promise<Res> {
   return new Promise((resolve, reject) => {
     method(request, metadata, { deadline: new Date(Date.now() + timeoutMs) }, (error, response) =>
       error ? reject(error) : resolve(response),
@@ -32,7 +40,11 @@ export function call<Req, Res>(method: Unary<Req, Res>, request: Req, metadata: 
 }
 
 /** Calls, expecting a failure; resolves with the ServiceError. */
-export async function callFails<Req, Res>(method: Unary<Req, Res>, request: Req, metadata: Metadata): Promise<ServiceError> {
+export async function callFails<Req, Res>(
+  method: Unary<Req, Res>,
+  request: Req,
+  metadata: Metadata,
+): Promise<ServiceError> {
   try {
     await call(method, request, metadata);
   } catch (error) {
@@ -66,10 +78,18 @@ export function callRaw(
   const client = new Client(address, credentials.createInsecure());
   const same = (bytes: Buffer) => bytes;
   return new Promise((resolve) => {
-    client.makeUnaryRequest(path, same, same, Buffer.from(body), metadata, { deadline: new Date(Date.now() + timeoutMs) }, (error, response) => {
-      client.close();
-      resolve({ error, response });
-    });
+    client.makeUnaryRequest(
+      path,
+      same,
+      same,
+      Buffer.from(body),
+      metadata,
+      { deadline: new Date(Date.now() + timeoutMs) },
+      (error, response) => {
+        client.close();
+        resolve({ error, response });
+      },
+    );
   });
 }
 

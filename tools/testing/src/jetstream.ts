@@ -13,7 +13,10 @@ export async function readStream(
   count: number,
   timeoutMs = 30_000,
 ): Promise<JsMsg[]> {
-  const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: [filter], deliver_policy: DeliverPolicy.All });
+  const consumer = await jetstream(nc).consumers.get(stream, {
+    filter_subjects: [filter],
+    deliver_policy: DeliverPolicy.All,
+  });
   const messages = await consumer.consume();
   const received: JsMsg[] = [];
   const timer = setTimeout(() => void messages.close(), timeoutMs);
@@ -41,7 +44,12 @@ export async function countMessages(nc: NatsConnection, stream: string, filter: 
  * nothing pending, nothing awaiting an ack. The event a test waits for when it asks "has the
  * service processed all I published?".
  */
-export async function waitForConsumerIdle(nc: NatsConnection, stream: string, consumer: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForConsumerIdle(
+  nc: NatsConnection,
+  stream: string,
+  consumer: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const jsm = await jetstream(nc).jetstreamManager();
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -53,7 +61,8 @@ export async function waitForConsumerIdle(nc: NatsConnection, stream: string, co
     } catch (error) {
       last = String(error);
     }
-    if (Date.now() > deadline) throw new Error(`consumer ${stream}/${consumer} not idle after ${timeoutMs} ms (${last})`);
+    if (Date.now() > deadline)
+      throw new Error(`consumer ${stream}/${consumer} not idle after ${timeoutMs} ms (${last})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bindToThisProcess } from '@callbacks/infra';
 
@@ -41,7 +41,11 @@ export class ReceiverProcess {
   }
 
   static async start(): Promise<ReceiverProcess> {
-    const child = fork(MAIN, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(MAIN, [], {
+      cwd: ROOT,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     bindToThisProcess(child);
     const port = await new Promise<number>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`the receiver process exited with ${code} before it was ready`)));

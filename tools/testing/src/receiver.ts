@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedRequest {
@@ -60,7 +66,8 @@ export class TestReceiver {
 
   /** Resolves with the requests to `path` once there are `count` of them. */
   async waitFor(path: string, count: number): Promise<ReceivedRequest[]> {
-    if ((this.counts.get(path) ?? 0) < count) await new Promise<void>((resolve) => this.waiters.push({ path, count, resolve }));
+    if ((this.counts.get(path) ?? 0) < count)
+      await new Promise<void>((resolve) => this.waiters.push({ path, count, resolve }));
     return this.seen(path);
   }
 

@@ -29,7 +29,12 @@ export type ApiMethod<Req, Res> = (principal: Principal, request: Req) => Promis
 /** Every CallbackService method by its name in ts-proto's service definition (`createCallback`). */
 export type CallbackApi = {
   // (the generated interface also has grpc-js's index signature for untyped methods: left out)
-  [M in keyof CallbackServiceServer as string extends M ? never : M]: CallbackServiceServer[M] extends handleUnaryCall<infer Req, infer Res> ? ApiMethod<Req, Res> : never;
+  [M in keyof CallbackServiceServer as string extends M ? never : M]: CallbackServiceServer[M] extends handleUnaryCall<
+    infer Req,
+    infer Res
+  >
+    ? ApiMethod<Req, Res>
+    : never;
 };
 
 /**
@@ -38,7 +43,9 @@ export type CallbackApi = {
  */
 export function callbackApi(useCases: CallbackUseCases): CallbackApi {
   return {
-    createCallback: async (principal, request) => ({ callback: await useCases.create.execute(principal, request.callback) }),
+    createCallback: async (principal, request) => ({
+      callback: await useCases.create.execute(principal, request.callback),
+    }),
     getCallback: async (principal, request) => ({ callback: await useCases.get.execute(principal, request.id) }),
     listCallbacks: (principal, request) => useCases.list.execute(principal, request),
     updateCallback: async (principal, request) => ({ callback: await useCases.update.execute(principal, request) }),
@@ -48,7 +55,11 @@ export function callbackApi(useCases: CallbackUseCases): CallbackApi {
     },
     testCallback: (principal, request) => useCases.test.execute(principal, request),
     listDeliveries: (principal, request) => useCases.listDeliveries.execute(principal, request),
-    getDelivery: async (principal, request) => ({ delivery: await useCases.getDelivery.execute(principal, request.id) }),
-    replayDeliveries: async (principal, request) => ({ deliveryIds: await useCases.replay.execute(principal, request) }),
+    getDelivery: async (principal, request) => ({
+      delivery: await useCases.getDelivery.execute(principal, request.id),
+    }),
+    replayDeliveries: async (principal, request) => ({
+      deliveryIds: await useCases.replay.execute(principal, request),
+    }),
   };
 }

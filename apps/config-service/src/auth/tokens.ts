@@ -35,11 +35,17 @@ export function parseTokens(raw: string): TokenEntry[] {
     if (names.has(e.name)) throw new Error(`token ${i}: duplicate name ${JSON.stringify(e.name)}`);
     names.add(e.name);
     if (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)) {
-      throw new Error(`token ${JSON.stringify(e.name)}: "sha256" must be 64 lower-case hex digits (sha256 of the token)`);
+      throw new Error(
+        `token ${JSON.stringify(e.name)}: "sha256" must be 64 lower-case hex digits (sha256 of the token)`,
+      );
     }
     let accounts: '*' | string[];
     if (e.accounts === '*') accounts = '*';
-    else if (Array.isArray(e.accounts) && e.accounts.length > 0 && e.accounts.every((a) => typeof a === 'string' && isId(a))) {
+    else if (
+      Array.isArray(e.accounts) &&
+      e.accounts.length > 0 &&
+      e.accounts.every((a) => typeof a === 'string' && isId(a))
+    ) {
       accounts = e.accounts as string[];
     } else {
       throw new Error(`token ${JSON.stringify(e.name)}: "accounts" must be "*" or a non-empty list of account ids`);

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/tokens';
 import { newCallbackId } from './ids';
 import type { CallbackPublisher, CallbackRepository, Clock } from './ports';
 import { assertMayAccess } from './scope';
-import { validateCallback, type CallbackLimits } from './validate-callback';
+import { type CallbackLimits, validateCallback } from './validate-callback';
 
 export interface CallbackDeps {
   repository: CallbackRepository;

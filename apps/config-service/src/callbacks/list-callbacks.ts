@@ -1,5 +1,5 @@
-import { InvalidArgumentError, Violations, isId } from '@callbacks/domain';
-import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { InvalidArgumentError, isId, Violations } from '@callbacks/domain';
+import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
 import type { ListCallbacksRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import type { Principal } from '../auth/tokens';
 import { decodePageToken, encodePageToken, pageSizeOf } from './page-token';

@@ -28,8 +28,10 @@ export function decodePageToken(token: string, filters: unknown): string | undef
   } catch {
     throw invalidPageToken('is not a page token from this API');
   }
-  if (typeof parsed.a !== 'string' || typeof parsed.f !== 'string') throw invalidPageToken('is not a page token from this API');
-  if (parsed.f !== fingerprint(filters)) throw invalidPageToken('belongs to a list with other filters; start again without it');
+  if (typeof parsed.a !== 'string' || typeof parsed.f !== 'string')
+    throw invalidPageToken('is not a page token from this API');
+  if (parsed.f !== fingerprint(filters))
+    throw invalidPageToken('belongs to a list with other filters; start again without it');
   return parsed.a;
 }
 

@@ -26,7 +26,10 @@ export class BucketPublisher implements CallbackPublisher {
   private async write(callback: Callback, write: () => Promise<unknown>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the bucket did not confirm the write within ${this.waitMs} ms`)), this.waitMs);
+      timer = setTimeout(
+        () => reject(new Error(`the bucket did not confirm the write within ${this.waitMs} ms`)),
+        this.waitMs,
+      );
     });
     try {
       await Promise.race([write(), late]);

@@ -77,10 +77,18 @@ export class BucketReconciler {
     try {
       const report = await this.reconcile.execute();
       const level = report.written + report.deleted > 0 ? 'warn' : 'info';
-      this.log[level](report, report.written + report.deleted > 0 ? 'callbacks bucket repaired from the database' : 'callbacks bucket matches the database');
+      this.log[level](
+        report,
+        report.written + report.deleted > 0
+          ? 'callbacks bucket repaired from the database'
+          : 'callbacks bucket matches the database',
+      );
       return report;
     } catch (error) {
-      this.log.warn({ err: error }, 'could not reconcile the callbacks bucket with the database; the next round tries again');
+      this.log.warn(
+        { err: error },
+        'could not reconcile the callbacks bucket with the database; the next round tries again',
+      );
       return undefined;
     }
   }

@@ -1,4 +1,4 @@
-import { NotFoundError, PermissionDeniedError, isId, InvalidArgumentError } from '@callbacks/domain';
+import { InvalidArgumentError, isId, NotFoundError, PermissionDeniedError } from '@callbacks/domain';
 import { mayAccess, type Principal } from '../auth/tokens';
 import type { AccountScope } from './ports';
 
@@ -9,7 +9,9 @@ export function scopeOf(principal: Principal): AccountScope {
 /** An account named explicitly in a request must be one the caller may touch. */
 export function assertMayAccess(principal: Principal, accountId: string): void {
   if (!mayAccess(principal, accountId)) {
-    throw new PermissionDeniedError(`the token "${principal.name}" may not manage account ${JSON.stringify(accountId)}`);
+    throw new PermissionDeniedError(
+      `the token "${principal.name}" may not manage account ${JSON.stringify(accountId)}`,
+    );
   }
 }
 

@@ -1,17 +1,24 @@
 import { compileCondition, toEvaluationInput } from '@callbacks/conditions';
-import { prepareDeliveryRequest, type DeliveryRequest } from '@callbacks/delivery';
-import { DEFAULT_DELIVERY_LIMITS, InvalidArgumentError, Violations, callbackTarget, requestedDelivery, validateProfileEvent } from '@callbacks/domain';
+import { type DeliveryRequest, prepareDeliveryRequest } from '@callbacks/delivery';
+import {
+  callbackTarget,
+  DEFAULT_DELIVERY_LIMITS,
+  InvalidArgumentError,
+  requestedDelivery,
+  validateProfileEvent,
+  Violations,
+} from '@callbacks/domain';
 import { explain, matchable } from '@callbacks/matching';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { TestCallbackRequest, TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
-import { NoValidSigningKeyError, type KeyRing } from '@callbacks/signature';
+import { type KeyRing, NoValidSigningKeyError } from '@callbacks/signature';
 import type { Principal } from '../auth/tokens';
 import { newTestDeliveryId } from '../deliveries/delivery-ids';
 import { FailedPreconditionError } from '../errors';
 import type { CallbackRepository, Clock, TestSender } from './ports';
 import { assertMayAccess, callbackNotFound, requireCallbackId, scopeOf } from './scope';
-import { validateCallback, type CallbackLimits } from './validate-callback';
+import { type CallbackLimits, validateCallback } from './validate-callback';
 
 export interface TestCallbackDeps {
   repository: CallbackRepository;
@@ -43,9 +50,15 @@ export class TestCallback {
     if (!compiled.ok) {
       // Validated when it was saved; only a change of the server's limits since makes this happen.
       const problems = compiled.violations.map((v) => `${v.field}: ${v.description}`).join('; ');
-      throw new FailedPreconditionError(`the callback's condition no longer compiles, so it matches nothing (${problems}); update it`);
+      throw new FailedPreconditionError(
+        `the callback's condition no longer compiles, so it matches nothing (${problems}); update it`,
+      );
     }
-    const { matched, reason, rules, expressionResult } = explain(matchable(callback, compiled.condition), event, toEvaluationInput(event));
+    const { matched, reason, rules, expressionResult } = explain(
+      matchable(callback, compiled.condition),
+      event,
+      toEvaluationInput(event),
+    );
 
     const prepared = this.prepare(callback, event, keyRing);
     const sent = request.send && matched ? await this.deps.sender.send(prepared, this.timeoutOf(callback)) : undefined;
@@ -61,11 +74,16 @@ export class TestCallback {
   }
 
   /** The callback (saved and in the caller's accounts, or valid as on create) and a valid event; every violation at once. */
-  private async validInput(principal: Principal, request: TestCallbackRequest): Promise<{ callback: Callback; event: ProfileEvent }> {
+  private async validInput(
+    principal: Principal,
+    request: TestCallbackRequest,
+  ): Promise<{ callback: Callback; event: ProfileEvent }> {
     const { target, event } = request;
     const v = Violations.root();
-    const unsaved = target?.$case === 'callback' ? validateCallback(target.value, this.deps.limits, v.at('callback')) : undefined;
-    if (target === undefined) v.add('REQUIRED', 'give callback_id (a saved callback) or callback (an unsaved one)', 'callback_id');
+    const unsaved =
+      target?.$case === 'callback' ? validateCallback(target.value, this.deps.limits, v.at('callback')) : undefined;
+    if (target === undefined)
+      v.add('REQUIRED', 'give callback_id (a saved callback) or callback (an unsaved one)', 'callback_id');
     if (event) v.at('event').addAll(validateProfileEvent(event));
     else v.add('REQUIRED', 'is required: the sample event to test with', 'event');
     if (!v.empty || !event || !target) throw new InvalidArgumentError(v.all);
@@ -85,13 +103,17 @@ export class TestCallback {
     try {
       return prepareDeliveryRequest(delivery, { keyRing, now: this.deps.clock().getTime() });
     } catch (error) {
-      if (error instanceof NoValidSigningKeyError) throw new FailedPreconditionError(`cannot sign the request: ${error.message}`);
+      if (error instanceof NoValidSigningKeyError)
+        throw new FailedPreconditionError(`cannot sign the request: ${error.message}`);
       throw error;
     }
   }
 
   private timeoutOf(callback: Callback): number {
     // As a dispatcher with the default settings would, within this service's bound.
-    return requestedDelivery(callback.deliveryPolicy, { ...DEFAULT_DELIVERY_LIMITS, maxTimeoutMs: this.deps.limits.maxTimeoutMs }).timeoutMs;
+    return requestedDelivery(callback.deliveryPolicy, {
+      ...DEFAULT_DELIVERY_LIMITS,
+      maxTimeoutMs: this.deps.limits.maxTimeoutMs,
+    }).timeoutMs;
   }
 }

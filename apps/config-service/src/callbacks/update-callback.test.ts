@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@callbacks/domain';
-import { CallbackState, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleCallback } from '@callbacks/testing';
 import type { Principal } from '../auth/tokens';
 import type { CallbackPublisher, CallbackRepository } from './ports';
@@ -22,11 +22,21 @@ class OneCallback implements Pick<CallbackRepository, 'findById' | 'replace'> {
 const admin: Principal = { name: 'admin', accounts: '*' };
 const publisher: CallbackPublisher = { upserted: async () => undefined, deleted: async () => undefined };
 // Saved when plain http was allowed; today's limits refuse it.
-const saved = sampleCallback({ id: 'cb_1', revision: 3, url: 'http://hooks.example.com/old', state: CallbackState.ACTIVE });
+const saved = sampleCallback({
+  id: 'cb_1',
+  revision: 3,
+  url: 'http://hooks.example.com/old',
+  state: CallbackState.ACTIVE,
+});
 
 function updater(repository: OneCallback) {
   const limits = { allowHttpUrls: false, maxConcurrency: 100, maxRequestsPerSecond: 1_000, maxTimeoutMs: 60_000 };
-  return new UpdateCallback({ repository: repository as unknown as CallbackRepository, publisher, limits, clock: () => new Date() });
+  return new UpdateCallback({
+    repository: repository as unknown as CallbackRepository,
+    publisher,
+    limits,
+    clock: () => new Date(),
+  });
 }
 
 describe('UpdateCallback on a callback saved under looser limits', () => {
@@ -37,14 +47,25 @@ describe('UpdateCallback on a callback saved under looser limits', () => {
       updateMask: ['state', 'description'],
       expectedRevision: 3,
     });
-    expect(updated).toMatchObject({ state: CallbackState.DISABLED, description: 'paused', url: 'http://hooks.example.com/old', revision: 4 });
+    expect(updated).toMatchObject({
+      state: CallbackState.DISABLED,
+      description: 'paused',
+      url: 'http://hooks.example.com/old',
+      revision: 4,
+    });
   });
 
   it('refuses an update that names the field today\u2019s limits refuse', async () => {
     const repository = new OneCallback(structuredClone(saved));
-    const refused = updater(repository).execute(admin, { callback: { ...saved, url: 'http://hooks.example.com/new' }, updateMask: ['url'], expectedRevision: 3 });
+    const refused = updater(repository).execute(admin, {
+      callback: { ...saved, url: 'http://hooks.example.com/new' },
+      updateMask: ['url'],
+      expectedRevision: 3,
+    });
     await expect(refused).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(refused).rejects.toMatchObject({ violations: [{ field: 'callback.url', reason: 'INVALID_URL_SCHEME' }] });
+    await expect(refused).rejects.toMatchObject({
+      violations: [{ field: 'callback.url', reason: 'INVALID_URL_SCHEME' }],
+    });
     expect(repository.stored.revision).toBe(3);
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, RevisionConflictError, Violations, type Violation } from '@callbacks/domain';
+import { InvalidArgumentError, RevisionConflictError, type Violation, Violations } from '@callbacks/domain';
 import type { Callback, DeliveryPolicy } from '@callbacks/proto/callbacks/v1/callback';
 import type { UpdateCallbackRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import type { Principal } from '../auth/tokens';
@@ -25,7 +25,16 @@ const MUTABLE: Record<string, (target: Callback, source: Callback) => void> = {
   labels: (t, s) => (t.labels = s.labels),
 };
 
-const IMMUTABLE = new Set(['id', 'account_id', 'database_id', 'collection_id', 'revision', 'create_time', 'update_time', 'state_change_time']);
+const IMMUTABLE = new Set([
+  'id',
+  'account_id',
+  'database_id',
+  'collection_id',
+  'revision',
+  'create_time',
+  'update_time',
+  'state_change_time',
+]);
 
 function policyOf(callback: Callback): DeliveryPolicy {
   callback.deliveryPolicy ??= { maxConcurrency: 0, maxRequestsPerSecond: 0, timeout: undefined };
@@ -99,7 +108,9 @@ function applyApiCallSwitch(next: Callback, requested: boolean | undefined): voi
  */
 function concerning(paths: readonly string[]): (violation: Violation) => boolean {
   // "Disable on API calls" changes the triggers.
-  const fields = paths.flatMap((path) => (path === 'disable_on_api_calls' ? [path, 'triggers'] : [path])).map((path) => `callback.${path}`);
+  const fields = paths
+    .flatMap((path) => (path === 'disable_on_api_calls' ? [path, 'triggers'] : [path]))
+    .map((path) => `callback.${path}`);
   return ({ field }) => fields.some((f) => field === f || field.startsWith(`${f}.`) || field.startsWith(`${f}[`));
 }
 
@@ -110,8 +121,10 @@ function maskPaths(raw: readonly string[]): string[] {
   const paths: string[] = [];
   raw.forEach((path, i) => {
     if (path === '*') paths.push(...Object.keys(MUTABLE).filter((p) => !p.includes('.')));
-    else if (IMMUTABLE.has(path)) v.add('IMMUTABLE_FIELD', `${path} cannot be changed; create a new callback instead`, i);
-    else if (!(path in MUTABLE)) v.add('UNKNOWN_FIELD', `${JSON.stringify(path)} is not an updatable Callback field`, i);
+    else if (IMMUTABLE.has(path))
+      v.add('IMMUTABLE_FIELD', `${path} cannot be changed; create a new callback instead`, i);
+    else if (!(path in MUTABLE))
+      v.add('UNKNOWN_FIELD', `${JSON.stringify(path)} is not an updatable Callback field`, i);
     else paths.push(path);
   });
   if (!v.empty) throw new InvalidArgumentError(v.all);

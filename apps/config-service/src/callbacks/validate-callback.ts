@@ -1,6 +1,6 @@
-import { DELIVERY_BOUNDS, ID_PATTERN, Violations, isId } from '@callbacks/domain';
+import { DELIVERY_BOUNDS, ID_PATTERN, isId, Violations } from '@callbacks/domain';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { CallbackState, Format, type Callback, type DeliveryPolicy } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, CallbackState, type DeliveryPolicy, Format } from '@callbacks/proto/callbacks/v1/callback';
 import { validateCondition } from './validate-condition';
 
 /** Server-side bounds a callback must stay within (from the service's settings). */
@@ -48,12 +48,14 @@ export function validateCallback(input: Callback, limits: CallbackLimits, v: Vio
 
   const actions = uniqueSorted(input.actions);
   actions.forEach((a, i) => {
-    if (!ACTIONS.includes(a)) v.at('actions').add('UNKNOWN_ENUM', 'must be ACTION_CREATE, ACTION_UPDATE or ACTION_DELETE', i);
+    if (!ACTIONS.includes(a))
+      v.at('actions').add('UNKNOWN_ENUM', 'must be ACTION_CREATE, ACTION_UPDATE or ACTION_DELETE', i);
   });
 
   let triggers = uniqueSorted(input.triggers);
   triggers.forEach((t, i) => {
-    if (!ORIGINS.includes(t)) v.at('triggers').add('UNKNOWN_ENUM', 'must be one of the ORIGIN_* values other than ORIGIN_UNSPECIFIED', i);
+    if (!ORIGINS.includes(t))
+      v.at('triggers').add('UNKNOWN_ENUM', 'must be one of the ORIGIN_* values other than ORIGIN_UNSPECIFIED', i);
   });
   if (input.disableOnApiCalls) {
     triggers = (triggers.length === 0 ? ORIGINS : triggers).filter((t) => !API_ORIGINS.includes(t));
@@ -125,13 +127,21 @@ function checkPolicy(policy: DeliveryPolicy, limits: CallbackLimits, v: Violatio
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 0 || maxConcurrency > limits.maxConcurrency) {
     v.add('OUT_OF_RANGE', `must be from 0 (server default) to ${limits.maxConcurrency}`, 'max_concurrency');
   }
-  if (!Number.isFinite(maxRequestsPerSecond) || maxRequestsPerSecond < 0 || maxRequestsPerSecond > limits.maxRequestsPerSecond) {
+  if (
+    !Number.isFinite(maxRequestsPerSecond) ||
+    maxRequestsPerSecond < 0 ||
+    maxRequestsPerSecond > limits.maxRequestsPerSecond
+  ) {
     v.add('OUT_OF_RANGE', `must be from 0 (no limit) to ${limits.maxRequestsPerSecond}`, 'max_requests_per_second');
   }
   if (timeout) {
     const ms = timeout.seconds * 1000 + timeout.nanos / 1e6;
     if (!(ms >= DELIVERY_BOUNDS.minTimeoutMs && ms <= limits.maxTimeoutMs)) {
-      v.add('OUT_OF_RANGE', `must be from ${DELIVERY_BOUNDS.minTimeoutMs / 1000}s to ${limits.maxTimeoutMs / 1000}s`, 'timeout');
+      v.add(
+        'OUT_OF_RANGE',
+        `must be from ${DELIVERY_BOUNDS.minTimeoutMs / 1000}s to ${limits.maxTimeoutMs / 1000}s`,
+        'timeout',
+      );
     }
   }
 }

@@ -39,7 +39,13 @@ describe('progressOf', () => {
 });
 
 describe('unrecordable', () => {
-  const valid = AttemptResult.fromPartial({ deliveryId: 'dl_1', accountId: 'acct-a', callbackId: 'cb_1', attempt: 1, outcome: Outcome.DEAD });
+  const valid = AttemptResult.fromPartial({
+    deliveryId: 'dl_1',
+    accountId: 'acct-a',
+    callbackId: 'cb_1',
+    attempt: 1,
+    outcome: Outcome.DEAD,
+  });
 
   it('accepts a complete result', () => {
     expect(unrecordable(valid)).toBeUndefined();

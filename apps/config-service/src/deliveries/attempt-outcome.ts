@@ -1,5 +1,5 @@
 import { isId } from '@callbacks/domain';
-import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 
 const STATE_AFTER: Partial<Record<Outcome, DeliveryState>> = {
@@ -39,7 +39,8 @@ export function unrecordable(result: AttemptResult): string | undefined {
   for (const field of ['deliveryId', 'accountId', 'callbackId'] as const) {
     if (!isId(result[field])) return `${field} ${JSON.stringify(result[field])} is not an id`;
   }
-  if (!Number.isInteger(result.attempt) || result.attempt < 0) return `attempt ${result.attempt} is not an attempt number`;
+  if (!Number.isInteger(result.attempt) || result.attempt < 0)
+    return `attempt ${result.attempt} is not an attempt number`;
   if (stateAfter(result.outcome) === undefined) return `outcome ${result.outcome} is not one the delivery log knows`;
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { NotFoundError, TIME_RANGE_DESCRIPTION, isTimestamp, type Violations } from '@callbacks/domain';
+import { isTimestamp, NotFoundError, TIME_RANGE_DESCRIPTION, type Violations } from '@callbacks/domain';
 import { DeliveryState, deliveryStateToJSON } from '@callbacks/proto/callbacks/v1/delivery';
 import { requireId } from '../callbacks/scope';
 
@@ -11,10 +11,15 @@ export function checkState(state: DeliveryState, v: Violations, field: string, a
 }
 
 /** `[start_time, end_time)` of a request; either end may be open. */
-export function timeRange(start: Date | undefined, end: Date | undefined, v: Violations): { from?: Date; until?: Date } {
+export function timeRange(
+  start: Date | undefined,
+  end: Date | undefined,
+  v: Violations,
+): { from?: Date; until?: Date } {
   if (start && !isTimestamp(start)) v.add('OUT_OF_RANGE', TIME_RANGE_DESCRIPTION, 'start_time');
   if (end && !isTimestamp(end)) v.add('OUT_OF_RANGE', TIME_RANGE_DESCRIPTION, 'end_time');
-  else if (start && end && start.getTime() >= end.getTime()) v.add('INVALID_RANGE', 'must be later than start_time', 'end_time');
+  else if (start && end && start.getTime() >= end.getTime())
+    v.add('INVALID_RANGE', 'must be later than start_time', 'end_time');
   return { ...(start ? { from: start } : {}), ...(end ? { until: end } : {}) };
 }
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, RevisionConflictError } from '@callbacks/domain';
 import type { Logger } from '@callbacks/logger';
-import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
 import { SERVICE_PRINCIPAL } from '../auth/tokens';
 import type { CallbackRepository, Clock } from '../callbacks/ports';
@@ -47,11 +47,18 @@ export class EndpointHealth {
     }
     await Promise.all(
       [...byCallback].map(async ([callbackId, list]) => {
-        const successes = list.filter((result) => result.outcome === Outcome.SUCCEEDED).map((result) => this.timeOf(result).getTime());
+        const successes = list
+          .filter((result) => result.outcome === Outcome.SUCCEEDED)
+          .map((result) => this.timeOf(result).getTime());
         if (successes.length > 0) await this.deps.store.succeeded(callbackId, new Date(Math.max(...successes)));
         for (const result of list) if (result.outcome === Outcome.GONE) await this.observeGone(result);
-        const failures = list.filter((r) => (r.outcome === Outcome.RETRYING || r.outcome === Outcome.DEAD) && !OWN_FAILURES.has(r.errorClass));
-        await this.observeFailures(callbackId, failures.sort((a, b) => this.timeOf(a).getTime() - this.timeOf(b).getTime()));
+        const failures = list.filter(
+          (r) => (r.outcome === Outcome.RETRYING || r.outcome === Outcome.DEAD) && !OWN_FAILURES.has(r.errorClass),
+        );
+        await this.observeFailures(
+          callbackId,
+          failures.sort((a, b) => this.timeOf(a).getTime() - this.timeOf(b).getTime()),
+        );
       }),
     );
   }
@@ -65,7 +72,12 @@ export class EndpointHealth {
     // the callback was answered 410, is recorded GONE too (status 0): were it to count, a retry
     // from before the user enabled the callback again would disable it again.
     if (result.statusCode !== 410) return;
-    await this.disable(result.callbackId, CallbackState.DISABLED_GONE, this.timeOf(result), `the receiver answered 410 Gone (delivery ${result.deliveryId})`);
+    await this.disable(
+      result.callbackId,
+      CallbackState.DISABLED_GONE,
+      this.timeOf(result),
+      `the receiver answered 410 Gone (delivery ${result.deliveryId})`,
+    );
   }
 
   /**
@@ -93,7 +105,13 @@ export class EndpointHealth {
     await this.disable(callbackId, CallbackState.DISABLED_FAILING, at, reason, since);
   }
 
-  private async disable(callbackId: string, state: CallbackState, at: Date, reason: string, failingSince?: Date): Promise<void> {
+  private async disable(
+    callbackId: string,
+    state: CallbackState,
+    at: Date,
+    reason: string,
+    failingSince?: Date,
+  ): Promise<void> {
     for (let attempt = 1; attempt <= DISABLE_TRIES; attempt++) {
       const current = await this.deps.repository.findById(callbackId, '*');
       if (!current || !this.shouldDisable(current, state, at, failingSince)) return;
@@ -103,7 +121,10 @@ export class EndpointHealth {
           updateMask: ['state', 'state_reason'],
           expectedRevision: current.revision,
         });
-        this.deps.log.warn({ callback_id: callbackId, account_id: current.accountId, state: CallbackState[state], reason }, 'callback disabled');
+        this.deps.log.warn(
+          { callback_id: callbackId, account_id: current.accountId, state: CallbackState[state], reason },
+          'callback disabled',
+        );
         // Enabled again, it gets a whole failing period before it is disabled again.
         if (state === CallbackState.DISABLED_FAILING) await this.deps.store.restart(callbackId);
         return;
@@ -112,13 +133,19 @@ export class EndpointHealth {
         if (error instanceof InvalidArgumentError) {
           // Not for what it was saved with (an update is judged on the fields it changes), so
           // the state itself was refused: say so rather than fail the whole batch.
-          this.deps.log.error({ callback_id: callbackId, violations: error.violations, state: CallbackState[state] }, 'cannot disable a callback that no longer validates');
+          this.deps.log.error(
+            { callback_id: callbackId, violations: error.violations, state: CallbackState[state] },
+            'cannot disable a callback that no longer validates',
+          );
           return;
         }
         throw error;
       }
     }
-    this.deps.log.warn({ callback_id: callbackId, tries: DISABLE_TRIES }, 'did not disable a callback: it kept changing meanwhile; the next failure tries again');
+    this.deps.log.warn(
+      { callback_id: callbackId, tries: DISABLE_TRIES },
+      'did not disable a callback: it kept changing meanwhile; the next failure tries again',
+    );
   }
 
   /**
@@ -127,7 +154,8 @@ export class EndpointHealth {
    */
   private shouldDisable(callback: Callback, state: CallbackState, at: Date, failingSince: Date | undefined): boolean {
     const changed = (callback.stateChangeTime ?? callback.createTime ?? new Date(0)).getTime();
-    if (state === CallbackState.DISABLED_GONE) return callback.state !== CallbackState.DISABLED_GONE && at.getTime() >= changed;
+    if (state === CallbackState.DISABLED_GONE)
+      return callback.state !== CallbackState.DISABLED_GONE && at.getTime() >= changed;
     if (callback.state !== CallbackState.ACTIVE || failingSince === undefined) return false;
     return at.getTime() - Math.max(failingSince.getTime(), changed) >= this.deps.failingPeriodMs;
   }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Violations, isId } from '@callbacks/domain';
+import { InvalidArgumentError, isId, Violations } from '@callbacks/domain';
 import type { ListDeliveriesRequest, ListDeliveriesResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 import { DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 import type { Principal } from '../auth/tokens';
@@ -17,7 +17,8 @@ export class ListDeliveries {
 
   async execute(principal: Principal, request: ListDeliveriesRequest): Promise<ListDeliveriesResponse> {
     const v = Violations.root();
-    if (request.callbackId !== '' && !isId(request.callbackId)) v.add('INVALID_ID', 'is not a callback id', 'callback_id');
+    if (request.callbackId !== '' && !isId(request.callbackId))
+      v.add('INVALID_ID', 'is not a callback id', 'callback_id');
     checkState(request.state, v, 'state', true);
     const range = timeRange(request.startTime, request.endTime, v);
     const size = pageSizeOf(request.pageSize, v);
@@ -36,7 +37,10 @@ export class ListDeliveries {
     const last = deliveries[deliveries.length - 1];
     return {
       deliveries,
-      nextPageToken: rows.length > size && last?.createTime ? encodePageToken(encodeCursor({ createTime: last.createTime, id: last.id }), filter) : '',
+      nextPageToken:
+        rows.length > size && last?.createTime
+          ? encodePageToken(encodeCursor({ createTime: last.createTime, id: last.id }), filter)
+          : '',
     };
   }
 }

@@ -71,7 +71,13 @@ function world() {
   return { log, store, recorder };
 }
 
-function result(deliveryId: string, attempt: number, outcome: Outcome, startedAt: Date, callbackId = 'cb_1'): AttemptResult {
+function result(
+  deliveryId: string,
+  attempt: number,
+  outcome: Outcome,
+  startedAt: Date,
+  callbackId = 'cb_1',
+): AttemptResult {
   return AttemptResult.fromPartial({
     deliveryId,
     accountId: 'acct_1',
@@ -95,12 +101,20 @@ describe('RecordAttemptResult, a batch at a time', () => {
       result('dlv_a', 2, Outcome.SUCCEEDED, at(60)), // redelivered within the batch
     ]);
     expect(log.attempts).toHaveLength(1);
-    expect(log.attempts[0]!.map((a) => `${a.deliveryId}#${a.attempt.number}`)).toEqual(['dlv_a#2', 'dlv_a#1', 'dlv_a#2']);
+    expect(log.attempts[0]!.map((a) => `${a.deliveryId}#${a.attempt.number}`)).toEqual([
+      'dlv_a#2',
+      'dlv_a#1',
+      'dlv_a#2',
+    ]);
     expect(log.deliveries).toHaveLength(1);
     const written = new Map(log.deliveries[0]!.map((d) => [d.origin.id, d.progress]));
     expect(written.size).toBe(2);
     expect(written.get('dlv_a')).toMatchObject({ state: DeliveryState.SUCCEEDED, attemptCount: 2 });
-    expect(written.get('dlv_b')).toMatchObject({ state: DeliveryState.SKIPPED, attemptCount: 0, lastAttempt: undefined });
+    expect(written.get('dlv_b')).toMatchObject({
+      state: DeliveryState.SKIPPED,
+      attemptCount: 0,
+      lastAttempt: undefined,
+    });
   });
 
   it("applies a callback's latest success once, before its failures: a failure the callback recovered from starts no failing period", async () => {

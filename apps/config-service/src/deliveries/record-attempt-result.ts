@@ -1,4 +1,4 @@
-import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { Attempt } from '@callbacks/proto/callbacks/v1/delivery';
 import type { Clock } from '../callbacks/ports';
 import { progressOf, stateAfter } from './attempt-outcome';
@@ -22,7 +22,8 @@ export class RecordAttemptResult {
     const latest = new Map<string, DeliveryRecord>();
     for (const result of results) {
       const state = stateAfter(result.outcome);
-      if (state === undefined) throw new Error(`an attempt result with outcome ${result.outcome} reached the delivery log`);
+      if (state === undefined)
+        throw new Error(`an attempt result with outcome ${result.outcome} reached the delivery log`);
       const createTime = result.matchedAt ?? result.startedAt ?? now;
       // A skipped delivery was never sent: it has no attempt to show.
       const attempt = result.outcome === Outcome.SKIPPED ? undefined : attemptOf(result);

@@ -1,6 +1,6 @@
-import { InvalidArgumentError, Violations, callbackTarget, isId } from '@callbacks/domain';
+import { callbackTarget, InvalidArgumentError, isId, Violations } from '@callbacks/domain';
 import type { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { CallbackState, callbackStateToJSON, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, CallbackState, callbackStateToJSON } from '@callbacks/proto/callbacks/v1/callback';
 import type { ReplayDeliveriesRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import { DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 import type { Principal } from '../auth/tokens';
@@ -9,7 +9,14 @@ import { callbackNotFound, requireCallbackId, scopeOf } from '../callbacks/scope
 import { FailedPreconditionError } from '../errors';
 import { newReplayId, replayIdFor } from './delivery-ids';
 import { checkState, deliveryNotFound, timeRange } from './delivery-request';
-import type { DeliveryFilter, DeliveryJobPublisher, DeliveryLog, DeliveryOrigin, DeliveryRef, StoredDelivery } from './ports';
+import type {
+  DeliveryFilter,
+  DeliveryJobPublisher,
+  DeliveryLog,
+  DeliveryOrigin,
+  DeliveryRef,
+  StoredDelivery,
+} from './ports';
 
 /** Deliveries one call may replay: a bulk replay larger than this is refused, not cut short. */
 export const MAX_REPLAY = 10_000;
@@ -37,11 +44,15 @@ export class ReplayDeliveries {
   async execute(principal: Principal, request: ReplayDeliveriesRequest): Promise<string[]> {
     const scope = scopeOf(principal);
     if (request.requestId !== '' && !isId(request.requestId)) {
-      throw new InvalidArgumentError([{ field: 'request_id', reason: 'INVALID_ID', description: 'must be up to 64 characters from [A-Za-z0-9_-]' }]);
+      throw new InvalidArgumentError([
+        { field: 'request_id', reason: 'INVALID_ID', description: 'must be up to 64 characters from [A-Za-z0-9_-]' },
+      ]);
     }
-    const originals = request.deliveryIds.length > 0 ? await this.named(request, scope) : await this.selected(request, scope);
+    const originals =
+      request.deliveryIds.length > 0 ? await this.named(request, scope) : await this.selected(request, scope);
     const callbacks = await this.activeCallbacks(originals, scope);
-    const idOf = request.requestId === '' ? newReplayId : (originalId: string) => replayIdFor(request.requestId, originalId);
+    const idOf =
+      request.requestId === '' ? newReplayId : (originalId: string) => replayIdFor(request.requestId, originalId);
     const replayed: string[] = [];
     for (let i = 0; i < originals.length; i += BATCH) {
       const batch = originals.slice(i, i + BATCH).map((ref) => ref.id);
@@ -57,7 +68,8 @@ export class ReplayDeliveries {
     if (request.callbackId !== '' || request.states.length > 0 || request.startTime || request.endTime) {
       v.add('CONFLICTING_FIELDS', 'give delivery_ids, or callback_id with states and times, not both', 'delivery_ids');
     }
-    if (request.deliveryIds.length > MAX_REPLAY) v.add('TOO_MANY', `at most ${MAX_REPLAY} deliveries per call`, 'delivery_ids');
+    if (request.deliveryIds.length > MAX_REPLAY)
+      v.add('TOO_MANY', `at most ${MAX_REPLAY} deliveries per call`, 'delivery_ids');
     const seen = new Set<string>();
     request.deliveryIds.forEach((id, i) => {
       if (!isId(id)) v.at('delivery_ids').add('INVALID_ID', 'is not a delivery id', i);
@@ -68,7 +80,8 @@ export class ReplayDeliveries {
 
     const found = new Map<string, DeliveryRef>();
     for (let i = 0; i < request.deliveryIds.length; i += BATCH) {
-      for (const ref of await this.deps.log.refs(request.deliveryIds.slice(i, i + BATCH), scope)) found.set(ref.id, ref);
+      for (const ref of await this.deps.log.refs(request.deliveryIds.slice(i, i + BATCH), scope))
+        found.set(ref.id, ref);
     }
     return request.deliveryIds.map((id) => {
       const ref = found.get(id);
@@ -80,7 +93,8 @@ export class ReplayDeliveries {
   /** Every delivery of `callback_id` in `states` created in `[start_time, end_time)`, oldest first. */
   private async selected(request: ReplayDeliveriesRequest, scope: AccountScope): Promise<DeliveryRef[]> {
     const v = Violations.root();
-    if (request.callbackId === '') v.add('REQUIRED', 'give delivery_ids, or callback_id (with states and times)', 'delivery_ids');
+    if (request.callbackId === '')
+      v.add('REQUIRED', 'give delivery_ids, or callback_id (with states and times)', 'delivery_ids');
     else if (!isId(request.callbackId)) v.add('INVALID_ID', 'is not a callback id', 'callback_id');
     request.states.forEach((state, i) => checkState(state, v, `states[${i}]`, false));
     const range = timeRange(request.startTime, request.endTime, v);
@@ -90,7 +104,12 @@ export class ReplayDeliveries {
     const callback = await this.deps.callbacks.findById(callbackId, scope);
     if (!callback) throw callbackNotFound(callbackId);
     assertActive(callback);
-    const filter: DeliveryFilter = { scope, callbackId, states: request.states.length > 0 ? request.states : DEFAULT_STATES, ...range };
+    const filter: DeliveryFilter = {
+      scope,
+      callbackId,
+      states: request.states.length > 0 ? request.states : DEFAULT_STATES,
+      ...range,
+    };
     const refs = await this.deps.log.matching(filter, MAX_REPLAY + 1);
     if (refs.length > MAX_REPLAY) {
       throw new FailedPreconditionError(
@@ -101,12 +120,18 @@ export class ReplayDeliveries {
   }
 
   /** The callbacks of the originals, each ACTIVE; refused as a whole otherwise. */
-  private async activeCallbacks(originals: readonly DeliveryRef[], scope: AccountScope): Promise<Map<string, Callback>> {
+  private async activeCallbacks(
+    originals: readonly DeliveryRef[],
+    scope: AccountScope,
+  ): Promise<Map<string, Callback>> {
     const callbacks = new Map<string, Callback>();
     for (const { id, callbackId } of originals) {
       if (callbacks.has(callbackId)) continue;
       const callback = await this.deps.callbacks.findById(callbackId, scope);
-      if (!callback) throw new FailedPreconditionError(`callback ${callbackId} of delivery ${id} no longer exists; its deliveries cannot be replayed`);
+      if (!callback)
+        throw new FailedPreconditionError(
+          `callback ${callbackId} of delivery ${id} no longer exists; its deliveries cannot be replayed`,
+        );
       assertActive(callback);
       callbacks.set(callbackId, callback);
     }
@@ -118,15 +143,28 @@ export class ReplayDeliveries {
    * PENDING replay that nobody will deliver; a replay whose record is lost is recorded from its
    * first attempt result instead (results carry `replay_of` and the event).
    */
-  private async replay(originals: readonly StoredDelivery[], callbacks: ReadonlyMap<string, Callback>, idOf: (originalId: string) => string): Promise<string[]> {
+  private async replay(
+    originals: readonly StoredDelivery[],
+    callbacks: ReadonlyMap<string, Callback>,
+    idOf: (originalId: string) => string,
+  ): Promise<string[]> {
     const now = this.deps.clock();
     const replays = originals.map(({ delivery, event }): { job: DeliveryJob; origin: DeliveryOrigin } => {
       const callback = callbacks.get(delivery.callbackId);
       if (!callback) throw new Error(`callback ${delivery.callbackId} was not checked before replaying`);
-      if (!event) throw new FailedPreconditionError(`delivery ${delivery.id} has no stored event, so it cannot be replayed`);
+      if (!event)
+        throw new FailedPreconditionError(`delivery ${delivery.id} has no stored event, so it cannot be replayed`);
       const id = idOf(delivery.id);
       return {
-        job: { deliveryId: id, callback: callbackTarget(callback), event, attempt: 1, matchedAt: now, replayOf: delivery.id, skipped: false },
+        job: {
+          deliveryId: id,
+          callback: callbackTarget(callback),
+          event,
+          attempt: 1,
+          matchedAt: now,
+          replayOf: delivery.id,
+          skipped: false,
+        },
         origin: {
           id,
           accountId: callback.accountId,

@@ -1,4 +1,4 @@
-import { status, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { type handleUnaryCall, type sendUnaryData, type ServerUnaryCall, status } from '@grpc/grpc-js';
 import { InvalidArgumentError } from '@callbacks/domain';
 import type { Logger } from '@callbacks/logger';
 import type { CallbackServiceServer } from '@callbacks/proto/callbacks/v1/callback_service';
@@ -19,7 +19,10 @@ export function callbackService(deps: {
 }): CallbackServiceServer {
   const { useCases, authenticator, log } = deps;
 
-  function unary<Req, Res>(method: string, handle: (principal: Principal, request: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
+  function unary<Req, Res>(
+    method: string,
+    handle: (principal: Principal, request: Req) => Promise<Res>,
+  ): handleUnaryCall<Req, Res> {
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
       const started = performance.now();
       let caller = 'anonymous';

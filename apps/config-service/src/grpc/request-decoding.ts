@@ -1,7 +1,7 @@
-import type { ServiceDefinition } from '@grpc/grpc-js';
 import type { BinaryReader } from '@bufbuild/protobuf/wire';
+import type { ServiceDefinition } from '@grpc/grpc-js';
 import type { Violation } from '@callbacks/domain';
-import { MalformedMessageError, decodeStrict } from '@callbacks/proto/strict-decode';
+import { decodeStrict, MalformedMessageError } from '@callbacks/proto/strict-decode';
 
 /**
  * What a request decodes to when its bytes are not the method's request message. grpc-js answers
@@ -39,6 +39,7 @@ function violationOf(error: unknown, typeName: string): Violation {
   if (error instanceof MalformedMessageError && error.field !== '') {
     return { field: error.field, reason: 'INVALID_UTF8', description: 'is not valid UTF-8 (protobuf strings must be)' };
   }
-  const problem = error instanceof MalformedMessageError ? error.message : `not a valid ${typeName}: ${(error as Error).message}`;
+  const problem =
+    error instanceof MalformedMessageError ? error.message : `not a valid ${typeName}: ${(error as Error).message}`;
   return { field: '', reason: 'MALFORMED_REQUEST', description: `cannot be decoded (${problem})` };
 }

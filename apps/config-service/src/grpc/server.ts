@@ -2,8 +2,8 @@ import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import { type CallbackServiceServer, CallbackServiceService } from '@callbacks/proto/callbacks/v1/callback_service';
 import { fileDescriptorProtos, loadHealthDescriptorSet } from '@callbacks/proto/descriptor';
-import { CallbackServiceService, type CallbackServiceServer } from '@callbacks/proto/callbacks/v1/callback_service';
 import { withStrictRequests } from './request-decoding';
 
 export const CALLBACK_SERVICE_NAME = 'callbacks.v1.CallbackService';
@@ -61,7 +61,11 @@ export async function startGrpcServer(
 
 function credentialsFor(tls: ServerTls | undefined): ServerCredentials {
   if (!tls) return ServerCredentials.createInsecure();
-  return ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
+  return ServerCredentials.createSsl(
+    null,
+    [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }],
+    false,
+  );
 }
 
 export function setServing(health: HealthImplementation, serving: boolean): void {

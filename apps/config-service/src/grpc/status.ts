@@ -1,4 +1,4 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   DomainError,
   InvalidArgumentError,
@@ -9,9 +9,13 @@ import {
   UnavailableError,
   type Violation,
 } from '@callbacks/domain';
-import { BadRequest, ErrorInfo, type BadRequest_FieldViolation as FieldViolation } from '@callbacks/proto/google/rpc/error_details';
-import { Status } from '@callbacks/proto/google/rpc/status';
 import type { Any } from '@callbacks/proto/google/protobuf/any';
+import {
+  BadRequest,
+  type BadRequest_FieldViolation as FieldViolation,
+  ErrorInfo,
+} from '@callbacks/proto/google/rpc/error_details';
+import { Status } from '@callbacks/proto/google/rpc/status';
 import { FailedPreconditionError } from '../errors';
 
 /** The error a handler gives gRPC: a status code, a message and, where useful, rich details. */
@@ -66,7 +70,9 @@ export function toGrpcError(error: unknown): { grpc: GrpcError; expected: boolea
       metadata: { expected_revision: String(error.expected), current_revision: String(error.actual) },
     }).finish();
     return {
-      grpc: withDetails(status.ABORTED, error.message, [{ typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo', value: Buffer.from(info) }]),
+      grpc: withDetails(status.ABORTED, error.message, [
+        { typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo', value: Buffer.from(info) },
+      ]),
       expected: true,
     };
   }
@@ -85,7 +91,11 @@ function violationsThatFit(violations: readonly Violation[]): FieldViolation[] {
   const fitting: FieldViolation[] = [];
   let bytes = 0;
   for (const v of violations) {
-    const violation = { field: clip(v.field, MAX_FIELD_CHARS), description: clip(v.description, MAX_DESCRIPTION_CHARS), reason: v.reason };
+    const violation = {
+      field: clip(v.field, MAX_FIELD_CHARS),
+      description: clip(v.description, MAX_DESCRIPTION_CHARS),
+      reason: v.reason,
+    };
     bytes += BadRequest.encode({ fieldViolations: [violation] }).finish().length;
     if (bytes > MAX_BAD_REQUEST_BYTES) break;
     fitting.push(violation);

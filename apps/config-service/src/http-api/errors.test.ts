@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, NotFoundError, PermissionDeniedError, RevisionConflictError, UnauthenticatedError, UnavailableError } from '@callbacks/domain';
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  RevisionConflictError,
+  UnauthenticatedError,
+  UnavailableError,
+} from '@callbacks/domain';
 import { FailedPreconditionError } from '../errors';
 import { toHttpError } from './errors';
 
 describe('toHttpError', () => {
   it.each([
-    [new InvalidArgumentError([{ field: 'callback.url', reason: 'INVALID_URL', description: 'must use https://' }]), 400, 3],
+    [
+      new InvalidArgumentError([{ field: 'callback.url', reason: 'INVALID_URL', description: 'must use https://' }]),
+      400,
+      3,
+    ],
     [new UnauthenticatedError('unknown or revoked token'), 401, 16],
     [new PermissionDeniedError('not your account'), 403, 7],
     [new NotFoundError('callback', 'cb_1'), 404, 5],
@@ -42,12 +53,23 @@ describe('toHttpError', () => {
     expect(answer.httpStatus).toBe(412);
     expect(answer.body).toMatchObject({
       code: 10,
-      details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'REVISION_CONFLICT', metadata: { expected_revision: '2', current_revision: '3' } }],
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'REVISION_CONFLICT',
+          metadata: { expected_revision: '2', current_revision: '3' },
+        },
+      ],
     });
   });
 
   it('tells nothing of an unexpected error', () => {
     const answer = toHttpError(new TypeError('cannot read properties of undefined (reading "secret")'), false);
-    expect(answer).toEqual({ httpStatus: 500, code: 'INTERNAL', expected: false, body: { code: 13, message: 'internal error; it has been logged', details: [] } });
+    expect(answer).toEqual({
+      httpStatus: 500,
+      code: 'INTERNAL',
+      expected: false,
+      body: { code: 13, message: 'internal error; it has been logged', details: [] },
+    });
   });
 });

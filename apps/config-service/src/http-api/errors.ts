@@ -1,5 +1,5 @@
-import { status } from '@grpc/grpc-js';
 import { fromBinary, type JsonValue } from '@bufbuild/protobuf';
+import { status } from '@grpc/grpc-js';
 import { messageDesc, writeJson } from '@callbacks/proto/proto-json';
 import { toGrpcError } from '../grpc/status';
 

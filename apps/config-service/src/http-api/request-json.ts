@@ -1,6 +1,6 @@
-import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
+import { type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf';
 import { InvalidArgumentError, type Violation } from '@callbacks/domain';
-import { fieldPath, UnknownFieldError, type HttpRoute } from './routes';
+import { fieldPath, type HttpRoute, UnknownFieldError } from './routes';
 
 /**
  * The proto3 JSON of a method's request from an HTTP request, as AIP-127 transcoding builds it:
@@ -12,18 +12,28 @@ import { fieldPath, UnknownFieldError, type HttpRoute } from './routes';
  */
 export function requestJson(
   route: HttpRoute,
-  input: { variables: Map<string, string>; query: Record<string, string | string[] | undefined>; body: unknown; ifMatch: string | undefined },
+  input: {
+    variables: Map<string, string>;
+    query: Record<string, string | string[] | undefined>;
+    body: unknown;
+    ifMatch: string | undefined;
+  },
 ): Record<string, unknown> {
   const desc = route.method.input;
   let json: Record<string, unknown>;
   if (route.body === '*') {
-    if (input.body !== undefined && !isObject(input.body)) throw invalid('', 'MALFORMED_REQUEST', `the body must be a JSON object (${desc.typeName})`);
+    if (input.body !== undefined && !isObject(input.body))
+      throw invalid('', 'MALFORMED_REQUEST', `the body must be a JSON object (${desc.typeName})`);
     json = isObject(input.body) ? { ...input.body } : {};
   } else {
     json = {};
     if (route.body !== '' && input.body !== undefined) json[route.body] = input.body;
     if (route.body === '' && input.body !== undefined) {
-      throw invalid('', 'MALFORMED_REQUEST', `${route.verb} ${route.template} takes no body: give its fields in the query`);
+      throw invalid(
+        '',
+        'MALFORMED_REQUEST',
+        `${route.verb} ${route.template} takes no body: give its fields in the query`,
+      );
     }
   }
 
@@ -43,21 +53,29 @@ export function requestJson(
   const maps = new Map<string, { fields: DescField[]; entries: Record<string, unknown> }>();
   for (const [key, raw] of Object.entries(input.query)) {
     if (raw === undefined) continue;
-    if (route.body === '*') throw invalid(key, 'UNKNOWN_QUERY_PARAMETER', `${route.verb} ${route.template} takes its fields in the body, not the query`);
+    if (route.body === '*')
+      throw invalid(
+        key,
+        'UNKNOWN_QUERY_PARAMETER',
+        `${route.verb} ${route.template} takes its fields in the body, not the query`,
+      );
     const [, mapName, mapKey] = /^([^[\]]+)\[([^[\]]*)\]$/.exec(key) ?? [];
     let fields: DescField[];
     try {
       fields = fieldPath(desc, mapName ?? key);
     } catch (error) {
-      if (error instanceof UnknownFieldError) throw invalid(key, 'UNKNOWN_QUERY_PARAMETER', `is not a field of ${desc.typeName}`);
+      if (error instanceof UnknownFieldError)
+        throw invalid(key, 'UNKNOWN_QUERY_PARAMETER', `is not a field of ${desc.typeName}`);
       throw error;
     }
     const path = fields.map((f) => f.name).join('.');
-    if (route.body !== '' && path.split('.')[0] === route.body) throw invalid(path, 'UNKNOWN_QUERY_PARAMETER', 'belongs in the body');
+    if (route.body !== '' && path.split('.')[0] === route.body)
+      throw invalid(path, 'UNKNOWN_QUERY_PARAMETER', 'belongs in the body');
     const field = fields[fields.length - 1] as DescField;
     const values = Array.isArray(raw) ? raw : [raw];
     if (mapKey !== undefined) {
-      if (field.fieldKind !== 'map' || field.mapKind === 'message') throw invalid(key, 'UNKNOWN_QUERY_PARAMETER', `${path} is not a map of values`);
+      if (field.fieldKind !== 'map' || field.mapKind === 'message')
+        throw invalid(key, 'UNKNOWN_QUERY_PARAMETER', `${path} is not a map of values`);
       if (values.length > 1) throw invalid(`${path}.${mapKey}`, 'REPEATED_QUERY_PARAMETER', 'is given more than once');
       const map = maps.get(path) ?? { fields, entries: {} };
       map.entries[mapKey] = values[0];
@@ -66,7 +84,8 @@ export function requestJson(
     }
     let value: unknown;
     if (field.fieldKind === 'list') value = values.map((v) => queryValue(field, v));
-    else if (field.fieldKind === 'map') throw invalid(path, 'UNSUPPORTED_QUERY_PARAMETER', `give each entry as ${path}[key]=value`);
+    else if (field.fieldKind === 'map')
+      throw invalid(path, 'UNSUPPORTED_QUERY_PARAMETER', `give each entry as ${path}[key]=value`);
     else if (field.fieldKind === 'message' && !field.message.file.name.startsWith('google/protobuf/')) {
       throw invalid(path, 'UNSUPPORTED_QUERY_PARAMETER', 'cannot be given in the query: give its fields');
     } else if (values.length > 1) throw invalid(path, 'REPEATED_QUERY_PARAMETER', 'is given more than once');
@@ -88,13 +107,17 @@ function applyIfMatch(desc: DescMessage, json: Record<string, unknown>, header: 
   if (!field) throw invalid('If-Match', 'UNSUPPORTED_PRECONDITION', 'this method has no revision to check');
   if (header.trim() === '*') return;
   const revision = /^\s*"([1-9][0-9]{0,17})"\s*$/.exec(header)?.[1];
-  if (revision === undefined) throw invalid('If-Match', 'INVALID_ETAG', 'must be one strong entity tag, a revision: "3"');
+  if (revision === undefined)
+    throw invalid('If-Match', 'INVALID_ETAG', 'must be one strong entity tag, a revision: "3"');
   setField(json, [field], revision, 'expected_revision', 'If-Match header');
 }
 
 /** Query strings are text; proto3 JSON takes numbers as strings too, but booleans and enum numbers as JSON values. */
 function queryValue(field: DescField, raw: string): unknown {
-  const scalar = field.fieldKind === 'scalar' || (field.fieldKind === 'list' && field.listKind === 'scalar') ? field.scalar : undefined;
+  const scalar =
+    field.fieldKind === 'scalar' || (field.fieldKind === 'list' && field.listKind === 'scalar')
+      ? field.scalar
+      : undefined;
   const isEnum = field.fieldKind === 'enum' || (field.fieldKind === 'list' && field.listKind === 'enum');
   if (scalar === ScalarType.BOOL) return raw === 'true' ? true : raw === 'false' ? false : raw;
   if (isEnum && /^-?[0-9]+$/.test(raw)) return Number(raw);
@@ -102,7 +125,13 @@ function queryValue(field: DescField, raw: string): unknown {
 }
 
 /** Sets a field (creating the messages on the way), refusing a different value that is already there. */
-function setField(json: Record<string, unknown>, fields: DescField[], value: unknown, path: string, source: string): void {
+function setField(
+  json: Record<string, unknown>,
+  fields: DescField[],
+  value: unknown,
+  path: string,
+  source: string,
+): void {
   let target = json;
   for (const [i, field] of fields.entries()) {
     const key = [field.jsonName, field.name].find((k) => k in target) ?? field.jsonName;
@@ -115,7 +144,15 @@ function setField(json: Record<string, unknown>, fields: DescField[], value: unk
     }
     const next = target[key];
     if (next === undefined || next === null) target[key] = {};
-    else if (!isObject(next)) throw invalid(fields.slice(0, i + 1).map((f) => f.name).join('.'), 'MALFORMED_REQUEST', 'must be a JSON object');
+    else if (!isObject(next))
+      throw invalid(
+        fields
+          .slice(0, i + 1)
+          .map((f) => f.name)
+          .join('.'),
+        'MALFORMED_REQUEST',
+        'must be a JSON object',
+      );
     else target[key] = { ...next };
     target = target[key] as Record<string, unknown>;
   }

@@ -3,7 +3,10 @@ import { httpRoutes, serviceDesc } from './routes';
 
 const routes = httpRoutes(serviceDesc('callbacks.v1.CallbackService'));
 const find = (verb: string, path: string) =>
-  routes.filter((r) => r.verb === verb).map((r) => ({ name: r.method.name, variables: r.match(path) })).find((r) => r.variables !== undefined);
+  routes
+    .filter((r) => r.verb === verb)
+    .map((r) => ({ name: r.method.name, variables: r.match(path) }))
+    .find((r) => r.variables !== undefined);
 
 describe('httpRoutes', () => {
   it('reads every binding of every method from the google.api.http options', () => {
@@ -24,11 +27,20 @@ describe('httpRoutes', () => {
 
   it('matches paths, their variables and their custom verbs', () => {
     expect(find('GET', '/v1/callbacks/cb_1')).toEqual({ name: 'GetCallback', variables: new Map([['id', 'cb_1']]) });
-    expect(find('PATCH', '/v1/callbacks/cb_1')).toEqual({ name: 'UpdateCallback', variables: new Map([['callback.id', 'cb_1']]) });
-    expect(find('POST', '/v1/callbacks/cb_1:test')).toEqual({ name: 'TestCallback', variables: new Map([['callback_id', 'cb_1']]) });
+    expect(find('PATCH', '/v1/callbacks/cb_1')).toEqual({
+      name: 'UpdateCallback',
+      variables: new Map([['callback.id', 'cb_1']]),
+    });
+    expect(find('POST', '/v1/callbacks/cb_1:test')).toEqual({
+      name: 'TestCallback',
+      variables: new Map([['callback_id', 'cb_1']]),
+    });
     expect(find('POST', '/v1/callbacks:test')).toEqual({ name: 'TestCallback', variables: new Map() });
     expect(find('POST', '/v1/deliveries:replay')?.name).toBe('ReplayDeliveries');
-    expect(find('GET', '/v1/callbacks/cb_1/deliveries')).toEqual({ name: 'ListDeliveries', variables: new Map([['callback_id', 'cb_1']]) });
+    expect(find('GET', '/v1/callbacks/cb_1/deliveries')).toEqual({
+      name: 'ListDeliveries',
+      variables: new Map([['callback_id', 'cb_1']]),
+    });
   });
 
   it('matches nothing for other verbs, empty segments, extra segments or a trailing slash', () => {

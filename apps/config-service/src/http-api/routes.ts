@@ -1,4 +1,11 @@
-import { getOption, toJson, type DescField, type DescMessage, type DescMethod, type DescService } from '@bufbuild/protobuf';
+import {
+  type DescField,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  getOption,
+  toJson,
+} from '@bufbuild/protobuf';
 import { messageDesc } from '@callbacks/proto/proto-json';
 import { registry } from '@callbacks/proto/strict-decode';
 

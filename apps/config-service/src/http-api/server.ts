@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { fromBinary, type JsonValue, toBinary } from '@bufbuild/protobuf';
 import { status } from '@grpc/grpc-js';
-import { fromBinary, toBinary, type JsonValue } from '@bufbuild/protobuf';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { InvalidArgumentError } from '@callbacks/domain';
 import type { Logger } from '@callbacks/logger';
@@ -12,7 +12,7 @@ import { authenticateBearer } from '../auth/bearer';
 import type { Principal, TokenAuthenticator } from '../auth/tokens';
 import { statusJson, toHttpError } from './errors';
 import { requestJson } from './request-json';
-import { httpRoutes, serviceDesc, type HttpRoute } from './routes';
+import { type HttpRoute, httpRoutes, serviceDesc } from './routes';
 
 const SERVICE = 'callbacks.v1.CallbackService';
 /** Requests larger than this are refused (413) before they are read whole. Callbacks are a few KiB. */
@@ -70,7 +70,10 @@ export async function startHttpApi(options: {
 
   let closing = false;
   app.addHook('onRequest', async (request, reply) => {
-    traces.set(request, telemetry.start({ method: request.method, path: pathOf(request.url), headers: request.headers }));
+    traces.set(
+      request,
+      telemetry.start({ method: request.method, path: pathOf(request.url), headers: request.headers }),
+    );
     void reply.header('x-request-id', request.id);
     if (closing) {
       void reply.header('connection', 'close');
@@ -84,9 +87,11 @@ export async function startHttpApi(options: {
 
   // What Fastify refuses before a handler runs: a body over the limit, a content type other than JSON.
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const httpStatus = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const httpStatus =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (httpStatus === 500) log.error({ err: error, request_id: request.id }, 'http request failed unexpectedly');
-    const code = httpStatus === 413 ? status.RESOURCE_EXHAUSTED : httpStatus === 500 ? status.INTERNAL : status.INVALID_ARGUMENT;
+    const code =
+      httpStatus === 413 ? status.RESOURCE_EXHAUSTED : httpStatus === 500 ? status.INTERNAL : status.INVALID_ARGUMENT;
     const message =
       httpStatus === 413
         ? `the body is larger than ${BODY_LIMIT_BYTES} bytes`
@@ -97,7 +102,9 @@ export async function startHttpApi(options: {
             : error.message;
     return send(reply, httpStatus, statusJson(code, message));
   });
-  app.setNotFoundHandler((request, reply) => send(reply, 404, statusJson(status.NOT_FOUND, `no route for ${request.method} ${shown(pathOf(request.url))}`)));
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, 404, statusJson(status.NOT_FOUND, `no route for ${request.method} ${shown(pathOf(request.url))}`)),
+  );
 
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
@@ -108,15 +115,26 @@ export async function startHttpApi(options: {
     },
   });
 
-  async function serve(request: FastifyRequest, reply: FastifyReply, trace: ServerRequestTrace | undefined): Promise<FastifyReply> {
+  async function serve(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    trace: ServerRequestTrace | undefined,
+  ): Promise<FastifyReply> {
     const path = pathOf(request.url);
-    const candidates = routes.map((route) => ({ route, variables: route.match(path) })).filter((c) => c.variables !== undefined);
+    const candidates = routes
+      .map((route) => ({ route, variables: route.match(path) }))
+      .filter((c) => c.variables !== undefined);
     const found = candidates.find((c) => c.route.verb === request.method);
     if (!found?.variables) {
-      if (candidates.length === 0) return send(reply, 404, statusJson(status.NOT_FOUND, `no route for ${request.method} ${shown(path)}`));
+      if (candidates.length === 0)
+        return send(reply, 404, statusJson(status.NOT_FOUND, `no route for ${request.method} ${shown(path)}`));
       const allowed = [...new Set(candidates.map((c) => c.route.verb))].join(', ');
       void reply.header('allow', allowed);
-      return send(reply, 405, statusJson(status.UNIMPLEMENTED, `${request.method} is not allowed on ${shown(path)} (allowed: ${allowed})`));
+      return send(
+        reply,
+        405,
+        statusJson(status.UNIMPLEMENTED, `${request.method} is not allowed on ${shown(path)} (allowed: ${allowed})`),
+      );
     }
     const { route, variables } = found;
     const rpc = route.method.name;
@@ -127,16 +145,32 @@ export async function startHttpApi(options: {
     try {
       const principal = authenticateBearer(authenticator, headerValues(request.headers.authorization), 'header');
       caller = principal.name;
-      const json = requestJson(route, { variables, query: request.query as Record<string, string | string[]>, body: parseBody(request.body), ifMatch });
+      const json = requestJson(route, {
+        variables,
+        query: request.query as Record<string, string | string[]>,
+        body: parseBody(request.body),
+        ifMatch,
+      });
       const response = await callMethod(api, route, json, principal);
-      log.debug({ method: rpc, caller, code: 'OK', http_status: 200, request_id: request.id, ms: elapsed(started) }, 'http request');
+      log.debug(
+        { method: rpc, caller, code: 'OK', http_status: 200, request_id: request.id, ms: elapsed(started) },
+        'http request',
+      );
       const etag = revisionOf(response);
       if (etag !== undefined) void reply.header('etag', `"${etag}"`);
       return send(reply, 200, response);
     } catch (error) {
       const failure = toHttpError(error, ifMatch !== undefined);
-      const fields = { method: rpc, caller, code: failure.code, http_status: failure.httpStatus, request_id: request.id, ms: elapsed(started) };
-      if (failure.expected) log.info({ ...fields, error: (failure.body as { message?: string }).message }, 'http request failed');
+      const fields = {
+        method: rpc,
+        caller,
+        code: failure.code,
+        http_status: failure.httpStatus,
+        request_id: request.id,
+        ms: elapsed(started),
+      };
+      if (failure.expected)
+        log.info({ ...fields, error: (failure.body as { message?: string }).message }, 'http request failed');
       else log.error({ ...fields, err: error }, 'http request failed unexpectedly');
       if (failure.httpStatus === 401) void reply.header('www-authenticate', 'Bearer');
       return send(reply, failure.httpStatus, failure.body);
@@ -172,7 +206,12 @@ export async function startHttpApi(options: {
  * its field path) and handed over as protobuf bytes, so the method gets exactly what a gRPC call
  * with those fields would decode to, and answers with what gRPC would send.
  */
-async function callMethod(api: CallbackApi, route: HttpRoute, json: Record<string, unknown>, principal: Principal): Promise<JsonValue> {
+async function callMethod(
+  api: CallbackApi,
+  route: HttpRoute,
+  json: Record<string, unknown>,
+  principal: Principal,
+): Promise<JsonValue> {
   const { method } = route;
   const definition = CallbackServiceService[method.localName as keyof typeof CallbackServiceService];
   let bytes: Uint8Array;
@@ -180,12 +219,17 @@ async function callMethod(api: CallbackApi, route: HttpRoute, json: Record<strin
     bytes = toBinary(method.input, readJson(method.input, json));
   } catch (error) {
     if (error instanceof InvalidJsonError) {
-      throw new InvalidArgumentError([{ field: error.field, reason: 'MALFORMED_REQUEST', description: error.description }]);
+      throw new InvalidArgumentError([
+        { field: error.field, reason: 'MALFORMED_REQUEST', description: error.description },
+      ]);
     }
     throw error;
   }
   const request = definition.requestDeserialize(Buffer.from(bytes));
-  const handler = api[method.localName as keyof CallbackApi] as unknown as (principal: unknown, request: unknown) => Promise<unknown>;
+  const handler = api[method.localName as keyof CallbackApi] as unknown as (
+    principal: unknown,
+    request: unknown,
+  ) => Promise<unknown>;
   const response = await handler(principal, request);
   const encoded = (definition.responseSerialize as (value: unknown) => Buffer)(response);
   return writeJson(route.method.output, fromBinary(route.method.output, encoded));
@@ -197,12 +241,16 @@ function parseBody(body: unknown): unknown {
   try {
     text = utf8.decode(body);
   } catch {
-    throw new InvalidArgumentError([{ field: '', reason: 'MALFORMED_REQUEST', description: 'the body is not valid UTF-8' }]);
+    throw new InvalidArgumentError([
+      { field: '', reason: 'MALFORMED_REQUEST', description: 'the body is not valid UTF-8' },
+    ]);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new InvalidArgumentError([{ field: '', reason: 'MALFORMED_REQUEST', description: `the body is not JSON: ${(error as Error).message}` }]);
+    throw new InvalidArgumentError([
+      { field: '', reason: 'MALFORMED_REQUEST', description: `the body is not JSON: ${(error as Error).message}` },
+    ]);
   }
 }
 
@@ -212,7 +260,8 @@ function revisionOf(response: JsonValue): string | undefined {
   for (const value of Object.values(response)) {
     if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'revision' in value) {
       const revision = value.revision;
-      if ((typeof revision === 'string' || typeof revision === 'number') && String(revision) !== '0') return String(revision);
+      if ((typeof revision === 'string' || typeof revision === 'number') && String(revision) !== '0')
+        return String(revision);
     }
   }
   return undefined;

@@ -1,11 +1,16 @@
 import { durationFromMs, msFromDuration } from '@callbacks/domain';
-import { actionFromJSON, actionToJSON, originFromJSON, originToJSON } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import {
+  actionFromJSON,
+  actionToJSON,
+  originFromJSON,
+  originToJSON,
+} from '@callbacks/proto/callbacks/events/v1/profile_event';
+import {
+  type Callback,
   callbackStateFromJSON,
   callbackStateToJSON,
   formatFromJSON,
   formatToJSON,
-  type Callback,
 } from '@callbacks/proto/callbacks/v1/callback';
 import { Condition } from '@callbacks/proto/callbacks/v1/condition';
 

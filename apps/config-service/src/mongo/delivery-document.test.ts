@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { sampleEvent } from '@callbacks/testing';
-import { fromDeliveryDocument, storedEvent, type DeliveryDocument } from './delivery-document';
+import { type DeliveryDocument, fromDeliveryDocument, storedEvent } from './delivery-document';
 
 const event = sampleEvent({ fields: { name: 'piet', city: 'Amsterdam' }, previousFields: { city: 'Utrecht' } });
 const document = (stored: DeliveryDocument['event']): DeliveryDocument => ({

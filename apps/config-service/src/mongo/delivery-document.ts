@@ -1,8 +1,8 @@
 // The driver's own Binary: stored bytes come back as instances of it (bson's ESM build has another class).
 import { Binary } from 'mongodb';
-import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { deliveryStateFromJSON, type Attempt, type Delivery } from '@callbacks/proto/callbacks/v1/delivery';
 import { durationFromMs, msFromDuration } from '@callbacks/domain';
+import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { type Attempt, type Delivery, deliveryStateFromJSON } from '@callbacks/proto/callbacks/v1/delivery';
 import type { StoredDelivery } from '../deliveries/ports';
 
 /** One attempt as stored, in a delivery (`lastAttempt`) and in the attempts collection. */

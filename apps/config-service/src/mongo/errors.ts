@@ -1,18 +1,18 @@
-import { UnavailableError } from '@callbacks/domain';
 import {
+  type Collection,
+  type Document,
+  type Filter,
   MongoBulkWriteError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
-  type Collection,
-  type Document,
-  type Filter,
   type OptionalUnlessRequiredId,
   type UpdateFilter,
   type WithId,
 } from 'mongodb';
+import { UnavailableError } from '@callbacks/domain';
 
 /** Runs a database call; an unreachable database becomes UnavailableError (gRPC UNAVAILABLE). */
 export async function guarded<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -50,7 +50,10 @@ function isDuplicateKey(error: unknown): boolean {
  * Inserts the documents whose `_id`s are not there yet, in one command; returns the indexes (in
  * `docs`) of those that were there already, which stay as they are.
  */
-export async function insertManyUnlessPresent<T extends Document>(collection: Collection<T>, docs: readonly OptionalUnlessRequiredId<T>[]): Promise<number[]> {
+export async function insertManyUnlessPresent<T extends Document>(
+  collection: Collection<T>,
+  docs: readonly OptionalUnlessRequiredId<T>[],
+): Promise<number[]> {
   if (docs.length === 0) return [];
   try {
     await collection.insertMany([...docs], { ordered: false });

@@ -37,8 +37,12 @@ export class ExpiredDeliveriesCleanup {
   private async clean(): Promise<void> {
     const now = this.clock();
     try {
-      const removed = { ...(await this.stores.log.purgeExpired(now)), endpointHealth: await this.stores.health.purgeExpired(now) };
-      if (removed.deliveries + removed.attempts + removed.endpointHealth > 0) this.log.info(removed, 'expired deliveries deleted');
+      const removed = {
+        ...(await this.stores.log.purgeExpired(now)),
+        endpointHealth: await this.stores.health.purgeExpired(now),
+      };
+      if (removed.deliveries + removed.attempts + removed.endpointHealth > 0)
+        this.log.info(removed, 'expired deliveries deleted');
     } catch (error) {
       this.log.warn({ err: error }, 'could not delete expired deliveries; the next clean-up tries again');
     }

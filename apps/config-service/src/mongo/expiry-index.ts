@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection, type Document } from 'mongodb';
+import { type Collection, type Document, MongoServerError } from 'mongodb';
 
 /** How expired documents leave a collection. */
 export type ExpiryMode = 'ttl-index' | 'clean-up-only';
@@ -17,7 +17,12 @@ export async function ensureExpiryIndex<T extends Document>(collection: Collecti
     await collection.createIndex({ expireAt: 1 }, { name: 'expire_at', expireAfterSeconds: 0 });
     return 'ttl-index';
   } catch (error) {
-    if (!(error instanceof MongoServerError && error.code === NOT_IMPLEMENTED && /expireAfterSeconds/.test(error.message))) throw error;
+    if (!(
+      error instanceof MongoServerError &&
+      error.code === NOT_IMPLEMENTED &&
+      /expireAfterSeconds/.test(error.message)
+    ))
+      throw error;
     await collection.createIndex({ expireAt: 1 }, { name: 'expire_at' });
     return 'clean-up-only';
   }

@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection, type Document, type IndexDescription } from 'mongodb';
+import { type Collection, type Document, type IndexDescription, MongoServerError } from 'mongodb';
 
 const NAMESPACE_NOT_FOUND = 26;
 
@@ -8,11 +8,17 @@ const NAMESPACE_NOT_FOUND = 26;
  * connection when `createIndexes` names a compound index that already exists, so a restarted
  * service could never get past its start-up. Idempotent either way.
  */
-export async function createMissingIndexes<T extends Document>(collection: Collection<T>, indexes: (IndexDescription & { name: string })[]): Promise<void> {
-  const existing = await collection.listIndexes().toArray().catch((error: unknown) => {
-    if (error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND) return [];
-    throw error;
-  });
+export async function createMissingIndexes<T extends Document>(
+  collection: Collection<T>,
+  indexes: (IndexDescription & { name: string })[],
+): Promise<void> {
+  const existing = await collection
+    .listIndexes()
+    .toArray()
+    .catch((error: unknown) => {
+      if (error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND) return [];
+      throw error;
+    });
   const names = new Set(existing.map((index) => String(index.name)));
   const missing = indexes.filter((index) => !names.has(index.name));
   if (missing.length > 0) await collection.createIndexes(missing);

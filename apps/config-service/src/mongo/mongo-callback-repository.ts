@@ -1,8 +1,8 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import { callbackStateToJSON, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, callbackStateToJSON } from '@callbacks/proto/callbacks/v1/callback';
 import type { AccountScope, CallbackFilter, CallbackRepository, CallbackRevision } from '../callbacks/ports';
 import { isApiDisabled } from '../callbacks/validate-callback';
-import { fromDocument, labelPairs, toDocument, type CallbackDocument } from './callback-document';
+import { type CallbackDocument, fromDocument, labelPairs, toDocument } from './callback-document';
 import { guarded } from './errors';
 import { createMissingIndexes } from './missing-indexes';
 
@@ -55,13 +55,18 @@ export class MongoCallbackRepository implements CallbackRepository {
   }
 
   async delete(id: string, expectedRevision: number): Promise<boolean> {
-    const result = await guarded('deleting a callback', () => this.collection.deleteOne({ _id: id, revision: expectedRevision }));
+    const result = await guarded('deleting a callback', () =>
+      this.collection.deleteOne({ _id: id, revision: expectedRevision }),
+    );
     return result.deletedCount === 1;
   }
 
   /** A scan of the whole collection (no index narrows it), read in batches of 1,000. */
   async *revisions(): AsyncIterable<CallbackRevision> {
-    const cursor = this.collection.find({}, { projection: { _id: 1, accountId: 1, databaseId: 1, revision: 1 }, batchSize: 1_000 });
+    const cursor = this.collection.find(
+      {},
+      { projection: { _id: 1, accountId: 1, databaseId: 1, revision: 1 }, batchSize: 1_000 },
+    );
     try {
       for (;;) {
         const doc = await guarded('scanning callbacks', () => cursor.next());

@@ -1,6 +1,11 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { outcomeToJSON } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { DeliveryState, deliveryStateToJSON, type Attempt, type Delivery } from '@callbacks/proto/callbacks/v1/delivery';
+import {
+  type Attempt,
+  type Delivery,
+  DeliveryState,
+  deliveryStateToJSON,
+} from '@callbacks/proto/callbacks/v1/delivery';
 import type { AccountScope } from '../callbacks/ports';
 import type {
   DeliveryCursor,
@@ -14,13 +19,13 @@ import type {
   StoredDelivery,
 } from '../deliveries/ports';
 import {
+  type AttemptDocument,
+  type DeliveryDocument,
   deliveryOf,
   fromAttemptFields,
   fromDeliveryDocument,
   storedEvent,
   toAttemptFields,
-  type AttemptDocument,
-  type DeliveryDocument,
 } from './delivery-document';
 import { guarded, insertManyUnlessPresent } from './errors';
 import { ensureExpiryIndex, type ExpiryMode } from './expiry-index';
@@ -49,7 +54,10 @@ export class MongoDeliveryLog implements DeliveryLog {
       await createMissingIndexes(this.deliveries, [
         { key: { accountId: 1, createTime: -1, _id: -1 }, name: 'account_time' },
         { key: { accountId: 1, state: 1, createTime: -1, _id: -1 }, name: 'account_state_time' },
-        { key: { accountId: 1, callbackId: 1, state: 1, createTime: -1, _id: -1 }, name: 'account_callback_state_time' },
+        {
+          key: { accountId: 1, callbackId: 1, state: 1, createTime: -1, _id: -1 },
+          name: 'account_callback_state_time',
+        },
       ]);
       await createMissingIndexes(this.attemptDocs, [{ key: { deliveryId: 1, number: 1 }, name: 'delivery_number' }]);
       const modes = [await ensureExpiryIndex(this.deliveries), await ensureExpiryIndex(this.attemptDocs)];
@@ -65,7 +73,10 @@ export class MongoDeliveryLog implements DeliveryLog {
   async record(deliveries: readonly DeliveryRecord[]): Promise<void> {
     await guarded('recording deliveries', async () => {
       // A delivery's first result (for most deliveries the only one) inserts it as it stands.
-      const present = await insertManyUnlessPresent(this.deliveries, deliveries.map(({ origin, progress }) => this.documentOf(origin, progress)));
+      const present = await insertManyUnlessPresent(
+        this.deliveries,
+        deliveries.map(({ origin, progress }) => this.documentOf(origin, progress)),
+      );
       for (const index of present) {
         const entry = deliveries[index];
         if (entry === undefined) continue;
@@ -97,7 +108,9 @@ export class MongoDeliveryLog implements DeliveryLog {
   }
 
   async getMany(ids: readonly string[], scope: AccountScope): Promise<StoredDelivery[]> {
-    const docs = await guarded('reading deliveries', () => this.deliveries.find({ _id: { $in: [...ids] }, ...scopeFilter(scope) }).toArray());
+    const docs = await guarded('reading deliveries', () =>
+      this.deliveries.find({ _id: { $in: [...ids] }, ...scopeFilter(scope) }).toArray(),
+    );
     const byId = new Map(docs.map((doc) => [doc._id, doc]));
     return ids.flatMap((id) => {
       const doc = byId.get(id);
@@ -118,14 +131,20 @@ export class MongoDeliveryLog implements DeliveryLog {
       query.$or = [{ createTime: { $lt: after.createTime } }, { createTime: after.createTime, _id: { $lt: after.id } }];
     }
     const docs = await guarded('listing deliveries', () =>
-      this.deliveries.find(query, { projection: { event: 0 } }).sort({ createTime: -1, _id: -1 }).limit(limit).toArray(),
+      this.deliveries
+        .find(query, { projection: { event: 0 } })
+        .sort({ createTime: -1, _id: -1 })
+        .limit(limit)
+        .toArray(),
     );
     return docs.map(deliveryOf);
   }
 
   async refs(ids: readonly string[], scope: AccountScope): Promise<DeliveryRef[]> {
     const docs = await guarded('finding deliveries', () =>
-      this.deliveries.find({ _id: { $in: [...ids] }, ...scopeFilter(scope) }, { projection: { _id: 1, callbackId: 1 } }).toArray(),
+      this.deliveries
+        .find({ _id: { $in: [...ids] }, ...scopeFilter(scope) }, { projection: { _id: 1, callbackId: 1 } })
+        .toArray(),
     );
     return docs.map((doc) => ({ id: doc._id, callbackId: doc.callbackId }));
   }
@@ -170,7 +189,13 @@ export class MongoDeliveryLog implements DeliveryLog {
 }
 
 /** Where a delivery stands before any result. */
-const NOTHING_YET = { progress: 0, state: DeliveryState.PENDING, attemptCount: 0, nextAttemptTime: undefined, lastAttempt: undefined } as const;
+const NOTHING_YET = {
+  progress: 0,
+  state: DeliveryState.PENDING,
+  attemptCount: 0,
+  nextAttemptTime: undefined,
+  lastAttempt: undefined,
+} as const;
 
 function progressFields(p: DeliveryProgress) {
   return {
@@ -192,7 +217,10 @@ function queryOf(filter: DeliveryFilter): Filter<DeliveryDocument> {
   if (filter.callbackId !== undefined) query.callbackId = filter.callbackId;
   if (filter.states) query.state = { $in: filter.states.map(deliveryStateToJSON) };
   if (filter.from || filter.until) {
-    query.createTime = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.until ? { $lt: filter.until } : {}) };
+    query.createTime = {
+      ...(filter.from ? { $gte: filter.from } : {}),
+      ...(filter.until ? { $lt: filter.until } : {}),
+    };
   }
   return query;
 }

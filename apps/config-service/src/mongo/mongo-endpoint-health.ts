@@ -41,15 +41,26 @@ export class MongoEndpointHealth implements EndpointHealthStore {
 
   async succeeded(callbackId: string, at: Date): Promise<void> {
     await guarded('recording endpoint health', async () => {
-      const doc = await upsertReturning(this.collection, { _id: callbackId }, { $max: { lastSuccessAt: at, expireAt: this.expiry(at) } });
+      const doc = await upsertReturning(
+        this.collection,
+        { _id: callbackId },
+        { $max: { lastSuccessAt: at, expireAt: this.expiry(at) } },
+      );
       if (doc?.failingSince === undefined || doc.failingSince > at) return;
-      await this.collection.updateOne({ _id: callbackId, failingSince: { $lte: at } }, { $unset: { failingSince: '' } });
+      await this.collection.updateOne(
+        { _id: callbackId, failingSince: { $lte: at } },
+        { $unset: { failingSince: '' } },
+      );
     });
   }
 
   async failed(callbackId: string, at: Date): Promise<Date | undefined> {
     return guarded('recording endpoint health', async () => {
-      const doc = await upsertReturning(this.collection, { _id: callbackId }, { $max: { lastFailureAt: at, expireAt: this.expiry(at) } });
+      const doc = await upsertReturning(
+        this.collection,
+        { _id: callbackId },
+        { $max: { lastFailureAt: at, expireAt: this.expiry(at) } },
+      );
       if (doc?.lastSuccessAt !== undefined && doc.lastSuccessAt >= at) return undefined; // it succeeded later
       if (doc?.failingSince !== undefined && doc.failingSince <= at) return doc.failingSince; // failing since before
       // Only a failure after the last success starts (or continues) a failing period.
@@ -63,11 +74,16 @@ export class MongoEndpointHealth implements EndpointHealthStore {
   }
 
   async restart(callbackId: string): Promise<void> {
-    await guarded('recording endpoint health', () => this.collection.updateOne({ _id: callbackId }, { $unset: { failingSince: '' } }));
+    await guarded('recording endpoint health', () =>
+      this.collection.updateOne({ _id: callbackId }, { $unset: { failingSince: '' } }),
+    );
   }
 
   async purgeExpired(now: Date): Promise<number> {
-    return guarded('deleting expired endpoint health', async () => (await this.collection.deleteMany({ expireAt: { $lt: now } })).deletedCount);
+    return guarded(
+      'deleting expired endpoint health',
+      async () => (await this.collection.deleteMany({ expireAt: { $lt: now } })).deletedCount,
+    );
   }
 
   private expiry(at: Date): Date {

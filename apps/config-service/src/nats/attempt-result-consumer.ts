@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { type ConsumerMessages, jetstream, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
-import type { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { ConsumeLoop, PULL_EXPIRES_MS, STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
+import type { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { RecordAttemptResult } from '../deliveries/record-attempt-result';
 import { decodeAttemptResult } from './decode-attempt-result';
@@ -60,7 +60,11 @@ export class AttemptResultConsumer {
 
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.results.name, DELIVERY_LOG_CONSUMER);
-    this.messages = await consumer.consume({ max_messages: Math.max(2 * this.batchSize, 16), abort_on_missing_resource: true, expires: PULL_EXPIRES_MS });
+    this.messages = await consumer.consume({
+      max_messages: Math.max(2 * this.batchSize, 16),
+      abort_on_missing_resource: true,
+      expires: PULL_EXPIRES_MS,
+    });
     this.consuming.start(this.run(this.messages));
   }
 
@@ -99,11 +103,18 @@ export class AttemptResultConsumer {
 
   private async record(batch: Received[]): Promise<void> {
     try {
-      await this.tracing.batch('record attempt results', batch.map((r) => r.trace), () => this.recorder.execute(batch.map((r) => r.result)));
+      await this.tracing.batch(
+        'record attempt results',
+        batch.map((r) => r.trace),
+        () => this.recorder.execute(batch.map((r) => r.result)),
+      );
     } catch (error) {
       this.stats.retried += batch.length;
       const redeliveries = Math.max(...batch.map((r) => r.msg.info.deliveryCount));
-      this.log.warn({ err: error, results: batch.length, redeliveries }, 'could not record attempt results; they will come again');
+      this.log.warn(
+        { err: error, results: batch.length, redeliveries },
+        'could not record attempt results; they will come again',
+      );
       for (const { msg, trace } of batch) {
         trace.end(error);
         this.settle(msg, () => msg.nak(Math.min(30_000, 1_000 * msg.info.deliveryCount)));

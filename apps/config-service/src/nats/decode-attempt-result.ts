@@ -18,7 +18,10 @@ export function decodeAttemptResult(subject: string, data: Uint8Array): DecodedR
   if (problem) return { ok: false, reason: `unrecordable attempt result: ${problem}` };
   const [, , , accountId, callbackId] = subject.split('.');
   if (accountId !== result.accountId || callbackId !== result.callbackId) {
-    return { ok: false, reason: `the subject ${subject} names another account or callback than the result (${result.accountId}, ${result.callbackId})` };
+    return {
+      ok: false,
+      reason: `the subject ${subject} names another account or callback than the result (${result.accountId}, ${result.callbackId})`,
+    };
   }
   return { ok: true, result };
 }

@@ -42,7 +42,11 @@ export class NatsCallbackBucket implements CallbackBucket {
     for (const [id, entry] of await readCallbacksBucket(this.kv)) {
       const key = parseCallbackKey(entry.key);
       // An undecodable value counts as revision 0: any stored version replaces it.
-      states.set(id, { ...key, revision: entry.op === 'put' ? entry.callback.revision : 0, deleted: entry.op === 'delete' });
+      states.set(id, {
+        ...key,
+        revision: entry.op === 'put' ? entry.callback.revision : 0,
+        deleted: entry.op === 'delete',
+      });
     }
     return states;
   }
@@ -51,6 +55,7 @@ export class NatsCallbackBucket implements CallbackBucket {
 function isWrongLastSequence(error: unknown): boolean {
   return (
     error instanceof JetStreamApiError &&
-    (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+    (error.code === JetStreamApiCodes.StreamWrongLastSequence ||
+      error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
   );
 }

@@ -1,5 +1,5 @@
 import { UnavailableError } from '@callbacks/domain';
-import { PublishError, STREAMS, publishDeliveryJob, type AckedPublisher } from '@callbacks/messaging';
+import { type AckedPublisher, publishDeliveryJob, PublishError, STREAMS } from '@callbacks/messaging';
 import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { NatsTracing } from '@callbacks/telemetry';
 import type { DeliveryJobPublisher } from '../deliveries/ports';

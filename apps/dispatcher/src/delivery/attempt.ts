@@ -1,6 +1,6 @@
-import { prepareDeliveryRequest, type DeliveryRequest } from '@callbacks/delivery';
+import { type DeliveryRequest, prepareDeliveryRequest } from '@callbacks/delivery';
+import { type DeliveryHttpClient, describeStatus, type ErrorClass } from '@callbacks/outbound-http';
 import type { KeyRing } from '@callbacks/signature';
-import { describeStatus, type DeliveryHttpClient, type ErrorClass } from '@callbacks/outbound-http';
 import type { RequestTrace } from '@callbacks/telemetry';
 import type { ReadyJob } from './job';
 
@@ -38,7 +38,13 @@ export async function performAttempt(job: ReadyJob, timeoutMs: number, deps: Att
   } catch (error) {
     // Our side failed (no valid signing key, an unusable URL): retried like any failure, and
     // never blamed on the endpoint.
-    return { ...base, verdict: 'failed', errorClass: 'signing', errorMessage: (error as Error).message, unhealthy: false };
+    return {
+      ...base,
+      verdict: 'failed',
+      errorClass: 'signing',
+      errorMessage: (error as Error).message,
+      unhealthy: false,
+    };
   }
 
   // The span starts once the request is signed: it times the request, as HTTP spans do.
@@ -58,9 +64,23 @@ export async function performAttempt(job: ReadyJob, timeoutMs: number, deps: Att
     };
   }
   const status = sent.statusCode;
-  const common = { ...base, durationMs: sent.durationMs, statusCode: status, excerpt: sent.excerpt, retryAfterMs: sent.retryAfterMs };
-  if (status >= 200 && status < 300) return { ...common, verdict: 'succeeded', errorClass: '', errorMessage: '', unhealthy: false };
-  if (status === 410) return { ...common, verdict: 'gone', errorClass: 'http_status', errorMessage: describeStatus(status), unhealthy: false };
+  const common = {
+    ...base,
+    durationMs: sent.durationMs,
+    statusCode: status,
+    excerpt: sent.excerpt,
+    retryAfterMs: sent.retryAfterMs,
+  };
+  if (status >= 200 && status < 300)
+    return { ...common, verdict: 'succeeded', errorClass: '', errorMessage: '', unhealthy: false };
+  if (status === 410)
+    return {
+      ...common,
+      verdict: 'gone',
+      errorClass: 'http_status',
+      errorMessage: describeStatus(status),
+      unhealthy: false,
+    };
   return {
     ...common,
     verdict: 'failed',

@@ -49,13 +49,27 @@ function work(settled: string[]): Work {
   const job = {
     deliveryId: id,
     attempt: 1,
-    callback: { id: 'cb_1', accountId: 'a', databaseId: 'd', collectionId: '', url: 'https://receiver.test/hook', format: 1, deliveryPolicy: undefined, revision: 1 },
+    callback: {
+      id: 'cb_1',
+      accountId: 'a',
+      databaseId: 'd',
+      collectionId: '',
+      url: 'https://receiver.test/hook',
+      format: 1,
+      deliveryPolicy: undefined,
+      revision: 1,
+    },
     event: sampleEvent(),
     matchedAt: new Date(),
     replayOf: '',
     skipped: false,
   } as ReadyJob;
-  return { job, endpoint: 'https://receiver.test', trace, held: { working: () => undefined, ack: () => settled.push(id), nak: () => settled.push(id) } };
+  return {
+    job,
+    endpoint: 'https://receiver.test',
+    trace,
+    held: { working: () => undefined, ack: () => settled.push(id), nak: () => settled.push(id) },
+  };
 }
 
 describe('Deliverer', () => {
@@ -116,16 +130,24 @@ describe('Deliverer', () => {
     for (let i = 0; i < 6; i++) deliverer.submit(work([]));
     const [state] = deliverer.endpointStates();
     expect(state?.deferrals).toEqual({ queue_full: 3, breaker_open: 0, stalled: 0, rate_limit: 0 });
-    expect(state?.deferred).toEqual({ count: 3, earliest: clock + settings.deferDelayMs, latest: clock + settings.deferDelayMs });
+    expect(state?.deferred).toEqual({
+      count: 3,
+      earliest: clock + settings.deferDelayMs,
+      latest: clock + settings.deferDelayMs,
+    });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(lines.filter((l) => l.msg === 'endpoint started deferring jobs')).toMatchObject([{ endpoint: 'https://receiver.test', reason: 'queue_full', queued: 2, in_flight: 1 }]);
+    expect(lines.filter((l) => l.msg === 'endpoint started deferring jobs')).toMatchObject([
+      { endpoint: 'https://receiver.test', reason: 'queue_full', queued: 2, in_flight: 1 },
+    ]);
 
     // A second later with nothing given back meanwhile, it has stopped.
     answer({ ...failed(), verdict: 'succeeded', statusCode: 200, errorClass: '', errorMessage: '', unhealthy: false });
     clock += 1_000;
     deliverer.shed();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(lines.filter((l) => l.msg === 'endpoint stopped deferring jobs')).toMatchObject([{ endpoint: 'https://receiver.test', deferred: { queue_full: 3 } }]);
+    expect(lines.filter((l) => l.msg === 'endpoint stopped deferring jobs')).toMatchObject([
+      { endpoint: 'https://receiver.test', deferred: { queue_full: 3 } },
+    ]);
     // Once due, deferred jobs are no longer waiting.
     clock += settings.deferDelayMs;
     expect(deliverer.endpointStates()[0]?.deferred).toBeUndefined();
@@ -136,7 +158,14 @@ describe('Deliverer', () => {
     const settled: string[] = [];
     const deliverer = new Deliverer(
       {
-        attempt: async () => ({ ...failed(), verdict: 'succeeded', statusCode: 200, errorClass: '', errorMessage: '', unhealthy: false }),
+        attempt: async () => ({
+          ...failed(),
+          verdict: 'succeeded',
+          statusCode: 200,
+          errorClass: '',
+          errorMessage: '',
+          unhealthy: false,
+        }),
         schedule: async () => undefined,
         report: async () => undefined,
         log: createLogger({ service: 'test', level: 'silent' }),
@@ -165,7 +194,14 @@ describe('Deliverer', () => {
           return new Promise((resolve) =>
             answers.push(() => {
               running--;
-              resolve({ ...failed(), verdict: 'succeeded', statusCode: 200, errorClass: '', errorMessage: '', unhealthy: false });
+              resolve({
+                ...failed(),
+                verdict: 'succeeded',
+                statusCode: 200,
+                errorClass: '',
+                errorMessage: '',
+                unhealthy: false,
+              });
             }),
           );
         },
@@ -239,7 +275,18 @@ class Simulation {
                 this.waiting.delete(job.deliveryId);
               }
               this.busy(-1);
-              resolve(answer.ok ? { ...failed(), verdict: 'succeeded', statusCode: 200, errorClass: '', errorMessage: '', unhealthy: false } : failed());
+              resolve(
+                answer.ok
+                  ? {
+                      ...failed(),
+                      verdict: 'succeeded',
+                      statusCode: 200,
+                      errorClass: '',
+                      errorMessage: '',
+                      unhealthy: false,
+                    }
+                  : failed(),
+              );
             });
           }),
         schedule: async (job, attempt, at) => {
@@ -265,7 +312,12 @@ class Simulation {
   work(job: ReadyJob): Work {
     if (!this.delivered.has(job.deliveryId)) this.waiting.add(job.deliveryId);
     if (this.concurrent === 0) this.idleSince ??= this.clock;
-    return { job, endpoint: 'https://receiver.test', trace, held: { working: () => undefined, ack: () => undefined, nak: () => undefined } };
+    return {
+      job,
+      endpoint: 'https://receiver.test',
+      trace,
+      held: { working: () => undefined, ack: () => undefined, nak: () => undefined },
+    };
   }
 
   /** Counts attempts in flight, and how long none was while jobs waited. */
@@ -304,7 +356,10 @@ class Simulation {
 
   /** The most deferred jobs due within any one second (of those given back while `given`). */
   busiestSecond(given: (breaker: string) => boolean = () => true): number {
-    const due = this.deferrals.filter((d) => given(d.breaker)).map((d) => d.at).sort((a, b) => a - b);
+    const due = this.deferrals
+      .filter((d) => given(d.breaker))
+      .map((d) => d.at)
+      .sort((a, b) => a - b);
     let most = 0;
     for (let first = 0, last = 0; last < due.length; last++) {
       while (due[last]! - due[first]! >= 1_000) first++;
@@ -322,7 +377,10 @@ describe('Deliverer giving jobs back', () => {
   it('delivers a burst within a few seconds of its endpoint recovering from a 2-s slowdown', async () => {
     // 10 at a time; 500 ms an attempt for the first 2 s, then 5 ms. 3,000 jobs come over 3 s.
     const recovery = 2_000;
-    const sim = new Simulation({ concurrency: 10, queueLimit: 1_000 }, (now) => ({ latencyMs: now < recovery ? 500 : 5, ok: true }));
+    const sim = new Simulation({ concurrency: 10, queueLimit: 1_000 }, (now) => ({
+      latencyMs: now < recovery ? 500 : 5,
+      ok: true,
+    }));
     const burst = jobs(3_000);
     burst.forEach((job, i) => sim.after(i, () => sim.deliverer.submit(sim.work(job))));
     await sim.run(() => sim.delivered.size === burst.length, 3_600_000);
@@ -372,7 +430,10 @@ describe('Deliverer giving jobs back', () => {
   });
 
   it('brings a failing endpoint its jobs back at a bounded pace, not all at once when the breaker lets one through', async () => {
-    const sim = new Simulation({ retry: new RetryPolicy(Array(20).fill(60_000), 0, 0) }, (now) => ({ latencyMs: 5, ok: now > 300_000 }));
+    const sim = new Simulation({ retry: new RetryPolicy(Array(20).fill(60_000), 0, 0) }, (now) => ({
+      latencyMs: 5,
+      ok: now > 300_000,
+    }));
     const backlog = jobs(5_000);
     for (const job of backlog) sim.deliverer.submit(sim.work(job));
     await sim.run(() => sim.delivered.size === backlog.length, 7_200_000);

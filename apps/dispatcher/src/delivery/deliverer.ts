@@ -1,6 +1,6 @@
 import { requestedDelivery } from '@callbacks/domain';
 import type { Logger } from '@callbacks/logger';
-import { Outcome, type AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { MessageTrace } from '@callbacks/telemetry';
 import type { AttemptOutcome } from './attempt';
 import { CircuitBreaker } from './circuit-breaker';
@@ -137,7 +137,10 @@ class Endpoint {
    * so they are per origin: the strictest limit any of its callbacks sets applies, the default
    * only where none sets one, and a job of another callback never loosens it.
    */
-  private readonly requests = new Map<string, { concurrency: number | undefined; requestsPerSecond: number | undefined }>();
+  private readonly requests = new Map<
+    string,
+    { concurrency: number | undefined; requestsPerSecond: number | undefined }
+  >();
 
   constructor(
     readonly key: string,
@@ -148,7 +151,12 @@ class Endpoint {
     this.limit = defaultConcurrency;
     this.lastActive = now();
     this.bucket = new TokenBucket(0, now);
-    this.breaker = new CircuitBreaker(settings.breaker.threshold, settings.breaker.cooldownMs, settings.breaker.maxCooldownMs, now);
+    this.breaker = new CircuitBreaker(
+      settings.breaker.threshold,
+      settings.breaker.cooldownMs,
+      settings.breaker.maxCooldownMs,
+      now,
+    );
   }
 
   /**
@@ -160,7 +168,8 @@ class Endpoint {
   forgettable(settings: DelivererSettings, now: number): boolean {
     // Jobs it gave back are still due: a new line would not wait behind them, and operators
     // still see them in its gauges.
-    if (this.active > 0 || this.queue.length > 0 || this.wakeUp || this.deferring || this.deferrals.waiting(now)) return false;
+    if (this.active > 0 || this.queue.length > 0 || this.wakeUp || this.deferring || this.deferrals.waiting(now))
+      return false;
     return now - this.lastActive >= (this.breaker.clean ? 1_000 : settings.breaker.maxCooldownMs);
   }
 
@@ -175,7 +184,8 @@ class Endpoint {
       if (this.requests.size <= MAX_CALLBACKS_PER_ENDPOINT) break;
       this.requests.delete(id);
     }
-    const strictest = (values: (number | undefined)[]) => Math.min(...values.filter((value): value is number => value !== undefined));
+    const strictest = (values: (number | undefined)[]) =>
+      Math.min(...values.filter((value): value is number => value !== undefined));
     const all = [...this.requests.values()];
     const concurrency = strictest(all.map((r) => r.concurrency));
     const rate = strictest(all.map((r) => r.requestsPerSecond));
@@ -206,7 +216,8 @@ class Endpoint {
    * or, without a pace yet, the benefit of the doubt. Never more than `queueLimit`.
    */
   room(settings: DelivererSettings, now: number): { allowed: number; reason: DeferReason } {
-    if (this.stalling(settings, now)) return { allowed: Math.min(settings.queueLimit, 2 * this.limit), reason: 'stalled' };
+    if (this.stalling(settings, now))
+      return { allowed: Math.min(settings.queueLimit, 2 * this.limit), reason: 'stalled' };
     const pace = this.pace();
     if (pace === 0) return { allowed: settings.queueLimit, reason: 'queue_full' };
     const allowed = Math.min(settings.queueLimit, Math.max(4 * this.limit, Math.floor(settings.maxQueueWaitMs / pace)));
@@ -251,7 +262,16 @@ export class Deliverer {
   private accepting = true;
   private idleWaiters: (() => void)[] = [];
   private roomWaiters: (() => void)[] = [];
-  readonly stats: DelivererStats = { attempts: 0, succeeded: 0, retrying: 0, dead: 0, gone: 0, skipped: 0, deferred: 0, failures: 0 };
+  readonly stats: DelivererStats = {
+    attempts: 0,
+    succeeded: 0,
+    retrying: 0,
+    dead: 0,
+    gone: 0,
+    skipped: 0,
+    deferred: 0,
+    failures: 0,
+  };
 
   constructor(
     private readonly deps: DelivererDeps,
@@ -302,9 +322,20 @@ export class Deliverer {
   submit(work: Work): void {
     const { job } = work;
     if (!this.accepting) return work.held.nak();
-    if (job.skipped) return void this.finishUnsent(work, Outcome.SKIPPED, 'skipped', 'the callback was disabled when the event matched');
+    if (job.skipped)
+      return void this.finishUnsent(
+        work,
+        Outcome.SKIPPED,
+        'skipped',
+        'the callback was disabled when the event matched',
+      );
     if (this.gone.stops(job.callback.id, job.callback.revision, this.now())) {
-      return void this.finishUnsent(work, Outcome.GONE, 'gone', 'not sent: the receiver answered 410 Gone earlier and the callback is disabled');
+      return void this.finishUnsent(
+        work,
+        Outcome.GONE,
+        'gone',
+        'not sent: the receiver answered 410 Gone earlier and the callback is disabled',
+      );
     }
     const endpoint = this.endpointFor(work);
     if (endpoint.breaker.state === 'open') return void this.giveBack(endpoint, work, 'breaker_open');
@@ -442,7 +473,10 @@ export class Deliverer {
       // The attempt is done but its outcome could not be recorded: let the job come back. The
       // receiver may see this attempt again, with the same idempotency key.
       this.stats.failures++;
-      this.deps.log.warn({ err: error, delivery_id: job.deliveryId, attempt: job.attempt }, 'could not record an attempt; the job will be retried');
+      this.deps.log.warn(
+        { err: error, delivery_id: job.deliveryId, attempt: job.attempt },
+        'could not record an attempt; the job will be retried',
+      );
       work.held.nak(5_000);
     }
   }
@@ -462,7 +496,10 @@ export class Deliverer {
       work.held.ack();
     } catch (error) {
       this.stats.failures++;
-      this.deps.log.warn({ err: error, delivery_id: work.job.deliveryId }, 'could not record an unsent delivery; it will be retried');
+      this.deps.log.warn(
+        { err: error, delivery_id: work.job.deliveryId },
+        'could not record an unsent delivery; it will be retried',
+      );
       work.held.nak(5_000);
     }
   }
@@ -482,7 +519,10 @@ export class Deliverer {
     const state = endpoint.breaker.state;
     const later = now + this.settings.deferDelayMs * (1 - DEFER_SPREAD + 2 * DEFER_SPREAD * this.random());
     // How fast it failed says nothing about how fast it will take jobs once it recovers.
-    const at = state === 'closed' ? later : endpoint.lineUp(state === 'open' ? endpoint.breaker.retryAt : later, 1_000 / this.settings.deferRate);
+    const at =
+      state === 'closed'
+        ? later
+        : endpoint.lineUp(state === 'open' ? endpoint.breaker.retryAt : later, 1_000 / this.settings.deferRate);
     this.noteDeferral(endpoint, reason, now, at);
     // Also called while another job's work is in hand (a breaker opening): inside this job's trace.
     return work.trace.run(() => this.deferNow(work, at));
@@ -496,7 +536,14 @@ export class Deliverer {
     }
     endpoint.deferring = { since: now, counts: { [reason]: 1 } };
     this.deps.log.info(
-      { endpoint: endpoint.key, reason, breaker: endpoint.breaker.state, queued: endpoint.queue.length, in_flight: endpoint.active, due_at: new Date(at).toISOString() },
+      {
+        endpoint: endpoint.key,
+        reason,
+        breaker: endpoint.breaker.state,
+        queued: endpoint.queue.length,
+        in_flight: endpoint.active,
+        due_at: new Date(at).toISOString(),
+      },
       'endpoint started deferring jobs',
     );
   }

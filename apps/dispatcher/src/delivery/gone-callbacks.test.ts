@@ -5,7 +5,12 @@ describe('GoneCallbacks', () => {
   it('stops the revision answered 410 and older ones, not a newer revision (the user enabled it again)', () => {
     const gone = new GoneCallbacks();
     gone.remember('cb-1', 3, 0);
-    expect([gone.stops('cb-1', 2, 1), gone.stops('cb-1', 3, 1), gone.stops('cb-1', 4, 1), gone.stops('cb-2', 1, 1)]).toEqual([true, true, false, false]);
+    expect([
+      gone.stops('cb-1', 2, 1),
+      gone.stops('cb-1', 3, 1),
+      gone.stops('cb-1', 4, 1),
+      gone.stops('cb-2', 1, 1),
+    ]).toEqual([true, true, false, false]);
   });
 
   it('forgets an entry after its time, by then the config service has disabled the callback', () => {

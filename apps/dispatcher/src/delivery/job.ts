@@ -1,4 +1,4 @@
-import { DeliveryJob, type CallbackTarget } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { type CallbackTarget, DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 
 /** A delivery job with everything an attempt needs. */
@@ -14,7 +14,8 @@ export function decodeJob(data: Uint8Array): DecodedJob {
     return { ok: false, reason: `undecodable delivery job: ${(error as Error).message}` };
   }
   if (!job.callback || !job.event) return { ok: false, reason: 'a delivery job without its callback or event' };
-  if (job.deliveryId === '' || job.attempt < 1) return { ok: false, reason: 'a delivery job without an id or attempt number' };
+  if (job.deliveryId === '' || job.attempt < 1)
+    return { ok: false, reason: 'a delivery job without an id or attempt number' };
   return { ok: true, job: job as ReadyJob };
 }
 

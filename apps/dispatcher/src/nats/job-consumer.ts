@@ -1,4 +1,4 @@
-import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { type ConsumerMessages, jetstream, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
 import { ConsumeLoop, PULL_EXPIRES_MS, STREAMS, SUBJECT_TEMPLATES } from '@callbacks/messaging';
@@ -41,10 +41,17 @@ export class JobConsumer {
 
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.deliveries.name, DISPATCHER_CONSUMER);
-    this.messages = await consumer.consume({ max_messages: this.options.batch, abort_on_missing_resource: true, expires: PULL_EXPIRES_MS });
-    this.keepAlive = setInterval(() => {
-      for (const work of this.deliverer.held()) work.held.working();
-    }, Math.max(1_000, Math.floor(this.options.ackWaitMs / 3)));
+    this.messages = await consumer.consume({
+      max_messages: this.options.batch,
+      abort_on_missing_resource: true,
+      expires: PULL_EXPIRES_MS,
+    });
+    this.keepAlive = setInterval(
+      () => {
+        for (const work of this.deliverer.held()) work.held.working();
+      },
+      Math.max(1_000, Math.floor(this.options.ackWaitMs / 3)),
+    );
     this.shedding = setInterval(() => this.deliverer.shed(), 1_000);
     this.consuming.start(this.run(this.messages));
   }
@@ -63,13 +70,22 @@ export class JobConsumer {
     const decoded = decodeJob(msg.data);
     if (!decoded.ok) {
       // Not something a retry can fix: drop it loudly.
-      trace.run(() => this.log.error({ subject: msg.subject, seq: msg.seq, reason: decoded.reason }, 'dropping an invalid delivery job'));
+      trace.run(() =>
+        this.log.error(
+          { subject: msg.subject, seq: msg.seq, reason: decoded.reason },
+          'dropping an invalid delivery job',
+        ),
+      );
       msg.term(decoded.reason);
       trace.end(new Error(decoded.reason));
       return;
     }
     const { job } = decoded;
-    trace.annotate({ 'callbacks.delivery.id': job.deliveryId, 'callbacks.delivery.attempt': job.attempt, 'callbacks.callback.id': job.callback.id });
+    trace.annotate({
+      'callbacks.delivery.id': job.deliveryId,
+      'callbacks.delivery.attempt': job.attempt,
+      'callbacks.callback.id': job.callback.id,
+    });
     const work = {
       job,
       endpoint: endpointOf(job),

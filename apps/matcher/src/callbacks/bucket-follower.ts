@@ -1,6 +1,12 @@
 import type { KV } from '@nats-io/kv';
 import type { Logger } from '@callbacks/logger';
-import { BucketMissingError, CallbackBucketWatch, openCallbacksBucket, type BucketEntry, type NatsConnection } from '@callbacks/messaging';
+import {
+  type BucketEntry,
+  BucketMissingError,
+  CallbackBucketWatch,
+  type NatsConnection,
+  openCallbacksBucket,
+} from '@callbacks/messaging';
 import type { CallbackIndex } from './callback-index';
 
 /**
@@ -30,7 +36,10 @@ export class BucketFollower {
     const started = Date.now();
     this.watch = await CallbackBucketWatch.start(kv, (entry) => this.apply(entry));
     await this.watch.ready;
-    this.log.info({ callbacks: this.index.size, revision: this.revision, ms: Date.now() - started }, 'callbacks loaded from the bucket');
+    this.log.info(
+      { callbacks: this.index.size, revision: this.revision, ms: Date.now() - started },
+      'callbacks loaded from the bucket',
+    );
   }
 
   /** Resolves if the watch ends on its own (the bucket was deleted, say). */
@@ -48,7 +57,10 @@ export class BucketFollower {
       try {
         return await openCallbacksBucket(nc);
       } catch (error) {
-        const message = error instanceof BucketMissingError ? 'waiting for the config service to create the callbacks bucket' : 'cannot open the callbacks bucket yet; retrying';
+        const message =
+          error instanceof BucketMissingError
+            ? 'waiting for the config service to create the callbacks bucket'
+            : 'cannot open the callbacks bucket yet; retrying';
         this.log.warn({ err: error, attempt }, message);
         await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * attempt)));
       }
@@ -61,6 +73,10 @@ export class BucketFollower {
     if (entry.op === 'put') return this.index.put(entry.callback);
     this.index.remove(entry.id);
     // An entry that does not decode (version skew) must not keep firing an older version.
-    if (entry.op === 'invalid') this.log.error({ err: entry.error, key: entry.key, revision: entry.kvRevision }, 'undecodable callback in the bucket; it matches nothing');
+    if (entry.op === 'invalid')
+      this.log.error(
+        { err: entry.error, key: entry.key, revision: entry.kvRevision },
+        'undecodable callback in the bucket; it matches nothing',
+      );
   }
 }

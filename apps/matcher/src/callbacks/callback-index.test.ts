@@ -48,7 +48,9 @@ describe('CallbackIndex', () => {
       ['cb_a', 1],
       ['cb_b', 1],
     ]);
-    expect(index.candidates('acct-a', 'db-1', '').map((c) => [c.callback.id, c.callback.revision])).toEqual([['cb_a', 2]]);
+    expect(index.candidates('acct-a', 'db-1', '').map((c) => [c.callback.id, c.callback.revision])).toEqual([
+      ['cb_a', 2],
+    ]);
     index.remove('cb_a');
     expect(index.candidates('acct-a', 'db-1', '')).toEqual([]);
     expect(index.size).toBe(0);

@@ -14,7 +14,10 @@ export function scopeKey(accountId: string, databaseId: string, collectionId: st
 export class CallbackIndex {
   private readonly byId = new Map<string, MatchableCallback>();
   /** Per scope, its callbacks, and the array handed to matching (built again after a change). */
-  private readonly byScope = new Map<string, { members: Map<string, MatchableCallback>; list: readonly MatchableCallback[] | undefined }>();
+  private readonly byScope = new Map<
+    string,
+    { members: Map<string, MatchableCallback>; list: readonly MatchableCallback[] | undefined }
+  >();
 
   constructor(private readonly onInvalid: (callback: Callback, problems: string) => void = () => undefined) {}
 
@@ -70,7 +73,10 @@ export class CallbackIndex {
     }
     // A callback must not fire on a condition we cannot evaluate: it matches nothing.
     this.onInvalid(callback, problems);
-    const condition: CompiledCondition = { matches: () => false, explain: () => ({ matches: false, rules: [], summary: 'condition does not compile' }) };
+    const condition: CompiledCondition = {
+      matches: () => false,
+      explain: () => ({ matches: false, rules: [], summary: 'condition does not compile' }),
+    };
     return matchable(callback, condition);
   }
 }

@@ -10,7 +10,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * `protobuf`: the event's protobuf encoding when it arrived in one (the message body itself), so
  * that the jobs can carry it without encoding it again.
  */
-export type Decoded = { ok: true; event: ProfileEvent; protobuf: Uint8Array | undefined } | { ok: false; reason: string };
+export type Decoded =
+  { ok: true; event: ProfileEvent; protobuf: Uint8Array | undefined } | { ok: false; reason: string };
 
 /**
  * Turns a message from the events stream into a valid ProfileEvent, or says why it cannot:
@@ -19,7 +20,11 @@ export type Decoded = { ok: true; event: ProfileEvent; protobuf: Uint8Array | un
  */
 export function decodeEvent(subject: string, contentType: string | undefined, data: Uint8Array): Decoded {
   const route = parseEventSubject(subject);
-  if (!route) return { ok: false, reason: `invalid_subject: ${subject} is not callbacks.events.v1.<account>.<database>.<profile|subprofile>.<create|update|delete>` };
+  if (!route)
+    return {
+      ok: false,
+      reason: `invalid_subject: ${subject} is not callbacks.events.v1.<account>.<database>.<profile|subprofile>.<create|update|delete>`,
+    };
 
   const type = (contentType ?? CONTENT_TYPES.protobuf).split(';', 1)[0]?.trim().toLowerCase();
   let event: ProfileEvent;
@@ -35,7 +40,10 @@ export function decodeEvent(subject: string, contentType: string | undefined, da
       event = decodeStrict((reader) => ProfileEvent.decode(reader), data, 'callbacks.events.v1.ProfileEvent');
       protobuf = data;
     } else {
-      return { ok: false, reason: `decode_error: unsupported Content-Type ${JSON.stringify(contentType)} (use ${CONTENT_TYPES.protobuf} or ${CONTENT_TYPES.json})` };
+      return {
+        ok: false,
+        reason: `decode_error: unsupported Content-Type ${JSON.stringify(contentType)} (use ${CONTENT_TYPES.protobuf} or ${CONTENT_TYPES.json})`,
+      };
     }
   } catch (error) {
     return { ok: false, reason: `decode_error: ${(error as Error).message}` };
@@ -43,7 +51,10 @@ export function decodeEvent(subject: string, contentType: string | undefined, da
 
   const violations = validateProfileEvent(event, route);
   if (violations.length > 0) {
-    return { ok: false, reason: `invalid_event: ${violations.map((v) => `${v.field || 'event'}: ${v.description}`).join('; ')}` };
+    return {
+      ok: false,
+      reason: `invalid_event: ${violations.map((v) => `${v.field || 'event'}: ${v.description}`).join('; ')}`,
+    };
   }
   return { ok: true, event, protobuf };
 }

@@ -1,4 +1,4 @@
-import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { type ConsumerMessages, jetstream, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
 import { ConsumeLoop, PULL_EXPIRES_MS, STREAMS } from '@callbacks/messaging';
@@ -26,7 +26,11 @@ export class EventConsumer {
 
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.events.name, MATCHER_CONSUMER);
-    this.messages = await consumer.consume({ max_messages: Math.max(this.concurrency * 2, 16), abort_on_missing_resource: true, expires: PULL_EXPIRES_MS });
+    this.messages = await consumer.consume({
+      max_messages: Math.max(this.concurrency * 2, 16),
+      abort_on_missing_resource: true,
+      expires: PULL_EXPIRES_MS,
+    });
     this.consuming.start(this.run(this.messages));
   }
 

@@ -3,12 +3,19 @@ import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-
 import { toEvaluationInput } from '@callbacks/conditions';
 import type { Logger } from '@callbacks/logger';
 import { matchEvent } from '@callbacks/matching';
-import { AckedPublisher, HEADERS, MATCHED_BY_HEADER, SUBJECTS, SUBJECT_TEMPLATES, publishDeliveryJob } from '@callbacks/messaging';
+import {
+  AckedPublisher,
+  HEADERS,
+  MATCHED_BY_HEADER,
+  publishDeliveryJob,
+  SUBJECT_TEMPLATES,
+  SUBJECTS,
+} from '@callbacks/messaging';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { CallbackIndex } from '../callbacks/callback-index';
-import { EventJobs, type EncodedJob } from '../matching/delivery-job';
+import { type EncodedJob, EventJobs } from '../matching/delivery-job';
 import { decodeEvent } from './decode-event';
 import { MATCHER_CONSUMER } from './event-consumer';
 
@@ -77,19 +84,28 @@ export class EventHandler {
 
     const { event } = decoded;
     try {
-      const matched = matchEvent(event, toEvaluationInput(event), this.index.candidates(event.accountId, event.databaseId, event.collectionId));
+      const matched = matchEvent(
+        event,
+        toEvaluationInput(event),
+        this.index.candidates(event.accountId, event.databaseId, event.collectionId),
+      );
       trace.annotate({ 'callbacks.event.id': event.eventId, 'callbacks.event.matched_callbacks': matched.length });
       if (matched.length > 0) {
         this.stats.matched++;
         const jobs = new EventJobs(event, decoded.protobuf ?? ProfileEvent.encode(event).finish(), this.clock());
-        await Promise.all(matched.map(({ callback, skipped }) => this.publishJob(callback, jobs.job(callback, skipped), trace)));
+        await Promise.all(
+          matched.map(({ callback, skipped }) => this.publishJob(callback, jobs.job(callback, skipped), trace)),
+        );
         this.stats.jobs += matched.length;
       }
       this.ack(msg);
     } catch (error) {
       this.stats.failed++;
       trace.end(error);
-      this.log.warn({ err: error, event_id: event.eventId, redeliveries: msg.info.deliveryCount }, 'could not emit delivery jobs; the event will be retried');
+      this.log.warn(
+        { err: error, event_id: event.eventId, redeliveries: msg.info.deliveryCount },
+        'could not emit delivery jobs; the event will be retried',
+      );
       msg.nak(Math.min(30_000, 1_000 * msg.info.deliveryCount));
     }
   }
@@ -117,8 +133,9 @@ export class EventHandler {
     const msgId = `event-${msg.seq}`; // the original stream sequence: a redelivered bad event is dead-lettered once
     trace.annotate({ 'callbacks.event.dead_letter_reason': reason.slice(0, 256) });
     try {
-      await trace.publish({ subject: SUBJECTS.deadLetterEvents, template: SUBJECT_TEMPLATES.deadLetterEvents, headers: h, msgId }, () =>
-        this.publisher.publish(SUBJECTS.deadLetterEvents, msg.data, { msgId, headers: h }),
+      await trace.publish(
+        { subject: SUBJECTS.deadLetterEvents, template: SUBJECT_TEMPLATES.deadLetterEvents, headers: h, msgId },
+        () => this.publisher.publish(SUBJECTS.deadLetterEvents, msg.data, { msgId, headers: h }),
       );
       this.stats.deadLettered++;
       this.log.warn({ subject: msg.subject, seq: msg.seq, reason }, 'event dead-lettered');

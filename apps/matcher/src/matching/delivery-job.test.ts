@@ -1,19 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { deliveryIdFor } from '@callbacks/domain';
+import { callbackTarget } from '@callbacks/domain';
 import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { Format } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
-import { callbackTarget } from '@callbacks/domain';
 import { EventJobs } from './delivery-job';
 
 describe('EventJobs', () => {
-  const event = sampleEvent({ fields: { name: 'piet', city: 'Amsterdam' }, interests: [{ name: 'sport', group: 'g' }] });
+  const event = sampleEvent({
+    fields: { name: 'piet', city: 'Amsterdam' },
+    interests: [{ name: 'sport', group: 'g' }],
+  });
   const matchedAt = new Date('2026-11-29T10:00:00.123Z');
   const callbacks = [
     { ...sampleCallback(), id: 'cb_1', revision: 3 },
-    { ...sampleCallback({ collectionId: 'orders', format: Format.XML, deliveryPolicy: { maxConcurrency: 4, maxRequestsPerSecond: 2.5, timeout: { seconds: 5, nanos: 0 } } }), id: 'cb_2', revision: 1 },
-    { ...sampleCallback({ url: `https://hooks.example.com/${'x'.repeat(300)}` }), id: 'cb_3', revision: 12_345_678_901 },
+    {
+      ...sampleCallback({
+        collectionId: 'orders',
+        format: Format.XML,
+        deliveryPolicy: { maxConcurrency: 4, maxRequestsPerSecond: 2.5, timeout: { seconds: 5, nanos: 0 } },
+      }),
+      id: 'cb_2',
+      revision: 1,
+    },
+    {
+      ...sampleCallback({ url: `https://hooks.example.com/${'x'.repeat(300)}` }),
+      id: 'cb_3',
+      revision: 12_345_678_901,
+    },
   ];
 
   const expected = (callback: (typeof callbacks)[number], skipped: boolean): DeliveryJob => ({

@@ -9,7 +9,15 @@ export interface EncodedJob {
   data: Uint8Array;
 }
 
-const NO_FIELDS: DeliveryJob = { deliveryId: '', callback: undefined, event: undefined, attempt: 0, matchedAt: undefined, replayOf: '', skipped: false };
+const NO_FIELDS: DeliveryJob = {
+  deliveryId: '',
+  callback: undefined,
+  event: undefined,
+  attempt: 0,
+  matchedAt: undefined,
+  replayOf: '',
+  skipped: false,
+};
 const DELIVERY_ID_TAG = (1 << 3) | 2; // DeliveryJob.delivery_id: field 1, length-delimited
 const EVENT_FIELD_TAG = (3 << 3) | 2; // DeliveryJob.event: field 3, length-delimited
 const SKIPPED = fields({ skipped: true });
@@ -60,7 +68,8 @@ export class EventJobs {
     const deliveryId = deliveryIdFor(this.event.eventId, callback.id);
     const idLength = Buffer.byteLength(deliveryId);
     const target = targetField(callback);
-    const size = 1 + varintLength(idLength) + idLength + target.length + this.eventFields.length + (skipped ? SKIPPED.length : 0);
+    const size =
+      1 + varintLength(idLength) + idLength + target.length + this.eventFields.length + (skipped ? SKIPPED.length : 0);
     // Written by hand rather than with a BinaryWriter, whose buffers per job were most of the garbage.
     const data = Buffer.allocUnsafe(size);
     data[0] = DELIVERY_ID_TAG;

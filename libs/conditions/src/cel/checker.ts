@@ -2,32 +2,32 @@ import { CONDITION_LIMITS } from '../limits';
 import { compilePattern } from '../regexp';
 import { APPEND, LOOP_ITERATION, LOOP_RANGE, NEW_LIST, READ_FIELD, type Signature } from './functions';
 import {
-  callExpr,
-  maxId,
-  stringExpr,
   type Call,
+  callExpr,
   type Comprehension,
   type Constant,
   type CreateStruct,
   type Expr,
+  maxId,
   type Select,
+  stringExpr,
 } from './syntax';
 import {
   BOOL,
   BYTES,
+  type CheckedType,
   DOUBLE,
   DYN,
   INT,
-  NULL,
-  STRING,
-  UINT,
   isAssignable,
   isComparable,
   join,
   listOf,
   mapOf,
+  NULL,
+  STRING,
   typeName,
-  type CheckedType,
+  UINT,
 } from './types';
 
 /**
@@ -356,7 +356,12 @@ class Checker {
         element = DYN;
     }
     const initial = this.check(accuInit, depth + 1);
-    this.scopes.push(new Map([[loop.iterVar, element], [loop.accuVar, initial]]));
+    this.scopes.push(
+      new Map([
+        [loop.iterVar, element],
+        [loop.accuVar, initial],
+      ]),
+    );
     this.expectBool(loopCondition, this.check(loopCondition, depth + 1), 'a macro');
     const step = this.check(loopStep, depth + 1);
     this.scopes.pop();
@@ -441,7 +446,8 @@ function noOverloadMessage(fn: string, target: CheckedType | undefined, args: re
 
 /** Field values are strings: when a string meets a number, say how to convert. */
 function conversionHint(a: CheckedType, b: CheckedType): string {
-  const isNumber = (t: CheckedType) => t.kind === 'scalar' && (t.name === 'int' || t.name === 'uint' || t.name === 'double');
+  const isNumber = (t: CheckedType) =>
+    t.kind === 'scalar' && (t.name === 'int' || t.name === 'uint' || t.name === 'double');
   const isString = (t: CheckedType) => t.kind === 'scalar' && t.name === 'string';
   if ((isString(a) && isNumber(b)) || (isNumber(a) && isString(b))) {
     return ': field values are strings, convert with int(...) or double(...), or compare with a string';

@@ -4,12 +4,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { compileCondition } from '../compile-condition';
 import { toEvaluationInput } from '../evaluation-input';
-import { Action, Origin, condition, event } from '../test-fixtures';
+import { Action, condition, event, Origin } from '../test-fixtures';
 import { checkExpression } from './checker';
 import { meter } from './cost';
 import { compileDirect } from './direct';
 import { CEL_ENVIRONMENT, SIGNATURES } from './functions';
-import { VARIABLE_TYPES, celVariables } from './variables';
+import { celVariables, VARIABLE_TYPES } from './variables';
 
 /** An expression checked as compileExpression checks it, evaluated directly and by the library (every cost unit counted). */
 function bothWays(source: string, profileEvent: ProfileEvent) {
@@ -23,7 +23,11 @@ function bothWays(source: string, profileEvent: ProfileEvent) {
   const charge = vi.spyOn(meter, 'charge').mockImplementation((units) => void (cost += units));
   const value = program(celVariables(input));
   charge.mockRestore();
-  return { compiled: direct !== undefined, direct: direct?.(toEvaluationInput(profileEvent)), library: { value, cost } };
+  return {
+    compiled: direct !== undefined,
+    direct: direct?.(toEvaluationInput(profileEvent)),
+    library: { value, cost },
+  };
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -34,9 +38,21 @@ const TEXTS = ['', 'piet', 'Piet', 'pi', 'et', 'é', 'REST', 'PUBLISHER', 'updat
 const quoted = (text: string) => JSON.stringify(text);
 
 const textTerm = fc.oneof(
-  fc.tuple(fc.constantFrom('profile', 'subprofile', 'previous'), fc.constantFrom(...FIELD_NAMES)).map(([variable, name]) => `${variable}.fields.${name}`),
+  fc
+    .tuple(fc.constantFrom('profile', 'subprofile', 'previous'), fc.constantFrom(...FIELD_NAMES))
+    .map(([variable, name]) => `${variable}.fields.${name}`),
   fc.constantFrom(...FIELD_NAMES).map((name) => `profile.fields[${quoted(name)}]`),
-  fc.constantFrom('event.origin', 'event.action', 'event.id', 'event.account', 'event.database', 'event.collection', 'profile.id', 'subprofile.id', 'subprofile.collection'),
+  fc.constantFrom(
+    'event.origin',
+    'event.action',
+    'event.id',
+    'event.account',
+    'event.database',
+    'event.collection',
+    'profile.id',
+    'subprofile.id',
+    'subprofile.collection',
+  ),
   fc.constantFrom(...TEXTS).map(quoted),
 );
 
@@ -44,11 +60,17 @@ const { expression } = fc.letrec<{ expression: string }>((tie) => ({
   expression: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.tuple(textTerm, fc.constantFrom('==', '!='), textTerm).map(([a, op, b]) => `${a} ${op} ${b}`),
-    fc.tuple(textTerm, fc.array(fc.constantFrom(...TEXTS), { maxLength: 4 })).map(([a, list]) => `${a} in [${list.map(quoted).join(', ')}]`),
-    fc.tuple(textTerm, fc.constantFrom('startsWith', 'endsWith', 'contains'), textTerm).map(([a, method, b]) => `${a}.${method}(${b})`),
+    fc
+      .tuple(textTerm, fc.array(fc.constantFrom(...TEXTS), { maxLength: 4 }))
+      .map(([a, list]) => `${a} in [${list.map(quoted).join(', ')}]`),
+    fc
+      .tuple(textTerm, fc.constantFrom('startsWith', 'endsWith', 'contains'), textTerm)
+      .map(([a, method, b]) => `${a}.${method}(${b})`),
     fc.constantFrom('true', 'false'),
     tie('expression').map((inner) => `!(${inner})`),
-    fc.tuple(tie('expression'), fc.constantFrom('&&', '||'), tie('expression')).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    fc
+      .tuple(tie('expression'), fc.constantFrom('&&', '||'), tie('expression'))
+      .map(([a, op, b]) => `(${a} ${op} ${b})`),
   ),
 }));
 
@@ -96,7 +118,11 @@ describe('direct evaluation', () => {
 
   it('hands an event that breaks its own types back to the library', () => {
     const broken = event({ fields: { age: 42 as unknown as string }, profileId: undefined as unknown as string });
-    expect(bothWays('profile.fields.age == ""', broken)).toMatchObject({ compiled: true, direct: undefined, library: { value: true } });
+    expect(bothWays('profile.fields.age == ""', broken)).toMatchObject({
+      compiled: true,
+      direct: undefined,
+      library: { value: true },
+    });
     expect(bothWays('profile.id == ""', broken)).toMatchObject({ compiled: true, direct: undefined });
     expect(compileCondition(condition([], 'profile.fields.age == ""'))).toMatchObject({ ok: true });
   });
@@ -104,14 +130,18 @@ describe('direct evaluation', () => {
   it('stops at the cost limit as the library does', () => {
     const big = event({ fields: { big: 'x'.repeat(64 * 1024) } });
     // Each comparison reads two fields (2 units) and compares 2 × 1024 units of text (+1).
-    const comparisons = (n: number) => Array.from({ length: n }, () => 'profile.fields.big == profile.fields.big').join(' && ');
+    const comparisons = (n: number) =>
+      Array.from({ length: n }, () => 'profile.fields.big == profile.fields.big').join(' && ');
     const compile = (source: string) => {
       const result = compileCondition(condition([], source));
       if (!result.ok) throw new Error(`expected ${source} to compile`);
       return result.condition;
     };
     expect(bothWays(comparisons(5), big).direct).toEqual({ value: true, cost: 5 * 2051 });
-    expect(compile(comparisons(4)).explain(toEvaluationInput(big)).expression).toEqual({ source: comparisons(4), result: true });
+    expect(compile(comparisons(4)).explain(toEvaluationInput(big)).expression).toEqual({
+      source: comparisons(4),
+      result: true,
+    });
     expect(compile(comparisons(5)).explain(toEvaluationInput(big)).expression).toEqual({
       source: comparisons(5),
       result: false,

@@ -45,7 +45,8 @@ export function compileDirect(expr: Expr): DirectExpression | undefined {
 
 // A function call costs one unit plus the size of its operands and of its result (`functions.ts`);
 // the results here are bools, which cost nothing.
-const callCost = (...operands: readonly unknown[]) => operands.reduce<number>((units, operand) => units + sizeCost(operand), 1);
+const callCost = (...operands: readonly unknown[]) =>
+  operands.reduce<number>((units, operand) => units + sizeCost(operand), 1);
 
 function condition(expr: Expr): Part<boolean> | undefined {
   const kind = expr.exprKind;
@@ -165,7 +166,8 @@ function text(expr: Expr): Part<string> | undefined {
     }
     case 'selectExpr': {
       const { operand, field, testOnly } = kind.value;
-      const read = !testOnly && operand !== undefined ? TEXT_MEMBERS.get(variableName(operand) ?? '')?.get(field) : undefined;
+      const read =
+        !testOnly && operand !== undefined ? TEXT_MEMBERS.get(variableName(operand) ?? '')?.get(field) : undefined;
       if (read === undefined) return undefined;
       return (input) => {
         const value: unknown = read(input);
@@ -176,9 +178,13 @@ function text(expr: Expr): Part<string> | undefined {
       // The checker turns every read of a field map into READ_FIELD(map, name).
       const { function: fn, args, target } = kind.value;
       const [map, name] = args;
-      if (fn !== READ_FIELD || target !== undefined || args.length !== 2 || map?.exprKind.case !== 'selectExpr') return undefined;
+      if (fn !== READ_FIELD || target !== undefined || args.length !== 2 || map?.exprKind.case !== 'selectExpr')
+        return undefined;
       const { operand, field, testOnly } = map.exprKind.value;
-      const fields = field === 'fields' && !testOnly && operand !== undefined ? FIELD_MAPS.get(variableName(operand) ?? '') : undefined;
+      const fields =
+        field === 'fields' && !testOnly && operand !== undefined
+          ? FIELD_MAPS.get(variableName(operand) ?? '')
+          : undefined;
       const constant = name?.exprKind.case === 'constExpr' ? name.exprKind.value.constantKind : undefined;
       if (fields === undefined || constant?.case !== 'stringValue') return undefined;
       const fieldName = constant.value;

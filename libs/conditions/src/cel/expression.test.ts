@@ -25,19 +25,43 @@ const manyInterests = (count: number) => interests(...Array.from({ length: count
 describe('expression: compile-time checks', () => {
   it.each<[string, string, RegExp]>([
     ['does not parse', 'profile.fields.name ==', /^the expression does not parse: column \d+: /],
-    ['unknown variable', 'profiel.fields.name == "piet"', /unknown name 'profiel': the variables are profile, subprofile, previous, event \(at column 1\)/],
-    ['misspelt field of a variable', 'profile.field.name == "piet"', /profile has no field 'field': its fields are id, fields, interests, created, modified/],
-    ['string compared with a number', 'profile.fields.age > 18', /operator > cannot be applied to \(string, int\): field values are strings, convert with int/],
+    [
+      'unknown variable',
+      'profiel.fields.name == "piet"',
+      /unknown name 'profiel': the variables are profile, subprofile, previous, event \(at column 1\)/,
+    ],
+    [
+      'misspelt field of a variable',
+      'profile.field.name == "piet"',
+      /profile has no field 'field': its fields are id, fields, interests, created, modified/,
+    ],
+    [
+      'string compared with a number',
+      'profile.fields.age > 18',
+      /operator > cannot be applied to \(string, int\): field values are strings, convert with int/,
+    ],
     ['string equal to a number', 'profile.fields.age == 18', /cannot compare string with int/],
     ['not in a list of another type', '1 in profile.interests', /list\(string\) cannot contain int/],
-    ['unknown function', 'profile.fields.name.lower() == "piet"', /string\.lower\(\) does not exist|unknown function 'lower'/],
+    [
+      'unknown function',
+      'profile.fields.name.lower() == "piet"',
+      /string\.lower\(\) does not exist|unknown function 'lower'/,
+    ],
     ['wrong argument type', 'profile.fields.name.startsWith(1)', /string\.startsWith\(int\) does not exist/],
     ['has() on a whole variable', 'has(profile)', /has\(\) takes a field selection/],
     ['has() of a field a record cannot have', 'has(event.color)', /event has no field 'color'/],
-    ['message construction', 'google.protobuf.Timestamp{seconds: 1} == event.time', /creating a google\.protobuf\.Timestamp message is not supported/],
+    [
+      'message construction',
+      'google.protobuf.Timestamp{seconds: 1} == event.time',
+      /creating a google\.protobuf\.Timestamp message is not supported/,
+    ],
     ['multi-line position', 'true &&\n  nope', /unknown name 'nope'.*\(at line 2, column 3\)/],
     ['left out as unsafe: replace', 'profile.fields.name.replace("a", "b") == "x"', /unknown function 'replace'/],
-    ['left out as unsafe: join with a separator', 'profile.interests.join(", ") == "x"', /list\(string\)\.join\(string\) does not exist/],
+    [
+      'left out as unsafe: join with a separator',
+      'profile.interests.join(", ") == "x"',
+      /list\(string\)\.join\(string\) does not exist/,
+    ],
   ])('%s', (_name, expression, message) => {
     const [first] = violationsOf(expression);
     expect(first?.reason).toMatch(/^(INVALID_EXPRESSION|EXPRESSION_TYPE_ERROR)$/);
@@ -48,7 +72,8 @@ describe('expression: compile-time checks', () => {
     expect(violationsOf('profile.fields.name')).toEqual([
       {
         reason: 'EXPRESSION_NOT_BOOL',
-        description: 'the expression must be true or false (a bool), but it gives a string: compare it with something, e.g. profile.fields.name == "piet"',
+        description:
+          'the expression must be true or false (a bool), but it gives a string: compare it with something, e.g. profile.fields.name == "piet"',
       },
     ]);
     expect(violationsOf('1 + 2')[0]?.reason).toBe('EXPRESSION_NOT_BOOL');
@@ -112,7 +137,12 @@ describe('expression: the variables', () => {
 
   it('gives a subprofile event its fields under subprofile, and none under profile', () => {
     const subprofileEvent = event({ collectionId: 'c-1', subprofileId: 's-1', fields: { product: 'bike' } });
-    expect(evaluate('subprofile.fields.product == "bike" && subprofile.id == "s-1" && profile.fields.product == ""', subprofileEvent).matches).toBe(true);
+    expect(
+      evaluate(
+        'subprofile.fields.product == "bike" && subprofile.id == "s-1" && profile.fields.product == ""',
+        subprofileEvent,
+      ).matches,
+    ).toBe(true);
   });
 
   it('shows an unknown origin as the empty string', () => {
@@ -131,9 +161,10 @@ describe('expression: evaluation never throws', () => {
   });
 
   it('turns a dynamic pattern that is not RE2 into false', () => {
-    expect(evaluate('profile.fields.name.matches(profile.fields.pattern)', event({ fields: { name: 'a', pattern: '(' } })).error).toMatch(
-      /not a valid RE2/,
-    );
+    expect(
+      evaluate('profile.fields.name.matches(profile.fields.pattern)', event({ fields: { name: 'a', pattern: '(' } }))
+        .error,
+    ).toMatch(/not a valid RE2/);
   });
 
   it('copes with an event that breaks its own types', () => {
@@ -143,7 +174,9 @@ describe('expression: evaluation never throws', () => {
       fields: { age: 42 as unknown as string, name: 'piet' },
       interests: [{ name: 'sport' } as { name: string; group: string }],
     });
-    expect(evaluate('profile.fields.age == "" && profile.fields.name == "piet" && event.time == timestamp(0)', broken)).toEqual({
+    expect(
+      evaluate('profile.fields.age == "" && profile.fields.name == "piet" && event.time == timestamp(0)', broken),
+    ).toEqual({
       matches: true,
       error: undefined,
     });
@@ -172,7 +205,9 @@ describe('expression: cost is bounded', () => {
     const profileEvent = event({ interests: manyInterests(2000) });
     expect(evaluate('profile.interests.exists(i, i == "interest1999")', profileEvent).matches).toBe(true);
     expect(evaluate('profile.interests.map(i, i).size() == 2000', profileEvent).matches).toBe(true);
-    expect(evaluate('profile.interests.filter(i, i.startsWith("interest19")).size() == 111', profileEvent).matches).toBe(true);
+    expect(
+      evaluate('profile.interests.filter(i, i.startsWith("interest19")).size() == 111', profileEvent).matches,
+    ).toBe(true);
   });
 
   it('starts every evaluation with a full budget', () => {

@@ -1,4 +1,4 @@
-import { isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
+import { type CelInput, type CelResult, isCelError, parse, plan } from '@bufbuild/cel';
 import type { Violations } from '@callbacks/domain';
 import type { EvaluationInput } from '../evaluation-input';
 import { CONDITION_LIMITS } from '../limits';
@@ -9,7 +9,7 @@ import { compileDirect, type DirectExpression } from './direct';
 import { CEL_ENVIRONMENT, SIGNATURES } from './functions';
 import type { ParsedExpression } from './syntax';
 import { BOOL, isAssignable, typeName } from './types';
-import { VARIABLE_TYPES, celVariables } from './variables';
+import { celVariables, VARIABLE_TYPES } from './variables';
 
 /** A condition's CEL expression, checked and planned once, evaluated against many events. */
 export interface CompiledExpression {
@@ -26,7 +26,10 @@ export interface ExpressionResult {
 
 const TRUE: ExpressionResult = Object.freeze({ value: true });
 const FALSE: ExpressionResult = Object.freeze({ value: false });
-const COST_EXCEEDED: ExpressionResult = Object.freeze({ value: false, error: `cost limit of ${CONDITION_LIMITS.celCostLimit} units exceeded` });
+const COST_EXCEEDED: ExpressionResult = Object.freeze({
+  value: false,
+  error: `cost limit of ${CONDITION_LIMITS.celCostLimit} units exceeded`,
+});
 
 /** Key of the per-event CEL variables in {@link EvaluationInput.derived}. */
 const VARIABLES = { derived: 'cel variables' };

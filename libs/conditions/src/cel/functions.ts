@@ -1,21 +1,21 @@
 import {
-  CelScalar,
+  type CelEnv,
   celEnv,
-  celList,
-  listType,
+  type CelFunc,
   celFunc,
+  type CelInput,
+  celList,
   celMethod,
+  CelScalar,
+  type CelValue,
   isCelError,
   isCelMap,
-  type CelEnv,
-  type CelFunc,
-  type CelInput,
-  type CelValue,
+  listType,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { meter, sizeCost } from './cost';
 import { cachedPattern } from '../regexp';
-import { fromLibraryType, type CheckedType } from './types';
+import { meter, sizeCost } from './cost';
+import { type CheckedType, fromLibraryType } from './types';
 
 /**
  * The functions an expression may call: CEL's standard library and the safe part of its strings

@@ -63,7 +63,13 @@ function children(expr: Expr): (Expr | undefined)[] {
         entry.value,
       ]);
     case 'comprehensionExpr':
-      return [kind.value.iterRange, kind.value.accuInit, kind.value.loopCondition, kind.value.loopStep, kind.value.result];
+      return [
+        kind.value.iterRange,
+        kind.value.accuInit,
+        kind.value.loopCondition,
+        kind.value.loopStep,
+        kind.value.result,
+      ];
     default:
       return [];
   }

@@ -61,7 +61,9 @@ export function fromLibraryType(type: CelType): CheckedType {
     case 'map':
       return mapOf(fromLibraryType(type.key), fromLibraryType(type.value));
     case 'object':
-      return type.name === 'google.protobuf.Timestamp' || type.name === 'google.protobuf.Duration' ? scalar(type.name) : DYN;
+      return type.name === 'google.protobuf.Timestamp' || type.name === 'google.protobuf.Duration'
+        ? scalar(type.name)
+        : DYN;
     case 'scalar':
       return type.name === 'dyn' ? DYN : scalar(type.name);
   }
@@ -77,7 +79,9 @@ export function isAssignable(actual: CheckedType, expected: CheckedType): boolea
       return actual.kind === 'list' && isAssignable(actual.element, expected.element);
     case 'map':
       if (actual.kind === 'record') return isAssignable(STRING, expected.key);
-      return actual.kind === 'map' && isAssignable(actual.key, expected.key) && isAssignable(actual.value, expected.value);
+      return (
+        actual.kind === 'map' && isAssignable(actual.key, expected.key) && isAssignable(actual.value, expected.value)
+      );
     case 'record':
       return actual.kind === 'record' && actual.name === expected.name;
   }

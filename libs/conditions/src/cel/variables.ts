@@ -1,9 +1,9 @@
-import { celList, celMap, type CelInput, type CelMap } from '@bufbuild/cel';
-import { timestampFromMs, TimestampSchema } from '@bufbuild/protobuf/wkt';
+import { type CelInput, celList, type CelMap, celMap } from '@bufbuild/cel';
 import { reflect, type ReflectMessage } from '@bufbuild/protobuf/reflect';
-import { actionToJSON, originToJSON, type Interest } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { timestampFromMs, TimestampSchema } from '@bufbuild/protobuf/wkt';
+import { actionToJSON, type Interest, originToJSON } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { EvaluationInput } from '../evaluation-input';
-import { listOf, STRING, TIMESTAMP, type CheckedType } from './types';
+import { type CheckedType, listOf, STRING, TIMESTAMP } from './types';
 
 /**
  * The variables an expression sees (documented in the README), as types for the checker and as
@@ -18,7 +18,10 @@ function record(name: string, fields: Record<string, CheckedType>): CheckedType 
 }
 
 export const VARIABLE_TYPES: ReadonlyMap<string, CheckedType> = new Map([
-  ['profile', record('profile', { id: STRING, fields: FIELDS, interests: INTERESTS, created: TIMESTAMP, modified: TIMESTAMP })],
+  [
+    'profile',
+    record('profile', { id: STRING, fields: FIELDS, interests: INTERESTS, created: TIMESTAMP, modified: TIMESTAMP }),
+  ],
   ['subprofile', record('subprofile', { id: STRING, collection: STRING, fields: FIELDS })],
   ['previous', record('previous', { fields: FIELDS, interests: INTERESTS })],
   [
@@ -49,17 +52,32 @@ const originName: Read<string> = (input) => enumName(originToJSON(input.event.or
 const accountId: Read<string> = (input) => input.event.accountId;
 const databaseId: Read<string> = (input) => input.event.databaseId;
 // A subprofile event carries the subprofile's fields only; the profile's are not known.
-const profileFields: Read<Readonly<Record<string, string>>> = (input) => (input.isSubprofileEvent ? NO_FIELDS : (input.event.fields ?? NO_FIELDS));
-const subprofileFields: Read<Readonly<Record<string, string>>> = (input) => (input.isSubprofileEvent ? (input.event.fields ?? NO_FIELDS) : NO_FIELDS);
+const profileFields: Read<Readonly<Record<string, string>>> = (input) =>
+  input.isSubprofileEvent ? NO_FIELDS : (input.event.fields ?? NO_FIELDS);
+const subprofileFields: Read<Readonly<Record<string, string>>> = (input) =>
+  input.isSubprofileEvent ? (input.event.fields ?? NO_FIELDS) : NO_FIELDS;
 const previousFields: Read<Readonly<Record<string, string>>> = (input) => input.event.previousFields ?? NO_FIELDS;
 
 /** The members of the variables that are text, read as the variables' values read them: for direct evaluation. */
 export const TEXT_MEMBERS: ReadonlyMap<string, ReadonlyMap<string, Read<string>>> = new Map([
   ['profile', new Map([['id', profileId]])],
-  ['subprofile', new Map([['id', subprofileId], ['collection', collectionId]])],
+  [
+    'subprofile',
+    new Map([
+      ['id', subprofileId],
+      ['collection', collectionId],
+    ]),
+  ],
   [
     'event',
-    new Map([['id', eventId], ['action', actionName], ['origin', originName], ['account', accountId], ['database', databaseId], ['collection', collectionId]]),
+    new Map([
+      ['id', eventId],
+      ['action', actionName],
+      ['origin', originName],
+      ['account', accountId],
+      ['database', databaseId],
+      ['collection', collectionId],
+    ]),
   ],
 ]);
 

@@ -11,7 +11,9 @@ export class BodyTooLargeError extends SignatureLibraryError {
 export class BodyAlreadyReadError extends SignatureLibraryError {
   override readonly name = 'BodyAlreadyReadError';
   constructor() {
-    super('the request body was already read by something mounted earlier: mount the signature check before any body parser');
+    super(
+      'the request body was already read by something mounted earlier: mount the signature check before any body parser',
+    );
   }
 }
 

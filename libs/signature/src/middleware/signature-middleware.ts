@@ -65,14 +65,20 @@ export function withSignatureVerification(
 
 type Outcome =
   | { readonly ok: true; readonly delivery: VerifiedDelivery }
-  | { readonly ok: false; readonly status: number; readonly reason: MiddlewareRejectionReason; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly reason: MiddlewareRejectionReason;
+      readonly message: string;
+    };
 
 async function check(verifier: Verifier, req: IncomingMessage, body: Promise<Buffer>): Promise<Outcome> {
   let rawBody: Buffer;
   try {
     rawBody = await body;
   } catch (error) {
-    if (error instanceof BodyTooLargeError) return { ok: false, status: 413, reason: 'body_too_large', message: error.message };
+    if (error instanceof BodyTooLargeError)
+      return { ok: false, status: 413, reason: 'body_too_large', message: error.message };
     if (error instanceof BodyAlreadyReadError) throw error;
     return { ok: false, status: 400, reason: 'unreadable_body', message: 'the request body could not be read' };
   }

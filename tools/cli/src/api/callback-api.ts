@@ -1,4 +1,4 @@
-import { Metadata, credentials, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { type CallOptions, type ClientUnaryCall, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
   CallbackServiceClient,
   type CreateCallbackRequest,
@@ -45,7 +45,10 @@ export class CallbackApi {
   readonly #metadata = new Metadata();
 
   constructor(private readonly settings: ApiSettings) {
-    this.#client = new CallbackServiceClient(settings.address, settings.tls ? credentials.createSsl() : credentials.createInsecure());
+    this.#client = new CallbackServiceClient(
+      settings.address,
+      settings.tls ? credentials.createSsl() : credentials.createInsecure(),
+    );
     this.#metadata.set('authorization', `Bearer ${settings.token}`);
   }
 
@@ -96,7 +99,9 @@ export class CallbackApi {
   #call<Req, Res>(method: Unary<Req, Res>, request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
       const deadline = new Date(Date.now() + this.settings.deadlineMs);
-      method.call(this.#client, request, this.#metadata, { deadline }, (error, response) => (error ? reject(error) : resolve(response)));
+      method.call(this.#client, request, this.#metadata, { deadline }, (error, response) =>
+        error ? reject(error) : resolve(response),
+      );
     });
   }
 }

@@ -1,4 +1,4 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { type ServiceError, status } from '@grpc/grpc-js';
 import { BadRequest } from '@callbacks/proto/google/rpc/error_details';
 import { Status } from '@callbacks/proto/google/rpc/status';
 import { CliError } from '../errors';
@@ -39,7 +39,10 @@ export function describeServiceError(error: ServiceError, address: string): CliE
     case status.UNAVAILABLE:
       return new CliError(exitCode, `the config service at ${address} is unavailable: ${details}`);
     case status.DEADLINE_EXCEEDED:
-      return new CliError(exitCode, `no answer from the config service at ${address} within the deadline (--deadline): ${details}`);
+      return new CliError(
+        exitCode,
+        `no answer from the config service at ${address} within the deadline (--deadline): ${details}`,
+      );
     default:
       return new CliError(exitCode, `the config service failed (${status[error.code] ?? error.code}): ${details}`);
   }

@@ -9,7 +9,11 @@ const noFiles = { cwd: '/', readStdin: () => Promise.reject(new Error('no stdin 
 describe('callback flags', () => {
   it('set exactly the fields given, and name them in the update mask', async () => {
     const callback = Callback.fromPartial({ id: 'cb_1' });
-    const paths = await applyCallbackFlags(callback, { url: 'https://example.com/h', action: ['update'], 'api-calls': false, timeout: '1500ms' }, noFiles);
+    const paths = await applyCallbackFlags(
+      callback,
+      { url: 'https://example.com/h', action: ['update'], 'api-calls': false, timeout: '1500ms' },
+      noFiles,
+    );
     expect(paths).toEqual(['url', 'actions', 'disable_on_api_calls', 'delivery_policy.timeout']);
     expect(callback).toMatchObject({
       url: 'https://example.com/h',
@@ -29,8 +33,12 @@ describe('callback flags', () => {
 
   it('make a condition of an expression, but not of an expression and a file', async () => {
     const callback = Callback.fromPartial({});
-    expect(await applyCallbackFlags(callback, { expression: 'event.origin != "REST"' }, noFiles)).toEqual(['condition']);
+    expect(await applyCallbackFlags(callback, { expression: 'event.origin != "REST"' }, noFiles)).toEqual([
+      'condition',
+    ]);
     expect(callback.condition).toEqual({ rules: [], expression: 'event.origin != "REST"' });
-    await expect(applyCallbackFlags(callback, { expression: 'true', 'condition-file': 'c.json' }, noFiles)).rejects.toThrow(/not both/);
+    await expect(
+      applyCallbackFlags(callback, { expression: 'true', 'condition-file': 'c.json' }, noFiles),
+    ).rejects.toThrow(/not both/);
   });
 });

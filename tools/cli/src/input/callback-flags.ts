@@ -1,6 +1,6 @@
 import { durationFromMs } from '@callbacks/domain';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { Callback, Format, type DeliveryPolicy } from '@callbacks/proto/callbacks/v1/callback';
+import { Callback, type DeliveryPolicy, Format } from '@callbacks/proto/callbacks/v1/callback';
 import { Condition } from '@callbacks/proto/callbacks/v1/condition';
 import { UsageError } from '../errors';
 import { durationFlag, enumFlag, enumList, integerFlag, keyValues, numberFlag, splitList } from './flag-values';
@@ -71,7 +71,8 @@ export async function applyCallbackFlags(callback: Callback, values: FieldValues
     apply();
     paths.push(path);
   };
-  const policy = (): DeliveryPolicy => (callback.deliveryPolicy ??= { maxConcurrency: 0, maxRequestsPerSecond: 0, timeout: undefined });
+  const policy = (): DeliveryPolicy =>
+    (callback.deliveryPolicy ??= { maxConcurrency: 0, maxRequestsPerSecond: 0, timeout: undefined });
   const { url, format, action, trigger, label, description, rate, timeout } = values;
   const apiCalls = values['api-calls'];
   const concurrency = values['max-concurrency'];
@@ -79,17 +80,30 @@ export async function applyCallbackFlags(callback: Callback, values: FieldValues
 
   if (url !== undefined) set('url', () => (callback.url = url));
   if (format !== undefined) set('format', () => (callback.format = enumFlag('format', format, Format, 'FORMAT_')));
-  if (action) set('actions', () => (callback.actions = allOr(action, (items) => enumList('action', items, Action, 'ACTION_'))));
-  if (trigger) set('triggers', () => (callback.triggers = allOr(trigger, (items) => enumList('trigger', items, Origin, 'ORIGIN_'))));
+  if (action)
+    set('actions', () => (callback.actions = allOr(action, (items) => enumList('action', items, Action, 'ACTION_'))));
+  if (trigger)
+    set(
+      'triggers',
+      () => (callback.triggers = allOr(trigger, (items) => enumList('trigger', items, Origin, 'ORIGIN_'))),
+    );
   if (apiCalls !== undefined) set('disable_on_api_calls', () => (callback.disableOnApiCalls = !apiCalls));
   if (condition) set('condition', () => (callback.condition = condition));
   if (label) set('labels', () => (callback.labels = keyValues('label', label)));
   if (description !== undefined) set('description', () => (callback.description = description));
   if (concurrency !== undefined) {
-    set('delivery_policy.max_concurrency', () => (policy().maxConcurrency = integerFlag('max-concurrency', concurrency, { min: 0 })));
+    set(
+      'delivery_policy.max_concurrency',
+      () => (policy().maxConcurrency = integerFlag('max-concurrency', concurrency, { min: 0 })),
+    );
   }
-  if (rate !== undefined) set('delivery_policy.max_requests_per_second', () => (policy().maxRequestsPerSecond = numberFlag('rate', rate, { min: 0 })));
-  if (timeout !== undefined) set('delivery_policy.timeout', () => (policy().timeout = durationFromMs(durationFlag('timeout', timeout))));
+  if (rate !== undefined)
+    set(
+      'delivery_policy.max_requests_per_second',
+      () => (policy().maxRequestsPerSecond = numberFlag('rate', rate, { min: 0 })),
+    );
+  if (timeout !== undefined)
+    set('delivery_policy.timeout', () => (policy().timeout = durationFromMs(durationFlag('timeout', timeout))));
   return paths;
 }
 
@@ -99,7 +113,11 @@ export async function callbackFromFile(files: Files, path: string): Promise<Call
   const policy = json['deliveryPolicy'] ?? json['delivery_policy'];
   if (typeof policy === 'object' && policy !== null) {
     const timeout = (policy as Record<string, unknown>)['timeout'];
-    return Callback.fromJSON({ ...json, deliveryPolicy: { ...policy, timeout: durationJson(timeout) }, delivery_policy: undefined });
+    return Callback.fromJSON({
+      ...json,
+      deliveryPolicy: { ...policy, timeout: durationJson(timeout) },
+      delivery_policy: undefined,
+    });
   }
   return Callback.fromJSON(json);
 }
@@ -122,7 +140,9 @@ async function conditionFrom(values: FieldValues, files: Files): Promise<Conditi
   }
   if (expression !== undefined) return { rules: [], expression };
   if (file === undefined) return undefined;
-  return Condition.fromJSON(jsonObject(await readJsonFile(files, 'condition-file', file), 'condition-file', file, 'a Condition'));
+  return Condition.fromJSON(
+    jsonObject(await readJsonFile(files, 'condition-file', file), 'condition-file', file, 'a Condition'),
+  );
 }
 
 /** A whole callback from the command line: a file (optional), then the flags on top of it. */
@@ -132,7 +152,12 @@ export const CALLBACK_INPUT_OPTIONS = {
   ...CALLBACK_FIELD_OPTIONS,
 } as const;
 
-type InputValues = FieldValues & { 'from-file'?: string | undefined; account?: string | undefined; database?: string | undefined; collection?: string | undefined };
+type InputValues = FieldValues & {
+  'from-file'?: string | undefined;
+  account?: string | undefined;
+  database?: string | undefined;
+  collection?: string | undefined;
+};
 
 /** True when the command line describes a callback (by file or flags). */
 export function hasCallbackInput(values: InputValues): boolean {

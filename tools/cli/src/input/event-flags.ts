@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, Violations, validateProfileEvent } from '@callbacks/domain';
-import { Action, Origin, ProfileEvent, type Interest } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { InvalidArgumentError, validateProfileEvent, Violations } from '@callbacks/domain';
+import { Action, type Interest, Origin, ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { enumFlag, keyValues, timeFlag } from './flag-values';
@@ -37,7 +37,9 @@ export const EVENT_HELP = `  --event-id <id>             unique per event (defau
   --interest <[group:]name>   an interest after the change; repeat for more
   --previous-interest <[group:]name>  an interest before the change`;
 
-type EventValues = { [K in keyof typeof EVENT_OPTIONS]?: (typeof EVENT_OPTIONS)[K] extends { multiple: true } ? string[] : string };
+type EventValues = {
+  [K in keyof typeof EVENT_OPTIONS]?: (typeof EVENT_OPTIONS)[K] extends { multiple: true } ? string[] : string;
+};
 
 /** True when any event flag is given (they cannot be combined with a file of events). */
 export function hasEventFlags(values: EventValues): boolean {
@@ -53,8 +55,10 @@ export function eventFromFlags(values: EventValues, now: number): ProfileEvent {
     collectionId: values.collection ?? '',
     profileId: values.profile ?? '',
     subprofileId: values.subprofile ?? '',
-    action: values.action === undefined ? Action.UNSPECIFIED : enumFlag<Action>('action', values.action, Action, 'ACTION_'),
-    origin: values.origin === undefined ? Origin.UNSPECIFIED : enumFlag<Origin>('origin', values.origin, Origin, 'ORIGIN_'),
+    action:
+      values.action === undefined ? Action.UNSPECIFIED : enumFlag<Action>('action', values.action, Action, 'ACTION_'),
+    origin:
+      values.origin === undefined ? Origin.UNSPECIFIED : enumFlag<Origin>('origin', values.origin, Origin, 'ORIGIN_'),
     occurredAt: values['occurred-at'] === undefined ? undefined : timeFlag('occurred-at', values['occurred-at'], now),
     fields: keyValues('field', values.field ?? []),
     previousFields: keyValues('previous', values.previous ?? []),
@@ -70,7 +74,11 @@ function interestOf(raw: string): Interest {
 }
 
 /** A ProfileEvent in proto3 JSON, or a JSON array of them. */
-export async function eventsFromFile(files: Parameters<typeof readJsonFile>[0], flag: string, path: string): Promise<ProfileEvent[]> {
+export async function eventsFromFile(
+  files: Parameters<typeof readJsonFile>[0],
+  flag: string,
+  path: string,
+): Promise<ProfileEvent[]> {
   const json = await readJsonFile(files, flag, path);
   if (Array.isArray(json)) {
     if (json.length === 0) throw new CliError(EXIT.invalid, `--${flag} ${path}: the array holds no events`);

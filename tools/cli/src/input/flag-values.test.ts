@@ -6,13 +6,21 @@ import { enumFlag, enumList, keyValues, timeFlag } from './flag-values';
 
 describe('enum flags', () => {
   it('take the short name in any case, with dashes, or the proto3 JSON name', () => {
-    expect(enumFlag('state', 'disabled-failing', CallbackState, 'CALLBACK_STATE_')).toBe(CallbackState.DISABLED_FAILING);
+    expect(enumFlag('state', 'disabled-failing', CallbackState, 'CALLBACK_STATE_')).toBe(
+      CallbackState.DISABLED_FAILING,
+    );
     expect(enumFlag('state', 'CALLBACK_STATE_ACTIVE', CallbackState, 'CALLBACK_STATE_')).toBe(CallbackState.ACTIVE);
-    expect(enumList('action', ['create,UPDATE', 'delete'], Action, 'ACTION_')).toEqual([Action.CREATE, Action.UPDATE, Action.DELETE]);
+    expect(enumList('action', ['create,UPDATE', 'delete'], Action, 'ACTION_')).toEqual([
+      Action.CREATE,
+      Action.UPDATE,
+      Action.DELETE,
+    ]);
   });
 
   it('refuse UNSPECIFIED and unknown names, listing what is allowed', () => {
-    expect(() => enumFlag('action', 'unspecified', Action, 'ACTION_')).toThrow(new UsageError('--action "unspecified": expected one of create, update, delete'));
+    expect(() => enumFlag('action', 'unspecified', Action, 'ACTION_')).toThrow(
+      new UsageError('--action "unspecified": expected one of create, update, delete'),
+    );
     expect(() => enumFlag('action', 'unrecognized', Action, 'ACTION_')).toThrow(UsageError);
   });
 });

@@ -26,13 +26,21 @@ export function enumFlag<E extends number>(flag: string, raw: string, values: Pr
 }
 
 /** Enum flags that may be repeated or comma-separated (`--action create,update --action delete`). */
-export function enumList<E extends number>(flag: string, raw: readonly string[], values: ProtoEnum, prefix: string): E[] {
+export function enumList<E extends number>(
+  flag: string,
+  raw: readonly string[],
+  values: ProtoEnum,
+  prefix: string,
+): E[] {
   return splitList(raw).map((item) => enumFlag<E>(flag, item, values, prefix));
 }
 
 /** Repeated and comma-separated values, flattened: `['a,b', 'c']` → `['a', 'b', 'c']`. */
 export function splitList(raw: readonly string[]): string[] {
-  return raw.flatMap((item) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+  return raw
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /** `--label team=crm --label tier=gold` → `{ team: 'crm', tier: 'gold' }`. */
@@ -50,7 +58,9 @@ export function integerFlag(flag: string, raw: string, range: { min: number; max
   const max = range.max ?? Number.MAX_SAFE_INTEGER;
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || value < range.min || value > max) {
-    throw new UsageError(`--${flag} ${JSON.stringify(raw)}: expected a whole number from ${range.min}${range.max === undefined ? '' : ` to ${max}`}`);
+    throw new UsageError(
+      `--${flag} ${JSON.stringify(raw)}: expected a whole number from ${range.min}${range.max === undefined ? '' : ` to ${max}`}`,
+    );
   }
   return value;
 }
@@ -93,7 +103,8 @@ export function timeFlag(flag: string, raw: string, now: number): Date {
 /** `--expected-revision <n>` of update and delete; 0 (the API's "no check") when not given. */
 export const REVISION_OPTIONS = { 'expected-revision': { type: 'string' } } as const;
 
-export const REVISION_HELP = '  --expected-revision <n>     fail with exit 5 if the callback is no longer at this revision';
+export const REVISION_HELP =
+  '  --expected-revision <n>     fail with exit 5 if the callback is no longer at this revision';
 
 export function expectedRevision(values: { 'expected-revision'?: string | undefined }): number {
   const raw = values['expected-revision'];

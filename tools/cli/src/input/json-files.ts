@@ -16,7 +16,9 @@ export async function readJsonFile(
   try {
     text = path === '-' ? await io.readStdin() : await readFile(resolve(io.cwd, path), 'utf8');
   } catch (error) {
-    throw new UsageError(`--${flag} ${path}: cannot read it (${(error as { code?: string }).code ?? (error as Error).message})`);
+    throw new UsageError(
+      `--${flag} ${path}: cannot read it (${(error as { code?: string }).code ?? (error as Error).message})`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;

@@ -9,7 +9,14 @@ const cell = (value: string) => (value === '' ? '-' : oneLine(value));
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const lines = [headers, ...rows.map((row) => row.map(cell))];
   const widths = headers.map((_, i) => Math.max(...lines.map((line) => (line[i] ?? '').length)));
-  return lines.map((line) => line.map((value, i) => value.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return lines
+    .map((line) =>
+      line
+        .map((value, i) => value.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** One `label  value` line per field, labels aligned: the view of a single callback or delivery. */

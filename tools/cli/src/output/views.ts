@@ -1,9 +1,9 @@
 import { msFromDuration } from '@callbacks/domain';
 import { actionToJSON, originToJSON } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { callbackStateToJSON, formatToJSON, type Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, callbackStateToJSON, formatToJSON } from '@callbacks/proto/callbacks/v1/callback';
 import type { TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 import { Condition } from '@callbacks/proto/callbacks/v1/condition';
-import { deliveryStateToJSON, type Attempt, type Delivery } from '@callbacks/proto/callbacks/v1/delivery';
+import { type Attempt, type Delivery, deliveryStateToJSON } from '@callbacks/proto/callbacks/v1/delivery';
 import type { Duration } from '@callbacks/proto/google/protobuf/duration';
 import { fields, table } from './table';
 
@@ -30,7 +30,16 @@ export function callbackState(callback: Callback): string {
 export function callbacksTable(callbacks: readonly Callback[]): string {
   return table(
     ['ID', 'ACCOUNT', 'DATABASE', 'COLLECTION', 'STATE', 'URL', 'REVISION', 'LABELS'],
-    callbacks.map((c) => [c.id, c.accountId, c.databaseId, c.collectionId, callbackState(c), c.url, String(c.revision), labels(c.labels)]),
+    callbacks.map((c) => [
+      c.id,
+      c.accountId,
+      c.databaseId,
+      c.collectionId,
+      callbackState(c),
+      c.url,
+      String(c.revision),
+      labels(c.labels),
+    ]),
   );
 }
 

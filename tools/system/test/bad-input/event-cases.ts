@@ -1,6 +1,18 @@
+import { type ActionName, type EntityKind, SUBJECTS } from '@callbacks/messaging';
 import { Action, ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { SUBJECTS, type ActionName, type EntityKind } from '@callbacks/messaging';
-import { ACCOUNT, EVENTS_DB, INVALID_UTF8, NESTED_GROUPS, OVERLONG_UTF8, cat, entry, ld, sample, timestamp, varint } from './fixtures';
+import {
+  ACCOUNT,
+  cat,
+  entry,
+  EVENTS_DB,
+  INVALID_UTF8,
+  ld,
+  NESTED_GROUPS,
+  OVERLONG_UTF8,
+  sample,
+  timestamp,
+  varint,
+} from './fixtures';
 
 export interface EventCase {
   name: string;
@@ -12,14 +24,16 @@ export interface EventCase {
   reason: RegExp;
 }
 
-export const subject = (kind: EntityKind = 'profile', action: ActionName = 'update', accountId = ACCOUNT) => SUBJECTS.event(accountId, EVENTS_DB, kind, action);
+export const subject = (kind: EntityKind = 'profile', action: ActionName = 'update', accountId = ACCOUNT) =>
+  SUBJECTS.event(accountId, EVENTS_DB, kind, action);
 export const PROTOBUF = 'application/protobuf';
 const JSON_TYPE = 'application/json';
 export const protobuf = (overrides: Partial<ProfileEvent> = {}) => ProfileEvent.encode(sample(overrides)).finish();
 /** A valid event's encoding with `raw` fields after it: a later field wins. */
 const protobufWith = (...raw: Uint8Array[]) => cat(protobuf(), ...raw);
 const json = (event: object) => Buffer.from(JSON.stringify(event));
-const eventJson = (overrides: Partial<ProfileEvent> = {}) => ProfileEvent.toJSON(sample(overrides)) as Record<string, unknown>;
+const eventJson = (overrides: Partial<ProfileEvent> = {}) =>
+  ProfileEvent.toJSON(sample(overrides)) as Record<string, unknown>;
 
 /** Malformed profile events, each with the reason it must be dead-lettered with. */
 export const eventCases: EventCase[] = [
@@ -59,7 +73,13 @@ export const eventCases: EventCase[] = [
     body: () => protobufWith(new Uint8Array([0x00, 0x2a])),
     reason: /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent: its encoding stops at byte \d+ of \d+$/,
   },
-  { name: 'invalid JSON', subject: subject(), contentType: JSON_TYPE, body: () => Buffer.from('{"eventId": '), reason: /^decode_error: .*JSON/ },
+  {
+    name: 'invalid JSON',
+    subject: subject(),
+    contentType: JSON_TYPE,
+    body: () => Buffer.from('{"eventId": '),
+    reason: /^decode_error: .*JSON/,
+  },
   {
     name: 'a JSON array',
     subject: subject(),
@@ -79,7 +99,8 @@ export const eventCases: EventCase[] = [
     subject: subject(),
     contentType: JSON_TYPE,
     body: () => Buffer.from(`{"fields":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`),
-    reason: /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent in JSON: cannot decode field callbacks\.events\.v1\.ProfileEvent\.fields from JSON: map entry "a": expected string, got Array/,
+    reason:
+      /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent in JSON: cannot decode field callbacks\.events\.v1\.ProfileEvent\.fields from JSON: map entry "a": expected string, got Array/,
   },
   {
     name: 'protobuf sent as JSON',
@@ -122,7 +143,8 @@ export const eventCases: EventCase[] = [
     name: 'invalid UTF-8 in JSON',
     subject: subject(),
     contentType: JSON_TYPE,
-    body: () => cat(json(eventJson()).subarray(0, -1), Buffer.from(',"fields":{"city":"'), INVALID_UTF8, Buffer.from('"}}')),
+    body: () =>
+      cat(json(eventJson()).subarray(0, -1), Buffer.from(',"fields":{"city":"'), INVALID_UTF8, Buffer.from('"}}')),
     reason: /^decode_error: The encoded data was not valid for encoding utf-8$/,
   },
 
@@ -131,16 +153,17 @@ export const eventCases: EventCase[] = [
     name: 'JSON of another shape',
     subject: subject(),
     contentType: JSON_TYPE,
-    body: () => json({ user: { id: 7,
-    name: 'piet' } }),
-    reason: /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent in JSON: cannot decode message callbacks\.events\.v1\.ProfileEvent from JSON: key "user" is unknown$/,
+    body: () => json({ user: { id: 7, name: 'piet' } }),
+    reason:
+      /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent in JSON: cannot decode message callbacks\.events\.v1\.ProfileEvent from JSON: key "user" is unknown$/,
   },
   {
     name: 'an object as the JSON event id',
     subject: subject(),
     contentType: JSON_TYPE,
     body: () => json({ ...eventJson(), eventId: { id: 'e1' } }),
-    reason: /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent in JSON: cannot decode field callbacks\.events\.v1\.ProfileEvent\.event_id from JSON: expected string, got object$/,
+    reason:
+      /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent in JSON: cannot decode field callbacks\.events\.v1\.ProfileEvent\.event_id from JSON: expected string, got object$/,
   },
   {
     name: 'an empty body',
@@ -182,14 +205,16 @@ export const eventCases: EventCase[] = [
     subject: subject(),
     contentType: PROTOBUF,
     body: () => protobufWith(varint(7, 99)),
-    reason: /^invalid_event: action: must be ACTION_CREATE, ACTION_UPDATE or ACTION_DELETE; subject: the subject says action "update", the event undefined$/,
+    reason:
+      /^invalid_event: action: must be ACTION_CREATE, ACTION_UPDATE or ACTION_DELETE; subject: the subject says action "update", the event undefined$/,
   },
   {
     name: 'an unknown action name in JSON',
     subject: subject(),
     contentType: JSON_TYPE,
     body: () => json({ ...eventJson(), action: 'ACTION_EXPLODE' }),
-    reason: /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent in JSON: cannot decode enum callbacks\.events\.v1\.Action from JSON: "ACTION_EXPLODE"$/,
+    reason:
+      /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent in JSON: cannot decode enum callbacks\.events\.v1\.Action from JSON: "ACTION_EXPLODE"$/,
   },
   {
     name: 'origin 99',
@@ -210,7 +235,8 @@ export const eventCases: EventCase[] = [
     subject: subject(),
     contentType: JSON_TYPE,
     body: () => json({ ...eventJson(), modifiedAt: 'yesterday' }),
-    reason: /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent in JSON: cannot decode message google\.protobuf\.Timestamp from JSON: invalid RFC 3339 string$/,
+    reason:
+      /^decode_error: not a valid callbacks\.events\.v1\.ProfileEvent in JSON: cannot decode message google\.protobuf\.Timestamp from JSON: invalid RFC 3339 string$/,
   },
   {
     name: 'a field value over 64 KiB',

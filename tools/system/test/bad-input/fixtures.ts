@@ -7,7 +7,8 @@ export const ACCOUNT = 'bad-input';
 export const EVENTS_DB = 'events';
 
 /** A valid profile event of ACCOUNT/EVENTS_DB, to break. */
-export const sample = (overrides: Partial<ProfileEvent> = {}) => sampleEvent({ accountId: ACCOUNT, databaseId: EVENTS_DB, ...overrides });
+export const sample = (overrides: Partial<ProfileEvent> = {}) =>
+  sampleEvent({ accountId: ACCOUNT, databaseId: EVENTS_DB, ...overrides });
 
 // Raw protobuf: what a broken client can send that no generated encoder would.
 
@@ -23,8 +24,12 @@ export const NESTED_GROUPS = Buffer.concat([new Uint8Array(200).fill(0x0b), new 
 export const cat = (...parts: Uint8Array[]) => Buffer.concat(parts);
 /** A length-delimited field (string, bytes, message, map entry). */
 export const ld = (field: number, bytes: Uint8Array | string) =>
-  new BinaryWriter().tag(field, WireType.LengthDelimited).bytes(typeof bytes === 'string' ? Buffer.from(bytes) : bytes).finish();
-export const varint = (field: number, value: number) => new BinaryWriter().tag(field, WireType.Varint).int64(value).finish();
+  new BinaryWriter()
+    .tag(field, WireType.LengthDelimited)
+    .bytes(typeof bytes === 'string' ? Buffer.from(bytes) : bytes)
+    .finish();
+export const varint = (field: number, value: number) =>
+  new BinaryWriter().tag(field, WireType.Varint).int64(value).finish();
 /** A google.protobuf.Timestamp with these seconds. */
 export const timestamp = (seconds: number) => varint(1, seconds);
 /** A map<string, string> entry. */

@@ -12,10 +12,28 @@ import {
   TestCallbackRequest,
   UpdateCallbackRequest,
 } from '@callbacks/proto/callbacks/v1/callback_service';
-import { DateComparison, FieldComparison, RuleMode, type Condition, type RuleCondition } from '@callbacks/proto/callbacks/v1/condition';
+import {
+  type Condition,
+  DateComparison,
+  FieldComparison,
+  type RuleCondition,
+  RuleMode,
+} from '@callbacks/proto/callbacks/v1/condition';
 import { DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 import { fieldCondition, sampleCallback } from '@callbacks/testing';
-import { ACCOUNT, INVALID_UTF8, NESTED_GROUPS, OVERLONG_UTF8, SURROGATE_UTF8, cat, entry, ld, sample, timestamp, varint } from './fixtures';
+import {
+  ACCOUNT,
+  cat,
+  entry,
+  INVALID_UTF8,
+  ld,
+  NESTED_GROUPS,
+  OVERLONG_UTF8,
+  sample,
+  SURROGATE_UTF8,
+  timestamp,
+  varint,
+} from './fixtures';
 
 export type Method =
   | 'CreateCallback'
@@ -56,21 +74,27 @@ export function bearer(value: string): Metadata {
 }
 
 const callback = (overrides: Partial<Callback> = {}) => sampleCallback({ accountId: ACCOUNT, ...overrides });
-const create = (overrides: Partial<Callback> = {}) => CreateCallbackRequest.encode({ callback: callback(overrides) }).finish();
+const create = (overrides: Partial<Callback> = {}) =>
+  CreateCallbackRequest.encode({ callback: callback(overrides) }).finish();
 /** A create request whose callback has `raw` fields after its own: a later field wins. */
 const createWith = (...raw: Uint8Array[]) => ld(1, cat(Callback.encode(callback()).finish(), ...raw));
-const withCondition = (condition: Partial<Condition>) => create({ condition: { rules: [], expression: '', ...condition } });
+const withCondition = (condition: Partial<Condition>) =>
+  create({ condition: { rules: [], expression: '', ...condition } });
 const withRuleCondition = (condition: RuleCondition) =>
   withCondition({ rules: [{ name: '', mode: RuleMode.INCLUDE, disabled: false, conditions: [condition] }] });
-const list = (request: Partial<ListCallbacksRequest>) => ListCallbacksRequest.encode(ListCallbacksRequest.fromPartial(request)).finish();
+const list = (request: Partial<ListCallbacksRequest>) =>
+  ListCallbacksRequest.encode(ListCallbacksRequest.fromPartial(request)).finish();
 const update = (w: CaseContext, request: Partial<UpdateCallbackRequest>) =>
   UpdateCallbackRequest.encode(UpdateCallbackRequest.fromPartial({ callback: w.existing, ...request })).finish();
-const listDeliveries = (request: Partial<ListDeliveriesRequest>) => ListDeliveriesRequest.encode(ListDeliveriesRequest.fromPartial(request)).finish();
-const replay = (request: Partial<ReplayDeliveriesRequest>) => ReplayDeliveriesRequest.encode(ReplayDeliveriesRequest.fromPartial(request)).finish();
+const listDeliveries = (request: Partial<ListDeliveriesRequest>) =>
+  ListDeliveriesRequest.encode(ListDeliveriesRequest.fromPartial(request)).finish();
+const replay = (request: Partial<ReplayDeliveriesRequest>) =>
+  ReplayDeliveriesRequest.encode(ReplayDeliveriesRequest.fromPartial(request)).finish();
 const testSaved = (w: CaseContext, event: ProfileEvent) =>
   TestCallbackRequest.encode({ target: { $case: 'callbackId', value: w.existing.id }, event, send: false }).finish();
 /** A TestCallback request for the saved callback whose event has `raw` fields after its own. */
-const testSavedWith = (w: CaseContext, ...raw: Uint8Array[]) => cat(ld(1, w.existing.id), ld(3, cat(ProfileEvent.encode(sample()).finish(), ...raw)));
+const testSavedWith = (w: CaseContext, ...raw: Uint8Array[]) =>
+  cat(ld(1, w.existing.id), ld(3, cat(ProfileEvent.encode(sample()).finish(), ...raw)));
 
 /** Malformed CallbackService requests, each with the status code, message and field paths it must get. */
 export const grpcCases: GrpcCase[] = [
@@ -168,9 +192,14 @@ export const grpcCases: GrpcCase[] = [
   {
     name: 'bytes after the end of the message',
     method: 'DeleteCallback',
-    body: (w) => cat(DeleteCallbackRequest.encode({ id: w.existing.id, expectedRevision: 0 }).finish(), new Uint8Array([0x00, 0x2a])),
+    body: (w) =>
+      cat(
+        DeleteCallbackRequest.encode({ id: w.existing.id, expectedRevision: 0 }).finish(),
+        new Uint8Array([0x00, 0x2a]),
+      ),
     code: status.INVALID_ARGUMENT,
-    message: /cannot be decoded \(not a valid callbacks\.v1\.DeleteCallbackRequest: its encoding stops at byte \d+ of \d+\)$/,
+    message:
+      /cannot be decoded \(not a valid callbacks\.v1\.DeleteCallbackRequest: its encoding stops at byte \d+ of \d+\)$/,
     fields: [''],
   },
   {
@@ -227,7 +256,15 @@ export const grpcCases: GrpcCase[] = [
   {
     name: '5,000 rules',
     method: 'CreateCallback',
-    body: () => withCondition({ rules: Array.from({ length: 5_000 }, () => ({ name: '', mode: RuleMode.INCLUDE, disabled: false, conditions: [] })) }),
+    body: () =>
+      withCondition({
+        rules: Array.from({ length: 5_000 }, () => ({
+          name: '',
+          mode: RuleMode.INCLUDE,
+          disabled: false,
+          conditions: [],
+        })),
+      }),
     code: status.INVALID_ARGUMENT,
     message: /^invalid callback\.condition\.rules: a condition has at most 50 rules, this one has 5000$/,
     fields: ['callback.condition.rules'],
@@ -235,7 +272,17 @@ export const grpcCases: GrpcCase[] = [
   {
     name: '10,000 conditions in one rule',
     method: 'CreateCallback',
-    body: () => withCondition({ rules: [{ name: '', mode: RuleMode.INCLUDE, disabled: false, conditions: Array.from({ length: 10_000 }, () => fieldCondition('name', FieldComparison.EQUALS, 'x')) }] }),
+    body: () =>
+      withCondition({
+        rules: [
+          {
+            name: '',
+            mode: RuleMode.INCLUDE,
+            disabled: false,
+            conditions: Array.from({ length: 10_000 }, () => fieldCondition('name', FieldComparison.EQUALS, 'x')),
+          },
+        ],
+      }),
     code: status.INVALID_ARGUMENT,
     message: /^invalid callback\.condition\.rules\[0\]\.conditions: .*50/,
     fields: ['callback.condition.rules[0].conditions'],
@@ -245,7 +292,8 @@ export const grpcCases: GrpcCase[] = [
     method: 'CreateCallback',
     body: () => create({ actions: Array.from({ length: 10_000 }, (_, i) => (100 + i) as Action) }),
     code: status.INVALID_ARGUMENT,
-    message: /^10000 invalid fields: callback\.actions\[0\], callback\.actions\[1\], .*callback\.actions\[9\] and 9990 more$/,
+    message:
+      /^10000 invalid fields: callback\.actions\[0\], callback\.actions\[1\], .*callback\.actions\[9\] and 9990 more$/,
     fieldsStartWith: ['callback.actions[0]', 'callback.actions[1]', 'callback.actions[2]'],
   },
   {
@@ -331,7 +379,10 @@ export const grpcCases: GrpcCase[] = [
   {
     name: 'an infinite rate',
     method: 'CreateCallback',
-    body: () => create({ deliveryPolicy: { maxConcurrency: 0, maxRequestsPerSecond: Number.POSITIVE_INFINITY, timeout: undefined } }),
+    body: () =>
+      create({
+        deliveryPolicy: { maxConcurrency: 0, maxRequestsPerSecond: Number.POSITIVE_INFINITY, timeout: undefined },
+      }),
     code: status.INVALID_ARGUMENT,
     message: /^invalid callback\.delivery_policy\.max_requests_per_second: /,
     fields: ['callback.delivery_policy.max_requests_per_second'],
@@ -339,7 +390,8 @@ export const grpcCases: GrpcCase[] = [
   {
     name: 'a timeout of 10^12 seconds',
     method: 'CreateCallback',
-    body: () => create({ deliveryPolicy: { maxConcurrency: 0, maxRequestsPerSecond: 0, timeout: { seconds: 1e12, nanos: 0 } } }),
+    body: () =>
+      create({ deliveryPolicy: { maxConcurrency: 0, maxRequestsPerSecond: 0, timeout: { seconds: 1e12, nanos: 0 } } }),
     code: status.INVALID_ARGUMENT,
     message: /^invalid callback\.delivery_policy\.timeout: must be from 1s to 60s$/,
     fields: ['callback.delivery_policy.timeout'],
@@ -521,7 +573,18 @@ export const grpcCases: GrpcCase[] = [
   {
     name: 'date comparison 99',
     method: 'CreateCallback',
-    body: () => withRuleCondition({ kind: { $case: 'date', value: { field: 'birthday', comparison: 99 as DateComparison, reference: { $case: 'absolute', value: '2020-01-01' }, ignoreYear: false } } }),
+    body: () =>
+      withRuleCondition({
+        kind: {
+          $case: 'date',
+          value: {
+            field: 'birthday',
+            comparison: 99 as DateComparison,
+            reference: { $case: 'absolute', value: '2020-01-01' },
+            ignoreYear: false,
+          },
+        },
+      }),
     code: status.INVALID_ARGUMENT,
     message: /^invalid callback\.condition\.rules\[0\]\.conditions\[0\]\.date\.comparison: /,
     fields: ['callback.condition.rules[0].conditions[0].date.comparison'],
@@ -619,7 +682,8 @@ export const grpcCases: GrpcCase[] = [
   {
     name: 'no callback to update',
     method: 'UpdateCallback',
-    body: () => UpdateCallbackRequest.encode({ callback: undefined, updateMask: ['url'], expectedRevision: 0 }).finish(),
+    body: () =>
+      UpdateCallbackRequest.encode({ callback: undefined, updateMask: ['url'], expectedRevision: 0 }).finish(),
     code: status.INVALID_ARGUMENT,
     message: /^invalid callback: is required$/,
     fields: ['callback'],

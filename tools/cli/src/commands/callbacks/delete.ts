@@ -1,5 +1,5 @@
 import { defineCommand, positionals } from '../../command';
-import { REVISION_HELP, REVISION_OPTIONS, expectedRevision } from '../../input/flag-values';
+import { expectedRevision, REVISION_HELP, REVISION_OPTIONS } from '../../input/flag-values';
 
 export const deleteCallback = defineCommand({
   name: 'delete',

@@ -2,12 +2,14 @@ import { Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback'
 import { defineCommand, positionals } from '../../command';
 import { enumFlag, keyValues } from '../../input/flag-values';
 import { callbacksTable } from '../../output/views';
-import { PAGING_HELP, PAGING_OPTIONS, listPages } from '../../paging';
+import { listPages, PAGING_HELP, PAGING_OPTIONS } from '../../paging';
 
 export const listCallbacks = defineCommand({
   name: 'list',
   summary: 'list callbacks, filtered by scope, state and labels',
-  usage: ['callbacks callbacks list [--account <id>] [--database <id>] [--collection <id>] [--state <s>] [--label k=v ...] [--all]'],
+  usage: [
+    'callbacks callbacks list [--account <id>] [--database <id>] [--collection <id>] [--state <s>] [--label k=v ...] [--all]',
+  ],
   help: `Lists callbacks in id order (that is, creation order), a page at a time.
 
 Options:
@@ -37,13 +39,19 @@ Examples:
       accountId: values.account ?? '',
       databaseId: values.database ?? '',
       collectionId: values.collection ?? '',
-      state: values.state === undefined ? CallbackState.UNSPECIFIED : enumFlag<CallbackState>('state', values.state, CallbackState, 'CALLBACK_STATE_'),
+      state:
+        values.state === undefined
+          ? CallbackState.UNSPECIFIED
+          : enumFlag<CallbackState>('state', values.state, CallbackState, 'CALLBACK_STATE_'),
       labels: keyValues('label', values.label ?? []),
     };
     const api = ctx.api();
     await listPages(ctx, values, {
       noun: 'callbacks',
-      fetch: (paging) => api.listCallbacks({ ...filter, ...paging }).then((r) => ({ items: r.callbacks, nextPageToken: r.nextPageToken })),
+      fetch: (paging) =>
+        api
+          .listCallbacks({ ...filter, ...paging })
+          .then((r) => ({ items: r.callbacks, nextPageToken: r.nextPageToken })),
       toJSON: (item) => Callback.toJSON(item),
       view: callbacksTable,
     });

@@ -39,16 +39,22 @@ Examples:
     const { values, positionals } = args;
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const [id] = positionals;
-    if (id !== undefined && hasCallbackInput(values)) throw new UsageError('give a callback id, or describe one with --from-file and flags, not both');
-    if (id === undefined && !hasCallbackInput(values)) throw new UsageError('missing <id> (or --from-file and flags for an unsaved callback)');
+    if (id !== undefined && hasCallbackInput(values))
+      throw new UsageError('give a callback id, or describe one with --from-file and flags, not both');
+    if (id === undefined && !hasCallbackInput(values))
+      throw new UsageError('missing <id> (or --from-file and flags for an unsaved callback)');
     const eventFile = values['event-file'];
     if (eventFile === undefined) throw new UsageError('--event-file is required');
 
     const events = await eventsFromFile(ctx.io, 'event-file', eventFile);
     const [sample] = events;
-    if (events.length !== 1 || !sample) throw new CliError(EXIT.invalid, `--event-file ${eventFile}: holds ${events.length} events; a test takes one`);
+    if (events.length !== 1 || !sample)
+      throw new CliError(EXIT.invalid, `--event-file ${eventFile}: holds ${events.length} events; a test takes one`);
     const event = completeEvent(sample, ctx.io.now());
-    const target = id === undefined ? { $case: 'callback' as const, value: await callbackFromInput(values, ctx.io) } : { $case: 'callbackId' as const, value: id };
+    const target =
+      id === undefined
+        ? { $case: 'callback' as const, value: await callbackFromInput(values, ctx.io) }
+        : { $case: 'callbackId' as const, value: id };
 
     const result = await ctx.api().testCallback({ target, event, send: values.send === true });
     ctx.show(TestCallbackResponse.toJSON(result), () => testResultView(result));

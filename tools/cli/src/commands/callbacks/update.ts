@@ -2,8 +2,8 @@ import { Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback'
 import { answered } from '../../api/callback-api';
 import { defineCommand, positionals } from '../../command';
 import { UsageError } from '../../errors';
-import { CALLBACK_FIELD_HELP, CALLBACK_FIELD_OPTIONS, applyCallbackFlags } from '../../input/callback-flags';
-import { REVISION_HELP, REVISION_OPTIONS, enumFlag, expectedRevision } from '../../input/flag-values';
+import { applyCallbackFlags, CALLBACK_FIELD_HELP, CALLBACK_FIELD_OPTIONS } from '../../input/callback-flags';
+import { enumFlag, expectedRevision, REVISION_HELP, REVISION_OPTIONS } from '../../input/flag-values';
 import { callbackView } from '../../output/views';
 
 export const updateCallback = defineCommand({
@@ -35,7 +35,8 @@ Examples:
     const callback = Callback.fromPartial({ id });
     const paths = await applyCallbackFlags(callback, values, ctx.io);
     if (values['clear-condition']) {
-      if (paths.includes('condition')) throw new UsageError('--clear-condition cannot be combined with --condition-file or --expression');
+      if (paths.includes('condition'))
+        throw new UsageError('--clear-condition cannot be combined with --condition-file or --expression');
       paths.push('condition');
     }
     if (values.state !== undefined) {
@@ -43,7 +44,9 @@ Examples:
       paths.push('state');
     }
     if (paths.length === 0) throw new UsageError('nothing to update: give at least one setting, e.g. --url or --state');
-    const response = await ctx.api().updateCallback({ callback, updateMask: paths, expectedRevision: expectedRevision(values) });
+    const response = await ctx
+      .api()
+      .updateCallback({ callback, updateMask: paths, expectedRevision: expectedRevision(values) });
     const updated = answered(response.callback, 'the callback');
     ctx.show(Callback.toJSON(updated), () => callbackView(updated));
   },

@@ -2,7 +2,7 @@ import { Delivery, DeliveryState } from '@callbacks/proto/callbacks/v1/delivery'
 import { defineCommand, positionals } from '../../command';
 import { enumFlag } from '../../input/flag-values';
 import { deliveriesTable } from '../../output/views';
-import { PAGING_HELP, PAGING_OPTIONS, listPages } from '../../paging';
+import { listPages, PAGING_HELP, PAGING_OPTIONS } from '../../paging';
 import { TIME_RANGE_HELP, TIME_RANGE_OPTIONS, timeRange } from './time-range';
 
 export const listDeliveries = defineCommand({
@@ -32,13 +32,19 @@ Examples:
     const { values } = args;
     const filter = {
       callbackId: values.callback ?? '',
-      state: values.state === undefined ? DeliveryState.UNSPECIFIED : enumFlag<DeliveryState>('state', values.state, DeliveryState, 'DELIVERY_STATE_'),
+      state:
+        values.state === undefined
+          ? DeliveryState.UNSPECIFIED
+          : enumFlag<DeliveryState>('state', values.state, DeliveryState, 'DELIVERY_STATE_'),
       ...timeRange(values, ctx.io.now()),
     };
     const api = ctx.api();
     await listPages(ctx, values, {
       noun: 'deliveries',
-      fetch: (paging) => api.listDeliveries({ ...filter, ...paging }).then((r) => ({ items: r.deliveries, nextPageToken: r.nextPageToken })),
+      fetch: (paging) =>
+        api
+          .listDeliveries({ ...filter, ...paging })
+          .then((r) => ({ items: r.deliveries, nextPageToken: r.nextPageToken })),
       toJSON: (item) => Delivery.toJSON(item),
       view: deliveriesTable,
     });

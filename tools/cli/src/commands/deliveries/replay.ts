@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ReplayDeliveriesResponse, type ReplayDeliveriesRequest } from '@callbacks/proto/callbacks/v1/callback_service';
+import { type ReplayDeliveriesRequest, ReplayDeliveriesResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 import { DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 import { defineCommand } from '../../command';
 import { UsageError } from '../../errors';
@@ -12,7 +12,7 @@ const BATCH = 1_000;
 
 export const replayDeliveries = defineCommand({
   name: 'replay',
-  summary: 'deliver again, as new deliveries: named ones, or a callback\'s dead and skipped ones',
+  summary: "deliver again, as new deliveries: named ones, or a callback's dead and skipped ones",
   usage: [
     'callbacks deliveries replay <delivery-id>... | -',
     'callbacks deliveries replay --callback <id> [--state dead,skipped] [--since <time>] [--until <time>]',
@@ -46,24 +46,48 @@ Examples:
   },
   async run(ctx, args) {
     const { values, positionals } = args;
-    const bySelection = values.callback !== undefined || values.state !== undefined || values.since !== undefined || values.until !== undefined;
-    if (positionals.length > 0 && bySelection) throw new UsageError('give delivery ids, or --callback with --state/--since/--until, not both');
+    const bySelection =
+      values.callback !== undefined ||
+      values.state !== undefined ||
+      values.since !== undefined ||
+      values.until !== undefined;
+    if (positionals.length > 0 && bySelection)
+      throw new UsageError('give delivery ids, or --callback with --state/--since/--until, not both');
     if (positionals.length === 0 && values.callback === undefined) {
-      throw new UsageError(bySelection ? '--state, --since and --until select among the deliveries of a --callback <id>' : 'missing <delivery-id>... (or --callback <id>)');
+      throw new UsageError(
+        bySelection
+          ? '--state, --since and --until select among the deliveries of a --callback <id>'
+          : 'missing <delivery-id>... (or --callback <id>)',
+      );
     }
 
     const progress = ctx.progress();
     const api = ctx.api();
     const replayed: string[] = [];
     const requestId = values['request-id'] ?? `cli-${randomBytes(12).toString('hex')}`;
-    const none: ReplayDeliveriesRequest = { deliveryIds: [], callbackId: '', states: [], startTime: undefined, endTime: undefined, requestId };
+    const none: ReplayDeliveriesRequest = {
+      deliveryIds: [],
+      callbackId: '',
+      states: [],
+      startTime: undefined,
+      endTime: undefined,
+      requestId,
+    };
     if (bySelection) {
       progress.update(`replaying deliveries of ${values.callback} (request id ${requestId})...`);
       const states = enumList<DeliveryState>('state', values.state ?? [], DeliveryState, 'DELIVERY_STATE_');
-      const response = await api.replayDeliveries({ ...none, callbackId: values.callback ?? '', states, ...timeRange(values, ctx.io.now()) });
+      const response = await api.replayDeliveries({
+        ...none,
+        callbackId: values.callback ?? '',
+        states,
+        ...timeRange(values, ctx.io.now()),
+      });
       replayed.push(...response.deliveryIds);
     } else {
-      const ids = positionals.length === 1 && positionals[0] === '-' ? splitList((await ctx.io.readStdin()).split(/\s+/)) : positionals;
+      const ids =
+        positionals.length === 1 && positionals[0] === '-'
+          ? splitList((await ctx.io.readStdin()).split(/\s+/))
+          : positionals;
       if (ids.length === 0) throw new UsageError('no delivery ids on stdin');
       for (let i = 0; i < ids.length; i += BATCH) {
         const response = await api.replayDeliveries({ ...none, deliveryIds: ids.slice(i, i + BATCH) });
@@ -72,6 +96,8 @@ Examples:
       }
     }
     progress.done(`replayed ${count(replayed.length, 'delivery', 'deliveries')}`);
-    ctx.show({ deliveryIds: [], ...(ReplayDeliveriesResponse.toJSON({ deliveryIds: replayed }) as object) }, () => (replayed.length === 0 ? 'Nothing to replay.' : replayed.join('\n')));
+    ctx.show({ deliveryIds: [], ...(ReplayDeliveriesResponse.toJSON({ deliveryIds: replayed }) as object) }, () =>
+      replayed.length === 0 ? 'Nothing to replay.' : replayed.join('\n'),
+    );
   },
 });

@@ -3,7 +3,15 @@ import { ProfileEventPublisher, STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { defineCommand, positionals } from '../../command';
 import { CliError, UsageError } from '../../errors';
 import { EXIT } from '../../exit-codes';
-import { EVENT_HELP, EVENT_OPTIONS, completeEvent, eventFromFlags, eventsFromFile, hasEventFlags, validateEvents } from '../../input/event-flags';
+import {
+  completeEvent,
+  EVENT_HELP,
+  EVENT_OPTIONS,
+  eventFromFlags,
+  eventsFromFile,
+  hasEventFlags,
+  validateEvents,
+} from '../../input/event-flags';
 import { count } from '../../output/count';
 import { table } from '../../output/table';
 
@@ -35,8 +43,10 @@ Examples:
     positionals(args, []);
     const { values } = args;
     const now = ctx.io.now();
-    if (values.file !== undefined && hasEventFlags(values)) throw new UsageError('give --file or event flags, not both');
-    const given = values.file === undefined ? [eventFromFlags(values, now)] : await eventsFromFile(ctx.io, 'file', values.file);
+    if (values.file !== undefined && hasEventFlags(values))
+      throw new UsageError('give --file or event flags, not both');
+    const given =
+      values.file === undefined ? [eventFromFlags(values, now)] : await eventsFromFile(ctx.io, 'file', values.file);
     const events = given.map((event) => completeEvent(event, now));
     validateEvents(events);
 
@@ -47,14 +57,24 @@ Examples:
       try {
         acks.push({ eventId: event.eventId, ack: await publisher.publish(event) });
       } catch (error) {
-        throw new CliError(EXIT.unavailable, `event ${event.eventId} not published (${acks.length} of ${events.length} were): ${whyNot(error)}`);
+        throw new CliError(
+          EXIT.unavailable,
+          `event ${event.eventId} not published (${acks.length} of ${events.length} were): ${whyNot(error)}`,
+        );
       }
       progress.update(`published ${acks.length} of ${events.length} events...`);
     }
     const duplicates = acks.filter(({ ack }) => ack.duplicate).length;
-    progress.done(`published ${count(acks.length, 'event')}${duplicates ? ` (${duplicates} already in the stream, dropped as duplicates)` : ''}`);
+    progress.done(
+      `published ${count(acks.length, 'event')}${duplicates ? ` (${duplicates} already in the stream, dropped as duplicates)` : ''}`,
+    );
 
-    const published = acks.map(({ eventId, ack }) => ({ eventId, stream: ack.stream, sequence: ack.seq, duplicate: ack.duplicate }));
+    const published = acks.map(({ eventId, ack }) => ({
+      eventId,
+      stream: ack.stream,
+      sequence: ack.seq,
+      duplicate: ack.duplicate,
+    }));
     ctx.show({ published }, () =>
       table(
         ['EVENT', 'STREAM', 'SEQUENCE', 'DUPLICATE'],
