@@ -16,7 +16,7 @@ const OWN_FAILURES = new Set(['signing']);
 export interface EndpointHealthDeps {
   store: EndpointHealthStore;
   repository: CallbackRepository;
-  /** State changes go through UpdateCallback, so revisions and change notices stay as for any update. */
+  /** State changes go through UpdateCallback, so revisions and the CALLBACKS bucket stay as for any update. */
   update: UpdateCallback;
   /** Only failures for this long disable a callback (DISABLED_FAILING). */
   failingPeriodMs: number;
