@@ -20,6 +20,7 @@ import type { UpdateCallback } from '../src/callbacks/update-callback';
 import { EndpointHealth } from '../src/deliveries/endpoint-health';
 import { RecordAttemptResult } from '../src/deliveries/record-attempt-result';
 import { MongoDeliveryLog } from '../src/mongo/mongo-delivery-log';
+import { MongoDeliveryStats } from '../src/mongo/mongo-delivery-stats';
 import { MongoEndpointHealth } from '../src/mongo/mongo-endpoint-health';
 import { attemptResult, SUCCESS } from '../test/delivery-world';
 
@@ -98,6 +99,8 @@ async function main(): Promise<void> {
     const store = new MongoEndpointHealth(db, DAY);
     await log.ensureIndexes();
     await store.ensureIndexes();
+    const stats = new MongoDeliveryStats(db, DAY);
+    await stats.ensureIndexes();
     const never = new Proxy({}, { get: () => () => Promise.reject(new Error('the bench never disables a callback')) });
     const health = new EndpointHealth({
       store,
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
       clock: () => new Date(),
       log: createLogger({ service: 'bench', level: 'error' }),
     });
-    const recorder = new RecordAttemptResult({ log, health, clock: () => new Date() });
+    const recorder = new RecordAttemptResult({ log, health, stats, clock: () => new Date() });
 
     progress(`raw insert rate into ${server.url}...`);
     const limitBefore = await rawInsertRate(db, 2 * ROUND);

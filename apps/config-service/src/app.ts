@@ -32,8 +32,10 @@ import { BucketReconciler, ReconcileBucket, type ReconcileReport } from './callb
 import { TestCallback } from './callbacks/test-callback';
 import { UpdateCallback } from './callbacks/update-callback';
 import type { ConfigServiceSettings } from './config';
+import { BufferedDeliveryStats } from './deliveries/buffered-stats';
 import { EndpointHealth } from './deliveries/endpoint-health';
 import { GetDelivery } from './deliveries/get-delivery';
+import { GetDeliveryStats } from './deliveries/get-delivery-stats';
 import { ListDeliveries } from './deliveries/list-deliveries';
 import { RecordAttemptResult } from './deliveries/record-attempt-result';
 import { ReplayDeliveries } from './deliveries/replay-deliveries';
@@ -45,6 +47,7 @@ import { registerConfigServiceMetrics } from './metrics';
 import { ExpiredDeliveriesCleanup } from './mongo/expired-deliveries-cleanup';
 import { MongoCallbackRepository } from './mongo/mongo-callback-repository';
 import { MongoDeliveryLog } from './mongo/mongo-delivery-log';
+import { MongoDeliveryStats } from './mongo/mongo-delivery-stats';
 import { MongoEndpointHealth } from './mongo/mongo-endpoint-health';
 import { AttemptResultConsumer, DELIVERY_LOG_CONSUMER, type DeliveryLogStats } from './nats/attempt-result-consumer';
 import { NatsCallbackBucket } from './nats/nats-callback-bucket';
@@ -72,6 +75,8 @@ export interface RunningConfigService {
 const CONNECT_TIMEOUT_MS = 5_000;
 /** As much of a test send's response as the delivery log keeps of an attempt's. */
 const RESPONSE_EXCERPT_BYTES = 1_024;
+/** How often statistics counted in memory are written (what a crash can lose of them). */
+const STATS_FLUSH_MS = 10_000;
 
 /** Wires the config service from validated settings and starts it. */
 export async function startConfigService(
@@ -91,6 +96,11 @@ export async function startConfigService(
   const repository = new MongoCallbackRepository(db);
   const deliveryLog = new MongoDeliveryLog(db, settings.deliveryRetentionMs);
   const healthStore = new MongoEndpointHealth(db, settings.deliveryRetentionMs);
+  const statsStore = new MongoDeliveryStats(db, settings.deliveryRetentionMs);
+  const stats = new BufferedDeliveryStats(statsStore, (error) =>
+    log.warn({ err: error }, 'could not record delivery statistics; the next flush tries again'),
+  );
+  stats.start(STATS_FLUSH_MS);
   const nc = await connectNats({ servers: settings.natsServers, name: 'config-service' });
   const publisher = new AckedPublisher(nc);
   const http = new DeliveryHttpClient({
@@ -116,12 +126,13 @@ export async function startConfigService(
   const useCases: CallbackUseCases = {
     create: new CreateCallback(deps),
     get: new GetCallback(deps),
-    list: new ListCallbacks(deps),
+    list: new ListCallbacks({ ...deps, health: healthStore }),
     update,
     delete: new DeleteCallback(deps),
     test: new TestCallback({ ...deps, keyRing: settings.keyRing, sender: new HttpTestSender(http, clock, telemetry) }),
     listDeliveries: new ListDeliveries({ log: deliveryLog }),
     getDelivery: new GetDelivery({ log: deliveryLog }),
+    stats: new GetDeliveryStats({ stats, repository, clock }),
     replay: new ReplayDeliveries({
       log: deliveryLog,
       callbacks: repository,
@@ -141,13 +152,17 @@ export async function startConfigService(
   });
   const consumer = new AttemptResultConsumer(
     nc,
-    new RecordAttemptResult({ log: deliveryLog, health, clock }),
+    new RecordAttemptResult({ log: deliveryLog, health, stats, clock }),
     log,
     settings.deliveryLogBatch,
     tracing,
   );
   const reconciler = new BucketReconciler(new ReconcileBucket({ repository, bucket }), log);
-  const cleanup = new ExpiredDeliveriesCleanup({ log: deliveryLog, health: healthStore }, clock, log);
+  const cleanup = new ExpiredDeliveriesCleanup(
+    { log: deliveryLog, health: healthStore, stats: statsStore },
+    clock,
+    log,
+  );
   registerConfigServiceMetrics(telemetry, consumer.stats);
 
   const metrics = await serveMetrics(telemetry, {
@@ -177,8 +192,17 @@ export async function startConfigService(
     log,
     telemetry,
     tls,
+    consoleDir: settings.consoleDir,
   });
-  log.info({ address: settings.httpAddr, http_port: httpApi.port, url: httpApi.url }, 'http api listening');
+  log.info(
+    {
+      address: settings.httpAddr,
+      http_port: httpApi.port,
+      url: httpApi.url,
+      console: settings.consoleDir !== undefined,
+    },
+    'http api listening',
+  );
 
   // Serving as soon as the database answers; until then calls fail UNAVAILABLE on their own.
   // The delivery log follows once JetStream answers too: results wait in their stream meanwhile.
@@ -189,7 +213,11 @@ export async function startConfigService(
       'preparing the database',
       async () => {
         await repository.ensureIndexes();
-        const expiry = [await deliveryLog.ensureIndexes(), await healthStore.ensureIndexes()];
+        const expiry = [
+          await deliveryLog.ensureIndexes(),
+          await healthStore.ensureIndexes(),
+          await statsStore.ensureIndexes(),
+        ];
         if (expiry.includes('clean-up-only'))
           log.info('the database has no TTL indexes: expired deliveries are deleted by the periodic clean-up only');
       },
@@ -228,6 +256,7 @@ export async function startConfigService(
       await Promise.all([shutdownGrpcServer(grpc.server, 10_000), httpApi.close(10_000)]);
       await ready;
       await consumer.stop();
+      await stats.stop();
       await cleanup.stop();
       await reconciler.stop();
       publisher.close();

@@ -1,6 +1,7 @@
 import {
   boolean,
   ConfigError,
+  directoryWith,
   duration,
   hostPort,
   integer,
@@ -26,6 +27,8 @@ const spec = {
   grpcAddr: hostPort('CONFIG_GRPC_ADDR', { default: '127.0.0.1:50051' }),
   /** The same API as HTTP/JSON (same TLS settings as gRPC). */
   httpAddr: hostPort('CONFIG_HTTP_ADDR', { default: '127.0.0.1:8080' }),
+  /** The console's built files (apps/console), served on the HTTP API's origin; unset: no console. */
+  consoleDir: directoryWith('CONFIG_CONSOLE_DIR', 'index.html', { default: undefined }),
   /** TLS for the gRPC API (both, or neither: plain, for a loopback or a proxy that terminates TLS). */
   tlsCert: pemFile('CONFIG_TLS_CERT_FILE', { default: undefined }),
   tlsKey: pemFile('CONFIG_TLS_KEY_FILE', { default: undefined }),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { callbackKey, openCallbacksBucket, toBucketEntry } from '@callbacks/messaging';
 import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
+import { ListCallbacksRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import { sampleEvent } from '@callbacks/testing';
 import { A, attemptResult, type DeliveryWorld, startDeliveryWorld, SUCCESS } from './delivery-world';
 import { call } from './harness';
@@ -71,6 +72,13 @@ describe('endpoint health', () => {
     await attempt(callback, start, 50);
     await attempt(callback, start, 109);
     expect((await getCallback(callback.id)).state).toBe(CallbackState.ACTIVE);
+    // Lists say since when (the console's "failing since").
+    const listed = await call(
+      w.h.client.listCallbacks.bind(w.h.client),
+      ListCallbacksRequest.fromPartial({ accountId: callback.accountId }),
+      A,
+    );
+    expect(listed.failingSince[callback.id]).toEqual(new Date(start + 50 * MINUTE));
 
     await attempt(callback, start, 111, { outcome: Outcome.DEAD, statusCode: 502 });
     const disabled = await getCallback(callback.id);

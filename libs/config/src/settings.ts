@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /**
  * Settings from environment variables. A service describes its settings once; `loadSettings`
@@ -230,4 +231,17 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 /** `LOG_LEVEL`, default `info`: the same setting in every service. */
 export function logLevel(): Setting<(typeof LOG_LEVELS)[number]> {
   return oneOf('LOG_LEVEL', LOG_LEVELS, { default: 'info' });
+}
+
+/** The path of a directory holding `file` (e.g. a web app's index.html); the setting is the directory's absolute path. */
+export function directoryWith(
+  variable: string,
+  file: string,
+  options: Options<string | undefined> = {},
+): Setting<string | undefined> {
+  return setting<string | undefined>(variable, `the path of a directory holding ${file}`, options, (raw) => {
+    const dir = resolve(raw);
+    if (!existsSync(join(dir, file))) throw new Error(`${join(dir, file)} does not exist`);
+    return dir;
+  });
 }

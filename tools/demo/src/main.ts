@@ -1,15 +1,19 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
 import { startInfrastructure } from '@callbacks/infra';
 import { Action, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { type Callback, CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
 import { FieldComparison, RuleMode } from '@callbacks/proto/callbacks/v1/condition';
 import { keyIdFor } from '@callbacks/signature';
-import { SIGNING_DOMAIN, System } from '@callbacks/system';
+import { CONSOLE_BUILD_DIR, SIGNING_DOMAIN, System } from '@callbacks/system';
 import { fieldCondition } from '@callbacks/testing';
 import { type DemoReceiver, startDemoReceiver } from './receiver';
 
 const say = (line: string) => console.log(`demo: ${line}`);
 const SELECTOR = 'demo';
 const ACCOUNT = '42';
+const CONSOLE_VITE_CONFIG = fileURLToPath(new URL('../../../apps/console/vite.config.ts', import.meta.url));
 
 /**
  * The whole system on this machine, without Docker: nats-server (JetStream) and a MongoDB-wire
@@ -18,6 +22,10 @@ const ACCOUNT = '42';
  * few profile events, and shows the signed webhooks arriving. Ctrl-C stops everything.
  */
 async function main(): Promise<void> {
+  if (!existsSync(`${CONSOLE_BUILD_DIR}/index.html`)) {
+    say('building the web console (once; npm run build does it too)...');
+    await build({ configFile: CONSOLE_VITE_CONFIG, logLevel: 'warn' });
+  }
   say('starting nats-server (JetStream) and the MongoDB-wire server (installed on first run, which takes a minute)...');
   const infrastructure = await startInfrastructure();
   say(`NATS ${infrastructure.nats.url}   MongoDB-wire ${infrastructure.mongo.url}`);
@@ -109,6 +117,7 @@ async function main(): Promise<void> {
   say(
     `config service: gRPC ${address}, HTTP/JSON ${httpUrl} (OpenAPI: libs/proto/src/gen/openapi.yaml); token ${token}`,
   );
+  say(`web console: ${httpUrl}/ (sign in with the token above)`);
   say('the system keeps running; try:');
   say(`  curl -H 'authorization: Bearer ${token}' ${httpUrl}/v1/callbacks`);
   say(`  npm run cli -- callbacks list --addr ${address} --token ${token}`);

@@ -7,6 +7,8 @@ const run = promisify(execFile);
 export const OS_PACKAGES = {
   /** PHP's command line and built-in server: the receiver built like the original product's PHP library. */
   php: 'php-cli',
+  /** The browser the console's tests drive (playwright-core downloads no browser of its own here). */
+  chromium: 'chromium',
 } as const;
 
 export type OsCommand = keyof typeof OS_PACKAGES;

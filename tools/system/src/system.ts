@@ -1,4 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { freePort, type Server, startMongo, startNats } from '@callbacks/infra';
 import { connectNats, type NatsConnection, ProfileEventPublisher } from '@callbacks/messaging';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
@@ -15,6 +17,8 @@ import {
 } from '@callbacks/testing';
 
 export const SIGNING_DOMAIN = 'callbacks.localhost';
+/** Where `npm run build` puts the console; the config service serves it when it is there. */
+export const CONSOLE_BUILD_DIR = fileURLToPath(new URL('../../../dist/apps/console', import.meta.url));
 
 export interface SystemOptions {
   /**
@@ -32,6 +36,8 @@ export interface SystemOptions {
   httpAddress?: string;
   /** The signing key's selector (its DNS name is `<selector>._domainkey.callbacks.localhost`). */
   selector?: string;
+  /** More tokens for the config service besides the system's own (which may touch every account). */
+  tokens?: { name: string; token: string; accounts: '*' | string[] }[];
   /** Extra settings for every service. */
   env?: Record<string, string>;
   /**
@@ -144,9 +150,14 @@ export class System {
           CONFIG_GRPC_ADDR: addresses.grpc,
           CONFIG_HTTP_ADDR: addresses.http,
           MONGO_URL: mongo.url,
-          CONFIG_TOKENS: JSON.stringify([
-            { name: 'system', sha256: createHash('sha256').update(token).digest('hex'), accounts: '*' },
-          ]),
+          CONFIG_TOKENS: JSON.stringify(
+            [{ name: 'system', token, accounts: '*' as const }, ...(options.tokens ?? [])].map((t) => ({
+              name: t.name,
+              sha256: createHash('sha256').update(t.token).digest('hex'),
+              accounts: t.accounts,
+            })),
+          ),
+          ...(existsSync(`${CONSOLE_BUILD_DIR}/index.html`) ? { CONFIG_CONSOLE_DIR: CONSOLE_BUILD_DIR } : {}),
           CONFIG_ALLOW_HTTP_URLS: 'true',
           CONFIG_ALLOW_CIDRS: '127.0.0.1/32',
         },

@@ -8,6 +8,7 @@ import type { ListCallbacks } from '../callbacks/list-callbacks';
 import type { TestCallback } from '../callbacks/test-callback';
 import type { UpdateCallback } from '../callbacks/update-callback';
 import type { GetDelivery } from '../deliveries/get-delivery';
+import type { GetDeliveryStats } from '../deliveries/get-delivery-stats';
 import type { ListDeliveries } from '../deliveries/list-deliveries';
 import type { ReplayDeliveries } from '../deliveries/replay-deliveries';
 
@@ -21,6 +22,7 @@ export interface CallbackUseCases {
   listDeliveries: ListDeliveries;
   getDelivery: GetDelivery;
   replay: ReplayDeliveries;
+  stats: GetDeliveryStats;
 }
 
 /** One CallbackService method as the transports call it: an authenticated caller and a decoded request. */
@@ -61,5 +63,6 @@ export function callbackApi(useCases: CallbackUseCases): CallbackApi {
     replayDeliveries: async (principal, request) => ({
       deliveryIds: await useCases.replay.execute(principal, request),
     }),
+    getDeliveryStats: (principal, request) => useCases.stats.execute(principal, request),
   };
 }

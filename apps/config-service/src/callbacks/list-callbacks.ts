@@ -2,6 +2,7 @@ import { InvalidArgumentError, isId, Violations } from '@callbacks/domain';
 import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
 import type { ListCallbacksRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import type { Principal } from '../auth/tokens';
+import type { EndpointHealthStore } from '../deliveries/ports';
 import { decodePageToken, encodePageToken, pageSizeOf } from './page-token';
 import type { CallbackFilter, CallbackRepository } from './ports';
 import { assertMayAccess, scopeOf } from './scope';
@@ -9,10 +10,14 @@ import { assertMayAccess, scopeOf } from './scope';
 export interface CallbackPage {
   callbacks: Callback[];
   nextPageToken: string;
+  /** By callback id: since when it has only failed, for those failing now. */
+  failingSince: Record<string, Date>;
 }
 
 export class ListCallbacks {
-  constructor(private readonly deps: { repository: CallbackRepository }) {}
+  constructor(
+    private readonly deps: { repository: CallbackRepository; health?: Pick<EndpointHealthStore, 'failingSinceOf'> },
+  ) {}
 
   async execute(principal: Principal, request: ListCallbacksRequest): Promise<CallbackPage> {
     const v = Violations.root();
@@ -48,9 +53,11 @@ export class ListCallbacks {
     const rows = await this.deps.repository.list(filter, afterId, size + 1);
     const callbacks = rows.slice(0, size);
     const last = callbacks[callbacks.length - 1];
+    const failing = (await this.deps.health?.failingSinceOf(callbacks.map((c) => c.id))) ?? new Map<string, Date>();
     return {
       callbacks,
       nextPageToken: rows.length > size && last ? encodePageToken(last.id, fingerprinted) : '',
+      failingSince: Object.fromEntries(failing),
     };
   }
 }

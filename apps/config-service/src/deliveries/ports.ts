@@ -3,6 +3,7 @@ import type { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_jo
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Attempt, Delivery, DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 import type { AccountScope } from '../callbacks/ports';
+import type { MinuteTally } from './delivery-stats';
 
 /** What a delivery is, fixed when it is first recorded. */
 export interface DeliveryOrigin {
@@ -81,8 +82,8 @@ export interface DeliveryLog {
    * is new, otherwise advanced unless a result that stands later is recorded already.
    */
   record(deliveries: readonly DeliveryRecord[]): Promise<void>;
-  /** Records attempts, each once however often its result arrives. */
-  recordAttempts(attempts: readonly RecordedAttempt[]): Promise<void>;
+  /** Records attempts, each once however often its result arrives; returns those recorded now (not before). */
+  recordAttempts(attempts: readonly RecordedAttempt[]): Promise<RecordedAttempt[]>;
   get(id: string, scope: AccountScope): Promise<StoredDelivery | undefined>;
   /** The deliveries found, in the order of `ids`. */
   getMany(ids: readonly string[], scope: AccountScope): Promise<StoredDelivery[]>;
@@ -104,9 +105,19 @@ export interface EndpointHealthStore {
   failed(callbackId: string, at: Date): Promise<Date | undefined>;
   /** Forgets the failing period (the callback was disabled for it): the next failure starts a new one. */
   restart(callbackId: string): Promise<void>;
+  /** Since when each of these callbacks has only failed, for those that are failing now. */
+  failingSinceOf(callbackIds: readonly string[]): Promise<Map<string, Date>>;
 }
 
 /** Queues delivery jobs for the dispatchers. Failures become UnavailableError. */
 export interface DeliveryJobPublisher {
   publish(job: DeliveryJob): Promise<void>;
+}
+
+/** Per-minute tallies of attempts (delivery-stats.ts), kept as long as the delivery log. */
+export interface DeliveryStatsStore {
+  /** Adds the tallies to what is counted already. */
+  add(tallies: readonly MinuteTally[]): Promise<void>;
+  /** The tallies of one callback or one account with minutes in [from, until), in any order. */
+  read(filter: ({ callbackId: string } | { accountId: string }) & { from: Date; until: Date }): Promise<MinuteTally[]>;
 }

@@ -21,7 +21,7 @@ class WrittenLog implements Pick<DeliveryLog, 'record' | 'recordAttempts'> {
   }
   recordAttempts(attempts: readonly RecordedAttempt[]) {
     this.attempts.push([...attempts]);
-    return Promise.resolve();
+    return Promise.resolve([...attempts]);
   }
 }
 
@@ -50,6 +50,13 @@ class HealthInMemory implements EndpointHealthStore {
     this.failingSince.delete(callbackId);
     return Promise.resolve();
   }
+  failingSinceOf(callbackIds: readonly string[]) {
+    return Promise.resolve(
+      new Map(
+        callbackIds.flatMap((id) => (this.failingSince.has(id) ? [[id, this.failingSince.get(id)!] as const] : [])),
+      ),
+    );
+  }
   since(callbackId: string) {
     return this.failingSince.get(callbackId);
   }
@@ -67,7 +74,12 @@ function world() {
     clock: () => at(1000),
     log: createLogger({ service: 'test', level: 'silent' }),
   });
-  const recorder = new RecordAttemptResult({ log: log as unknown as DeliveryLog, health, clock: () => at(1000) });
+  const recorder = new RecordAttemptResult({
+    log: log as unknown as DeliveryLog,
+    health,
+    stats: { add: () => Promise.resolve(), read: () => Promise.resolve([]) },
+    clock: () => at(1000),
+  });
   return { log, store, recorder };
 }
 

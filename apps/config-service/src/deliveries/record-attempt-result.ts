@@ -2,8 +2,9 @@ import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery
 import type { Attempt } from '@callbacks/proto/callbacks/v1/delivery';
 import type { Clock } from '../callbacks/ports';
 import { progressOf, stateAfter } from './attempt-outcome';
+import { tallyAttempts } from './delivery-stats';
 import type { EndpointHealth } from './endpoint-health';
-import type { DeliveryLog, DeliveryRecord, RecordedAttempt } from './ports';
+import type { DeliveryLog, DeliveryRecord, DeliveryStatsStore, RecordedAttempt } from './ports';
 
 /**
  * Records attempt results (SPEC §7.7), a batch at a time: the attempts (each once, however often
@@ -13,7 +14,9 @@ import type { DeliveryLog, DeliveryRecord, RecordedAttempt } from './ports';
  * A batch costs a few database commands, not a few per result.
  */
 export class RecordAttemptResult {
-  constructor(private readonly deps: { log: DeliveryLog; health: EndpointHealth; clock: Clock }) {}
+  constructor(
+    private readonly deps: { log: DeliveryLog; health: EndpointHealth; stats: DeliveryStatsStore; clock: Clock },
+  ) {}
 
   async execute(results: readonly AttemptResult[]): Promise<void> {
     const now = this.deps.clock();
@@ -54,7 +57,9 @@ export class RecordAttemptResult {
         },
       });
     }
-    await this.deps.log.recordAttempts(attempts);
+    // Counted once: only the attempts this batch recorded, not those a redelivery repeats.
+    const recorded = await this.deps.log.recordAttempts(attempts);
+    await this.deps.stats.add(tallyAttempts(recorded));
     await this.deps.log.record([...latest.values()]);
     await this.deps.health.observe(results);
   }

@@ -61,5 +61,6 @@ export function callbackService(deps: {
     listDeliveries: unary('ListDeliveries', api.listDeliveries),
     getDelivery: unary('GetDelivery', api.getDelivery),
     replayDeliveries: unary('ReplayDeliveries', api.replayDeliveries),
+    getDeliveryStats: unary('GetDeliveryStats', api.getDeliveryStats),
   };
 }

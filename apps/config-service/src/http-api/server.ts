@@ -10,6 +10,7 @@ import { httpServerTelemetry, type ServerRequestTrace, type Telemetry } from '@c
 import type { CallbackApi } from '../api/callback-api';
 import { authenticateBearer } from '../auth/bearer';
 import type { Principal, TokenAuthenticator } from '../auth/tokens';
+import { consoleFiles } from './console-files';
 import { statusJson, toHttpError } from './errors';
 import { requestJson } from './request-json';
 import { type HttpRoute, httpRoutes, serviceDesc } from './routes';
@@ -43,11 +44,14 @@ export async function startHttpApi(options: {
   log: Logger;
   telemetry: Telemetry;
   tls?: { cert: string; key: string };
+  /** The console's built files, served under `/` beside the API (`/v1/...`). */
+  consoleDir?: string;
 }): Promise<HttpApi> {
   const { api, authenticator, log } = options;
   const routes = httpRoutes(serviceDesc(SERVICE));
   const telemetry = httpServerTelemetry(options.telemetry);
   const traces = new WeakMap<FastifyRequest, ServerRequestTrace>();
+  const consoleFile = options.consoleDir ? consoleFiles(options.consoleDir) : undefined;
 
   const app = Fastify({
     logger: false,
@@ -121,6 +125,11 @@ export async function startHttpApi(options: {
     trace: ServerRequestTrace | undefined,
   ): Promise<FastifyReply> {
     const path = pathOf(request.url);
+    if (consoleFile && (request.method === 'GET' || request.method === 'HEAD') && !/^\/v1(\/|$)/.test(path)) {
+      trace?.route('/*');
+      const file = consoleFile(path);
+      return reply.code(200).headers(file.headers).header('content-type', file.type).send(file.body);
+    }
     const candidates = routes
       .map((route) => ({ route, variables: route.match(path) }))
       .filter((c) => c.variables !== undefined);

@@ -1,6 +1,7 @@
 import type { Logger } from '@callbacks/logger';
 import type { Clock } from '../callbacks/ports';
 import type { MongoDeliveryLog } from './mongo-delivery-log';
+import type { MongoDeliveryStats } from './mongo-delivery-stats';
 import type { MongoEndpointHealth } from './mongo-endpoint-health';
 
 /**
@@ -13,7 +14,7 @@ export class ExpiredDeliveriesCleanup {
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly stores: { log: MongoDeliveryLog; health: MongoEndpointHealth },
+    private readonly stores: { log: MongoDeliveryLog; health: MongoEndpointHealth; stats: MongoDeliveryStats },
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
@@ -40,8 +41,9 @@ export class ExpiredDeliveriesCleanup {
       const removed = {
         ...(await this.stores.log.purgeExpired(now)),
         endpointHealth: await this.stores.health.purgeExpired(now),
+        statistics: await this.stores.stats.purgeExpired(now),
       };
-      if (removed.deliveries + removed.attempts + removed.endpointHealth > 0)
+      if (removed.deliveries + removed.attempts + removed.endpointHealth + removed.statistics > 0)
         this.log.info(removed, 'expired deliveries deleted');
     } catch (error) {
       this.log.warn({ err: error }, 'could not delete expired deliveries; the next clean-up tries again');

@@ -89,7 +89,7 @@ export class MongoDeliveryLog implements DeliveryLog {
     });
   }
 
-  async recordAttempts(attempts: readonly RecordedAttempt[]): Promise<void> {
+  async recordAttempts(attempts: readonly RecordedAttempt[]): Promise<RecordedAttempt[]> {
     const docs = attempts.map((a): AttemptDocument => ({
       _id: `${a.deliveryId}.${a.attempt.number}.${outcomeToJSON(a.outcome)}`,
       deliveryId: a.deliveryId,
@@ -99,7 +99,8 @@ export class MongoDeliveryLog implements DeliveryLog {
       ...toAttemptFields(a.attempt),
       expireAt: this.expiry(a.deliveryCreateTime),
     }));
-    await guarded('recording attempts', () => insertManyUnlessPresent(this.attemptDocs, docs));
+    const present = new Set(await guarded('recording attempts', () => insertManyUnlessPresent(this.attemptDocs, docs)));
+    return attempts.filter((_, index) => !present.has(index));
   }
 
   async get(id: string, scope: AccountScope): Promise<StoredDelivery | undefined> {

@@ -73,6 +73,16 @@ export class MongoEndpointHealth implements EndpointHealthStore {
     });
   }
 
+  async failingSinceOf(callbackIds: readonly string[]): Promise<Map<string, Date>> {
+    if (callbackIds.length === 0) return new Map();
+    const docs = await guarded('reading endpoint health', () =>
+      this.collection
+        .find({ _id: { $in: [...callbackIds] }, failingSince: { $exists: true } }, { projection: { failingSince: 1 } })
+        .toArray(),
+    );
+    return new Map(docs.flatMap((doc) => (doc.failingSince ? [[doc._id, doc.failingSince] as const] : [])));
+  }
+
   async restart(callbackId: string): Promise<void> {
     await guarded('recording endpoint health', () =>
       this.collection.updateOne({ _id: callbackId }, { $unset: { failingSince: '' } }),

@@ -24,6 +24,46 @@ import { ProfileEvent } from "../events/v1/profile_event";
 import { Callback, CallbackState, callbackStateFromJSON, callbackStateToJSON } from "./callback";
 import { Attempt, Delivery, DeliveryState, deliveryStateFromJSON, deliveryStateToJSON } from "./delivery";
 
+/** The resolution of statistics over time. */
+export enum StatsInterval {
+  UNSPECIFIED = 0,
+  MINUTE = 1,
+  HOUR = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function statsIntervalFromJSON(object: any): StatsInterval {
+  switch (object) {
+    case 0:
+    case "STATS_INTERVAL_UNSPECIFIED":
+      return StatsInterval.UNSPECIFIED;
+    case 1:
+    case "STATS_INTERVAL_MINUTE":
+      return StatsInterval.MINUTE;
+    case 2:
+    case "STATS_INTERVAL_HOUR":
+      return StatsInterval.HOUR;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return StatsInterval.UNRECOGNIZED;
+  }
+}
+
+export function statsIntervalToJSON(object: StatsInterval): string {
+  switch (object) {
+    case StatsInterval.UNSPECIFIED:
+      return "STATS_INTERVAL_UNSPECIFIED";
+    case StatsInterval.MINUTE:
+      return "STATS_INTERVAL_MINUTE";
+    case StatsInterval.HOUR:
+      return "STATS_INTERVAL_HOUR";
+    case StatsInterval.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface CreateCallbackRequest {
   /** `id`, `state`, `revision` and the times are assigned by the server. */
   callback: Callback | undefined;
@@ -65,6 +105,16 @@ export interface ListCallbacksResponse {
   callbacks: Callback[];
   /** Empty on the last page. */
   nextPageToken: string;
+  /**
+   * By callback id, for the callbacks of this page whose attempts have only failed since then
+   * (the endpoint health that disables a callback after CONFIG_FAILING_PERIOD); absent otherwise.
+   */
+  failingSince: { [key: string]: Date };
+}
+
+export interface ListCallbacksResponse_FailingSinceEntry {
+  key: string;
+  value: Date | undefined;
 }
 
 export interface UpdateCallbackRequest {
@@ -193,6 +243,52 @@ export interface ReplayDeliveriesRequest {
 export interface ReplayDeliveriesResponse {
   /** The new deliveries, in the order of the originals. */
   deliveryIds: string[];
+}
+
+export interface GetDeliveryStatsRequest {
+  /** One callback's attempts... */
+  callbackId: string;
+  /** ...or every attempt of this account (empty with no callback: the caller's only account). */
+  accountId: string;
+  /** Attempts started in [start_time, end_time), whole minutes; default the last hour. */
+  startTime: Date | undefined;
+  endTime:
+    | Date
+    | undefined;
+  /** UNSPECIFIED: minutes for up to 6 hours, hours beyond. At most 1440 intervals. */
+  interval: StatsInterval;
+}
+
+/** Attempts by outcome in one interval (or over the whole period). */
+export interface AttemptCounts {
+  /** 2xx within the timeout. */
+  succeeded: number;
+  /** Failed; another attempt follows. */
+  retrying: number;
+  /** Failed, and the last attempt (dead, or 410 Gone). */
+  dead: number;
+}
+
+export interface StatsBucket {
+  startTime: Date | undefined;
+  counts: AttemptCounts | undefined;
+}
+
+export interface GetDeliveryStatsResponse {
+  startTime: Date | undefined;
+  endTime: Date | undefined;
+  interval: StatsInterval;
+  /** Every interval of the period, oldest first, also the empty ones. */
+  buckets: StatsBucket[];
+  totals:
+    | AttemptCounts
+    | undefined;
+  /** Failed attempts (retrying and dead) over all attempts; 0 without attempts. */
+  failureRate: number;
+  /** Attempt durations, estimated from a histogram (within its bucket's bounds); 0 without attempts. */
+  latencyP50Ms: number;
+  latencyP90Ms: number;
+  latencyP99Ms: number;
 }
 
 function createBaseCreateCallbackRequest(): CreateCallbackRequest {
@@ -770,7 +866,7 @@ export const ListCallbacksRequest_LabelsEntry: MessageFns<ListCallbacksRequest_L
 };
 
 function createBaseListCallbacksResponse(): ListCallbacksResponse {
-  return { callbacks: [], nextPageToken: "" };
+  return { callbacks: [], nextPageToken: "", failingSince: {} };
 }
 
 export const ListCallbacksResponse: MessageFns<ListCallbacksResponse> = {
@@ -781,6 +877,9 @@ export const ListCallbacksResponse: MessageFns<ListCallbacksResponse> = {
     if (message.nextPageToken !== "") {
       writer.uint32(18).string(message.nextPageToken);
     }
+    globalThis.Object.entries(message.failingSince).forEach(([key, value]: [string, Date]) => {
+      ListCallbacksResponse_FailingSinceEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
     return writer;
   },
 
@@ -813,6 +912,17 @@ export const ListCallbacksResponse: MessageFns<ListCallbacksResponse> = {
             message.nextPageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = ListCallbacksResponse_FailingSinceEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.failingSince[entry3.key] = entry3.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -835,6 +945,33 @@ export const ListCallbacksResponse: MessageFns<ListCallbacksResponse> = {
         : isSet(object.next_page_token)
         ? globalThis.String(object.next_page_token)
         : "",
+      failingSince: isObject(object.failingSince)
+        ? (globalThis.Object.entries(object.failingSince) as [string, any][]).reduce(
+          (acc: { [key: string]: Date }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: fromJsonTimestamp(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.failing_since)
+        ? (globalThis.Object.entries(object.failing_since) as [string, any][]).reduce(
+          (acc: { [key: string]: Date }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: fromJsonTimestamp(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -846,6 +983,15 @@ export const ListCallbacksResponse: MessageFns<ListCallbacksResponse> = {
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
     }
+    if (message.failingSince) {
+      const entries = globalThis.Object.entries(message.failingSince) as [string, Date][];
+      if (entries.length > 0) {
+        obj.failingSince = {};
+        entries.forEach(([k, v]) => {
+          obj.failingSince[k] = v.toISOString();
+        });
+      }
+    }
     return obj;
   },
 
@@ -856,6 +1002,100 @@ export const ListCallbacksResponse: MessageFns<ListCallbacksResponse> = {
     const message = createBaseListCallbacksResponse();
     message.callbacks = object.callbacks?.map((e) => Callback.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
+    message.failingSince = (globalThis.Object.entries(object.failingSince ?? {}) as [string, Date][]).reduce(
+      (acc: { [key: string]: Date }, [key, value]: [string, Date]) => {
+        if (value !== undefined) {
+          acc[key] = value;
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseListCallbacksResponse_FailingSinceEntry(): ListCallbacksResponse_FailingSinceEntry {
+  return { key: "", value: undefined };
+}
+
+export const ListCallbacksResponse_FailingSinceEntry: MessageFns<ListCallbacksResponse_FailingSinceEntry> = {
+  encode(message: ListCallbacksResponse_FailingSinceEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      Timestamp.encode(toTimestamp(message.value), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCallbacksResponse_FailingSinceEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCallbacksResponse_FailingSinceEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCallbacksResponse_FailingSinceEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? fromJsonTimestamp(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: ListCallbacksResponse_FailingSinceEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = message.value.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCallbacksResponse_FailingSinceEntry>): ListCallbacksResponse_FailingSinceEntry {
+    return ListCallbacksResponse_FailingSinceEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCallbacksResponse_FailingSinceEntry>): ListCallbacksResponse_FailingSinceEntry {
+    const message = createBaseListCallbacksResponse_FailingSinceEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? undefined;
     return message;
   },
 };
@@ -2393,6 +2633,580 @@ export const ReplayDeliveriesResponse: MessageFns<ReplayDeliveriesResponse> = {
   },
 };
 
+function createBaseGetDeliveryStatsRequest(): GetDeliveryStatsRequest {
+  return { callbackId: "", accountId: "", startTime: undefined, endTime: undefined, interval: 0 };
+}
+
+export const GetDeliveryStatsRequest: MessageFns<GetDeliveryStatsRequest> = {
+  encode(message: GetDeliveryStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callbackId !== "") {
+      writer.uint32(10).string(message.callbackId);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(18).string(message.accountId);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(26).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(34).fork()).join();
+    }
+    if (message.interval !== 0) {
+      writer.uint32(40).int32(message.interval);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDeliveryStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDeliveryStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callbackId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.interval = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDeliveryStatsRequest {
+    return {
+      callbackId: isSet(object.callbackId)
+        ? globalThis.String(object.callbackId)
+        : isSet(object.callback_id)
+        ? globalThis.String(object.callback_id)
+        : "",
+      accountId: isSet(object.accountId)
+        ? globalThis.String(object.accountId)
+        : isSet(object.account_id)
+        ? globalThis.String(object.account_id)
+        : "",
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      interval: isSet(object.interval) ? statsIntervalFromJSON(object.interval) : 0,
+    };
+  },
+
+  toJSON(message: GetDeliveryStatsRequest): unknown {
+    const obj: any = {};
+    if (message.callbackId !== "") {
+      obj.callbackId = message.callbackId;
+    }
+    if (message.accountId !== "") {
+      obj.accountId = message.accountId;
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.interval !== 0) {
+      obj.interval = statsIntervalToJSON(message.interval);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetDeliveryStatsRequest>): GetDeliveryStatsRequest {
+    return GetDeliveryStatsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDeliveryStatsRequest>): GetDeliveryStatsRequest {
+    const message = createBaseGetDeliveryStatsRequest();
+    message.callbackId = object.callbackId ?? "";
+    message.accountId = object.accountId ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.interval = object.interval ?? 0;
+    return message;
+  },
+};
+
+function createBaseAttemptCounts(): AttemptCounts {
+  return { succeeded: 0, retrying: 0, dead: 0 };
+}
+
+export const AttemptCounts: MessageFns<AttemptCounts> = {
+  encode(message: AttemptCounts, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.succeeded !== 0) {
+      writer.uint32(8).int64(message.succeeded);
+    }
+    if (message.retrying !== 0) {
+      writer.uint32(16).int64(message.retrying);
+    }
+    if (message.dead !== 0) {
+      writer.uint32(24).int64(message.dead);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttemptCounts {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttemptCounts();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.succeeded = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.retrying = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dead = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttemptCounts {
+    return {
+      succeeded: isSet(object.succeeded) ? globalThis.Number(object.succeeded) : 0,
+      retrying: isSet(object.retrying) ? globalThis.Number(object.retrying) : 0,
+      dead: isSet(object.dead) ? globalThis.Number(object.dead) : 0,
+    };
+  },
+
+  toJSON(message: AttemptCounts): unknown {
+    const obj: any = {};
+    if (message.succeeded !== 0) {
+      obj.succeeded = Math.round(message.succeeded);
+    }
+    if (message.retrying !== 0) {
+      obj.retrying = Math.round(message.retrying);
+    }
+    if (message.dead !== 0) {
+      obj.dead = Math.round(message.dead);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AttemptCounts>): AttemptCounts {
+    return AttemptCounts.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AttemptCounts>): AttemptCounts {
+    const message = createBaseAttemptCounts();
+    message.succeeded = object.succeeded ?? 0;
+    message.retrying = object.retrying ?? 0;
+    message.dead = object.dead ?? 0;
+    return message;
+  },
+};
+
+function createBaseStatsBucket(): StatsBucket {
+  return { startTime: undefined, counts: undefined };
+}
+
+export const StatsBucket: MessageFns<StatsBucket> = {
+  encode(message: StatsBucket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(10).fork()).join();
+    }
+    if (message.counts !== undefined) {
+      AttemptCounts.encode(message.counts, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsBucket {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsBucket();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.counts = AttemptCounts.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatsBucket {
+    return {
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      counts: isSet(object.counts) ? AttemptCounts.fromJSON(object.counts) : undefined,
+    };
+  },
+
+  toJSON(message: StatsBucket): unknown {
+    const obj: any = {};
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.counts !== undefined) {
+      obj.counts = AttemptCounts.toJSON(message.counts);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StatsBucket>): StatsBucket {
+    return StatsBucket.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StatsBucket>): StatsBucket {
+    const message = createBaseStatsBucket();
+    message.startTime = object.startTime ?? undefined;
+    message.counts = (object.counts !== undefined && object.counts !== null)
+      ? AttemptCounts.fromPartial(object.counts)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetDeliveryStatsResponse(): GetDeliveryStatsResponse {
+  return {
+    startTime: undefined,
+    endTime: undefined,
+    interval: 0,
+    buckets: [],
+    totals: undefined,
+    failureRate: 0,
+    latencyP50Ms: 0,
+    latencyP90Ms: 0,
+    latencyP99Ms: 0,
+  };
+}
+
+export const GetDeliveryStatsResponse: MessageFns<GetDeliveryStatsResponse> = {
+  encode(message: GetDeliveryStatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(10).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(18).fork()).join();
+    }
+    if (message.interval !== 0) {
+      writer.uint32(24).int32(message.interval);
+    }
+    for (const v of message.buckets) {
+      StatsBucket.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.totals !== undefined) {
+      AttemptCounts.encode(message.totals, writer.uint32(42).fork()).join();
+    }
+    if (message.failureRate !== 0) {
+      writer.uint32(49).double(message.failureRate);
+    }
+    if (message.latencyP50Ms !== 0) {
+      writer.uint32(57).double(message.latencyP50Ms);
+    }
+    if (message.latencyP90Ms !== 0) {
+      writer.uint32(65).double(message.latencyP90Ms);
+    }
+    if (message.latencyP99Ms !== 0) {
+      writer.uint32(73).double(message.latencyP99Ms);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDeliveryStatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDeliveryStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.interval = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.buckets.push(StatsBucket.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.totals = AttemptCounts.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.failureRate = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.latencyP50Ms = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.latencyP90Ms = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.latencyP99Ms = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDeliveryStatsResponse {
+    return {
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      interval: isSet(object.interval) ? statsIntervalFromJSON(object.interval) : 0,
+      buckets: globalThis.Array.isArray(object?.buckets) ? object.buckets.map((e: any) => StatsBucket.fromJSON(e)) : [],
+      totals: isSet(object.totals) ? AttemptCounts.fromJSON(object.totals) : undefined,
+      failureRate: isSet(object.failureRate)
+        ? globalThis.Number(object.failureRate)
+        : isSet(object.failure_rate)
+        ? globalThis.Number(object.failure_rate)
+        : 0,
+      latencyP50Ms: isSet(object.latencyP50Ms)
+        ? globalThis.Number(object.latencyP50Ms)
+        : isSet(object.latency_p50_ms)
+        ? globalThis.Number(object.latency_p50_ms)
+        : 0,
+      latencyP90Ms: isSet(object.latencyP90Ms)
+        ? globalThis.Number(object.latencyP90Ms)
+        : isSet(object.latency_p90_ms)
+        ? globalThis.Number(object.latency_p90_ms)
+        : 0,
+      latencyP99Ms: isSet(object.latencyP99Ms)
+        ? globalThis.Number(object.latencyP99Ms)
+        : isSet(object.latency_p99_ms)
+        ? globalThis.Number(object.latency_p99_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetDeliveryStatsResponse): unknown {
+    const obj: any = {};
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.interval !== 0) {
+      obj.interval = statsIntervalToJSON(message.interval);
+    }
+    if (message.buckets?.length) {
+      obj.buckets = message.buckets.map((e) => StatsBucket.toJSON(e));
+    }
+    if (message.totals !== undefined) {
+      obj.totals = AttemptCounts.toJSON(message.totals);
+    }
+    if (message.failureRate !== 0) {
+      obj.failureRate = floatToJson(message.failureRate);
+    }
+    if (message.latencyP50Ms !== 0) {
+      obj.latencyP50Ms = floatToJson(message.latencyP50Ms);
+    }
+    if (message.latencyP90Ms !== 0) {
+      obj.latencyP90Ms = floatToJson(message.latencyP90Ms);
+    }
+    if (message.latencyP99Ms !== 0) {
+      obj.latencyP99Ms = floatToJson(message.latencyP99Ms);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetDeliveryStatsResponse>): GetDeliveryStatsResponse {
+    return GetDeliveryStatsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDeliveryStatsResponse>): GetDeliveryStatsResponse {
+    const message = createBaseGetDeliveryStatsResponse();
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.interval = object.interval ?? 0;
+    message.buckets = object.buckets?.map((e) => StatsBucket.fromPartial(e)) || [];
+    message.totals = (object.totals !== undefined && object.totals !== null)
+      ? AttemptCounts.fromPartial(object.totals)
+      : undefined;
+    message.failureRate = object.failureRate ?? 0;
+    message.latencyP50Ms = object.latencyP50Ms ?? 0;
+    message.latencyP90Ms = object.latencyP90Ms ?? 0;
+    message.latencyP99Ms = object.latencyP99Ms ?? 0;
+    return message;
+  },
+};
+
 /**
  * Manages callbacks and their deliveries. Every call carries `authorization: Bearer <token>`;
  * a token may touch only its own accounts, and another account's callback is NOT_FOUND.
@@ -2507,6 +3321,21 @@ export const CallbackServiceService = {
       Buffer.from(ReplayDeliveriesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReplayDeliveriesResponse => ReplayDeliveriesResponse.decode(value),
   },
+  /**
+   * Attempts by outcome over time, the failure rate and latency percentiles, of one callback or
+   * of an account: counted as results are recorded, so it costs the same however large the log.
+   */
+  getDeliveryStats: {
+    path: "/callbacks.v1.CallbackService/GetDeliveryStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDeliveryStatsRequest): Buffer =>
+      Buffer.from(GetDeliveryStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDeliveryStatsRequest => GetDeliveryStatsRequest.decode(value),
+    responseSerialize: (value: GetDeliveryStatsResponse): Buffer =>
+      Buffer.from(GetDeliveryStatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDeliveryStatsResponse => GetDeliveryStatsResponse.decode(value),
+  },
 } as const;
 
 export interface CallbackServiceServer extends UntypedServiceImplementation {
@@ -2531,6 +3360,11 @@ export interface CallbackServiceServer extends UntypedServiceImplementation {
    * settings.
    */
   replayDeliveries: handleUnaryCall<ReplayDeliveriesRequest, ReplayDeliveriesResponse>;
+  /**
+   * Attempts by outcome over time, the failure rate and latency percentiles, of one callback or
+   * of an account: counted as results are recorded, so it costs the same however large the log.
+   */
+  getDeliveryStats: handleUnaryCall<GetDeliveryStatsRequest, GetDeliveryStatsResponse>;
 }
 
 export interface CallbackServiceClient extends Client {
@@ -2681,6 +3515,25 @@ export interface CallbackServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReplayDeliveriesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Attempts by outcome over time, the failure rate and latency percentiles, of one callback or
+   * of an account: counted as results are recorded, so it costs the same however large the log.
+   */
+  getDeliveryStats(
+    request: GetDeliveryStatsRequest,
+    callback: (error: ServiceError | null, response: GetDeliveryStatsResponse) => void,
+  ): ClientUnaryCall;
+  getDeliveryStats(
+    request: GetDeliveryStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDeliveryStatsResponse) => void,
+  ): ClientUnaryCall;
+  getDeliveryStats(
+    request: GetDeliveryStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDeliveryStatsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const CallbackServiceClient = makeGenericClientConstructor(
@@ -2691,6 +3544,10 @@ export const CallbackServiceClient = makeGenericClientConstructor(
   service: typeof CallbackServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

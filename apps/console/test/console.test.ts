@@ -1,0 +1,258 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureOsCommands } from '@callbacks/infra';
+import { Action, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { CONSOLE_BUILD_DIR, CountingReceiver, System } from '@callbacks/system';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/** Every page's screenshot, as test artifacts (gitignored). */
+const ARTIFACTS = fileURLToPath(new URL('../test-artifacts', import.meta.url));
+/** With CONSOLE_README_SCREENSHOTS=1 the two the README shows are written to docs/ too. */
+const README_SHOTS = process.env.CONSOLE_README_SCREENSHOTS === '1';
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const WAIT = 60_000;
+
+let system: System;
+let receiver: CountingReceiver;
+let browser: Browser;
+const otherToken = `other-${randomBytes(12).toString('hex')}`;
+
+/** axe-core on the page as it is: no serious or critical violation. */
+async function accessible(page: Page, name: string): Promise<void> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            context: Document,
+            options: object,
+          ): Promise<{
+            violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[];
+          }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  });
+  expect(violations, `accessibility of ${name}`).toEqual([]);
+}
+
+async function shot(page: Page, name: string, readme?: string): Promise<void> {
+  const file = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  if (readme && README_SHOTS) copyFileSync(file, join(ROOT, 'docs', readme));
+}
+
+/** Checks and photographs a page at desktop width, then at phone width. */
+async function visit(page: Page, name: string, readme?: string): Promise<void> {
+  await accessible(page, name);
+  await shot(page, name, readme);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await accessible(page, `${name} (phone)`);
+  await shot(page, `${name}-phone`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+function event(fields: Record<string, string>): ProfileEvent {
+  return {
+    eventId: `console-${randomBytes(6).toString('hex')}`,
+    accountId: '42',
+    databaseId: '7',
+    collectionId: '',
+    profileId: '9',
+    subprofileId: '',
+    action: Action.UPDATE,
+    origin: Origin.PUBLISHER,
+    occurredAt: new Date(),
+    fields,
+    previousFields: { city: 'Utrecht' },
+    interests: [],
+    previousInterests: [],
+    createdAt: undefined,
+    modifiedAt: undefined,
+  };
+}
+
+function chromiumPath(): string {
+  return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+}
+
+describe('the console in a real browser, against the system as processes', () => {
+  beforeAll(async () => {
+    if (!existsSync(join(CONSOLE_BUILD_DIR, 'index.html')))
+      throw new Error('the console is not built: nx run @callbacks/console:build (the test target depends on it)');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await ensureOsCommands(['chromium']);
+    receiver = await CountingReceiver.start();
+    system = await System.start({ tokens: [{ name: 'other', token: otherToken, accounts: ['99'] }] });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.close();
+    await receiver?.close();
+  });
+
+  it('signs in, creates, tests, delivers, replays, counts, disables and deletes a callback', async () => {
+    // The token lives in sessionStorage, which axe's script tag needs no exception for; the
+    // page's CSP allows no inline script, so the checker is let in by the test alone.
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      bypassCSP: true,
+      timezoneId: 'Europe/Amsterdam',
+    });
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+
+    // Sign in: every page asks for it first.
+    await page.goto(`${system.httpUrl}/callbacks`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await visit(page, '01-sign-in');
+    await page.getByLabel('API token').fill('wrong-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That token was not accepted').waitFor();
+    await page.getByLabel('API token').fill(system.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Callbacks' }).waitFor();
+    await page.getByText('No callbacks yet').waitFor();
+    await visit(page, '02-callbacks-empty');
+
+    // The form: a bad URL and a bad regular expression come back as field errors.
+    await page.getByRole('link', { name: 'New callback' }).click();
+    await page.getByRole('heading', { name: 'New callback' }).waitFor();
+    await page.getByLabel('Account').fill('42');
+    await page.getByLabel('Database').fill('7');
+    await page.getByLabel('URL').fill('ftp://example.com/hook');
+    await page.getByLabel('Update').check();
+    await page.getByLabel('Disable on API calls').check();
+    await page.getByRole('button', { name: 'Add a rule' }).click();
+    await page.getByLabel('Rule name').fill('piet');
+    await page.getByLabel('Field', { exact: true }).fill('name');
+    await page.getByLabel('Comparison').selectOption('FIELD_COMPARISON_REGEXP');
+    await page.getByLabel('Regular expression').fill('(pi');
+    await page.getByRole('button', { name: 'Create callback' }).click();
+    await page.getByText('fix the fields marked below').waitFor();
+    const urlField = page.locator('[data-path="url"]');
+    await urlField.locator('.field-error').waitFor();
+    const regexpField = page.locator('[data-path="condition.rules[0].conditions[0].field.value"]');
+    await regexpField.locator('.field-error').waitFor();
+    expect(await regexpField.locator('.field-error').textContent()).toMatch(/regular expression|RE2|missing/i);
+    await visit(page, '03-form-errors');
+
+    // The service type-checks the CEL expression when the field is left.
+    const expression = page.getByLabel('Expression (CEL, optional)');
+    await expression.fill('profile.fields.name == 1 +');
+    await expression.blur();
+    await page.locator('[data-path="condition.expression"] .field-error').waitFor();
+    await expression.fill('profile.fields.name != ""');
+    await expression.blur();
+    await page.locator('[data-path="condition.expression"] .field-error').waitFor({ state: 'detached' });
+
+    // Fixed: created, and the page becomes the callback's.
+    await page.getByLabel('URL').fill(receiver.url());
+    await page.getByLabel('Regular expression').fill('^pi');
+    await page.getByLabel('Description').fill('Updates of profiles named piet, not from API calls');
+    await shot(page, '04-form', 'console-form.png');
+    await page.getByRole('button', { name: 'Create callback' }).click();
+    await page.getByRole('heading', { name: 'Callback', exact: true }).waitFor();
+    const callbackUrl = page.url();
+    const callbackId = decodeURIComponent(callbackUrl.split('/callbacks/')[1] ?? '');
+    expect(callbackId).not.toBe('');
+    await visit(page, '05-callback');
+
+    // A stale edit: someone else changed it meanwhile; said in words, with a reload.
+    const elsewhere = await fetch(
+      `${system.httpUrl}/v1/callbacks/${encodeURIComponent(callbackId)}?updateMask=description`,
+      {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${system.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ description: 'changed elsewhere' }),
+      },
+    );
+    expect(elsewhere.status).toBe(200);
+    await page.getByLabel('Description').fill('my change');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Someone changed this callback after you opened it').waitFor();
+    await shot(page, '05b-conflict');
+    await page.getByRole('button', { name: 'Reload the current version' }).click();
+    await page.getByText(/^Revision 2 ·/).waitFor();
+    expect(await page.getByLabel('Description').inputValue()).toBe('changed elsewhere');
+
+    // Test it with a sample event: it fires, rule by rule, with the request as it would be sent.
+    await page.getByRole('link', { name: 'Test this callback' }).click();
+    await page.getByRole('button', { name: 'Run the test' }).click();
+    await page.getByRole('heading', { name: 'It fires' }).waitFor();
+    expect(await page.getByLabel('Request headers').textContent()).toMatch(/Signature: keyId=/);
+    expect(await page.getByLabel('Request body').textContent()).toContain('"profile"');
+    await visit(page, '06-test');
+
+    // A real event: the delivery appears with its attempt.
+    await system.publisher.publish(event({ name: 'piet', city: 'Amsterdam' }));
+    expect(await receiver.waitForDistinct(1, WAIT)).toBe(true);
+    await page.goto(`${system.httpUrl}/callbacks/${encodeURIComponent(callbackId)}/deliveries`);
+    const succeeded = page.getByRole('cell', { name: 'Succeeded' });
+    await succeeded.first().waitFor({ timeout: WAIT });
+    await visit(page, '07-deliveries');
+    await page.getByRole('row').nth(1).getByRole('link').first().click();
+    await page.getByText('Attempt 1').waitFor();
+    await page.getByText('HTTP 200').first().waitFor();
+    await visit(page, '08-delivery');
+
+    // Replay it: a new delivery reaches the receiver.
+    await page.getByRole('button', { name: 'Replay this delivery' }).click();
+    await page.getByText('Replayed as a new delivery').waitFor();
+    expect(await receiver.waitForDistinct(2, WAIT)).toBe(true);
+
+    // The statistics count both attempts (refreshing on their own).
+    await page.goto(`${system.httpUrl}/callbacks/${encodeURIComponent(callbackId)}/stats`);
+    await page.getByTestId('stats-total').filter({ hasText: /^2$/ }).waitFor({ timeout: WAIT });
+    await visit(page, '09-stats');
+
+    // Disable it; the list shows it so.
+    await page.goto(callbackUrl);
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('button', { name: 'Enable' }).waitFor();
+    await page.getByRole('link', { name: 'Callbacks' }).first().click();
+    await page.getByRole('cell', { name: receiver.url() }).waitFor();
+    await page.getByRole('cell', { name: 'Disabled' }).waitFor();
+    await visit(page, '10-callbacks', 'console-callbacks.png');
+
+    // Another account's token sees none of it.
+    const other = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    const otherPage = await other.newPage();
+    await otherPage.goto(`${system.httpUrl}/sign-in`);
+    await otherPage.getByLabel('API token').fill(otherToken);
+    await otherPage.getByRole('button', { name: 'Sign in' }).click();
+    await otherPage.getByText('No callbacks yet').waitFor();
+    await otherPage.goto(`${system.httpUrl}/callbacks/${encodeURIComponent(callbackId)}`);
+    await otherPage.getByText('Not found').waitFor();
+    await shot(otherPage, '11-other-account');
+    await other.close();
+
+    // Delete, after a confirmation.
+    await page.goto(callbackUrl);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alertdialog').waitFor();
+    await visit(page, '12-delete-confirmation');
+    await page.getByRole('button', { name: 'Yes, delete it' }).click();
+    await page.getByText('No callbacks yet').waitFor();
+
+    // The token never went into a URL.
+    expect(requests.filter((url) => url.includes(system.token))).toEqual([]);
+    await context.close();
+  });
+});
