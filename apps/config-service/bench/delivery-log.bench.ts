@@ -17,6 +17,7 @@ import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
 import type { CallbackRepository } from '../src/callbacks/ports';
 import type { UpdateCallback } from '../src/callbacks/update-callback';
+import { BufferedDeliveryStats } from '../src/deliveries/buffered-stats';
 import { EndpointHealth } from '../src/deliveries/endpoint-health';
 import { RecordAttemptResult } from '../src/deliveries/record-attempt-result';
 import { MongoDeliveryLog } from '../src/mongo/mongo-delivery-log';
@@ -99,8 +100,12 @@ async function main(): Promise<void> {
     const store = new MongoEndpointHealth(db, DAY);
     await log.ensureIndexes();
     await store.ensureIndexes();
-    const stats = new MongoDeliveryStats(db, DAY);
-    await stats.ensureIndexes();
+    const statsStore = new MongoDeliveryStats(db, DAY);
+    await statsStore.ensureIndexes();
+    // As the service runs it: statistics counted in memory, written every 10 s (here: after each round).
+    const stats = new BufferedDeliveryStats(statsStore, (error) => {
+      throw error;
+    });
     const never = new Proxy({}, { get: () => () => Promise.reject(new Error('the bench never disables a callback')) });
     const health = new EndpointHealth({
       store,
@@ -120,6 +125,7 @@ async function main(): Promise<void> {
       const results = roundResults(round);
       const started = performance.now();
       for (let i = 0; i < results.length; i += BATCH) await recorder.execute(results.slice(i, i + BATCH));
+      await stats.flush();
       const rate = results.length / ((performance.now() - started) / 1000);
       logSize += ROUND;
       rates.push(rate);

@@ -1,8 +1,9 @@
-import { type AnyBulkWriteOperation, type Collection, type Db, MongoBulkWriteError } from 'mongodb';
+import { type AnyBulkWriteOperation, type Collection, type Db, type Filter, MongoBulkWriteError } from 'mongodb';
 import { LATENCY_BOUNDS_MS, type MinuteTally } from '../deliveries/delivery-stats';
 import type { DeliveryStatsStore } from '../deliveries/ports';
 import { guarded } from './errors';
 import { ensureExpiryIndex, type ExpiryMode } from './expiry-index';
+import { createMissingIndexes } from './missing-indexes';
 
 const HOUR = 3_600_000;
 const DUPLICATE_KEY = 11000;
@@ -11,12 +12,6 @@ const DUPLICATE_KEY = 11000;
  * (in the statistics bench); a few dozen at a time it answers.
  */
 const BULK = 25;
-/** Lookups by `_id` in flight at once when reading. */
-const READ_PARALLEL = 24;
-
-function documentId(of: { callbackId: string } | { accountId: string }, hour: number): string {
-  return 'callbackId' in of ? `c:${of.callbackId}:${hour}` : `a:${of.accountId}:${hour}`;
-}
 
 /** A minute's counts: succeeded, retrying, dead, and the latency histogram by bucket index. */
 interface MinuteFields {
@@ -27,8 +22,7 @@ interface MinuteFields {
 }
 
 /**
- * One callback's (or, with callbackId '', one account's) tallies of one hour, a field per minute
- * that had attempts. An hour per document
+ * One callback's tallies of one hour, a field per minute that had attempts. An hour per document
  * keeps the collection small (a callback busy all month: 720 documents), which matters on
  * FerretDB 1.24, whose upserts by `_id` and range queries scan the whole collection.
  */
@@ -54,31 +48,17 @@ export class MongoDeliveryStats implements DeliveryStatsStore {
 
   async ensureIndexes(): Promise<ExpiryMode> {
     return guarded('creating statistics indexes', async () => {
-      // Read by `_id` only: the expiry index is the one more needed.
+      await createMissingIndexes(this.docs, [
+        { key: { callbackId: 1, hour: 1 }, name: 'callback_hour' },
+        { key: { accountId: 1, hour: 1 }, name: 'account_hour' },
+      ]);
       return ensureExpiryIndex(this.docs);
     });
   }
 
   async add(tallies: readonly MinuteTally[]): Promise<void> {
     if (tallies.length === 0) return;
-    // Each callback's minutes, and the same summed per account (callbackId ''), each under an
-    // `_id` that names it, so that a read is a few lookups by `_id`.
-    const byAccount = new Map<string, MinuteTally>();
-    for (const tally of tallies) {
-      const key = `${tally.accountId}\u0000${tally.minute.getTime()}`;
-      const into = byAccount.get(key) ?? {
-        ...tally,
-        callbackId: '',
-        counts: { succeeded: 0, retrying: 0, dead: 0 },
-        latency: tally.latency.map(() => 0),
-      };
-      into.counts.succeeded += tally.counts.succeeded;
-      into.counts.retrying += tally.counts.retrying;
-      into.counts.dead += tally.counts.dead;
-      tally.latency.forEach((n, i) => (into.latency[i] = (into.latency[i] ?? 0) + n));
-      byAccount.set(key, into);
-    }
-    const operations: AnyBulkWriteOperation<StatsDocument>[] = [...tallies, ...byAccount.values()].map((tally) => {
+    const operations: AnyBulkWriteOperation<StatsDocument>[] = tallies.map((tally) => {
       const hour = Math.floor(tally.minute.getTime() / HOUR) * HOUR;
       const prefix = `m.${Math.floor((tally.minute.getTime() - hour) / 60_000)}`;
       const inc: Record<string, number> = {};
@@ -90,9 +70,7 @@ export class MongoDeliveryStats implements DeliveryStatsStore {
       });
       return {
         updateOne: {
-          filter: {
-            _id: documentId(tally.callbackId ? { callbackId: tally.callbackId } : { accountId: tally.accountId }, hour),
-          },
+          filter: { _id: `${tally.callbackId}:${hour}` },
           update: {
             $setOnInsert: {
               accountId: tally.accountId,
@@ -130,18 +108,12 @@ export class MongoDeliveryStats implements DeliveryStatsStore {
   async read(
     filter: ({ callbackId: string } | { accountId: string }) & { from: Date; until: Date },
   ): Promise<MinuteTally[]> {
-    const ids: string[] = [];
-    for (let hour = Math.floor(filter.from.getTime() / HOUR) * HOUR; hour < filter.until.getTime(); hour += HOUR)
-      ids.push(documentId(filter, hour));
-    // One lookup by `_id` per hour rather than one query over a range: FerretDB 1.24 finds a lone
-    // `_id` in SQLite, but decodes every document of the collection for any other filter.
-    const docs: StatsDocument[] = [];
-    await guarded('reading statistics', async () => {
-      for (let i = 0; i < ids.length; i += READ_PARALLEL) {
-        const found = await Promise.all(ids.slice(i, i + READ_PARALLEL).map((_id) => this.docs.findOne({ _id })));
-        for (const doc of found) if (doc) docs.push(doc);
-      }
-    });
+    const firstHour = new Date(Math.floor(filter.from.getTime() / HOUR) * HOUR);
+    const query: Filter<StatsDocument> = {
+      ...('callbackId' in filter ? { callbackId: filter.callbackId } : { accountId: filter.accountId }),
+      hour: { $gte: firstHour, $lt: filter.until },
+    };
+    const docs = await guarded('reading statistics', () => this.docs.find(query).toArray());
     return docs.flatMap((doc) =>
       Object.entries(doc.m).flatMap(([minute, fields]) => {
         const at = new Date(doc.hour.getTime() + Number(minute) * 60_000);
