@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ArrivalLog } from '@callbacks/testing';
 
 export interface Arrival {
   deliveryId: string;
@@ -12,15 +13,13 @@ export interface Arrival {
  * A receiver that answers 200 at once and records every arrival with its idempotency key, for
  * counting losses and repeats. `waitForDistinct` resolves when enough different deliveries came.
  */
-export class CountingReceiver {
-  readonly arrivals: Arrival[] = [];
-  readonly distinct = new Set<string>();
-  private waiters: { count: number; resolve: () => void }[] = [];
-
+export class CountingReceiver extends ArrivalLog<Arrival> {
   private constructor(
     private readonly server: Server,
     readonly port: number,
-  ) {}
+  ) {
+    super();
+  }
 
   static async start(): Promise<CountingReceiver> {
     const holder: { receiver?: CountingReceiver } = {};
@@ -42,32 +41,12 @@ export class CountingReceiver {
     return `http://127.0.0.1:${this.port}${path}`;
   }
 
-  waitForDistinct(count: number, timeoutMs: number): Promise<boolean> {
-    if (this.distinct.size >= count) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.waiters.push({
-        count,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
-      });
-    });
-  }
-
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
 
   private record(deliveryId: string, body: Buffer): void {
-    this.arrivals.push({ deliveryId, at: performance.timeOrigin + performance.now(), body });
-    this.distinct.add(deliveryId);
-    this.waiters = this.waiters.filter((w) => {
-      if (this.distinct.size < w.count) return true;
-      w.resolve();
-      return false;
-    });
+    this.recordArrivals([{ deliveryId, at: performance.timeOrigin + performance.now(), body }]);
   }
 }

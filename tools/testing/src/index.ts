@@ -9,3 +9,4 @@ export * from './receiver';
 export * from './tls';
 export * from './receiver-process';
 export * from './tcp-proxy';
+export * from './arrival-log';

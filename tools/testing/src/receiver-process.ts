@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bindToThisProcess } from '@callbacks/infra';
+import { ArrivalLog } from './arrival-log';
 
 export type ToReceiver = { type: 'slow'; latencyMs: number; forMs: number };
 export type FromReceiver =
@@ -23,10 +24,7 @@ export interface ProcessArrival {
  * told to answer slowly for a while. Arrivals (idempotency key and time) are reported here in
  * batches; `waitForDistinct` resolves when enough different deliveries came.
  */
-export class ReceiverProcess {
-  readonly arrivals: ProcessArrival[] = [];
-  readonly distinct = new Set<string>();
-  private waiters: { count: number; resolve: () => void }[] = [];
+export class ReceiverProcess extends ArrivalLog<ProcessArrival> {
   private slowPeriod: Promise<{ from: number; until: number }> | undefined;
   private readonly exited: Promise<void>;
 
@@ -34,6 +32,7 @@ export class ReceiverProcess {
     private readonly child: ChildProcess,
     readonly port: number,
   ) {
+    super();
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.on('message', (message: FromReceiver) => {
       if (message.type === 'arrivals') this.record(message.arrivals);
@@ -94,34 +93,12 @@ export class ReceiverProcess {
     return this.slowPeriod;
   }
 
-  waitForDistinct(count: number, timeoutMs: number): Promise<boolean> {
-    if (this.distinct.size >= count) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.waiters.push({
-        count,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
-      });
-    });
-  }
-
   async close(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     await this.exited;
   }
 
   private record(arrivals: [string, number][]): void {
-    for (const [deliveryId, at] of arrivals) {
-      this.arrivals.push({ deliveryId, at });
-      this.distinct.add(deliveryId);
-    }
-    this.waiters = this.waiters.filter((w) => {
-      if (this.distinct.size < w.count) return true;
-      w.resolve();
-      return false;
-    });
+    this.recordArrivals(arrivals.map(([deliveryId, at]) => ({ deliveryId, at })));
   }
 }
