@@ -69,7 +69,11 @@ describe('a NATS cluster', () => {
     await cluster.node(leader).managed.kill();
     // A new leader is elected among the two left (JetStream's advisory says which); the message is still there.
     for await (const advisory of elected) expect((advisory.json() as { leader: string }).leader).not.toBe(leader);
-    const info = await (await jetstreamManager(watcher)).streams.info('INFRA_CLUSTER');
+    // If the killed node also led the meta group, the JetStream API answers only once the two left elect a
+    // new meta leader, which may come after the stream's election: ask again until it answers.
+    const info = await answered(async () =>
+      (await jetstreamManager(watcher, { checkAPI: false })).streams.info('INFRA_CLUSTER'),
+    );
     await watcher.close();
     expect(info.cluster?.leader).not.toBe(leader);
     expect(info.state.messages).toBe(1);
@@ -77,3 +81,15 @@ describe('a NATS cluster', () => {
     await nc.close();
   });
 });
+
+/** Retries a JetStream API call while the API does not answer (no meta leader yet), up to 10 times. */
+async function answered<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      // Each attempt waits for the client's request timeout, so this waits for an answer, not for a clock.
+      if (!(error instanceof Error && error.name === 'TimeoutError') || attempt === 10) throw error;
+    }
+  }
+}
