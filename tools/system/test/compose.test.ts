@@ -11,7 +11,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; target?: string; args?: Record<string, string> };
   environment?: Record<string, string | null>;
   command?: string[];
   depends_on?: Record<string, { condition: string }>;
@@ -104,7 +104,7 @@ describe('docker-compose.yml', () => {
       expect(services[name]!.healthcheck?.test.join(' '), name).toContain('http://127.0.0.1:9464/readyz');
       for (const node of ['nats-1', 'nats-2', 'nats-3'])
         expect(services[name]!.depends_on?.[node]?.condition, `${name} on ${node}`).toBe('service_healthy');
-      const dockerfile = await readFile(join(ROOT, services[name]!.build!.dockerfile), 'utf8');
+      const dockerfile = (await imageStages(services[name]!)).text;
       expect(dockerfile, `${name}: Dockerfile HEALTHCHECK`).toMatch(
         /^HEALTHCHECK .*\n\s+CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:' \+ process\.env\.METRICS_ADDR/m,
       );
@@ -125,17 +125,24 @@ describe('docker-compose.yml', () => {
       expect(services[name]!.environment!.METRICS_ADDR, name).toBe('0.0.0.0:9464');
   });
 
-  it('builds each service from its own Dockerfile, small and non-root', async () => {
+  it('builds every image from the one Dockerfile, each its own app, small and non-root', async () => {
     const { services } = await composeConfig(SECRETS);
-    for (const name of ['config-service', 'matcher', 'dispatcher', 'receiver']) {
-      const dockerfile = services[name]!.build?.dockerfile;
-      expect(dockerfile, name).toBeDefined();
-      const text = await readFile(join(ROOT, dockerfile!), 'utf8');
-      const stages = text.split('\n').filter((line) => line.startsWith('FROM '));
-      expect(stages.at(-1), `${name}: the final stage`).toMatch(/^FROM node:20[\w.-]*-slim$/);
-      expect(text, `${name}: runs as a non-root user`).toMatch(/^USER node$/m);
-      expect(text, `${name}: production dependencies only`).toContain('npm ci --omit=dev');
+    const apps = {
+      'config-service': 'config-service',
+      matcher: 'matcher',
+      dispatcher: 'dispatcher',
+      receiver: 'demo-receiver',
+    };
+    for (const [name, app] of Object.entries(apps)) {
+      expect(services[name]!.build?.args?.APP, name).toBe(app);
+      const image = await imageStages(services[name]!);
+      expect(image.base, `${name}: the final stage's image`).toMatch(/^node:20[\w.-]*-slim$/);
+      expect(image.text, `${name}: runs as a non-root user`).toMatch(/^USER node$/m);
+      expect(image.text, `${name}: carries its own bundle`).toContain('COPY --from=build /src/dist/apps/${APP} ./');
+      expect(image.dockerfile, `${name}: production dependencies only`).toContain('npm ci --omit=dev');
     }
+    // The receiver is no service: no probes of a service's, which it does not serve.
+    expect((await imageStages(services.receiver!)).text).not.toContain('HEALTHCHECK');
   });
 
   it('wires the services to NATS, MongoDB, the trace viewer, the signing keys and each other', async () => {
@@ -169,12 +176,9 @@ describe('docker-compose.yml', () => {
     expect(services['config-service']!.ports?.map((p) => p.target)).toEqual([50051, 8080]);
     // Services inside containers listen on every interface, or no other container reaches them.
     expect(services.receiver!.environment).toMatchObject({ RECEIVER_HOST: '0.0.0.0', RECEIVER_PORT: '8080' });
-    expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(
-      /^ENV CONFIG_GRPC_ADDR=0\.0\.0\.0:50051$/m,
-    );
-    expect(await readFile(join(ROOT, 'apps/config-service/Dockerfile'), 'utf8')).toMatch(
-      /^ENV CONFIG_HTTP_ADDR=0\.0\.0\.0:8080$/m,
-    );
+    const configImage = (await imageStages(services['config-service']!)).text;
+    expect(configImage).toMatch(/^ENV CONFIG_GRPC_ADDR=0\.0\.0\.0:50051$/m);
+    expect(configImage).toMatch(/^ENV CONFIG_HTTP_ADDR=0\.0\.0\.0:8080$/m);
   });
 
   it('refuses to start without the tokens, and says which variable to set', async () => {
@@ -186,3 +190,27 @@ describe('docker-compose.yml', () => {
     expect(failure).toMatch(/see the top of this file/);
   });
 });
+
+/**
+ * The stages a compose service's image is made of: its build target and the stages that one is built
+ * FROM, down to the base image (the text of those stages only, so what another target sets does not count).
+ */
+async function imageStages(service: ComposeService): Promise<{ dockerfile: string; text: string; base: string }> {
+  const dockerfile = await readFile(join(ROOT, service.build!.dockerfile), 'utf8');
+  const stages = new Map<string, { from: string; text: string }>();
+  let last = '';
+  for (const chunk of dockerfile.split(/^(?=FROM )/m).filter((part) => part.startsWith('FROM '))) {
+    const [, from, name] = /^FROM (\S+)(?: AS (\S+))?/.exec(chunk)!;
+    last = name ?? `#${stages.size}`;
+    stages.set(last, { from: from!, text: chunk });
+  }
+  let stage = stages.get(service.build!.target ?? last);
+  expect(stage, `build target ${service.build!.target}`).toBeDefined();
+  let text = '';
+  for (;;) {
+    text = stage!.text + text;
+    const next = stages.get(stage!.from);
+    if (!next) return { dockerfile, text, base: stage!.from };
+    stage = next;
+  }
+}
