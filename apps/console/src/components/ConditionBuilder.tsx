@@ -1,3 +1,4 @@
+import type { ReactElement } from 'react';
 import type { Rule, RuleCondition, Schemas } from '../api';
 import { CheckField, SelectField, TextField } from './fields';
 
@@ -69,6 +70,19 @@ const FLOORS: [TimeUnit, string][] = [
   ['TIME_UNIT_UNSPECIFIED', 'not floored'],
   ...UNITS.filter(([u]) => u !== 'TIME_UNIT_MINUTE' && u !== 'TIME_UNIT_HOUR'),
 ];
+
+/** The editor of each kind of condition; each edits `condition[kind]`. */
+type ConditionEditorOf<T> = (props: {
+  path: string;
+  value: NonNullable<T>;
+  onChange: (v: NonNullable<T>) => void;
+}) => ReactElement;
+const EDITORS: { [K in Kind]: ConditionEditorOf<RuleCondition[K]> } = {
+  field: (props) => <FieldConditionEditor {...props} />,
+  change: (props) => <ChangeConditionEditor {...props} />,
+  interest: (props) => <InterestConditionEditor {...props} />,
+  date: (props) => <DateConditionEditor {...props} />,
+};
 
 function kindOf(condition: RuleCondition): Kind {
   return condition.change ? 'change' : condition.interest ? 'interest' : condition.date ? 'date' : 'field';
@@ -201,39 +215,17 @@ function ConditionEditor({
   onRemove: () => void;
 }) {
   const kind = kindOf(condition);
+  const KindEditor = EDITORS[kind] as ConditionEditorOf<RuleCondition[Kind]>;
   return (
     <fieldset className="condition" data-path={path}>
       <legend>{label}</legend>
       <div className="row">
         <SelectField label="Kind" value={kind} onChange={(k) => onChange(newCondition(k))} options={KINDS} />
-        {kind === 'field' && (
-          <FieldConditionEditor
-            path={`${path}.field`}
-            value={condition.field ?? {}}
-            onChange={(field) => onChange({ field })}
-          />
-        )}
-        {kind === 'change' && (
-          <ChangeConditionEditor
-            path={`${path}.change`}
-            value={condition.change ?? {}}
-            onChange={(change) => onChange({ change })}
-          />
-        )}
-        {kind === 'interest' && (
-          <InterestConditionEditor
-            path={`${path}.interest`}
-            value={condition.interest ?? {}}
-            onChange={(interest) => onChange({ interest })}
-          />
-        )}
-        {kind === 'date' && (
-          <DateConditionEditor
-            path={`${path}.date`}
-            value={condition.date ?? {}}
-            onChange={(date) => onChange({ date })}
-          />
-        )}
+        <KindEditor
+          path={`${path}.${kind}`}
+          value={condition[kind] ?? {}}
+          onChange={(value) => onChange({ [kind]: value })}
+        />
       </div>
       <button type="button" className="danger-link" onClick={onRemove}>
         Remove this condition
