@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   boolean,
   ConfigError,
+  directoryWith,
   duration,
   hostPort,
   integer,
@@ -81,6 +85,18 @@ describe('loadSettings', () => {
     expect(problems.find((p) => p.startsWith('MONGO_URL'))).toMatch(/required.*not set/);
     expect(problems.find((p) => p.startsWith('TOKEN'))).toMatch(/value hidden/);
     expect((error as ConfigError).message).not.toContain('SECRET-VALUE');
+  });
+
+  it('takes a directory only when it holds the file asked for, and says which file is missing', () => {
+    const built = mkdtempSync(join(tmpdir(), 'settings-'));
+    writeFileSync(join(built, 'index.html'), '<!doctype html>');
+    const empty = mkdtempSync(join(tmpdir(), 'settings-'));
+    const dir = { consoleDir: directoryWith('CONSOLE_DIR', 'index.html', { default: undefined }) };
+    expect(loadSettings({ CONSOLE_DIR: built }, dir).consoleDir).toBe(built);
+    expect(loadSettings({}, dir).consoleDir).toBeUndefined();
+    expect(() => loadSettings({ CONSOLE_DIR: empty }, dir)).toThrow(
+      `CONSOLE_DIR: ${join(empty, 'index.html')} does not exist (got "${empty}")`,
+    );
   });
 
   it('treats an empty variable as unset', () => {
