@@ -65,10 +65,10 @@ async function visit(page: Page, name: string, readme?: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-function event(fields: Record<string, string>): ProfileEvent {
+function event(fields: Record<string, string>, accountId = '42'): ProfileEvent {
   return {
     eventId: `console-${randomBytes(6).toString('hex')}`,
-    accountId: '42',
+    accountId,
     databaseId: '7',
     collectionId: '',
     profileId: '9',
@@ -83,6 +83,32 @@ function event(fields: Record<string, string>): ProfileEvent {
     createdAt: undefined,
     modifiedAt: undefined,
   };
+}
+
+/** Signs a fresh browser context in with the system's token; its page is on the callbacks list. */
+async function signedIn(): Promise<{ page: Page; close: () => Promise<void> }> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    bypassCSP: true,
+    timezoneId: 'America/New_York',
+  });
+  const page = await context.newPage();
+  await page.goto(`${system.httpUrl}/sign-in`);
+  await page.getByLabel('API token').fill(system.token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Callbacks' }).waitFor();
+  return { page, close: () => context.close() };
+}
+
+/** Creates a callback through the HTTP API; its id. */
+async function createCallback(callback: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${system.httpUrl}/v1/callbacks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${system.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ format: 'FORMAT_JSON', ...callback }),
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return ((await response.json()) as { callback: { id: string } }).callback.id;
 }
 
 function chromiumPath(): string {
@@ -254,5 +280,86 @@ describe('the console in a real browser, against the system as processes', () =>
     // The token never went into a URL.
     expect(requests.filter((url) => url.includes(system.token))).toEqual([]);
     await context.close();
+  });
+  it('pages and filters callbacks, filters deliveries by state and time, replays a selection and a range, and counts an account', async () => {
+    // Account 43 alone, so that every count below is this test's.
+    const counted = await CountingReceiver.start();
+    try {
+      const target = await createCallback({ accountId: '43', databaseId: '7', url: counted.url() });
+      for (let i = 0; i < 20; i++) await createCallback({ accountId: '43', databaseId: '70', url: counted.url('/a') });
+      for (let i = 0; i < 2; i++) await createCallback({ accountId: '43', databaseId: '8', url: counted.url('/b') });
+      const { page, close } = await signedIn();
+
+      // 23 callbacks: a page of 20, then the other 3; the database filter finds the two of database 8.
+      await page.goto(`${system.httpUrl}/callbacks?account=43`);
+      const rows = page.locator('tbody tr');
+      await page.getByRole('link', { name: 'Next page' }).waitFor();
+      expect(await rows.count()).toBe(20);
+      await page.getByRole('link', { name: 'Next page' }).click();
+      await page.getByRole('link', { name: 'First page' }).waitFor();
+      expect(await rows.count()).toBe(3);
+      await page.getByLabel('Database').fill('8');
+      await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.getByRole('link', { name: 'First page' }).waitFor({ state: 'detached' });
+      await rows.nth(1).waitFor();
+      expect(await rows.count()).toBe(2);
+      expect(await page.getByRole('cell', { name: counted.url('/b') }).count()).toBe(2);
+      await shot(page, '13-callbacks-filtered');
+
+      // Three deliveries, listed with their times in the viewer's zone and UTC on hover.
+      for (const name of ['a', 'b', 'c']) await system.publisher.publish(event({ name }, '43'));
+      expect(await counted.waitForDistinct(3, WAIT)).toBe(true);
+      await page.goto(`${system.httpUrl}/callbacks/${encodeURIComponent(target)}/deliveries`);
+      const succeeded = page.getByRole('cell', { name: 'Succeeded' });
+      await succeeded.nth(2).waitFor({ timeout: WAIT });
+      expect(await page.locator('tbody time').first().getAttribute('title')).toMatch(
+        /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+      );
+
+      // Filters: none dead; none created after 2099; all three created before it.
+      await page.getByLabel('State').selectOption('DELIVERY_STATE_DEAD');
+      await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.getByText('No deliveries match these filters').waitFor();
+      await page.getByLabel('State').selectOption('');
+      await page.getByLabel('Created from').fill('2099-01-01T00:00');
+      await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.getByText('No deliveries match these filters').waitFor();
+      expect(page.url()).toContain('from=2099-01-01T00%3A00');
+      await page.getByLabel('Created from').fill('');
+      await page.getByLabel('Created before').fill('2099-01-01T00:00');
+      await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await succeeded.nth(2).waitFor();
+      expect(await rows.count()).toBe(3);
+      await visit(page, '14-deliveries-filtered');
+
+      // Replay two selected: two new deliveries arrive.
+      await page.getByRole('checkbox').nth(0).check();
+      await page.getByRole('checkbox').nth(1).check();
+      await page.getByRole('button', { name: 'Replay selected (2)' }).click();
+      await page.getByText('Replayed 2 deliveries: they are queued as new deliveries.').waitFor();
+      expect(await counted.waitForDistinct(5, WAIT)).toBe(true);
+
+      // Replay the range of succeeded ones: as many new deliveries as the page says.
+      await page.getByLabel('State').selectOption('DELIVERY_STATE_SUCCEEDED');
+      await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.getByRole('button', { name: 'Replay the filtered range' }).click();
+      const said = await page.getByText(/^Replayed \d+ deliveries/).textContent();
+      const ranged = Number(/Replayed (\d+)/.exec(said ?? '')?.[1]);
+      expect(ranged).toBeGreaterThanOrEqual(3);
+      expect(await counted.waitForDistinct(5 + ranged, WAIT)).toBe(true);
+
+      // The account's statistics count every attempt of the account, all of them successes.
+      await page.goto(`${system.httpUrl}/stats`);
+      await page.getByLabel('Account').fill('43');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page
+        .getByTestId('stats-total')
+        .filter({ hasText: new RegExp(`^${5 + ranged}$`) })
+        .waitFor({ timeout: WAIT });
+      await visit(page, '15-account-stats');
+      await close();
+    } finally {
+      await counted.close();
+    }
   });
 });
