@@ -1,6 +1,6 @@
 import type { ReactElement } from 'react';
 import type { Rule, RuleCondition, Schemas } from '../api';
-import { CheckField, SelectField, TextField } from './fields';
+import { bindText, CheckField, SelectField, TextField } from './fields';
 
 type FieldComparison = NonNullable<Schemas['FieldCondition']['comparison']>;
 type ChangeKind = NonNullable<Schemas['ChangeCondition']['kind']>;
@@ -234,6 +234,36 @@ function ConditionEditor({
   );
 }
 
+/** The field a condition reads and how it compares: the first two inputs of a field or a date condition. */
+function FieldAndComparison<C extends string, V extends { field?: string; comparison: C }>({
+  fieldLabel,
+  placeholder,
+  path,
+  value,
+  onChange,
+  comparisons,
+}: {
+  fieldLabel: string;
+  placeholder: string;
+  path: string;
+  value: V;
+  onChange: (v: V) => void;
+  comparisons: [C, string][];
+}) {
+  return (
+    <>
+      <TextField label={fieldLabel} {...bindText(path, value, onChange)('field')} placeholder={placeholder} />
+      <SelectField
+        label="Comparison"
+        path={`${path}.comparison`}
+        value={value.comparison}
+        onChange={(comparison) => onChange({ ...value, comparison })}
+        options={comparisons}
+      />
+    </>
+  );
+}
+
 function FieldConditionEditor({
   path,
   value,
@@ -248,19 +278,13 @@ function FieldConditionEditor({
   const { value: _v, otherField: _o, values: _vs, ...rest } = value;
   return (
     <>
-      <TextField
-        label="Field"
-        path={`${path}.field`}
-        value={value.field ?? ''}
-        onChange={(field) => onChange({ ...value, field })}
+      <FieldAndComparison
+        fieldLabel="Field"
         placeholder="city"
-      />
-      <SelectField
-        label="Comparison"
-        path={`${path}.comparison`}
-        value={comparison}
-        onChange={(c) => onChange({ ...value, comparison: c })}
-        options={FIELD_COMPARISONS}
+        path={path}
+        value={{ ...value, comparison }}
+        onChange={onChange}
+        comparisons={FIELD_COMPARISONS}
       />
       {comparison === 'FIELD_COMPARISON_IN' ? (
         <TextField
@@ -324,7 +348,7 @@ function ChangeConditionEditor({
   onChange: (v: Schemas['ChangeCondition']) => void;
 }) {
   const kind = value.kind ?? 'CHANGE_KIND_ANY_FIELD_CHANGED';
-  const optional = (text: string) => (text === '' ? undefined : text);
+  const text = bindText(path, value, onChange);
   return (
     <>
       <SelectField
@@ -336,24 +360,9 @@ function ChangeConditionEditor({
       />
       {kind === 'CHANGE_KIND_FIELD_CHANGED' && (
         <>
-          <TextField
-            label="Field"
-            path={`${path}.field`}
-            value={value.field ?? ''}
-            onChange={(field) => onChange({ ...value, field })}
-          />
-          <TextField
-            label="From (optional)"
-            path={`${path}.from`}
-            value={value.from ?? ''}
-            onChange={(from) => onChange({ ...value, from: optional(from) })}
-          />
-          <TextField
-            label="To (optional)"
-            path={`${path}.to`}
-            value={value.to ?? ''}
-            onChange={(to) => onChange({ ...value, to: optional(to) })}
-          />
+          <TextField label="Field" {...text('field')} />
+          <TextField label="From (optional)" {...text('from', { optional: true })} />
+          <TextField label="To (optional)" {...text('to', { optional: true })} />
           <CheckField
             label="Case-sensitive"
             checked={value.caseSensitive ?? false}
@@ -363,18 +372,8 @@ function ChangeConditionEditor({
       )}
       {(kind === 'CHANGE_KIND_INTEREST_GAINED' || kind === 'CHANGE_KIND_INTEREST_LOST') && (
         <>
-          <TextField
-            label="Interest"
-            path={`${path}.interest`}
-            value={value.interest ?? ''}
-            onChange={(interest) => onChange({ ...value, interest })}
-          />
-          <TextField
-            label="Group (optional)"
-            path={`${path}.group`}
-            value={value.group ?? ''}
-            onChange={(group) => onChange({ ...value, group })}
-          />
+          <TextField label="Interest" {...text('interest')} />
+          <TextField label="Group (optional)" {...text('group')} />
         </>
       )}
     </>
@@ -392,6 +391,7 @@ function InterestConditionEditor({
 }) {
   const check = value.check ?? 'INTEREST_CHECK_HAS';
   const byGroup = check === 'INTEREST_CHECK_HAS_ANY_IN_GROUP' || check === 'INTEREST_CHECK_HAS_NONE_IN_GROUP';
+  const text = bindText(path, value, onChange);
   return (
     <>
       <SelectField
@@ -401,20 +401,8 @@ function InterestConditionEditor({
         onChange={(c) => onChange({ ...value, check: c })}
         options={INTEREST_CHECKS}
       />
-      {!byGroup && (
-        <TextField
-          label="Interest"
-          path={`${path}.interest`}
-          value={value.interest ?? ''}
-          onChange={(interest) => onChange({ ...value, interest })}
-        />
-      )}
-      <TextField
-        label={byGroup ? 'Group' : 'Group (optional)'}
-        path={`${path}.group`}
-        value={value.group ?? ''}
-        onChange={(group) => onChange({ ...value, group })}
-      />
+      {!byGroup && <TextField label="Interest" {...text('interest')} />}
+      <TextField label={byGroup ? 'Group' : 'Group (optional)'} {...text('group')} />
     </>
   );
 }
@@ -433,19 +421,13 @@ function DateConditionEditor({
   const rel = value.relative ?? {};
   return (
     <>
-      <TextField
-        label="Date field"
-        path={`${path}.field`}
-        value={value.field ?? ''}
-        onChange={(field) => onChange({ ...value, field })}
+      <FieldAndComparison
+        fieldLabel="Date field"
         placeholder="birthday"
-      />
-      <SelectField
-        label="Comparison"
-        path={`${path}.comparison`}
-        value={value.comparison ?? 'DATE_COMPARISON_BEFORE'}
-        onChange={(comparison) => onChange({ ...value, comparison })}
-        options={DATE_COMPARISONS}
+        path={path}
+        value={{ ...value, comparison: value.comparison ?? 'DATE_COMPARISON_BEFORE' }}
+        onChange={onChange}
+        comparisons={DATE_COMPARISONS}
       />
       <SelectField
         label="Compared with"
