@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { MongoClient } from 'mongodb';
 import type { Logger } from '@callbacks/logger';
 import {
@@ -52,6 +53,7 @@ import { MongoEndpointHealth } from './mongo/mongo-endpoint-health';
 import { AttemptResultConsumer, DELIVERY_LOG_CONSUMER, type DeliveryLogStats } from './nats/attempt-result-consumer';
 import { NatsCallbackBucket } from './nats/nats-callback-bucket';
 import { NatsDeliveryJobPublisher } from './nats/nats-delivery-job-publisher';
+import { NatsRoundLease } from './nats/reconcile-lease';
 import { retryUntilDone } from './startup';
 
 export interface RunningConfigService {
@@ -234,7 +236,20 @@ export async function startConfigService(
       retrying,
     );
     if (!bucketReady) return;
-    reconciler.start(settings.kvReconcileIntervalMs);
+    let lease: NatsRoundLease | undefined;
+    const leaseReady = await retryUntilDone(
+      'preparing the reconciliation lease',
+      async () => {
+        lease = await NatsRoundLease.open(nc, {
+          intervalMs: settings.kvReconcileIntervalMs,
+          replicas: settings.callbacksBucketReplicas,
+          holder: `${hostname()}:${process.pid}`,
+        });
+      },
+      retrying,
+    );
+    if (!leaseReady || !lease) return;
+    reconciler.start(settings.kvReconcileIntervalMs, lease);
     const consuming = await retryUntilDone(
       'starting the delivery log',
       () => startDeliveryLog(nc, consumer, settings, log),

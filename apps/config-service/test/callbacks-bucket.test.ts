@@ -1,7 +1,8 @@
-import type { KV } from '@nats-io/kv';
+import { type KV, Kvm } from '@nats-io/kv';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Server, startNats } from '@callbacks/infra';
+import { createLogger } from '@callbacks/logger';
 import {
   callbackKey,
   connectNats,
@@ -10,8 +11,10 @@ import {
   toBucketEntry,
 } from '@callbacks/messaging';
 import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
+import { BucketReconciler, ReconcileBucket } from '../src/callbacks/reconcile-bucket';
 import { MongoCallbackRepository } from '../src/mongo/mongo-callback-repository';
 import { NatsCallbackBucket } from '../src/nats/nats-callback-bucket';
+import { NatsRoundLease, RECONCILE_LEASE_BUCKET } from '../src/nats/reconcile-lease';
 import { auth, call, type Harness, sampleCallback, startHarness, TOKENS } from './harness';
 
 const A = auth(TOKENS.accountA);
@@ -127,5 +130,31 @@ describe('the reconciler', () => {
 
     expect(await h.service.reconcileBucket()).toMatchObject({ written: 0, deleted: 0 });
     expect([await held(ahead), await held(deleted)]).toEqual([5, 'deleted']);
+  });
+
+  it('scans once per interval however many instances tick: the one that takes the round', async () => {
+    const HOUR = 3_600_000;
+    const instances = ['a', 'b', 'c'].map(
+      () =>
+        new BucketReconciler(
+          new ReconcileBucket({ repository, bucket: new NatsCallbackBucket(kv) }),
+          createLogger({ service: 'reconciler-test', level: 'silent' }),
+        ),
+    );
+    for (const [i, reconciler] of instances.entries())
+      reconciler.start(HOUR, await NatsRoundLease.open(nc, { intervalMs: HOUR, replicas: 1, holder: `instance-${i}` }));
+    try {
+      // The start-up rounds ran on every instance (any of them may be the one that lost a write).
+      await Promise.all(instances.map((r) => r.runOnce()));
+      // A round the service under test may have taken is let go; then the three tick at once.
+      await (await new Kvm(nc).open(RECONCILE_LEASE_BUCKET)).purge('round');
+      const rounds = await Promise.all(instances.map((r) => r.tick()));
+      expect(rounds.filter((r) => r === 'skipped')).toHaveLength(2);
+      expect(rounds.find((r) => r !== 'skipped')).toMatchObject({ written: 0, deleted: 0 });
+      // Within the interval, nobody scans again.
+      expect(await Promise.all(instances.map((r) => r.tick()))).toEqual(['skipped', 'skipped', 'skipped']);
+    } finally {
+      await Promise.all(instances.map((r) => r.stop()));
+    }
   });
 });

@@ -55,6 +55,18 @@ export async function ensureCallbacksBucket(nc: NatsConnection, settings: { repl
     await jsm.streams.update(config.name, { ...config, num_replicas: settings.replicas });
 }
 
+/**
+ * Whether a KV write that named the key's last revision (compare-and-set, or `create`'s "never
+ * written") failed because the key moved on meanwhile: read again, or someone else won.
+ */
+export function isWrongLastSequence(error: unknown): boolean {
+  return (
+    error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.StreamWrongLastSequence ||
+      error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
+}
+
 /** A handle on the bucket, without asking the server (it may not exist yet; writes fail until it does). */
 export function bindCallbacksBucket(nc: NatsConnection): Promise<KV> {
   return new Kvm(nc).open(CALLBACKS_BUCKET);

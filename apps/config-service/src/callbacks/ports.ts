@@ -58,6 +58,15 @@ export interface CallbackBucket {
   states(): Promise<Map<string, BucketState>>;
 }
 
+/**
+ * Who reconciles this interval: every instance ticks, the first to take the round does the scan,
+ * so that N instances cost one scan per interval, not N. Failures reject.
+ */
+export interface RoundLease {
+  /** True if this instance took the round; false if another one took it within the interval. */
+  take(): Promise<boolean>;
+}
+
 /** Sends a prepared delivery request once, as TestCallback's `send` asks; never throws for the receiver's failures. */
 export interface TestSender {
   send(request: DeliveryRequest, timeoutMs: number): Promise<Attempt>;

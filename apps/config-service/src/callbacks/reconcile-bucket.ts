@@ -1,5 +1,5 @@
 import type { Logger } from '@callbacks/logger';
-import type { CallbackBucket, CallbackRepository } from './ports';
+import type { CallbackBucket, CallbackRepository, RoundLease } from './ports';
 
 export interface ReconcileReport {
   /** Callbacks in the database. */
@@ -47,19 +47,41 @@ export class ReconcileBucket {
   }
 }
 
-/** Reconciles at start and every interval; a failed round is logged and the next one tries again. */
+/**
+ * Reconciles at start (every instance: it may be the one whose bucket write was lost) and every
+ * interval (the instance that takes the round's lease); a failed round is logged and the next one
+ * tries again.
+ */
 export class BucketReconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ReconcileReport | undefined> | undefined;
+  private lease: RoundLease | undefined;
 
   constructor(
     private readonly reconcile: ReconcileBucket,
     private readonly log: Logger,
   ) {}
 
-  start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.runOnce(), intervalMs);
+  start(intervalMs: number, lease: RoundLease): void {
+    this.lease = lease;
+    this.timer = setInterval(() => void this.tick(), intervalMs);
     void this.runOnce();
+  }
+
+  /** The interval's round, if this instance takes it: its report, 'skipped', or undefined when it failed. */
+  async tick(): Promise<ReconcileReport | 'skipped' | undefined> {
+    let taken: boolean;
+    try {
+      taken = (await this.lease?.take()) ?? true;
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not take the reconciliation round; reconciling anyway');
+      taken = true;
+    }
+    if (!taken) {
+      this.log.debug('another instance reconciles the callbacks bucket this interval');
+      return 'skipped';
+    }
+    return this.runOnce();
   }
 
   /** One round (or the one under way); resolves with its report, undefined when it failed. */

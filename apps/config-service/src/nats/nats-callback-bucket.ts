@@ -1,6 +1,11 @@
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { callbackKey, parseCallbackKey, readCallbacksBucket, toBucketEntry } from '@callbacks/messaging';
+import {
+  callbackKey,
+  isWrongLastSequence,
+  parseCallbackKey,
+  readCallbacksBucket,
+  toBucketEntry,
+} from '@callbacks/messaging';
 import { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { BucketState, CallbackBucket, CallbackRevision } from '../callbacks/ports';
 
@@ -50,12 +55,4 @@ export class NatsCallbackBucket implements CallbackBucket {
     }
     return states;
   }
-}
-
-function isWrongLastSequence(error: unknown): boolean {
-  return (
-    error instanceof JetStreamApiError &&
-    (error.code === JetStreamApiCodes.StreamWrongLastSequence ||
-      error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
 }
