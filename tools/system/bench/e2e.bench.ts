@@ -1,6 +1,6 @@
 /**
  * npm run bench:e2e — the real services as processes; a load generator publishes profile events
- * at 50, 200 and 1,000 events/s and then as fast as it can; a receiver in its own process (so
+ * at 50, 200, 500 and 1,000 events/s and then as fast as it can; a receiver in its own process (so
  * the load generator's stalls are not its answers') timestamps arrivals.
  * Prints JSON lines: delivered/s and publish→receipt latency (p50/p95/p99) at each rate, and the
  * limits measured in the same run (raw RSA-2048 signing rate, raw POST rate to the receiver).
@@ -21,7 +21,9 @@ import { SteadyLoad } from '../src/load';
 import { System } from '../src/system';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const RATES = (process.env.BENCH_RATES ?? '50,200,1000').split(',').map(Number);
+const RATES = (process.env.BENCH_RATES ?? '50,200,500,1000').split(',').map(Number);
+/** Issue 22's targets for publish → receipt p99 at a steady rate (ms); other rates are measured only. */
+const P99_TARGET_MS: Record<number, number> = { 200: 25, 500: 50 };
 const MAX_EVENTS = Number(process.env.BENCH_MAX_EVENTS ?? 5_000);
 /** The slow receiver's phase: it answers in SLOW_LATENCY_MS for SLOW_FOR_MS from the burst's first request. */
 const SLOW_LATENCY_MS = 500;
@@ -174,13 +176,19 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
         await load.stop();
       });
+      const p99 = +percentile(result.latencies, 99).toFixed(1);
+      const target = P99_TARGET_MS[rate];
       line({
         case: `rate_${rate}`,
+        // The p99 against its target where there is one: ratio ≥ 1 meets it.
+        value: p99,
+        unit: 'ms p99 publish → receipt',
+        ...(target ? { limit: target, ratio: +(target / p99).toFixed(3) } : {}),
         offered_per_s: rate,
         delivered_per_s: Math.round(result.events / result.seconds),
         p50_ms: +percentile(result.latencies, 50).toFixed(1),
         p95_ms: +percentile(result.latencies, 95).toFixed(1),
-        p99_ms: +percentile(result.latencies, 99).toFixed(1),
+        p99_ms: p99,
         events: result.events,
         all_delivered: result.complete,
       });
