@@ -1,4 +1,5 @@
-import { generateKeyPairSync, hash, type KeyObject, sign } from 'node:crypto';
+import { generateKeyPairSync, hash, type KeyObject, sign, verify } from 'node:crypto';
+import { httpbis } from 'http-message-signatures';
 import { describe, expect, it } from 'vitest';
 import { createVerifier } from '../create-verifier';
 import type { IncomingRequest } from '../verification';
@@ -108,6 +109,51 @@ describe('RFC 9421 (ed25519, Content-Digest)', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
     expect(() => createVerifier({ scheme: 'rfc9421', keys: { k: rsa } })).toThrow(/keyid "k" is not ed25519/);
     expect(() => createVerifier({ scheme: 'rfc9421', keys: { k: 'AAAA' } })).toThrow(/keyid "k" cannot be read/);
+  });
+});
+
+describe('RFC 9421 against an independent implementation (http-message-signatures@1.0.6)', () => {
+  const fields = ['@method', '@target-uri', 'content-type', 'content-length', 'content-digest'];
+  const base = request();
+  const unsigned = {
+    method: 'POST',
+    url: URL_,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(BODY.length),
+      'content-digest': contentDigest(),
+    },
+  };
+
+  it('accepts what that library signs, and refuses it with another content type', async () => {
+    const signedByLibrary = await httpbis.signMessage(
+      {
+        key: { id: 'cb-2026-03', alg: 'ed25519', sign: async (data) => sign(null, data, current.privateKey) },
+        name: 'sig1',
+        fields,
+        params: ['created', 'keyid', 'alg'],
+        paramValues: { created: new Date(NOW) },
+      },
+      unsigned,
+    );
+    const headers = signedByLibrary.headers as Record<string, string>;
+    expect(await verifier().verify({ ...base, headers })).toEqual({ ok: true, keyId: 'cb-2026-03' });
+    expect(await verifier().verify({ ...base, headers: { ...headers, 'content-type': 'text/plain' } })).toMatchObject({
+      reason: 'bad_signature',
+    });
+  });
+
+  it('signs by hand what that library accepts, so both read the signature base alike', async () => {
+    const keyLookup = async () => ({
+      id: 'cb-2026-03',
+      algs: ['ed25519'],
+      verify: async (data: Buffer, signature: Buffer) => verify(null, data, current.publicKey, signature),
+    });
+    const ours = base.headers as Record<string, string>;
+    expect(await verifier().verify(base)).toMatchObject({ ok: true });
+    expect(await httpbis.verifyMessage({ keyLookup }, { ...unsigned, headers: ours })).toBe(true);
+    const tampered = { ...unsigned, headers: { ...ours, 'content-length': '1' } };
+    expect(await httpbis.verifyMessage({ keyLookup }, tampered)).toBe(false);
   });
 });
 
