@@ -8,7 +8,7 @@ import os
 import time
 import unittest
 
-from callbacks_signature import CopernicaVerifier, StandardWebhooksVerifier, Verified
+from callbacks_signature import CopernicaVerifier, StandardWebhooksVerifier, Verified, dns_txt_resolver
 
 # run-tests.mjs always writes it; a missing file is a failure, not a skip.
 DELIVERY = json.loads(open(os.environ["CALLBACKS_DELIVERY"], encoding="utf-8").read())
@@ -17,13 +17,13 @@ BODY = base64.b64decode(DELIVERY["bodyBase64"])
 
 class CopernicaDeliveryTest(unittest.TestCase):
     def setUp(self):
-        copernica = DELIVERY["copernica"]
-        records = {copernica["keyId"]: [[copernica["txtRecord"]]]}
+        # The default resolver (dnspython), asking the DNS server run-tests.ts publishes the key on.
+        lookup = dns_txt_resolver(nameservers=[os.environ["CALLBACKS_DNS"]])
         self.queries = []
 
         def resolver(name):
             self.queries.append(name)
-            return records.get(name, [])
+            return lookup(name)
 
         self.verifier = CopernicaVerifier(account_id="42", allowed_domains=["callbacks.test"], resolver=resolver)
 
@@ -36,6 +36,10 @@ class CopernicaDeliveryTest(unittest.TestCase):
         self.assertEqual(self.verify(), Verified(key_id=DELIVERY["copernica"]["keyId"]))
         self.assertEqual(self.verify(), Verified(key_id=DELIVERY["copernica"]["keyId"]))
         self.assertEqual(self.queries, [DELIVERY["copernica"]["keyId"]])
+
+    def test_a_key_not_in_dns_is_unknown(self):
+        signature = DELIVERY["copernica"]["headers"]["Signature"].replace("cb-python._domainkey", "gone._domainkey")
+        self.assertEqual(self.verify(Signature=signature).reason, "unknown_key")
 
     def test_refuses_it_tampered_or_for_another_account(self):
         self.assertEqual(self.verify(body=BODY.replace(b"update", b"delete")).reason, "digest_mismatch")

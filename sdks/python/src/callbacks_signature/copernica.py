@@ -32,19 +32,31 @@ _PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*(
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 
 
-def dns_txt_resolver(timeout: float = 2.0) -> TxtResolver:
-    """The default resolver, on dnspython (`pip install callbacks-signature[dns]`)."""
+def dns_txt_resolver(nameservers: Optional[Sequence[str]] = None, timeout: float = 2.0) -> TxtResolver:
+    """The default resolver, on dnspython (`pip install callbacks-signature[dns]`).
+
+    `nameservers` ("ip" or "ip:port") replace the system's; a record too big for UDP is fetched
+    over TCP, as 3072- and 4096-bit keys need.
+    """
     try:
-        import dns.exception
         import dns.resolver
-    except ImportError as error:  # pragma: no cover - depends on the environment
+    except ImportError as error:
         raise RuntimeError(
             "dnspython is not installed: pip install 'callbacks-signature[dns]', or pass resolver=<function>"
         ) from error
 
+    resolver = dns.resolver.Resolver(configure=nameservers is None)
+    if nameservers is not None:
+        resolver.nameservers = [server.rsplit(":", 1)[0] if server.count(":") == 1 else server for server in nameservers]
+        ports = {server.rsplit(":", 1)[1] for server in nameservers if server.count(":") == 1}
+        if len(ports) > 1:
+            raise ValueError("dns_txt_resolver: all name servers must use one port")
+        if ports:
+            resolver.port = int(ports.pop())
+
     def resolve(name: str) -> List[List[str]]:
         try:
-            answer = dns.resolver.resolve(name, "TXT", lifetime=timeout)
+            answer = resolver.resolve(name, "TXT", lifetime=timeout)
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         return [[part.decode("ascii", "replace") for part in record.strings] for record in answer]
