@@ -27,7 +27,7 @@ const standardWebhooks = (): Verifier => createVerifier({ scheme: 'standard-webh
 const rfc9421 = (): Verifier => createVerifier({ scheme: 'rfc9421', keys: { 'cb-1': ed.publicKey } });
 
 /** Starts one framework's app answering `{ keyId, name }` from the verified, parsed body; returns its origin. */
-type Start = (verifier: Verifier) => Promise<string>;
+type Start = (verifier: Verifier, options?: { limitBytes: number }) => Promise<string>;
 let stop: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await stop?.();
@@ -42,17 +42,17 @@ async function listenNode(server: Server): Promise<string> {
 }
 
 const frameworks: Record<string, Start> = {
-  express: (verifier) => {
+  express: (verifier, options) => {
     const app = express();
-    app.post('/hook', verifySignatureMiddleware(verifier), (req, res) => {
+    app.post('/hook', verifySignatureMiddleware(verifier, options), (req, res) => {
       const { rawBody, signature } = req as unknown as { rawBody: Buffer; signature: { keyId: string } };
       res.json({ keyId: signature.keyId, name: JSON.parse(rawBody.toString()).fields.name });
     });
     return listenNode(createServer(app));
   },
-  fastify: async (verifier) => {
+  fastify: async (verifier, options) => {
     const app: FastifyInstance = Fastify();
-    app.post('/hook', fastifySignatureHooks(verifier), async (request) => {
+    app.post('/hook', fastifySignatureHooks(verifier, options), async (request) => {
       // Fastify parsed the body as usual from the bytes the hooks kept.
       const body = request.body as { fields: { name: string } };
       return {
@@ -63,10 +63,10 @@ const frameworks: Record<string, Start> = {
     stop = () => app.close();
     return app.listen({ port: 0, host: '127.0.0.1' });
   },
-  'fetch-style': (verifier) => {
+  'fetch-style': (verifier, options) => {
     // What Hono, Next.js and Workers hand a handler: a `Request`; the server here only converts.
     const handler = async (request: Request): Promise<Response> => {
-      const verdict = await verifyFetchRequest(verifier, request);
+      const verdict = await verifyFetchRequest(verifier, request, options);
       if (!verdict.ok) return rejectionResponse(verdict);
       const name = JSON.parse(verdict.delivery.rawBody.toString()).fields.name as string;
       return Response.json({ keyId: verdict.delivery.keyId, name });
@@ -135,6 +135,20 @@ describe.each(Object.entries(frameworks))('%s', (_name, start) => {
     });
     const tampered = await post(url, rfc9421Headers(url, BODY), BODY.replace('piet', 'jan!'));
     expect(tampered).toMatchObject({ status: 401, json: { reason: 'digest_mismatch' } });
+  });
+
+  it('answers 413 for a body over the limit, declared or chunked, and never hands it on', async () => {
+    const origin = await start(standardWebhooks(), { limitBytes: 16 });
+    const declared = await post(`${origin}/hook`, standardWebhooksHeaders(BODY), BODY);
+    expect(declared).toMatchObject({ status: 413, json: { reason: 'body_too_large' } });
+    // A stream body has no Content-Length: fetch sends it chunked.
+    const chunked = await fetch(`${origin}/hook`, {
+      method: 'POST',
+      headers: standardWebhooksHeaders(BODY),
+      body: Readable.toWeb(Readable.from([Buffer.from(BODY)])) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    expect([chunked.status, ((await chunked.json()) as { reason: string }).reason]).toEqual([413, 'body_too_large']);
   });
 
   it('answers a request without a signature with the missing header named', async () => {

@@ -25,44 +25,48 @@ interface FastifyReplyLike {
   send(payload: unknown): FastifyReplyLike;
 }
 
-const RAW_VERDICT = Symbol('signature verdict');
-type WithVerdict = FastifyRequestLike & { [RAW_VERDICT]?: Verdict };
+const VERIFIED = Symbol('verified delivery');
+type WithDelivery = FastifyRequestLike & { [VERIFIED]?: VerifiedDelivery };
 
 /**
- * Route hooks for Fastify: `preParsing` keeps the raw body bytes (the digest and HMAC are over
- * them) and hands Fastify an identical stream to parse as usual; `preHandler` verifies and either
- * answers the rejection or leaves `request.signature` (with `rawBody`) for the handler.
+ * Route hooks for Fastify: `preParsing` reads the raw body bytes (the digest and HMAC are over
+ * them), verifies, and either answers the refusal or hands Fastify an identical stream to parse
+ * as usual; `preHandler` leaves `request.signature` (with `rawBody`) for the handler.
  * `app.post('/hook', fastifySignatureHooks(verifier), handler)`, or `app.addHook` for a scope.
  */
 export function fastifySignatureHooks(verifier: Verifier, options: SignatureMiddlewareOptions = {}) {
   const limitBytes = options.limitBytes ?? DEFAULT_LIMIT_BYTES;
   return {
-    preParsing: async (request: FastifyRequestLike, _reply: FastifyReplyLike, payload: NodeJS.ReadableStream) => {
+    preParsing: async (request: FastifyRequestLike, reply: FastifyReplyLike, payload: NodeJS.ReadableStream) => {
       let body: Buffer;
       try {
         body = await readRawBody(payload as IncomingMessage, limitBytes);
       } catch (error) {
-        (request as WithVerdict)[RAW_VERDICT] =
-          error instanceof BodyTooLargeError ? bodyTooLarge(limitBytes) : UNREADABLE_BODY;
-        return Readable.from([]);
+        return refuse(reply, error instanceof BodyTooLargeError ? bodyTooLarge(limitBytes) : UNREADABLE_BODY);
       }
-      (request as WithVerdict)[RAW_VERDICT] = await verdictFor(verifier, {
+      const verdict = await verdictFor(verifier, {
         method: request.raw.method ?? '',
         path: request.raw.url ?? '',
         url: requestUrl(request.raw, options.publicOrigin),
         headers: request.raw.headersDistinct,
         body,
       });
+      // A refusal is answered here, before Fastify parses a body nobody will read.
+      if (!verdict.ok) return refuse(reply, verdict);
+      (request as WithDelivery)[VERIFIED] = verdict.delivery;
       // Fastify checks the parsed length against this when it is set.
       return Object.assign(Readable.from([body]), { receivedEncodedLength: body.length });
     },
     preHandler: async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
-      const verdict = (request as WithVerdict)[RAW_VERDICT];
-      // A request without a body (no preParsing) cannot carry a verifiable signature either.
-      if (!verdict) return reply.code(400).send({ reason: 'unreadable_body', message: 'the request has no body' });
-      if (!verdict.ok) return reply.code(verdict.status).send({ reason: verdict.reason, message: verdict.message });
-      request.signature = verdict.delivery;
+      const delivery = (request as WithDelivery)[VERIFIED];
+      // Only a verified request gets here with a delivery; one without a body skipped preParsing.
+      if (!delivery) return refuse(reply, UNREADABLE_BODY);
+      request.signature = delivery;
       return undefined;
     },
   };
+}
+
+function refuse(reply: FastifyReplyLike, verdict: Extract<Verdict, { ok: false }>): FastifyReplyLike {
+  return reply.code(verdict.status).send({ reason: verdict.reason, message: verdict.message });
 }

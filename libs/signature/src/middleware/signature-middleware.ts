@@ -101,11 +101,11 @@ export async function verdictFor(verifier: Verifier, request: IncomingRequest & 
   return { ok: false, status, reason: result.reason, message: result.message };
 }
 
-export function bodyTooLarge(limitBytes: number): Verdict {
+export function bodyTooLarge(limitBytes: number): Extract<Verdict, { ok: false }> {
   return { ok: false, status: 413, reason: 'body_too_large', message: new BodyTooLargeError(limitBytes).message };
 }
 
-export const UNREADABLE_BODY: Verdict = {
+export const UNREADABLE_BODY: Extract<Verdict, { ok: false }> = {
   ok: false,
   status: 400,
   reason: 'unreadable_body',
