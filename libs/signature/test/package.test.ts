@@ -58,8 +58,7 @@ describe('the packed library, installed from its tarball into an empty folder', 
     ) as { filename: string }[];
     const app = join(folder, 'app');
     execFileSync('mkdir', [app]);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'receiver', private: true, type: 'module' }));
-    // The package has no dependencies, so the install needs no registry.
+    // An empty folder, as a receiver starts; the package has no dependencies, so no registry is needed.
     execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(folder, packed!.filename)], {
       cwd: app,
       stdio: 'ignore',
