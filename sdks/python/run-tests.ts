@@ -4,7 +4,7 @@
 // signed by the dispatcher's signer, whose key a real DNS server on loopback publishes, and one
 // Standard Webhooks v1 delivery signed by the reference package.
 import { execFileSync, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,11 +33,19 @@ function writeDeliveries(file: string, key: SigningKey): void {
     'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
     'webhook-signature': new Webhook(secret).sign('dlv_py1', sentAt, body),
   };
+  // v1a: ed25519 over the same content, made with node:crypto; the receiver holds the whpk_ key.
+  const ed = generateKeyPairSync('ed25519');
+  const content = Buffer.concat([Buffer.from(`dlv_py1.${webhookHeaders['webhook-timestamp']}.`), body]);
+  const v1a = {
+    // The raw 32-byte key is the end of its DER SubjectPublicKeyInfo.
+    publicKey: `whpk_${ed.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64')}`,
+    headers: { ...webhookHeaders, 'webhook-signature': `v1a,${sign(null, content, ed.privateKey).toString('base64')}` },
+  };
   const copernica = { method: 'POST', path: '/hooks/copernica?v=1', headers, keyId: key.keyId };
   const delivery = {
     bodyBase64: body.toString('base64'),
     copernica,
-    standardWebhooks: { secret, headers: webhookHeaders },
+    standardWebhooks: { secret, headers: webhookHeaders, v1a },
   };
   writeFileSync(file, JSON.stringify(delivery));
 }

@@ -73,6 +73,14 @@ class StandardWebhooksTest(unittest.TestCase):
         self.assertEqual(another.verify(self.headers, BODY).reason, "bad_signature")
         self.assertEqual(verifier.verify({**self.headers, "webhook-signature": "v1a,AAAA"}, BODY).reason, "unsupported_algorithm")
 
+    def test_v1a_accepts_an_ed25519_signature_and_refuses_a_tampered_body(self):
+        v1a = DELIVERY["standardWebhooks"]["v1a"]
+        verifier = StandardWebhooksVerifier(public_key=v1a["publicKey"])
+        self.assertEqual(verifier.verify(v1a["headers"], BODY), Verified(key_id="v1a", delivery_id="dlv_py1"))
+        self.assertEqual(verifier.verify(v1a["headers"], BODY + b" ").reason, "bad_signature")
+        # A receiver with only the HMAC secret has no key for the entry.
+        self.assertEqual(StandardWebhooksVerifier(self.secret).verify(v1a["headers"], BODY).reason, "unsupported_algorithm")
+
     def test_never_echoes_a_bad_secret(self):
         with self.assertRaises(ValueError) as raised:
             StandardWebhooksVerifier("whsec_not*base64!")

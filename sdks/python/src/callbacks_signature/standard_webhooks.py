@@ -1,25 +1,33 @@
-"""Standard Webhooks v1 (HMAC-SHA256 over `<id>.<timestamp>.<body>` with a `whsec_` secret)."""
+"""Standard Webhooks: v1 (HMAC-SHA256 with a `whsec_` secret) and v1a (ed25519 with a `whpk_` key),
+both over `<id>.<timestamp>.<body>`."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import time
-from typing import Callable, Iterable, Mapping, Union
+from typing import Callable, Iterable, Mapping, Optional, Union
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .result import REPEATED, HeaderValue, Rejected, Result, Verified, header_lookup, strict_b64decode
 
 
 class StandardWebhooksVerifier:
-    """`verify(headers, body)` -> Verified(key_id="v1", delivery_id) or Rejected(reason, message)."""
+    """`verify(headers, body)` -> Verified(key_id="v1" or "v1a", delivery_id) or Rejected(reason, message).
+
+    Give `secret` (v1), `public_key` (v1a) or both; a list of them while a rotation overlaps.
+    """
 
     def __init__(
         self,
-        secret: Union[str, Iterable[str]],
+        secret: Optional[Union[str, Iterable[str]]] = None,
         tolerance_seconds: int = 300,
         now: Callable[[], float] = time.time,
+        public_key: Optional[Union[str, Iterable[str]]] = None,
     ) -> None:
-        secrets = [secret] if isinstance(secret, str) else list(secret)
+        secrets = [] if secret is None else [secret] if isinstance(secret, str) else list(secret)
         self._keys = []
         for index, value in enumerate(secrets):
             key = strict_b64decode(value[len("whsec_") :] if value.startswith("whsec_") else value)
@@ -27,8 +35,15 @@ class StandardWebhooksVerifier:
                 # The message names the position, never the secret.
                 raise ValueError(f"StandardWebhooksVerifier: secret[{index}] is not whsec_<base64>")
             self._keys.append(key)
-        if not self._keys:
-            raise ValueError("StandardWebhooksVerifier: give at least one secret")
+        keys = [] if public_key is None else [public_key] if isinstance(public_key, str) else list(public_key)
+        self._public_keys = []
+        for index, value in enumerate(keys):
+            raw = strict_b64decode(value[len("whpk_") :] if value.startswith("whpk_") else value)
+            if raw is None or len(raw) != 32:
+                raise ValueError(f"StandardWebhooksVerifier: public_key[{index}] is not whpk_<base64 of 32 bytes>")
+            self._public_keys.append(Ed25519PublicKey.from_public_bytes(raw))
+        if not self._keys and not self._public_keys:
+            raise ValueError("StandardWebhooksVerifier: give a secret (v1) or a public_key (v1a)")
         self._tolerance = tolerance_seconds
         self._now = now
 
@@ -60,12 +75,20 @@ class StandardWebhooksVerifier:
                 entries.append((version, signature))
         if not entries:
             return Rejected("bad_signature_header", 'webhook-signature has no "<version>,<base64>" entry')
-        v1 = [signature for version, signature in entries if version == "v1"]
-        if not v1:
-            return Rejected("unsupported_algorithm", "webhook-signature carries no v1 entry")
+        v1 = [signature for version, signature in entries if version == "v1"] if self._keys else []
+        v1a = [signature for version, signature in entries if version == "v1a"] if self._public_keys else []
+        if not v1 and not v1a:
+            return Rejected("unsupported_algorithm", "webhook-signature carries no entry this receiver has a key for")
         signed = f"{values['webhook-id']}.{timestamp}.".encode() + body
         for key in self._keys:
             expected = hmac.new(key, signed, hashlib.sha256).digest()
             if any(hmac.compare_digest(expected, signature) for signature in v1):
                 return Verified(key_id="v1", delivery_id=values["webhook-id"])
-        return Rejected("bad_signature", "no webhook-signature entry verifies with the configured secrets")
+        for public_key in self._public_keys:
+            for signature in v1a:
+                try:
+                    public_key.verify(signature, signed)
+                    return Verified(key_id="v1a", delivery_id=values["webhook-id"])
+                except InvalidSignature:
+                    continue
+        return Rejected("bad_signature", "no webhook-signature entry verifies with the configured keys")
