@@ -11,14 +11,11 @@ export {
 } from './key-ring-config';
 
 // Verifying (receivers)
-export {
-  createVerifier,
-  type Verifier,
-  type VerifierOptions,
-  type IncomingRequest,
-  type VerificationResult,
-  type RejectionReason,
-} from './verifier';
+export { createVerifier, type SignatureScheme, type VerifierOptions } from './create-verifier';
+export { createCopernicaVerifier, type CopernicaVerifierOptions } from './verifier';
+export { createStandardWebhooksVerifier, type StandardWebhooksVerifierOptions } from './standard-webhooks/verifier';
+export { createRfc9421Verifier, type Rfc9421VerifierOptions } from './rfc9421/verifier';
+export type { Verifier, IncomingRequest, VerificationResult, RejectionReason } from './verification';
 export { createDnsResolver, type TxtResolver, type DnsResolverOptions } from './txt-resolver';
 export type { RequestHeaders, HeadersLike, HeaderValue } from './request-headers';
 export {
@@ -28,7 +25,10 @@ export {
   type SignedIncomingMessage,
   type VerifiedDelivery,
   type MiddlewareRejectionReason,
+  type Verdict,
 } from './middleware/signature-middleware';
+export { fastifySignatureHooks } from './middleware/fastify';
+export { rejectionResponse, verifyFetchRequest } from './middleware/fetch';
 export { BodyTooLargeError, BodyAlreadyReadError } from './middleware/raw-body';
 
 // The scheme's building blocks, for the key tool, test vectors and other implementations

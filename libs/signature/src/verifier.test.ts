@@ -8,7 +8,11 @@ import { formatSignatureHeader } from './signature-header';
 import { type SignedHeaders, signRequest } from './signer';
 import { buildSigningString } from './signing-string';
 import type { TxtResolver } from './txt-resolver';
-import { createVerifier, type IncomingRequest, type VerifierOptions } from './verifier';
+import type { IncomingRequest } from './verification';
+import {
+  type CopernicaVerifierOptions as VerifierOptions,
+  createCopernicaVerifier as createVerifier,
+} from './verifier';
 
 const key = new SigningKey({
   selector: 'cb',

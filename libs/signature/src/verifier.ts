@@ -4,45 +4,21 @@ import { KeyLookupError } from './errors';
 import { parseHttpDate } from './http-date';
 import { isUnderDomain, normalizeDomain, parseKeyId } from './key-id';
 import { PublicKeyCache } from './public-key-cache';
-import { lookupHeaders, REPEATED, type RequestHeaders } from './request-headers';
+import { lookupHeaders, REPEATED } from './request-headers';
 import { accountHeaderValue, ALGORITHM, REQUEST_TARGET, REQUIRED_SIGNED_HEADERS } from './scheme';
 import { parseSignatureHeader } from './signature-header';
 import { buildSigningString, signingStringLineStarts } from './signing-string';
 import { createDnsResolver, type TxtResolver } from './txt-resolver';
+import {
+  decodeBase64,
+  type IncomingRequest,
+  reject,
+  type Rejection,
+  type VerificationResult,
+  type Verifier,
+} from './verification';
 
-/** Why a request was rejected: stable codes, in the order the checks run. */
-export type RejectionReason =
-  | 'missing_header'
-  | 'duplicate_header'
-  | 'bad_signature_header'
-  | 'unsupported_algorithm'
-  | 'missing_signed_header'
-  | 'bad_date'
-  | 'stale_date'
-  | 'wrong_account'
-  | 'bad_key_id'
-  | 'key_domain_not_allowed'
-  | 'bad_digest_header'
-  | 'digest_mismatch'
-  | 'unknown_key'
-  | 'key_lookup_failed'
-  | 'bad_signature';
-
-export type VerificationResult =
-  | { readonly ok: true; readonly keyId: string }
-  | { readonly ok: false; readonly reason: RejectionReason; readonly message: string };
-
-/** A received request, as the receiver saw it on the wire. */
-export interface IncomingRequest {
-  readonly method: string;
-  /** The request target: path and query exactly as on the request line (Node's `req.url`). */
-  readonly path: string;
-  readonly headers: RequestHeaders;
-  /** The raw body bytes, before any parsing. */
-  readonly body: Uint8Array;
-}
-
-export interface VerifierOptions {
+export interface CopernicaVerifierOptions {
   /** The receiver's account id; `X-Copernica-ID` must be `account_<accountId>`. */
   readonly accountId: string;
   /** Domains whose keys are trusted: a keyId's domain must be one of them or under one. */
@@ -59,12 +35,6 @@ export interface VerifierOptions {
   readonly now?: () => number;
 }
 
-export interface Verifier {
-  verify(request: IncomingRequest): Promise<VerificationResult>;
-}
-
-type Rejection = Extract<VerificationResult, { ok: false }>;
-
 /** What a signed-header list means for every request that signs it. */
 interface ListCheck {
   /** Why the list is not acceptable (SPEC §7.3), if it is not. */
@@ -78,11 +48,11 @@ interface ListCheck {
  * failure: header presence and parsing, date, account, key id, then the body digest, then the DNS
  * key, and the RSA verification last.
  */
-export function createVerifier(options: VerifierOptions): Verifier {
+export function createCopernicaVerifier(options: CopernicaVerifierOptions): Verifier {
   const expectedAccount = accountHeaderValue(options.accountId);
   const allowedDomains = options.allowedDomains.map(normalizeDomain);
   if (allowedDomains.length === 0 || allowedDomains.some((d) => d === '')) {
-    throw new TypeError('createVerifier: allowedDomains must list at least one domain');
+    throw new TypeError('createVerifier (copernica): allowedDomains must list at least one domain');
   }
   const windowMs = (options.dateWindowSeconds ?? 60) * 1000;
   const now = options.now ?? Date.now;
@@ -122,7 +92,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const parsed = parseSignatureHeader(signatureHeader);
     if (!parsed.ok) return reject('bad_signature_header', `the Signature header cannot be parsed: ${parsed.message}`);
     const { keyId, algorithm, headers: signedNames, signature: signatureText } = parsed.params;
-    const signature = decodeSignature(signatureText);
+    const signature = decodeBase64(signatureText);
     if (signature === undefined) return reject('bad_signature_header', 'the signature parameter is not base64');
 
     if (algorithm === undefined || algorithm.toLowerCase() !== ALGORITHM) {
@@ -252,26 +222,10 @@ function findListProblem(names: readonly string[]): Rejection | undefined {
 }
 
 /**
- * Base64 with padding, decoded; `undefined` when it is not. Node skips characters outside the
- * alphabet while decoding, so a byte count short of what the length promises exposes them without
- * a pattern test. (Node also reads the URL-safe letters; such a signature simply fails to verify.)
- */
-function decodeSignature(text: string): Buffer | undefined {
-  if (text.length === 0 || text.length % 4 !== 0) return undefined;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const bytes = Buffer.from(text, 'base64');
-  return bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
-}
-
-/**
  * Latin-1, because Node and fetch hand header values and the request target over as Latin-1
  * decoded bytes: encoding back to Latin-1 gives exactly the bytes that were on the wire. The check
  * is OpenSSL's own (`crypto.verify`): security code that receivers run stays the plainest code.
  */
 function verifySignature(signingString: string, signature: Buffer, publicKey: KeyObject): boolean {
   return cryptoVerify('sha256', Buffer.from(signingString, 'latin1'), publicKey, signature);
-}
-
-function reject(reason: RejectionReason, message: string): Rejection {
-  return { ok: false, reason, message };
 }

@@ -9,6 +9,7 @@ import { eventsGroup } from './commands/events';
 import { Context, type Io } from './context';
 import { CliError, UsageError } from './errors';
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes';
+import { VERSION } from './version';
 
 const GROUPS: readonly CommandGroup[] = [callbacksGroup, deliveriesGroup, eventsGroup];
 
@@ -17,6 +18,7 @@ const USAGE = 'Usage: callbacks <callbacks|deliveries|events|keys> <command> [op
 export const HELP = `callbacks: the Callbacks command line for operators and developers.
 
 ${USAGE}
+       callbacks --version
 
 Commands:
 ${GROUPS.map((g) => `  ${g.name.padEnd(10)}  ${g.commands.map((c) => c.name).join(' | ')}`).join('\n')}
@@ -48,6 +50,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const report = reporter(io, words.flags);
   if (words.group === undefined) {
     if (words.help) return print(io.stdout, HELP, EXIT.ok);
+    if (words.version) return print(io.stdout, `callbacks ${VERSION}\n`, EXIT.ok);
     return report(new UsageError('missing command'), [USAGE]);
   }
   const group = GROUPS.find((g) => g.name === words.group);
@@ -156,6 +159,7 @@ function locate(argv: readonly string[]): {
   rest: string[];
   flags: string[];
   help: boolean;
+  version: boolean;
 } {
   const { tokens } = parseArgs({
     args: [...argv],
@@ -165,14 +169,16 @@ function locate(argv: readonly string[]): {
     tokens: true,
   });
   const help = tokens.some((t) => t.kind === 'option' && t.name === 'help');
+  // Only before any command: after one, the command's own strict parser refuses it.
+  const version = tokens.some((t) => t.kind === 'option' && t.name === 'version');
   const first = tokens.find((t) => t.kind === 'positional');
-  if (!first) return { rest: [...argv], flags: [...argv], help };
+  if (!first) return { rest: [...argv], flags: [...argv], help, version };
   const before = argv.slice(0, first.index);
   const next = argv[first.index + 1];
   const command = next !== undefined && !next.startsWith('-') ? next : undefined;
   const rest = [...before, ...argv.slice(first.index + (command === undefined ? 1 : 2))];
-  if (first.value === 'keys') return { group: 'keys', rest: argv.slice(first.index + 1), flags: [], help };
-  return { group: first.value, ...(command === undefined ? {} : { command }), rest, flags: [...argv], help };
+  if (first.value === 'keys') return { group: 'keys', rest: argv.slice(first.index + 1), flags: [], help, version };
+  return { group: first.value, ...(command === undefined ? {} : { command }), rest, flags: [...argv], help, version };
 }
 
 /** The --token value, to keep it out of error output. */

@@ -6,6 +6,8 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CLI = join(ROOT, 'tools/cli/src/cli.ts');
 // By URL, so that a test may run the CLI in any folder (tsx is found from the repository).
 const TSX = import.meta.resolve('tsx');
+/** What `npm run build` makes of the CLI: one file that plain `node` runs. */
+export const BUNDLE = join(ROOT, 'dist/tools/cli/main.mjs');
 
 export interface CliRun {
   code: number | null;
@@ -14,15 +16,16 @@ export interface CliRun {
 }
 
 /**
- * Runs the CLI as a process, as a person or a script would: `node --import tsx cli.ts …`, with
- * only the environment given (so nothing leaks in from the test runner's), optional stdin.
+ * Runs the CLI as a process, as a person or a script would: `node --import tsx cli.ts …` (or
+ * `node main.mjs …`, the bundle, with `bundled`), with only the environment given (so nothing leaks in from the test runner's), optional stdin.
  */
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {},
+  options: { env?: Record<string, string>; stdin?: string; cwd?: string; bundled?: boolean } = {},
 ): Promise<CliRun> {
+  const program = options.bundled ? [BUNDLE] : ['--import', TSX, CLI];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    const child = spawn(process.execPath, [...program, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
