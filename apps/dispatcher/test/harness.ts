@@ -17,7 +17,7 @@ import {
   DeliveryJob,
   Outcome,
 } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { Format } from '@callbacks/proto/callbacks/v1/callback';
+import { Format, Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { createDnsResolver, createVerifier, formatDkimRecord, keyIdFor, type Verifier } from '@callbacks/signature';
 import { countMessages, readStream, sampleEvent, TestDnsServer } from '@callbacks/testing';
 import { type RunningDispatcher, startDispatcher } from '../src/app';
@@ -110,6 +110,7 @@ export function target(url: string, overrides: Partial<CallbackTarget> = {}): Ca
     format: Format.JSON,
     deliveryPolicy: undefined,
     revision: 1,
+    ordering: Ordering.NONE,
     ...overrides,
   };
 }
@@ -124,6 +125,7 @@ export function job(callback: CallbackTarget, overrides: Partial<DeliveryJob> = 
     matchedAt: new Date(),
     replayOf: '',
     skipped: false,
+    sequence: 0,
     ...overrides,
   } as ReadyJob;
 }

@@ -39,6 +39,7 @@ describe('EventJobs', () => {
     matchedAt,
     replayOf: '',
     skipped,
+    sequence: 0,
   });
 
   it('writes the bytes DeliveryJob.encode gives the whole job, for every callback', () => {

@@ -17,6 +17,7 @@ const NO_FIELDS: DeliveryJob = {
   matchedAt: undefined,
   replayOf: '',
   skipped: false,
+  sequence: 0,
 };
 const DELIVERY_ID_TAG = (1 << 3) | 2; // DeliveryJob.delivery_id: field 1, length-delimited
 const EVENT_FIELD_TAG = (3 << 3) | 2; // DeliveryJob.event: field 3, length-delimited
