@@ -130,7 +130,8 @@ export async function startDispatcher(
   await consumer.start();
   const turns = new TurnConsumer(nc, deliverer, publisher, log, tracing, {
     maxHeld: settings.maxHeld,
-    batch: 256,
+    batch: 64,
+    ackWaitMs,
     sweepIntervalMs: settings.orderedSweepIntervalMs,
   });
   await turns.start();

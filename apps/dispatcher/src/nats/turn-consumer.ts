@@ -1,4 +1,5 @@
 import {
+  type Consumer,
   type ConsumerMessages,
   jetstream,
   type JetStreamManager,
@@ -45,12 +46,21 @@ type Release = { kind: 'settled' } | { kind: 'passed' } | { kind: 'given_back'; 
  * order). The receiver sees the job's `sequence`: the event's place in the events stream.
  */
 export class TurnConsumer {
-  private messages: ConsumerMessages | undefined;
+  private fetched: ConsumerMessages | undefined;
+  private stopping = false;
   private jsm: JetStreamManager | undefined;
   private readonly consuming = new ConsumeLoop(ORDERED_CONSUMER);
   readonly failed = this.consuming.failed;
   private sweeping: NodeJS.Timeout | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
+  /**
+   * The turns this instance holds, kept alive from the moment they arrive: a turn that expired
+   * here while still in hand would go to another instance, and two holders of one line could
+   * send its jobs out of order.
+   */
+  private readonly inHand = new Set<JsMsg>();
   private readonly lines = new Set<Promise<void>>();
+  private roomWaiters: (() => void)[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -58,32 +68,51 @@ export class TurnConsumer {
     private readonly publisher: AckedPublisher,
     private readonly log: Logger,
     private readonly tracing: NatsTracing,
-    private readonly options: { maxHeld: number; batch: number; sweepIntervalMs: number },
+    private readonly options: { maxHeld: number; batch: number; sweepIntervalMs: number; ackWaitMs: number },
   ) {}
 
   async start(): Promise<void> {
     this.jsm = await jetstreamManager(this.nc);
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.turns.name, ORDERED_CONSUMER);
-    this.messages = await consumer.consume({
-      max_messages: this.options.batch,
-      abort_on_missing_resource: true,
-      expires: PULL_EXPIRES_MS,
-    });
+    this.keepAlive = setInterval(
+      () => {
+        for (const turn of this.inHand) turn.working();
+      },
+      Math.max(1_000, Math.floor(this.options.ackWaitMs / 3)),
+    );
     this.sweeping = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
     void this.sweep();
-    this.consuming.start(this.run(this.messages));
+    this.consuming.start(this.run(consumer));
   }
 
-  private async run(messages: ConsumerMessages): Promise<void> {
-    for await (const turn of messages) {
-      const line = this.take(turn).catch((error: unknown) => {
+  /**
+   * Fetches turns only while there is room for them, rather than letting a consume buffer hold
+   * turns that nobody keeps alive: every turn fetched is in hand at once.
+   */
+  private async run(consumer: Consumer): Promise<void> {
+    while (!this.stopping) {
+      while (this.inHand.size >= this.options.maxHeld) await new Promise<void>((r) => this.roomWaiters.push(r));
+      this.fetched = await consumer.fetch({
+        max_messages: Math.min(this.options.batch, this.options.maxHeld - this.inHand.size),
+        expires: PULL_EXPIRES_MS,
+      });
+      for await (const turn of this.fetched) this.hold(turn);
+    }
+  }
+
+  private hold(turn: JsMsg): void {
+    this.inHand.add(turn);
+    const line = this.take(turn)
+      .catch((error: unknown) => {
         this.log.warn({ err: error, subject: turn.subject }, 'could not work an ordered line; its turn comes back');
         turn.nak(1_000);
+      })
+      .finally(() => {
+        this.inHand.delete(turn);
+        for (const resolve of this.roomWaiters.splice(0)) resolve();
       });
-      this.lines.add(line);
-      void line.finally(() => this.lines.delete(line));
-      while (this.deliverer.heldCount >= this.options.maxHeld) await this.deliverer.roomFreed();
-    }
+    this.lines.add(line);
+    void line.finally(() => this.lines.delete(line));
   }
 
   /** Works the partition's line while holding its turn: first job after first job, until one must wait. */
@@ -211,12 +240,15 @@ export class TurnConsumer {
 
   /** Stops pulling; lines in hand end as the deliverer gives their jobs back. */
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.sweeping);
-    await this.consuming.stop(() => this.messages?.close());
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
+    await this.consuming.stop(() => this.fetched?.close());
   }
 
   /** Resolves when the lines in hand have let their turns go (after the deliverer drained). */
   async settled(): Promise<void> {
     await Promise.all(this.lines);
+    clearInterval(this.keepAlive);
   }
 }
