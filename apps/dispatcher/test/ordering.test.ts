@@ -1,16 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partitionOf, publishDeliveryJob, type PublishTracing } from '@callbacks/messaging';
-import { DeliveryJob, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleEvent, TestReceiver } from '@callbacks/testing';
 import type { RunningDispatcher } from '../src/app';
 import type { ReadyJob } from '../src/delivery/job';
-import { allFinal, job, resultsFor, startInProcessDispatcher, startWorld, target, type World } from './harness';
+import {
+  allFinal,
+  job,
+  queueJob,
+  resultsFor,
+  startInProcessDispatcher,
+  startWorld,
+  target,
+  type World,
+} from './harness';
 
 let world: World;
 let receiver: TestReceiver;
 let dispatcher: RunningDispatcher;
-const tracing: PublishTracing = { publish: (_message, send) => send() };
 
 beforeAll(async () => {
   world = await startWorld();
@@ -23,17 +30,6 @@ afterAll(async () => {
   await receiver?.close();
   await world?.close();
 });
-
-/** Queues an ordered job as the matcher does: in its profile's line, with the event's sequence. */
-async function queueOrdered(j: ReadyJob): Promise<void> {
-  await publishDeliveryJob(world.publisher, tracing, {
-    deliveryId: j.deliveryId,
-    accountId: j.callback.accountId,
-    callbackId: j.callback.id,
-    data: DeliveryJob.encode(j).finish(),
-    partition: partitionOf(j.callback, j.event),
-  });
-}
 
 /** What the receiver saw, as `<profile>:<sequence>` in arrival order. */
 function arrivals(path: string): string[] {
@@ -61,7 +57,7 @@ describe('per-profile ordering', () => {
           sequence: sequence + (profileId === 'b' ? 10 : 0),
         });
         jobs.push(j);
-        await queueOrdered(j);
+        await queueJob(world, j);
       }
     }
     const ids = jobs.map((j) => j.deliveryId);
@@ -82,7 +78,7 @@ describe('per-profile ordering', () => {
   it('keeps unordered callbacks as they were: no sequence, in parallel', async () => {
     const path = '/unordered';
     const j = job(target(receiver.url(path)), { event: sampleEvent({ profileId: 'a' }) });
-    await queueOrdered(j);
+    await queueJob(world, j);
     await resultsFor(world, [j.deliveryId], allFinal([j.deliveryId]));
     const [request] = receiver.seen(path);
     expect(request!.headers['x-callbacks-sequence']).toBeUndefined();
