@@ -212,6 +212,21 @@ describe('every route, through a plain HTTP client', () => {
   });
 });
 
+describe('ordering', () => {
+  it('is ORDERING_NONE unless asked, set on create, changed by an update naming it', async () => {
+    expect(await create()).toMatchObject({ ordering: 'ORDERING_NONE' });
+    const ordered = await create({ ordering: 'ORDERING_PER_PROFILE' });
+    expect(ordered).toMatchObject({ ordering: 'ORDERING_PER_PROFILE' });
+    expect((await ok('GET', `/v1/callbacks/${ordered.id}`)).json['callback']).toMatchObject({
+      ordering: 'ORDERING_PER_PROFILE',
+    });
+    const updated = await ok('PATCH', `/v1/callbacks/${ordered.id}?updateMask=ordering`, {
+      body: { ordering: 'ORDERING_NONE' },
+    });
+    expect(updated.json['callback']).toMatchObject({ ordering: 'ORDERING_NONE', revision: '2' });
+  });
+});
+
 describe('the same data as gRPC', () => {
   it('answers the same callbacks, pages, deliveries and test results', async () => {
     const callback = await create({ description: 'both ways', labels: { team: 'crm', tier: 'gold' } });

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { type Callback, CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, CallbackState, Format, type Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import type { ListCallbacksRequest, UpdateCallbackRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import { FieldComparison } from '@callbacks/proto/callbacks/v1/condition';
 import { auth, call, callFails, type Harness, sampleCallback, startHarness, TOKENS, violatedFields } from './harness';
@@ -48,6 +48,7 @@ const invalidCreates: [string, Partial<Callback>, string][] = [
   ['collection without its database', { databaseId: '', collectionId: 'col-1' }, 'callback.database_id'],
   ['collection id with a space', { collectionId: 'col 1' }, 'callback.collection_id'],
   ['unknown format', { format: 99 as Format }, 'callback.format'],
+  ['unknown ordering', { ordering: 7 as Ordering }, 'callback.ordering'],
   ['unknown action', { actions: [Action.UPDATE, 7 as Action] }, 'callback.actions[1]'],
   ['unspecified action', { actions: [Action.UNSPECIFIED] }, 'callback.actions[0]'],
   ['unknown trigger', { triggers: [42 as Origin] }, 'callback.triggers[0]'],

@@ -192,12 +192,14 @@ describe('the console in a real browser, against the system as processes', () =>
     await page.getByLabel('URL').fill(receiver.url());
     await page.getByLabel('Regular expression').fill('^pi');
     await page.getByLabel('Description').fill('Updates of profiles named piet, not from API calls');
+    await page.getByLabel('Ordering').selectOption('ORDERING_PER_PROFILE');
     await shot(page, '04-form', 'console-form.png');
     await page.getByRole('button', { name: 'Create callback' }).click();
     await page.getByRole('heading', { name: 'Callback', exact: true }).waitFor();
     const callbackUrl = page.url();
     const callbackId = decodeURIComponent(callbackUrl.split('/callbacks/')[1] ?? '');
     expect(callbackId).not.toBe('');
+    expect(await page.getByLabel('Ordering').inputValue()).toBe('ORDERING_PER_PROFILE');
     await visit(page, '05-callback');
 
     // A stale edit: someone else changed it meanwhile; said in words, with a reload.
@@ -229,6 +231,8 @@ describe('the console in a real browser, against the system as processes', () =>
     // A real event: the delivery appears with its attempt.
     await system.publisher.publish(event({ name: 'piet', city: 'Amsterdam' }));
     expect(await receiver.waitForDistinct(1, WAIT)).toBe(true);
+    // Ordered per profile, as chosen in the form: the body carries the profile's sequence.
+    expect(JSON.parse(receiver.arrivals[0]!.body.toString('utf8')).sequence).toBeGreaterThan(0);
     await page.goto(`${system.httpUrl}/callbacks/${encodeURIComponent(callbackId)}/deliveries`);
     const succeeded = page.getByRole('cell', { name: 'Succeeded' });
     await succeeded.first().waitFor({ timeout: WAIT });

@@ -13,19 +13,32 @@
  * endpoint (which of the two goes first alternates): each ratio is taken within its round and the
  * lines give the median round, with every round's ratio beside it (single runs of one phase
  * each swung ±15 % on a shared machine).
+ *
+ * Per-profile ordering (issue 23), BENCH_ROUNDS rounds of three phases of the same deliveries of
+ * one callback over BENCH_PROFILES profiles: unordered, ordered, and ordered while one more
+ * profile's first delivery keeps failing (500, retried every second) with BENCH_STUCK (10,000)
+ * later ones queued behind it, published before the others (which of the last two goes first
+ * alternates). The lines give the median round:
+ * ordered against unordered, and the other profiles next to the stuck one against ordered alone.
+ * BENCH_ONLY=ordering runs just these.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { buildPayload, renderBody } from '@callbacks/delivery';
 import { STREAMS, SUBJECTS } from '@callbacks/messaging';
+import { Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { countMessages, rawPostRate, rawSignRate, sampleEvent, startCpuProfile } from '@callbacks/testing';
-import { job, publishJob, startInProcessDispatcher, startWorld, target } from '../test/harness';
+import { job, publishJob, queueJob, startInProcessDispatcher, startWorld, target, type World } from '../test/harness';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PROFILES = Number(process.env.BENCH_PROFILES ?? 500);
+const STUCK = Number(process.env.BENCH_STUCK ?? 10_000);
+const ONLY = process.env.BENCH_ONLY;
 const progress = (line: string) => console.error(`bench:dispatcher: ${line}`);
 const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'dispatcher', ...fields }));
 
@@ -43,6 +56,17 @@ async function main(): Promise<void> {
   const hangingReceiver = await startReceiver();
   const world = await startWorld();
   try {
+    if (ONLY !== 'ordering') await deliveries(world, receiver, hangingReceiver);
+    await ordering(world, receiver);
+  } finally {
+    receiver.stop();
+    hangingReceiver.stop();
+    await world.close();
+  }
+}
+
+async function deliveries(world: World, receiver: { port: number }, hangingReceiver: { port: number }): Promise<void> {
+  {
     const healthy = target(`http://127.0.0.1:${receiver.port}/ok`, {
       deliveryPolicy: { maxConcurrency: CONCURRENCY, maxRequestsPerSecond: 0, timeout: undefined },
     });
@@ -117,8 +141,6 @@ async function main(): Promise<void> {
         hangingRatio: withHanging.rate / alone.rate,
       });
     }
-    const median = <T>(list: T[], by: (item: T) => number): T =>
-      [...list].sort((a, b) => by(a) - by(b))[Math.floor(list.length / 2)]!;
     const bySigning = median(rounds, (r) => r.signRatio);
     line({
       case: 'deliveries',
@@ -148,11 +170,92 @@ async function main(): Promise<void> {
       rounds: rounds.map((r) => +r.hangingRatio.toFixed(3)),
       limit_kind: 'the same deliveries without the hanging endpoint, in the same round',
     });
-  } finally {
-    receiver.stop();
-    hangingReceiver.stop();
-    await world.close();
   }
+}
+
+const median = <T>(list: T[], by: (item: T) => number): T =>
+  [...list].sort((a, b) => by(a) - by(b))[Math.floor(list.length / 2)]!;
+
+async function ordering(world: World, receiver: { port: number }): Promise<void> {
+  const url = `http://127.0.0.1:${receiver.port}/ordered`;
+  const succeeded = async () => Number(await (await fetch(`http://127.0.0.1:${receiver.port}/count`)).text());
+  const jsm = await jetstreamManager(world.nc);
+  let sequence = 0;
+  /** The deliveries of one callback to BENCH_PROFILES profiles, round-robin; after `stuck` later ones of a failing profile. */
+  const run = async (label: string, ordering: Ordering, stuck: number) => {
+    const callback = target(url, {
+      ordering,
+      deliveryPolicy: { maxConcurrency: CONCURRENCY, maxRequestsPerSecond: 0, timeout: undefined },
+    });
+    const jobFor = (profileId: string) => job(callback, { event: sampleEvent({ profileId }), sequence: ++sequence });
+    const publish = async (jobs: ReturnType<typeof jobFor>[]) => {
+      for (let i = 0; i < jobs.length; i += 500)
+        await Promise.all(jobs.slice(i, i + 500).map((j) => queueJob(world, j)));
+    };
+    progress(`${label}: publishing ${DELIVERIES} jobs${stuck ? ` after ${stuck + 1} for the stuck profile` : ''}...`);
+    if (stuck) {
+      await queueJob(world, jobFor('stuck'));
+      await publish(Array.from({ length: stuck }, () => jobFor('stuck')));
+    }
+    await publish(Array.from({ length: DELIVERIES }, (_, i) => jobFor(`p${i % PROFILES}`)));
+    const before = await succeeded();
+    progress(`${label}: delivering...`);
+    const dispatcher = await startInProcessDispatcher(world, {
+      DISPATCHER_MAX_HELD: '20000',
+      DISPATCHER_MAX_ENDPOINT_CONCURRENCY: String(CONCURRENCY),
+      // The stuck profile's first delivery keeps retrying, every second, through the whole phase.
+      DISPATCHER_RETRY_SCHEDULE: Array.from({ length: 600 }, () => '1s').join(','),
+    });
+    const started = performance.now();
+    while ((await succeeded()) - before < DELIVERIES) await new Promise((resolve) => setTimeout(resolve, 20));
+    const rate = DELIVERIES / ((performance.now() - started) / 1000);
+    const stats = { ...dispatcher.deliverer.stats };
+    progress(`${label}: ${Math.round(rate)} deliveries/s ${JSON.stringify(stats)}`);
+    await dispatcher.stop();
+    // The stuck line would go on retrying in the next phase's dispatcher.
+    await jsm.streams.purge(STREAMS.ordered.name);
+    await jsm.streams.purge(STREAMS.turns.name);
+    return { rate, retrying: stats.retrying };
+  };
+
+  await run('ordering warm-up (untimed)', Ordering.PER_PROFILE, 0);
+  const rounds = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const unordered = await run(`ordering round ${round}: unordered`, Ordering.NONE, 0);
+    const alone = () => run(`ordering round ${round}: ordered`, Ordering.PER_PROFILE, 0);
+    const stuck = () => run(`ordering round ${round}: ordered next to a stuck profile`, Ordering.PER_PROFILE, STUCK);
+    // Which of the two goes first alternates, so that neither always runs the warmer.
+    let ordered, nextToStuck;
+    if (round % 2 === 1) {
+      ordered = await alone();
+      nextToStuck = await stuck();
+    } else {
+      nextToStuck = await stuck();
+      ordered = await alone();
+    }
+    rounds.push({ unordered, ordered, nextToStuck });
+  }
+  const byCost = median(rounds, (r) => r.ordered.rate / r.unordered.rate);
+  line({
+    case: 'ordered_per_profile',
+    value: Math.round(byCost.ordered.rate),
+    unit: 'deliveries/s',
+    limit: Math.round(byCost.unordered.rate),
+    ratio: +(byCost.ordered.rate / byCost.unordered.rate).toFixed(3),
+    rounds: rounds.map((r) => +(r.ordered.rate / r.unordered.rate).toFixed(3)),
+    limit_kind: `the same deliveries unordered, one callback, ${PROFILES} profiles, in the same round`,
+  });
+  const byStuck = median(rounds, (r) => r.nextToStuck.rate / r.ordered.rate);
+  line({
+    case: 'ordered_next_to_stuck_profile',
+    value: Math.round(byStuck.nextToStuck.rate),
+    unit: 'deliveries/s',
+    limit: Math.round(byStuck.ordered.rate),
+    ratio: +(byStuck.nextToStuck.rate / byStuck.ordered.rate).toFixed(3),
+    rounds: rounds.map((r) => +(r.nextToStuck.rate / r.ordered.rate).toFixed(3)),
+    limit_kind: `the other profiles' deliveries without the stuck profile (one failing delivery, ${STUCK} queued behind it), in the same round`,
+    stuck_attempts: byStuck.nextToStuck.retrying,
+  });
 }
 
 main().then(

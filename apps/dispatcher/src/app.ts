@@ -20,6 +20,7 @@ import { Deliverer } from './delivery/deliverer';
 import { RetryPolicy } from './delivery/retry-policy';
 import { DispatcherMetrics } from './metrics';
 import { DISPATCHER_CONSUMER, JobConsumer } from './nats/job-consumer';
+import { ORDERED_CONSUMER, TurnConsumer } from './nats/turn-consumer';
 
 export interface RunningDispatcher {
   deliverer: Deliverer;
@@ -43,7 +44,9 @@ export async function startDispatcher(
       `DELIVERIES_STREAM_MAX_AGE must be longer than the longest retry delay (${longestRetry} ms), or scheduled retries expire`,
     );
   }
-  await ensureStreams(nc, 'dispatcher', settings, ['deliveries', 'results'], (message) => log.warn(message));
+  await ensureStreams(nc, 'dispatcher', settings, ['deliveries', 'ordered', 'turns', 'results'], (message) =>
+    log.warn(message),
+  );
   // The ack wait outlasts the longest attempt (a slow receiver must not cause a duplicate); jobs
   // that wait longer are kept alive with in-progress acks.
   const ackWaitMs = settings.ackWaitMs;
@@ -52,6 +55,13 @@ export async function startDispatcher(
     filter_subject: SUBJECTS.allDeliveryJobs,
     ack_wait: nanos(ackWaitMs),
     max_ack_pending: settings.maxAckPending,
+    max_deliver: -1,
+  });
+  await ensureConsumer(nc, 'turns', {
+    durable_name: ORDERED_CONSUMER,
+    filter_subject: SUBJECTS.allTurns,
+    ack_wait: nanos(ackWaitMs),
+    max_ack_pending: settings.orderedMaxAckPending,
     max_deliver: -1,
   });
 
@@ -106,23 +116,36 @@ export async function startDispatcher(
     address: settings.metricsAddr,
     log,
     nc,
-    consumers: [{ stream: STREAMS.deliveries.name, consumer: DISPATCHER_CONSUMER }],
+    consumers: [
+      { stream: STREAMS.deliveries.name, consumer: DISPATCHER_CONSUMER },
+      { stream: STREAMS.turns.name, consumer: ORDERED_CONSUMER },
+    ],
   });
-  const consumer = new JobConsumer(nc, deliverer, log, new NatsTracing(telemetry), {
+  const tracing = new NatsTracing(telemetry);
+  const consumer = new JobConsumer(nc, deliverer, log, tracing, {
     ackWaitMs,
     maxHeld: settings.maxHeld,
     batch: 256,
   });
   await consumer.start();
+  const turns = new TurnConsumer(nc, deliverer, publisher, log, tracing, {
+    maxHeld: settings.maxHeld,
+    batch: 64,
+    ackWaitMs,
+    sweepIntervalMs: settings.orderedSweepIntervalMs,
+  });
+  await turns.start();
   metricsEndpoint.ready();
   log.info({ instance, signing_key: settings.keyRing.current().keyId }, 'dispatcher consuming delivery jobs');
 
   return {
     deliverer,
-    failed: consumer.failed,
+    failed: Promise.race([consumer.failed, turns.failed]),
     async stop() {
       await consumer.stop();
+      await turns.stop();
       await deliverer.drain();
+      await turns.settled();
       publisher.close();
       await http.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));

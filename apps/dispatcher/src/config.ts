@@ -66,7 +66,16 @@ const spec = {
   maxHeld: integer('DISPATCHER_MAX_HELD', { default: 5_000, min: 1, max: 1_000_000 }),
   /** Jobs handed out and not yet acknowledged, across all instances. */
   maxAckPending: integer('DISPATCHER_MAX_ACK_PENDING', { default: 20_000, min: 1, max: 1_000_000 }),
+  /**
+   * Ordered partitions handed out and not yet acknowledged, across all instances: those being
+   * worked and those whose first job waits for its retry (one each, however long its line).
+   */
+  orderedMaxAckPending: integer('DISPATCHER_ORDERED_MAX_ACK_PENDING', { default: 100_000, min: 1, max: 1_000_000 }),
+  /** How often an instance gives every non-empty ordered line a turn it may have lost (a crash). */
+  orderedSweepIntervalMs: duration('DISPATCHER_ORDERED_SWEEP_INTERVAL', { default: 60_000, min: 100 }),
   ...streamSettingsSpec('deliveries'),
+  ...streamSettingsSpec('ordered'),
+  ...streamSettingsSpec('turns'),
   ...streamSettingsSpec('results'),
   logLevel: logLevel(),
   ...TELEMETRY_SETTINGS,

@@ -8,6 +8,9 @@ import {
   connectNats,
   ensureStream,
   type NatsConnection,
+  partitionOf,
+  publishDeliveryJob,
+  type PublishTracing,
   STREAMS,
   SUBJECTS,
 } from '@callbacks/messaging';
@@ -17,7 +20,7 @@ import {
   DeliveryJob,
   Outcome,
 } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { Format } from '@callbacks/proto/callbacks/v1/callback';
+import { Format, Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { createDnsResolver, createVerifier, formatDkimRecord, keyIdFor, type Verifier } from '@callbacks/signature';
 import { countMessages, readStream, sampleEvent, TestDnsServer } from '@callbacks/testing';
 import { type RunningDispatcher, startDispatcher } from '../src/app';
@@ -61,6 +64,8 @@ export async function startWorld(): Promise<World> {
   const week = 7 * 86_400_000;
   await ensureStream(nc, 'deliveries', { replicas: 1, maxAgeMs: 8 * 86_400_000, duplicateWindowMs: 120_000 });
   await ensureStream(nc, 'results', { replicas: 1, maxAgeMs: week, duplicateWindowMs: 120_000 });
+  await ensureStream(nc, 'ordered', { replicas: 1, maxAgeMs: 8 * 86_400_000, duplicateWindowMs: 120_000 });
+  await ensureStream(nc, 'turns', { replicas: 1, maxAgeMs: 8 * 86_400_000, duplicateWindowMs: 120_000 });
   const publisher = new AckedPublisher(nc);
   return {
     nats,
@@ -110,6 +115,7 @@ export function target(url: string, overrides: Partial<CallbackTarget> = {}): Ca
     format: Format.JSON,
     deliveryPolicy: undefined,
     revision: 1,
+    ordering: Ordering.NONE,
     ...overrides,
   };
 }
@@ -124,6 +130,7 @@ export function job(callback: CallbackTarget, overrides: Partial<DeliveryJob> = 
     matchedAt: new Date(),
     replayOf: '',
     skipped: false,
+    sequence: 0,
     ...overrides,
   } as ReadyJob;
 }
@@ -140,6 +147,19 @@ export async function publishJob(world: World, j: ReadyJob): Promise<void> {
     },
   );
 }
+
+/** Queues a job as the matcher does: an ordered callback's in its profile's line. */
+export async function queueJob(world: World, j: ReadyJob): Promise<void> {
+  await publishDeliveryJob(world.publisher, NO_TRACING, {
+    deliveryId: j.deliveryId,
+    accountId: j.callback.accountId,
+    callbackId: j.callback.id,
+    data: DeliveryJob.encode(j).finish(),
+    partition: partitionOf(j.callback, j.event),
+  });
+}
+
+const NO_TRACING: PublishTracing = { publish: (_message, send) => send() };
 
 /**
  * The attempt results of these deliveries, waiting until `until` holds for them (e.g. every

@@ -28,7 +28,9 @@ export async function startMatcher(
   const nc = await connectNats({ servers: settings.natsServers, name: `matcher ${instance}` });
 
   // The streams it uses (idempotent; every instance does it) and the consumer it owns.
-  await ensureStreams(nc, 'matcher', settings, ['events', 'deliveries', 'deadLetters'], (message) => log.warn(message));
+  await ensureStreams(nc, 'matcher', settings, ['events', 'deliveries', 'ordered', 'turns', 'deadLetters'], (message) =>
+    log.warn(message),
+  );
   await ensureConsumer(nc, 'events', {
     durable_name: MATCHER_CONSUMER,
     filter_subject: SUBJECTS.allEvents,

@@ -11,6 +11,8 @@ const spec = {
   ackWaitMs: duration('MATCHER_ACK_WAIT', { default: 30_000, min: 1_000, max: 3_600_000 }),
   ...streamSettingsSpec('events'),
   ...streamSettingsSpec('deliveries'),
+  ...streamSettingsSpec('ordered'),
+  ...streamSettingsSpec('turns'),
   ...streamSettingsSpec('deadLetters'),
   logLevel: logLevel(),
   ...TELEMETRY_SETTINGS,

@@ -4,6 +4,7 @@ export {
   prepareDeliveryRequest,
   IDEMPOTENCY_HEADER,
   ATTEMPT_HEADER,
+  SEQUENCE_HEADER,
   USER_AGENT,
   type DeliveryRequest,
 } from './request';

@@ -6,6 +6,12 @@ import { Action, type Interest, Origin, type ProfileEvent } from '@callbacks/pro
  */
 export interface Payload {
   id: string;
+  /**
+   * For a callback with per-profile ordering: the delivery's place in its profile's order,
+   * increasing in publish order (not contiguous). Absent otherwise, so those payloads stay as
+   * they were.
+   */
+  sequence?: number;
   type: 'create' | 'update' | 'delete';
   origin: string;
   /** `YYYY-MM-DD HH:MM:SS`, UTC. */
@@ -42,7 +48,8 @@ function interestName(interest: Interest): string {
   return interest.group ? `${interest.group}:${interest.name}` : interest.name;
 }
 
-export function buildPayload(deliveryId: string, event: ProfileEvent): Payload {
+/** `sequence`: the per-profile sequence of an ordered delivery, or 0 (left out) for an unordered one. */
+export function buildPayload(deliveryId: string, event: ProfileEvent, sequence = 0): Payload {
   const type = TYPES[event.action] ?? 'update';
   const parameters: Record<string, string> = {};
   const previous: Record<string, string> = {};
@@ -59,6 +66,7 @@ export function buildPayload(deliveryId: string, event: ProfileEvent): Payload {
   const subprofile = event.subprofileId !== '';
   return {
     id: deliveryId,
+    ...(sequence > 0 ? { sequence } : {}),
     type,
     origin: Origin[event.origin]?.toLowerCase() ?? 'unknown',
     timestamp: formatTimestamp(event.occurredAt),

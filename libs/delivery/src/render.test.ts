@@ -121,3 +121,21 @@ describe('renderBody', () => {
     expect(text).not.toContain('parameters');
   });
 });
+
+describe('the per-profile sequence of an ordered delivery', () => {
+  it('is in every format, right after the id', () => {
+    const payload = buildPayload('dl_1', update, 42);
+    expect(Object.keys(payload).slice(0, 2)).toEqual(['id', 'sequence']);
+    expect(JSON.parse(renderBody(Format.JSON, payload).body.toString('utf8')).sequence).toBe(42);
+    expect(renderBody(Format.XML, payload).body.toString('utf8')).toContain('<id>dl_1</id><sequence>42</sequence>');
+    expect(qs.parse(renderBody(Format.FORM, payload).body.toString('utf8')).sequence).toBe('42');
+  });
+
+  it('leaves an unordered payload byte for byte as it was', () => {
+    for (const format of [Format.JSON, Format.XML, Format.FORM]) {
+      const before = renderBody(format, buildPayload('dl_1', update)).body;
+      expect(renderBody(format, buildPayload('dl_1', update, 0)).body.equals(before)).toBe(true);
+      expect(before.toString('utf8')).not.toContain('sequence');
+    }
+  });
+});

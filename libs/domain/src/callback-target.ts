@@ -3,6 +3,6 @@ import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 
 /** What a delivery job carries of a callback: its settings as they are now. */
 export function callbackTarget(callback: Callback): CallbackTarget {
-  const { id, accountId, databaseId, collectionId, url, format, deliveryPolicy, revision } = callback;
-  return { id, accountId, databaseId, collectionId, url, format, deliveryPolicy, revision };
+  const { id, accountId, databaseId, collectionId, url, format, deliveryPolicy, revision, ordering } = callback;
+  return { id, accountId, databaseId, collectionId, url, format, deliveryPolicy, revision, ordering };
 }

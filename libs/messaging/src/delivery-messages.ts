@@ -1,8 +1,10 @@
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { AttemptResult, DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import type { AckedPublisher } from './acked-publisher';
+import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { Ordering } from '@callbacks/proto/callbacks/v1/callback';
+import { type AckedPublisher, PublishError } from './acked-publisher';
 import type { PublishTracing } from './event-publisher';
-import { CONTENT_TYPES, HEADERS, SUBJECT_TEMPLATES, SUBJECTS } from './subjects';
+import { CONTENT_TYPES, HEADERS, type OrderedPartition, SUBJECT_TEMPLATES, SUBJECTS } from './subjects';
 
 /**
  * The messages of the delivery pipeline, each with one owner here: its subject, headers,
@@ -23,6 +25,8 @@ export interface EncodedDeliveryJob {
   callbackId: string;
   /** `DeliveryJob`, encoded. */
   data: Uint8Array;
+  /** Set for a callback with per-profile ordering: the job joins its partition's line. */
+  partition?: OrderedPartition | undefined;
 }
 
 /**
@@ -36,12 +40,111 @@ export function publishDeliveryJob(
   job: EncodedDeliveryJob,
   extraHeaders: Record<string, string> = {},
 ): Promise<unknown> {
+  if (job.partition) return publishOrderedJob(publisher, tracing, job, job.partition, extraHeaders);
   const subject = SUBJECTS.deliveryJob(job.accountId, job.callbackId);
   const h = protobufHeaders();
   for (const [name, value] of Object.entries(extraHeaders)) h.set(name, value);
   return tracing.publish({ subject, template: SUBJECT_TEMPLATES.deliveryJob, headers: h, msgId: job.deliveryId }, () =>
     publisher.publish(subject, job.data, { msgId: job.deliveryId, headers: h }),
   );
+}
+
+/** The partition a callback's job for an event joins, or undefined when the callback is unordered. */
+export function partitionOf(
+  callback: { id: string; accountId: string; ordering: Ordering },
+  event: Pick<ProfileEvent, 'profileId' | 'subprofileId'>,
+): OrderedPartition | undefined {
+  if (callback.ordering !== Ordering.PER_PROFILE) return undefined;
+  const sub = event.subprofileId !== '';
+  return {
+    accountId: callback.accountId,
+    callbackId: callback.id,
+    kind: sub ? 'subprofile' : 'profile',
+    entityId: sub ? event.subprofileId : event.profileId,
+  };
+}
+
+/**
+ * Per-profile ordering, in two streams. An ordered job joins its partition's line on
+ * `callbacks.ordered.v1.<account>.<callback>.<kind>.<id>` (`Nats-Msg-Id` = the delivery id, so a
+ * job queued twice keeps one place, and one stream sequence: the delivery's `sequence`). Then
+ * the partition gets a turn unless it has one: a message on `callbacks.turns.v1.…` (a work
+ * queue holding at most one per subject) that dispatchers consume. Whoever holds the turn
+ * attempts the first job of the line, deletes it once settled and goes on to the next, or passes
+ * the turn on, due when the first job's retry is (`passTurn`); with no job left it acknowledges
+ * the turn and looks once more, so a job that found the turn taken is never left without one.
+ */
+async function publishOrderedJob(
+  publisher: AckedPublisher,
+  tracing: PublishTracing,
+  job: EncodedDeliveryJob,
+  partition: OrderedPartition,
+  extraHeaders: Record<string, string>,
+): Promise<void> {
+  const subject = SUBJECTS.orderedJob(partition);
+  const h = protobufHeaders();
+  for (const [name, value] of Object.entries(extraHeaders)) h.set(name, value);
+  await tracing.publish({ subject, template: SUBJECT_TEMPLATES.orderedJob, headers: h, msgId: job.deliveryId }, () =>
+    publisher.publish(subject, job.data, { msgId: job.deliveryId, headers: h }),
+  );
+  await offerTurn(publisher, partition);
+}
+
+/** JetStream's error code for a failed `Nats-Expected-Last-Subject-Sequence`. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+/** Gives the partition a turn if it has none; resolves false when it had one already. */
+export async function offerTurn(publisher: AckedPublisher, partition: OrderedPartition): Promise<boolean> {
+  const h = natsHeaders();
+  h.set(HEADERS.expectedLastSubjectSequence, '0');
+  try {
+    await publisher.publish(SUBJECTS.turn(partition), new Uint8Array(0), { headers: h });
+    return true;
+  } catch (error) {
+    if (error instanceof PublishError && error.code === WRONG_LAST_SEQUENCE) return false;
+    throw error;
+  }
+}
+
+/** What a passed-on turn says about the first job of its partition's line. */
+export interface TurnState {
+  /** The stream sequence of the job it is about (another first job ignores it). */
+  head: number;
+  /** The attempt due next. */
+  attempt: number;
+  /** When it is due (ms since the epoch). */
+  dueAt: number;
+}
+
+const TURN_HEADERS = { head: 'Callbacks-Head', attempt: 'Callbacks-Attempt', dueAt: 'Callbacks-Due-At' } as const;
+
+/**
+ * Replaces the turn numbered `turnSeq` (the one the caller holds) with one that says when the
+ * first job is due again and with which attempt. Compare-and-set on the subject's last sequence:
+ * only the holder can pass a turn on, and never past a newer one.
+ */
+export async function passTurn(
+  publisher: AckedPublisher,
+  partition: OrderedPartition,
+  turnSeq: number,
+  state: TurnState,
+): Promise<void> {
+  const h = natsHeaders();
+  h.set(HEADERS.expectedLastSubjectSequence, String(turnSeq));
+  h.set(TURN_HEADERS.head, String(state.head));
+  h.set(TURN_HEADERS.attempt, String(state.attempt));
+  h.set(TURN_HEADERS.dueAt, String(state.dueAt));
+  await publisher.publish(SUBJECTS.turn(partition), new Uint8Array(0), { headers: h });
+}
+
+/** A turn's state, or undefined for a fresh turn (or one with unreadable headers: start afresh). */
+export function turnStateOf(headers: MsgHdrs | undefined): TurnState | undefined {
+  if (!headers) return undefined;
+  const head = Number(headers.get(TURN_HEADERS.head));
+  const attempt = Number(headers.get(TURN_HEADERS.attempt));
+  const dueAt = Number(headers.get(TURN_HEADERS.dueAt));
+  if (!(head > 0 && attempt >= 1 && Number.isFinite(dueAt))) return undefined;
+  return { head, attempt, dueAt };
 }
 
 /**

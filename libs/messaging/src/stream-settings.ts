@@ -15,6 +15,8 @@ export const nanos = (ms: number): number => ms * 1_000_000;
 export const STREAM_OWNERS = {
   events: 'matcher',
   deliveries: 'dispatcher',
+  ordered: 'dispatcher',
+  turns: 'dispatcher',
   results: 'config-service',
   deadLetters: 'matcher',
 } as const satisfies Record<StreamName, string>;
@@ -30,6 +32,17 @@ const VARIABLES: Record<StreamName, { replicas: string; maxAge: [string, number]
   },
   // The duplicate window must outlast a matcher outage: an event redelivered after it emits its jobs again.
   deliveries: {
+    replicas: 'DELIVERIES_STREAM_REPLICAS',
+    maxAge: ['DELIVERIES_STREAM_MAX_AGE', 8 * DAY],
+    duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW',
+  },
+  // Ordered jobs and their turns live as long as other delivery jobs: the same variables.
+  ordered: {
+    replicas: 'DELIVERIES_STREAM_REPLICAS',
+    maxAge: ['DELIVERIES_STREAM_MAX_AGE', 8 * DAY],
+    duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW',
+  },
+  turns: {
     replicas: 'DELIVERIES_STREAM_REPLICAS',
     maxAge: ['DELIVERIES_STREAM_MAX_AGE', 8 * DAY],
     duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW',

@@ -40,6 +40,17 @@ export const STREAMS = {
     subjects: [SUBJECTS.allDeliveryJobs, SUBJECTS.allRetrySchedules],
     allow_msg_schedules: true,
   },
+  // Ordered callbacks' jobs, kept until settled: the dispatcher deletes a job once it succeeded,
+  // turned dead or gone. Direct gets read a partition's first job from any replica.
+  ordered: { name: 'CALLBACK_ORDERED', subjects: [SUBJECTS.allOrderedJobs], allow_direct: true },
+  // One turn per partition at most (a second replaces the first: the dispatcher passes a turn
+  // on with a compare-and-set on its sequence); a work queue, so an acknowledged turn is gone.
+  turns: {
+    name: 'CALLBACK_TURNS',
+    subjects: [SUBJECTS.allTurns],
+    retention: 'workqueue',
+    max_msgs_per_subject: 1,
+  },
   results: { name: 'CALLBACK_RESULTS', subjects: [SUBJECTS.allAttemptResults] },
   deadLetters: { name: 'CALLBACK_DEAD_LETTERS', subjects: [SUBJECTS.allDeadLetters] },
 } as const satisfies Record<string, Partial<StreamConfig> & { name: string }>;
@@ -71,10 +82,10 @@ async function ensureStreamOnce(
 ): Promise<string[]> {
   const jsm = 'streams' in nc ? nc : await jetstreamManager(nc);
   const config = {
-    ...STREAMS[stream],
-    subjects: [...STREAMS[stream].subjects],
     storage: 'file',
     retention: 'limits',
+    ...STREAMS[stream],
+    subjects: [...STREAMS[stream].subjects],
     num_replicas: settings.replicas,
     max_age: nanos(settings.maxAgeMs),
     duplicate_window: nanos(settings.duplicateWindowMs),

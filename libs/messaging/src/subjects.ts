@@ -24,6 +24,18 @@ export const SUBJECTS = {
   retrySchedule: (deliveryId: string, attempt: number) => `callbacks.retries.v1.${deliveryId}.${attempt}`,
   allRetrySchedules: 'callbacks.retries.v1.>',
 
+  /**
+   * An ordered callback's jobs, one subject per partition (callback and profile or subprofile):
+   * `callbacks.ordered.v1.<account>.<callback>.<profile|subprofile>.<id>`. Only the first job on
+   * a subject is ever attempted (see apps/dispatcher/src/nats/turn-consumer.ts).
+   */
+  orderedJob: (p: OrderedPartition) => `callbacks.ordered.v1.${p.accountId}.${p.callbackId}.${p.kind}.${p.entityId}`,
+  allOrderedJobs: 'callbacks.ordered.v1.>',
+
+  /** A partition's turn: at most one message per subject, the partition's lock and wake-up. */
+  turn: (p: OrderedPartition) => `callbacks.turns.v1.${p.accountId}.${p.callbackId}.${p.kind}.${p.entityId}`,
+  allTurns: 'callbacks.turns.v1.>',
+
   /** Attempt results, for the delivery log: `callbacks.results.v1.<account>.<callback>`. */
   attemptResult: (accountId: string, callbackId: string) => `callbacks.results.v1.${accountId}.${callbackId}`,
   allAttemptResults: 'callbacks.results.v1.>',
@@ -42,8 +54,37 @@ export const SUBJECT_TEMPLATES = {
   deliveryJob: 'callbacks.deliveries.v1.{account}.{callback}',
   retrySchedule: 'callbacks.retries.v1.{delivery}.{attempt}',
   attemptResult: 'callbacks.results.v1.{account}.{callback}',
+  orderedJob: 'callbacks.ordered.v1.{account}.{callback}.{kind}.{id}',
+  turn: 'callbacks.turns.v1.{account}.{callback}.{kind}.{id}',
   deadLetterEvents: SUBJECTS.deadLetterEvents,
 } as const;
+
+/** The deliveries of one ordered callback for one profile or subprofile, attempted in order. */
+export interface OrderedPartition {
+  accountId: string;
+  callbackId: string;
+  kind: EntityKind;
+  /** The profile id, or the subprofile id for a subprofile event. */
+  entityId: string;
+}
+
+/** The partition a turn or ordered job subject names, or undefined when it names none. */
+export function parsePartitionSubject(subject: string): OrderedPartition | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 7 || parts[0] !== 'callbacks' || parts[2] !== 'v1') return undefined;
+  if (parts[1] !== 'turns' && parts[1] !== 'ordered') return undefined;
+  const [, , , accountId, callbackId, kind, entityId] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (kind !== 'profile' && kind !== 'subprofile') return undefined;
+  return { accountId, callbackId, kind, entityId };
+}
 
 /** The parts of a profile event subject, or undefined when it is not one. */
 export function parseEventSubject(
@@ -64,6 +105,8 @@ export const HEADERS = {
   deadLetterReason: 'Callbacks-Dead-Letter-Reason',
   originalSubject: 'Callbacks-Original-Subject',
   originalSequence: 'Callbacks-Original-Sequence',
+  /** Publish only if the subject's last message has this sequence (0: the subject is empty). */
+  expectedLastSubjectSequence: 'Nats-Expected-Last-Subject-Sequence',
 } as const;
 
 export const CONTENT_TYPES = {

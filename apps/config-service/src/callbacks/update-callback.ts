@@ -10,6 +10,7 @@ import { API_ORIGINS, validateCallback } from './validate-callback';
 const MUTABLE: Record<string, (target: Callback, source: Callback) => void> = {
   url: (t, s) => (t.url = s.url),
   format: (t, s) => (t.format = s.format),
+  ordering: (t, s) => (t.ordering = s.ordering),
   actions: (t, s) => (t.actions = s.actions),
   triggers: (t, s) => (t.triggers = s.triggers),
   disable_on_api_calls: (t, s) => (t.disableOnApiCalls = s.disableOnApiCalls),

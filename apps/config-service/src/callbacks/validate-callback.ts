@@ -1,6 +1,12 @@
 import { DELIVERY_BOUNDS, ID_PATTERN, isId, Violations } from '@callbacks/domain';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { type Callback, CallbackState, type DeliveryPolicy, Format } from '@callbacks/proto/callbacks/v1/callback';
+import {
+  type Callback,
+  CallbackState,
+  type DeliveryPolicy,
+  Format,
+  Ordering,
+} from '@callbacks/proto/callbacks/v1/callback';
 import { validateCondition } from './validate-condition';
 
 /** Server-side bounds a callback must stay within (from the service's settings). */
@@ -23,6 +29,7 @@ const ORIGINS = Object.values(Origin).filter(
 );
 export const API_ORIGINS: readonly Origin[] = [Origin.REST, Origin.SOAP];
 const FORMATS = [Format.JSON, Format.XML, Format.FORM];
+const ORDERINGS = [Ordering.NONE, Ordering.PER_PROFILE];
 const STATES = [
   CallbackState.ACTIVE,
   CallbackState.DISABLED,
@@ -45,6 +52,11 @@ export function validateCallback(input: Callback, limits: CallbackLimits, v: Vio
   let format = input.format;
   if (format === Format.UNSPECIFIED) format = Format.JSON;
   else if (!FORMATS.includes(format)) v.add('UNKNOWN_ENUM', 'must be FORMAT_JSON, FORMAT_XML or FORMAT_FORM', 'format');
+
+  let ordering = input.ordering;
+  if (ordering === Ordering.UNSPECIFIED) ordering = Ordering.NONE;
+  else if (!ORDERINGS.includes(ordering))
+    v.add('UNKNOWN_ENUM', 'must be ORDERING_NONE or ORDERING_PER_PROFILE', 'ordering');
 
   const actions = uniqueSorted(input.actions);
   actions.forEach((a, i) => {
@@ -79,6 +91,7 @@ export function validateCallback(input: Callback, limits: CallbackLimits, v: Vio
   return {
     ...input,
     format,
+    ordering,
     actions,
     triggers,
     disableOnApiCalls: isApiDisabled(triggers),

@@ -163,6 +163,8 @@ export class ReplayDeliveries {
           attempt: 1,
           matchedAt: now,
           replayOf: delivery.id,
+          // A replay is an operator's explicit resend: it goes outside its profile's order.
+          sequence: 0,
           skipped: false,
         },
         origin: {

@@ -11,6 +11,9 @@ import {
   callbackStateToJSON,
   formatFromJSON,
   formatToJSON,
+  Ordering,
+  orderingFromJSON,
+  orderingToJSON,
 } from '@callbacks/proto/callbacks/v1/callback';
 import { Condition } from '@callbacks/proto/callbacks/v1/condition';
 
@@ -26,6 +29,8 @@ export interface CallbackDocument {
   collectionId: string;
   url: string;
   format: string;
+  /** Missing in documents stored before ordering existed: ORDERING_NONE. */
+  ordering?: string;
   actions: string[];
   triggers: string[];
   condition: unknown;
@@ -55,6 +60,7 @@ export function toDocument(c: Callback): CallbackDocument {
     collectionId: c.collectionId,
     url: c.url,
     format: formatToJSON(c.format),
+    ordering: orderingToJSON(c.ordering),
     actions: c.actions.map(actionToJSON),
     triggers: c.triggers.map(originToJSON),
     condition: c.condition ? Condition.toJSON(c.condition) : null,
@@ -86,6 +92,7 @@ export function fromDocument(d: CallbackDocument): Callback {
     collectionId: d.collectionId,
     url: d.url,
     format: formatFromJSON(d.format),
+    ordering: d.ordering === undefined ? Ordering.NONE : orderingFromJSON(d.ordering),
     actions: d.actions.map(actionFromJSON),
     triggers,
     disableOnApiCalls: false,

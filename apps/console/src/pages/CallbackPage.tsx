@@ -7,6 +7,7 @@ import { Link, navigate } from '../router';
 import { sampleEvent } from '../sample-event';
 
 type Format = NonNullable<Callback['format']>;
+type Ordering = NonNullable<Callback['ordering']>;
 type Action = NonNullable<Callback['actions']>[number];
 type Origin = NonNullable<Callback['triggers']>[number];
 
@@ -14,6 +15,10 @@ const FORMATS: [Format, string][] = [
   ['FORMAT_JSON', 'JSON'],
   ['FORMAT_XML', 'XML'],
   ['FORMAT_FORM', 'Form (x-www-form-urlencoded)'],
+];
+const ORDERINGS: [Ordering, string][] = [
+  ['ORDERING_NONE', 'None: each delivery on its own'],
+  ['ORDERING_PER_PROFILE', 'Per profile: one at a time, in publish order'],
 ];
 const ACTIONS: [Action, string][] = [
   ['ACTION_CREATE', 'Create'],
@@ -33,7 +38,7 @@ const ORIGINS: [Origin, string][] = [
   ['ORIGIN_FAILURE', 'Delivery failure'],
 ];
 /** The fields the form edits: what an update's mask names. */
-const EDITED = ['url', 'format', 'actions', 'triggers', 'condition', 'description'];
+const EDITED = ['url', 'format', 'ordering', 'actions', 'triggers', 'condition', 'description'];
 
 /** A new callback, or one callback: its form, and enabling, disabling, deleting, testing it. */
 export function CallbackPage({ id, query }: { id: string | undefined; query: URLSearchParams }) {
@@ -63,6 +68,7 @@ function blank(query: URLSearchParams): Callback {
     collectionId: '',
     url: 'https://',
     format: 'FORMAT_JSON',
+    ordering: 'ORDERING_NONE',
     actions: [],
     triggers: [],
     condition: { rules: [], expression: '' },
@@ -238,6 +244,14 @@ function CallbackEditor({
             onChange={(format) => set({ format })}
             options={FORMATS}
           />
+          <SelectField
+            label="Ordering"
+            path="ordering"
+            value={draft.ordering === 'ORDERING_PER_PROFILE' ? 'ORDERING_PER_PROFILE' : 'ORDERING_NONE'}
+            onChange={(ordering) => set({ ordering })}
+            options={ORDERINGS}
+            hint="Per profile: a retrying delivery holds back the later ones of its profile only; each payload carries a sequence number."
+          />
           <CheckGroup
             legend="Actions (Type actie)"
             path="actions"
@@ -311,6 +325,7 @@ const PLACED = [
   'collection_id',
   'url',
   'format',
+  'ordering',
   'actions',
   'triggers',
   'disable_on_api_calls',

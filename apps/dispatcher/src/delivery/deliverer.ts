@@ -28,6 +28,12 @@ export interface Work {
    * attempt causes (the request, a retry, the result) continues it.
    */
   trace: MessageTrace;
+  /**
+   * Schedules attempt `attempt` of this job for `at` instead of `DelivererDeps.schedule`: an
+   * ordered job is not queued again but stays first in its line, its turn passed on (see
+   * nats/turn-consumer.ts).
+   */
+  reschedule?: (attempt: number, at: Date) => Promise<void>;
 }
 
 export interface DelivererDeps {
@@ -463,7 +469,7 @@ export class Deliverer {
           this.stats.dead++;
         } else {
           const at = new Date(this.now() + delay);
-          await this.deps.schedule(job, job.attempt + 1, at, trace);
+          await this.schedule(work, job.attempt + 1, at);
           await this.deps.report({ ...this.result(job, Outcome.RETRYING, outcome), nextAttemptAt: at }, trace);
           this.stats.retrying++;
         }
@@ -567,7 +573,7 @@ export class Deliverer {
 
   private async deferNow(work: Work, at: number): Promise<void> {
     try {
-      await this.deps.schedule(work.job, work.job.attempt, new Date(at), work.trace);
+      await this.schedule(work, work.job.attempt, new Date(at));
       this.stats.deferred++;
       work.held.ack();
     } catch (error) {
@@ -575,6 +581,10 @@ export class Deliverer {
       this.deps.log.warn({ err: error, delivery_id: work.job.deliveryId }, 'could not defer a job; it will come back');
       work.held.nak(Math.max(1_000, at - this.now()));
     }
+  }
+
+  private schedule(work: Work, attempt: number, at: Date): Promise<void> {
+    return work.reschedule ? work.reschedule(attempt, at) : this.deps.schedule(work.job, attempt, at, work.trace);
   }
 
   private result(job: ReadyJob, outcome: Outcome, attempt: AttemptOutcome | undefined): AttemptResult {

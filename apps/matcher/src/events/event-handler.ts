@@ -7,6 +7,8 @@ import {
   AckedPublisher,
   HEADERS,
   MATCHED_BY_HEADER,
+  type OrderedPartition,
+  partitionOf,
   publishDeliveryJob,
   SUBJECT_TEMPLATES,
   SUBJECTS,
@@ -92,9 +94,16 @@ export class EventHandler {
       trace.annotate({ 'callbacks.event.id': event.eventId, 'callbacks.event.matched_callbacks': matched.length });
       if (matched.length > 0) {
         this.stats.matched++;
-        const jobs = new EventJobs(event, decoded.protobuf ?? ProfileEvent.encode(event).finish(), this.clock());
+        const jobs = new EventJobs(
+          event,
+          decoded.protobuf ?? ProfileEvent.encode(event).finish(),
+          this.clock(),
+          msg.seq,
+        );
         await Promise.all(
-          matched.map(({ callback, skipped }) => this.publishJob(callback, jobs.job(callback, skipped), trace)),
+          matched.map(({ callback, skipped }) =>
+            this.publishJob(callback, jobs.job(callback, skipped), partitionOf(callback, event), trace),
+          ),
         );
         this.stats.jobs += matched.length;
       }
@@ -110,11 +119,16 @@ export class EventHandler {
     }
   }
 
-  private publishJob(callback: Callback, job: EncodedJob, trace: MessageTrace): Promise<unknown> {
+  private publishJob(
+    callback: Callback,
+    job: EncodedJob,
+    partition: OrderedPartition | undefined,
+    trace: MessageTrace,
+  ): Promise<unknown> {
     return publishDeliveryJob(
       this.publisher,
       trace,
-      { deliveryId: job.deliveryId, accountId: callback.accountId, callbackId: callback.id, data: job.data },
+      { deliveryId: job.deliveryId, accountId: callback.accountId, callbackId: callback.id, data: job.data, partition },
       { [MATCHED_BY_HEADER]: this.instance },
     );
   }

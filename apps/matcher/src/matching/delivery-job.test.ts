@@ -3,7 +3,7 @@ import { deliveryIdFor } from '@callbacks/domain';
 import { callbackTarget } from '@callbacks/domain';
 import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { Format } from '@callbacks/proto/callbacks/v1/callback';
+import { Format, Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
 import { EventJobs } from './delivery-job';
 
@@ -29,7 +29,9 @@ describe('EventJobs', () => {
       id: 'cb_3',
       revision: 12_345_678_901,
     },
+    { ...sampleCallback({ ordering: Ordering.PER_PROFILE }), id: 'cb_4', revision: 2 },
   ];
+  const sequence = 1_234_567;
 
   const expected = (callback: (typeof callbacks)[number], skipped: boolean): DeliveryJob => ({
     deliveryId: deliveryIdFor(event.eventId, callback.id),
@@ -39,10 +41,11 @@ describe('EventJobs', () => {
     matchedAt,
     replayOf: '',
     skipped,
+    sequence: callback.ordering === Ordering.PER_PROFILE ? sequence : 0,
   });
 
   it('writes the bytes DeliveryJob.encode gives the whole job, for every callback', () => {
-    const jobs = new EventJobs(event, ProfileEvent.encode(event).finish(), matchedAt);
+    const jobs = new EventJobs(event, ProfileEvent.encode(event).finish(), matchedAt, sequence);
     for (const callback of callbacks) {
       for (const skipped of [false, true]) {
         const job = jobs.job(callback, skipped);
@@ -53,10 +56,19 @@ describe('EventJobs', () => {
     }
   });
 
+  it('gives the sequence to ordered callbacks only: unordered jobs keep their bytes', () => {
+    const withSequence = new EventJobs(event, ProfileEvent.encode(event).finish(), matchedAt, sequence);
+    const without = new EventJobs(event, ProfileEvent.encode(event).finish(), matchedAt);
+    expect(Buffer.from(withSequence.job(callbacks[0]!, false).data)).toEqual(
+      Buffer.from(without.job(callbacks[0]!, false).data),
+    );
+    expect(DeliveryJob.decode(withSequence.job(callbacks[3]!, false).data).sequence).toBe(sequence);
+  });
+
   it('carries the event as it arrived: unknown fields reach the dispatcher, which decodes the same event', () => {
     const unknownField = Uint8Array.from([0xfa, 0x06, 2, 0x68, 0x69]); // field 111, length-delimited: "hi"
     const arrived = Buffer.concat([ProfileEvent.encode(event).finish(), unknownField]);
-    const job = new EventJobs(event, arrived, matchedAt).job(callbacks[0]!, false);
+    const job = new EventJobs(event, arrived, matchedAt, sequence).job(callbacks[0]!, false);
     expect(DeliveryJob.decode(job.data)).toEqual(expected(callbacks[0]!, false));
   });
 });

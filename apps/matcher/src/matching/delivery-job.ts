@@ -1,7 +1,7 @@
 import { callbackTarget, deliveryIdFor } from '@callbacks/domain';
 import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, Ordering } from '@callbacks/proto/callbacks/v1/callback';
 
 /** One first-attempt job, encoded. */
 export interface EncodedJob {
@@ -17,6 +17,7 @@ const NO_FIELDS: DeliveryJob = {
   matchedAt: undefined,
   replayOf: '',
   skipped: false,
+  sequence: 0,
 };
 const DELIVERY_ID_TAG = (1 << 3) | 2; // DeliveryJob.delivery_id: field 1, length-delimited
 const EVENT_FIELD_TAG = (3 << 3) | 2; // DeliveryJob.event: field 3, length-delimited
@@ -48,13 +49,22 @@ function targetField(callback: Callback): Uint8Array {
  */
 export class EventJobs {
   private readonly eventFields: Buffer;
+  /** `sequence`, encoded: for ordered callbacks only, so unordered jobs keep their bytes. */
+  private readonly sequenceField: Uint8Array;
 
-  /** `eventBytes`: the event, protobuf-encoded (the bytes it arrived in, when it came so). */
+  /**
+   * `eventBytes`: the event, protobuf-encoded (the bytes it arrived in, when it came so).
+   * `sequence`: the event's place in the events stream, which orders an ordered callback's
+   * deliveries (the same after a redelivery; increasing in publish order, whichever matcher
+   * handles it).
+   */
   constructor(
     private readonly event: ProfileEvent,
     eventBytes: Uint8Array,
     matchedAt: Date,
+    sequence = 0,
   ) {
+    this.sequenceField = sequence > 0 ? fields({ sequence }) : new Uint8Array(0);
     const attemptAndTime = fields({ attempt: 1, matchedAt });
     const eventField = 1 + varintLength(eventBytes.length) + eventBytes.length;
     this.eventFields = Buffer.allocUnsafe(eventField + attemptAndTime.length);
@@ -68,8 +78,15 @@ export class EventJobs {
     const deliveryId = deliveryIdFor(this.event.eventId, callback.id);
     const idLength = Buffer.byteLength(deliveryId);
     const target = targetField(callback);
+    const sequence = callback.ordering === Ordering.PER_PROFILE ? this.sequenceField : undefined;
     const size =
-      1 + varintLength(idLength) + idLength + target.length + this.eventFields.length + (skipped ? SKIPPED.length : 0);
+      1 +
+      varintLength(idLength) +
+      idLength +
+      target.length +
+      this.eventFields.length +
+      (skipped ? SKIPPED.length : 0) +
+      (sequence?.length ?? 0);
     // Written by hand rather than with a BinaryWriter, whose buffers per job were most of the garbage.
     const data = Buffer.allocUnsafe(size);
     data[0] = DELIVERY_ID_TAG;
@@ -78,7 +95,12 @@ export class EventJobs {
     data.set(target, at);
     at += target.length;
     data.set(this.eventFields, at);
-    if (skipped) data.set(SKIPPED, at + this.eventFields.length);
+    at += this.eventFields.length;
+    if (skipped) {
+      data.set(SKIPPED, at);
+      at += SKIPPED.length;
+    }
+    if (sequence) data.set(sequence, at);
     return { deliveryId, data };
   }
 }

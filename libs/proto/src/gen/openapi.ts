@@ -293,6 +293,12 @@ export interface components {
              */
             stateChangeTime?: string;
             stateReason?: string;
+            /**
+             * Format: enum
+             * @description Unset means ORDERING_NONE.
+             * @enum {string}
+             */
+            ordering?: "ORDERING_UNSPECIFIED" | "ORDERING_NONE" | "ORDERING_PER_PROFILE";
         };
         /** @description Compares the event with the state before it. */
         ChangeCondition: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { Callback, Format } from '@callbacks/proto/callbacks/v1/callback';
+import { Callback, Format, Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { UsageError } from '../errors';
 import { applyCallbackFlags } from './callback-flags';
 
@@ -22,6 +22,17 @@ describe('callback flags', () => {
       deliveryPolicy: { maxConcurrency: 0, timeout: { seconds: 1, nanos: 500_000_000 } },
       format: Format.UNSPECIFIED,
     });
+  });
+
+  it('take the ordering as none or per-profile, and refuse anything else by name', async () => {
+    const callback = Callback.fromPartial({});
+    expect(await applyCallbackFlags(callback, { ordering: 'per-profile' }, noFiles)).toEqual(['ordering']);
+    expect(callback.ordering).toBe(Ordering.PER_PROFILE);
+    await applyCallbackFlags(callback, { ordering: 'none' }, noFiles);
+    expect(callback.ordering).toBe(Ordering.NONE);
+    await expect(applyCallbackFlags(callback, { ordering: 'fifo' }, noFiles)).rejects.toThrow(
+      /--ordering "fifo": expected one of/,
+    );
   });
 
   it('take "all" for every action or origin, which the API spells as an empty list', async () => {

@@ -1,6 +1,6 @@
 import { durationFromMs } from '@callbacks/domain';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { Callback, type DeliveryPolicy, Format } from '@callbacks/proto/callbacks/v1/callback';
+import { Callback, type DeliveryPolicy, Format, Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { Condition } from '@callbacks/proto/callbacks/v1/condition';
 import { UsageError } from '../errors';
 import { durationFlag, enumFlag, enumList, integerFlag, keyValues, numberFlag, splitList } from './flag-values';
@@ -17,6 +17,7 @@ export const CALLBACK_SCOPE_OPTIONS = {
 export const CALLBACK_FIELD_OPTIONS = {
   url: { type: 'string' },
   format: { type: 'string' },
+  ordering: { type: 'string' },
   action: { type: 'string', multiple: true },
   trigger: { type: 'string', multiple: true },
   'api-calls': { type: 'boolean' },
@@ -31,6 +32,8 @@ export const CALLBACK_FIELD_OPTIONS = {
 
 export const CALLBACK_FIELD_HELP = `  --url <url>                 where to POST (https://)
   --format <f>                json (default), xml or form
+  --ordering <o>              none (default) or per-profile: one profile's deliveries one at a
+                              time in publish order, each with a sequence number
   --action <a>                create, update or delete; repeat or comma-separate; all (default)
   --trigger <t>               publisher, rest, soap, webform, import, copy, open, click, bounce,
                               failure; repeat or comma-separate; all (default)
@@ -47,6 +50,7 @@ export const CALLBACK_FIELD_HELP = `  --url <url>                 where to POST 
 interface FieldValues {
   url?: string | undefined;
   format?: string | undefined;
+  ordering?: string | undefined;
   action?: string[] | undefined;
   trigger?: string[] | undefined;
   'api-calls'?: boolean | undefined;
@@ -73,13 +77,18 @@ export async function applyCallbackFlags(callback: Callback, values: FieldValues
   };
   const policy = (): DeliveryPolicy =>
     (callback.deliveryPolicy ??= { maxConcurrency: 0, maxRequestsPerSecond: 0, timeout: undefined });
-  const { url, format, action, trigger, label, description, rate, timeout } = values;
+  const { url, format, ordering, action, trigger, label, description, rate, timeout } = values;
   const apiCalls = values['api-calls'];
   const concurrency = values['max-concurrency'];
   const condition = await conditionFrom(values, files);
 
   if (url !== undefined) set('url', () => (callback.url = url));
   if (format !== undefined) set('format', () => (callback.format = enumFlag('format', format, Format, 'FORMAT_')));
+  if (ordering !== undefined)
+    set(
+      'ordering',
+      () => (callback.ordering = enumFlag('ordering', ordering.replace(/-/g, '_'), Ordering, 'ORDERING_')),
+    );
   if (action)
     set('actions', () => (callback.actions = allOr(action, (items) => enumList('action', items, Action, 'ACTION_'))));
   if (trigger)

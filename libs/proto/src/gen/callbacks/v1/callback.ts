@@ -112,6 +112,55 @@ export function callbackStateToJSON(object: CallbackState): string {
   }
 }
 
+/** Whether one callback's deliveries for one profile (or subprofile) keep their publish order. */
+export enum Ordering {
+  /**
+   * UNSPECIFIED - Deliveries are attempted independently (today's behaviour): a retry may arrive after a
+   * later delivery of the same profile.
+   */
+  UNSPECIFIED = 0,
+  NONE = 1,
+  /**
+   * PER_PROFILE - Deliveries of one (sub)profile are attempted one at a time in publish order; a retrying
+   * delivery holds back only the later ones of its profile, and when it turns dead the next one
+   * goes. Each payload carries a per-profile `sequence` (and the `X-Callbacks-Sequence` header).
+   */
+  PER_PROFILE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function orderingFromJSON(object: any): Ordering {
+  switch (object) {
+    case 0:
+    case "ORDERING_UNSPECIFIED":
+      return Ordering.UNSPECIFIED;
+    case 1:
+    case "ORDERING_NONE":
+      return Ordering.NONE;
+    case 2:
+    case "ORDERING_PER_PROFILE":
+      return Ordering.PER_PROFILE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Ordering.UNRECOGNIZED;
+  }
+}
+
+export function orderingToJSON(object: Ordering): string {
+  switch (object) {
+    case Ordering.UNSPECIFIED:
+      return "ORDERING_UNSPECIFIED";
+    case Ordering.NONE:
+      return "ORDERING_NONE";
+    case Ordering.PER_PROFILE:
+      return "ORDERING_PER_PROFILE";
+    case Ordering.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Per-callback overrides of the delivery limits, within the server's bounds. */
 export interface DeliveryPolicy {
   /** Requests in flight to this callback's endpoint at once; 0 = server default. */
@@ -167,6 +216,8 @@ export interface Callback {
   /** Output only: when and why the state last changed (e.g. "receiver answered 410"). */
   stateChangeTime: Date | undefined;
   stateReason: string;
+  /** Unset means ORDERING_NONE. */
+  ordering: Ordering;
 }
 
 export interface Callback_LabelsEntry {
@@ -306,6 +357,7 @@ function createBaseCallback(): Callback {
     updateTime: undefined,
     stateChangeTime: undefined,
     stateReason: "",
+    ordering: 0,
   };
 }
 
@@ -375,6 +427,9 @@ export const Callback: MessageFns<Callback> = {
     }
     if (message.stateReason !== "") {
       writer.uint32(154).string(message.stateReason);
+    }
+    if (message.ordering !== 0) {
+      writer.uint32(240).int32(message.ordering);
     }
     return writer;
   },
@@ -567,6 +622,14 @@ export const Callback: MessageFns<Callback> = {
             message.stateReason = reader.string();
             continue;
           }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.ordering = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -651,6 +714,7 @@ export const Callback: MessageFns<Callback> = {
         : isSet(object.state_reason)
         ? globalThis.String(object.state_reason)
         : "",
+      ordering: isSet(object.ordering) ? orderingFromJSON(object.ordering) : 0,
     };
   },
 
@@ -719,6 +783,9 @@ export const Callback: MessageFns<Callback> = {
     if (message.stateReason !== "") {
       obj.stateReason = message.stateReason;
     }
+    if (message.ordering !== 0) {
+      obj.ordering = orderingToJSON(message.ordering);
+    }
     return obj;
   },
 
@@ -758,6 +825,7 @@ export const Callback: MessageFns<Callback> = {
     message.updateTime = object.updateTime ?? undefined;
     message.stateChangeTime = object.stateChangeTime ?? undefined;
     message.stateReason = object.stateReason ?? "";
+    message.ordering = object.ordering ?? 0;
     return message;
   },
 };

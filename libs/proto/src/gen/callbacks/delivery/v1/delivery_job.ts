@@ -9,7 +9,15 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../google/protobuf/duration";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { ProfileEvent } from "../../events/v1/profile_event";
-import { DeliveryPolicy, Format, formatFromJSON, formatToJSON } from "../../v1/callback";
+import {
+  DeliveryPolicy,
+  Format,
+  formatFromJSON,
+  formatToJSON,
+  Ordering,
+  orderingFromJSON,
+  orderingToJSON,
+} from "../../v1/callback";
 
 export enum Outcome {
   UNSPECIFIED = 0,
@@ -83,6 +91,7 @@ export interface CallbackTarget {
   format: Format;
   deliveryPolicy: DeliveryPolicy | undefined;
   revision: number;
+  ordering: Ordering;
 }
 
 /**
@@ -108,6 +117,11 @@ export interface DeliveryJob {
   replayOf: string;
   /** Matched while the callback was disabled: recorded as skipped, not sent. */
   skipped: boolean;
+  /**
+   * For an ordered callback: the delivery's place in its profile's order (the stream sequence
+   * of its ordered job), sent to the receiver; 0 for an unordered one.
+   */
+  sequence: number;
 }
 
 /**
@@ -156,6 +170,7 @@ function createBaseCallbackTarget(): CallbackTarget {
     format: 0,
     deliveryPolicy: undefined,
     revision: 0,
+    ordering: 0,
   };
 }
 
@@ -184,6 +199,9 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
     }
     if (message.revision !== 0) {
       writer.uint32(64).int64(message.revision);
+    }
+    if (message.ordering !== 0) {
+      writer.uint32(120).int32(message.ordering);
     }
     return writer;
   },
@@ -265,6 +283,14 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
             message.revision = longToNumber(reader.int64());
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.ordering = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -303,6 +329,7 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
         ? DeliveryPolicy.fromJSON(object.delivery_policy)
         : undefined,
       revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      ordering: isSet(object.ordering) ? orderingFromJSON(object.ordering) : 0,
     };
   },
 
@@ -332,6 +359,9 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
     if (message.revision !== 0) {
       obj.revision = Math.round(message.revision);
     }
+    if (message.ordering !== 0) {
+      obj.ordering = orderingToJSON(message.ordering);
+    }
     return obj;
   },
 
@@ -350,6 +380,7 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
       ? DeliveryPolicy.fromPartial(object.deliveryPolicy)
       : undefined;
     message.revision = object.revision ?? 0;
+    message.ordering = object.ordering ?? 0;
     return message;
   },
 };
@@ -363,6 +394,7 @@ function createBaseDeliveryJob(): DeliveryJob {
     matchedAt: undefined,
     replayOf: "",
     skipped: false,
+    sequence: 0,
   };
 }
 
@@ -388,6 +420,9 @@ export const DeliveryJob: MessageFns<DeliveryJob> = {
     }
     if (message.skipped !== false) {
       writer.uint32(56).bool(message.skipped);
+    }
+    if (message.sequence !== 0) {
+      writer.uint32(64).uint64(message.sequence);
     }
     return writer;
   },
@@ -461,6 +496,14 @@ export const DeliveryJob: MessageFns<DeliveryJob> = {
             message.skipped = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.sequence = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -494,6 +537,7 @@ export const DeliveryJob: MessageFns<DeliveryJob> = {
         ? globalThis.String(object.replay_of)
         : "",
       skipped: isSet(object.skipped) ? globalThis.Boolean(object.skipped) : false,
+      sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
     };
   },
 
@@ -520,6 +564,9 @@ export const DeliveryJob: MessageFns<DeliveryJob> = {
     if (message.skipped !== false) {
       obj.skipped = message.skipped;
     }
+    if (message.sequence !== 0) {
+      obj.sequence = Math.round(message.sequence);
+    }
     return obj;
   },
 
@@ -539,6 +586,7 @@ export const DeliveryJob: MessageFns<DeliveryJob> = {
     message.matchedAt = object.matchedAt ?? undefined;
     message.replayOf = object.replayOf ?? "";
     message.skipped = object.skipped ?? false;
+    message.sequence = object.sequence ?? 0;
     return message;
   },
 };
