@@ -18,6 +18,15 @@ export function callbackKey(callback: Pick<Callback, 'accountId' | 'databaseId' 
   return `${callback.accountId}.${callback.databaseId}.${callback.id}`;
 }
 
+/**
+ * A callback as the bucket stores it: its key, its value (the protobuf encoding) and the subject
+ * a put of that key is published on (for a writer that pipelines many puts, as a benchmark does).
+ */
+export function encodeCallbackEntry(callback: Callback): { key: string; subject: string; value: Uint8Array } {
+  const key = callbackKey(callback);
+  return { key, subject: `$KV.${CALLBACKS_BUCKET}.${key}`, value: Callback.encode(callback).finish() };
+}
+
 /** The parts of a key (`<account>.<database>.<callback>`). */
 export function parseCallbackKey(key: string): { accountId: string; databaseId: string; id: string } {
   const [accountId = '', databaseId = '', id = ''] = key.split('.');
@@ -33,7 +42,26 @@ export type BucketEntry =
   | { op: 'delete'; key: string; id: string; kvRevision: number }
   | { op: 'invalid'; key: string; id: string; kvRevision: number; error: Error };
 
-export function toBucketEntry(entry: Pick<KvWatchEntry, 'key' | 'revision' | 'operation' | 'value'>): BucketEntry {
+/**
+ * The same with the callback still encoded, for a reader that decodes on first use (a matcher
+ * holding a million callbacks keeps their bytes, a fraction of the decoded objects). `value` is a
+ * copy: the entry's own bytes may share a buffer with the rest of a network read.
+ */
+export type EncodedBucketEntry =
+  | { op: 'put'; key: string; id: string; kvRevision: number; value: Uint8Array }
+  | { op: 'delete'; key: string; id: string; kvRevision: number };
+
+type KvEntry = Pick<KvWatchEntry, 'key' | 'revision' | 'operation' | 'value'>;
+
+export function toEncodedBucketEntry(entry: KvEntry): EncodedBucketEntry {
+  const base = { key: entry.key, id: parseCallbackKey(entry.key).id, kvRevision: entry.revision };
+  // Buffer.from copies a small value into Node's shared pool: a few bytes of overhead, not a buffer each.
+  return entry.operation === 'PUT'
+    ? { op: 'put', ...base, value: Buffer.from(entry.value) }
+    : { op: 'delete', ...base };
+}
+
+export function toBucketEntry(entry: KvEntry): BucketEntry {
   const base = { key: entry.key, id: parseCallbackKey(entry.key).id, kvRevision: entry.revision };
   if (entry.operation !== 'PUT') return { op: 'delete', ...base };
   try {
@@ -98,7 +126,7 @@ export class CallbackBucketWatch {
   private constructor(
     private readonly iterator: Awaited<ReturnType<KV['watch']>>,
     empty: boolean,
-    onEntry: (entry: BucketEntry) => void,
+    onEntry: (entry: KvWatchEntry) => void,
   ) {
     // An empty bucket has no last entry to wait for; otherwise the snapshot's last entry is the
     // first one with nothing pending behind it.
@@ -108,7 +136,7 @@ export class CallbackBucketWatch {
       let reason: Error;
       try {
         for await (const entry of iterator) {
-          onEntry(toBucketEntry(entry));
+          onEntry(entry);
           if (entry.delta === 0) caughtUp();
         }
         reason = new Error(`the watch of the ${CALLBACKS_BUCKET} bucket ended`);
@@ -123,7 +151,13 @@ export class CallbackBucketWatch {
 
   static async start(kv: KV, onEntry: (entry: BucketEntry) => void): Promise<CallbackBucketWatch> {
     const { values } = await kv.status();
-    return new CallbackBucketWatch(await kv.watch({ key: '>' }), values === 0, onEntry);
+    return new CallbackBucketWatch(await kv.watch({ key: '>' }), values === 0, (e) => onEntry(toBucketEntry(e)));
+  }
+
+  /** The same, with each callback left encoded (see EncodedBucketEntry). */
+  static async startEncoded(kv: KV, onEntry: (entry: EncodedBucketEntry) => void): Promise<CallbackBucketWatch> {
+    const { values } = await kv.status();
+    return new CallbackBucketWatch(await kv.watch({ key: '>' }), values === 0, (e) => onEntry(toEncodedBucketEntry(e)));
   }
 
   stop(): void {
