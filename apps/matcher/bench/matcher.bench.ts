@@ -19,6 +19,8 @@
  * here.
  * NODE_OPTIONS=--cpu-prof profiles the matcher processes (and this one).
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { toEvaluationInput } from '@callbacks/conditions';
@@ -137,9 +139,20 @@ interface Phase {
   cpu: { service: number | null; nats: number | null };
 }
 
-/** The matcher as its own process (its CPU and memory read from /proc), consuming from the stream's start. */
+/**
+ * The matcher as its own process (its CPU and memory read from /proc), run from its bundle as the
+ * image runs it (built at the start of the bench), consuming from the stream's start.
+ */
 function matcherProcess(natsUrl: string): ServiceProcess {
-  return new ServiceProcess('matcher', { NATS_URL: natsUrl, LOG_LEVEL: 'info' }, /matcher consuming events/);
+  return new ServiceProcess(
+    'matcher',
+    { NATS_URL: natsUrl, LOG_LEVEL: 'info' },
+    /matcher consuming events/,
+    undefined,
+    {
+      bundle: true,
+    },
+  );
 }
 
 /**
@@ -257,6 +270,11 @@ async function baselineRss(nc: NatsConnection, natsUrl: string): Promise<{ rss: 
 }
 
 async function main(): Promise<void> {
+  progress('building the matcher bundle...');
+  execFileSync(process.execPath, [
+    fileURLToPath(new URL('../../../tools/build/bundle.mjs', import.meta.url)),
+    'matcher',
+  ]);
   progress('starting nats-server...');
   const nats = await startNats();
   const nc = await connectNats({ servers: [nats.url], name: 'bench' });
