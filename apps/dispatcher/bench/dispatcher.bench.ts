@@ -6,6 +6,10 @@
  * undici POST rate to the same receiver with the same concurrency. Then the same deliveries with
  * one endpoint (another origin) hanging next to them, its jobs among theirs. Prints JSON lines.
  *
+ * `rsa_cpu`: CPU per delivery of the dispatcher (this process) against its floor in the same
+ * round (bench/floor.ts): bare client code consuming the same jobs, signing with the same RSA key,
+ * POSTing once, publishing a result acknowledged by the stream and acking; `ratio` floor/actual.
+ *
  * A warm-up round (untimed) comes first, for the dispatcher and for the raw POST loop alike:
  * a fresh process spends its first second compiling, which is not a rate of either; without it
  * the hanging case was also compared against a colder baseline than its own. Then BENCH_ROUNDS
@@ -28,9 +32,11 @@ import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { buildPayload, renderBody } from '@callbacks/delivery';
 import { STREAMS, SUBJECTS } from '@callbacks/messaging';
+import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { countMessages, rawPostRate, rawSignRate, sampleEvent, startCpuProfile } from '@callbacks/testing';
 import { job, publishJob, queueJob, startInProcessDispatcher, startWorld, target, type World } from '../test/harness';
+import { runRsaFloor } from './floor';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
@@ -104,6 +110,41 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       return { rate, stats, cpuMsPerDelivery: +((cpu.user + cpu.system) / 1000 / count).toFixed(3) };
     };
 
+    /** The RSA floor on `count` jobs like the healthy ones: CPU ms per delivery of this process. */
+    const rsaFloor = async (label: string, count: number) => {
+      progress(`${label}: publishing ${count} jobs for the floor...`);
+      let firstSeq = 0;
+      for (let i = 0; i < count; i += 500) {
+        const acks = await Promise.all(
+          Array.from({ length: Math.min(500, count - i) }, () => {
+            const j = job(healthy);
+            return world.publisher.publish(
+              SUBJECTS.deliveryJob(j.callback.accountId, j.callback.id),
+              DeliveryJob.encode(j).finish(),
+              { msgId: j.deliveryId },
+            );
+          }),
+        );
+        firstSeq ||= Math.min(...acks.map((a) => a.seq));
+      }
+      const cpuBefore = process.cpuUsage();
+      const started = performance.now();
+      await runRsaFloor(world.nc, {
+        url: postUrl,
+        body,
+        privateKeyPem: world.env.TEST_SIGNING_KEY!,
+        concurrency: CONCURRENCY,
+        firstSeq,
+        count,
+      });
+      const cpu = process.cpuUsage(cpuBefore);
+      // The dispatcher's own consumer must not deliver these later.
+      await (await jetstreamManager(world.nc)).streams.purge(STREAMS.deliveries.name);
+      const rate = count / ((performance.now() - started) / 1000);
+      progress(`${label}: ${Math.round(rate)} deliveries/s`);
+      return { rate, cpuMsPerDelivery: +((cpu.user + cpu.system) / 1000 / count).toFixed(3) };
+    };
+
     const body = renderBody(1, buildPayload('dl_bench', sampleEvent())).body;
     const postUrl = `http://127.0.0.1:${receiver.port}/ok`;
     if (WARMUP > 0) {
@@ -128,12 +169,14 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
         withHanging = await nextToHanging();
         alone = await healthyAlone();
       }
+      const floor = await rsaFloor(`round ${round}: the RSA floor`, DELIVERIES);
       const signAfter = rawSignRate(1.5);
       progress(
         `round ${round}: raw signing rate ${Math.round(signBefore)}/s before the deliveries, ${Math.round(signAfter)}/s after`,
       );
       const signLimit = (signBefore + signAfter) / 2;
       rounds.push({
+        floor,
         alone,
         withHanging,
         signLimit,
@@ -159,6 +202,17 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       limit: Math.round(postLimit),
       ratio: +(bySigning.alone.rate / postLimit).toFixed(3),
       limit_kind: `raw undici POST, concurrency ${CONCURRENCY}`,
+    });
+    const byFloor = median(rounds, (r) => r.floor.cpuMsPerDelivery / r.alone.cpuMsPerDelivery);
+    line({
+      case: 'rsa_cpu',
+      value: +(byFloor.alone.cpuMsPerDelivery * 1000).toFixed(1),
+      unit: 'µs/delivery',
+      limit: +(byFloor.floor.cpuMsPerDelivery * 1000).toFixed(1),
+      ratio: +(byFloor.floor.cpuMsPerDelivery / byFloor.alone.cpuMsPerDelivery).toFixed(3),
+      rounds: rounds.map((r) => +(r.floor.cpuMsPerDelivery / r.alone.cpuMsPerDelivery).toFixed(3)),
+      target_ratio: +(1 / 1.15).toFixed(3),
+      limit_kind: 'CPU of bare code: consume, RSA sign, one raw POST, result published and acknowledged, ack',
     });
     const byHanging = median(rounds, (r) => r.hangingRatio);
     line({

@@ -1,343 +1,404 @@
 /**
- * npm run bench:matcher — events matched per second by one matcher holding 10,000 callbacks over
- * 1,000 databases (mixed conditions), against the limit measured in the same run: a bare
- * consumer on the same stream that only acknowledges the same events. Prints JSON lines.
+ * npm run bench:matcher — the matcher against its floor, and how its cost grows with its data.
+ * Prints JSON lines `{"bench","case","value","unit","limit","ratio"}`: `ratio` is floor/actual
+ * where a floor is measured in the same run (1.0 is the floor), and target/actual where the
+ * limit is a target (1.0 or more meets it).
  *
- * Also measured in the same run, for information: how fast the server stores job-sized messages
- * published the way the matcher publishes them (`store` line), and where the CPU goes — the bench
- * process (the matcher) and nats-server, per event (`cpu` line).
+ * 1. `event_cpu`: CPU per event of the matcher (a process of its own) and of its floor — bare client
+ *    code consuming the same events and publishing the same jobs, acknowledged (bench/floor.ts) —
+ *    with BENCH_CALLBACKS callbacks over BENCH_DATABASES databases, ten candidates per event.
+ * 2. `fanout`: one database of BENCH_FANOUT callbacks that all match: jobs per second of the
+ *    matcher and of the floor publishing the same jobs.
+ * 3. `scale_*`: for each of BENCH_SIZES (callbacks/databases), the matcher as its own process:
+ *    start-up until it consumes, resident memory per callback (a rule of five conditions each),
+ *    and CPU per event, first for events of databases no event has touched (`cold`: the
+ *    database's callbacks are decoded then) and again for the same databases (`warm`).
+ *
+ * Callbacks are written to the CALLBACKS bucket directly, in the config service's format
+ * (`encodeCallbackEntry`), rather than through its API: a million through the API would take hours
+ * here.
+ * NODE_OPTIONS=--cpu-prof profiles the matcher processes (and this one).
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import { startMongo, startNats } from '@callbacks/infra';
-import { createLogger } from '@callbacks/logger';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { toEvaluationInput } from '@callbacks/conditions';
+import { startNats } from '@callbacks/infra';
+import { matchEvent } from '@callbacks/matching';
 import {
   AckedPublisher,
+  CALLBACKS_BUCKET,
   connectNats,
-  CONTENT_TYPES,
+  encodeCallbackEntry,
+  ensureCallbacksBucket,
   ensureStream,
-  HEADERS,
-  MATCHED_BY_HEADER,
   ProfileEventPublisher,
   STREAMS,
   SUBJECTS,
 } from '@callbacks/messaging';
-import { Action, Origin, ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
-import { type Condition, FieldComparison, RuleMode } from '@callbacks/proto/callbacks/v1/condition';
-import {
-  auth,
-  call,
-  fieldCondition,
-  sampleCallback,
-  sampleEvent,
-  startConfigServiceProcess,
-  startCpuProfile,
-  waitForConsumerIdle,
-} from '@callbacks/testing';
-import { startMatcher } from '../src/app';
+import { countMessages, ServiceProcess, waitForConsumerIdle } from '@callbacks/testing';
+import { CallbackIndex } from '../src/callbacks/callback-index';
 import { loadMatcherSettings } from '../src/config';
 import { MATCHER_CONSUMER } from '../src/events/event-consumer';
 import { EventJobs } from '../src/matching/delivery-job';
+import { cpuMeter, residentBytes } from './cpu';
+import { benchCallback, benchEvent, fiveConditionRule, mixedCondition } from './fixtures';
+import { type PreparedJob, runFloor } from './floor';
 
 const CALLBACKS = Number(process.env.BENCH_CALLBACKS ?? 10_000);
 const DATABASES = Number(process.env.BENCH_DATABASES ?? 1_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-/** The store limit: this many messages, this many awaiting their acknowledgement at any time. */
-const STORE_JOBS = Number(process.env.BENCH_STORE_JOBS ?? 40_000);
-const STORE_WINDOW = Number(process.env.BENCH_STORE_WINDOW ?? 512);
+const FANOUT = Number(process.env.BENCH_FANOUT ?? 1_000);
+const FANOUT_EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 50);
+const SIZES = (process.env.BENCH_SIZES ?? '10000/1000,100000/10000,1000000/100000')
+  .split(',')
+  .filter(Boolean)
+  .map((size) => size.split('/').map(Number) as [number, number]);
+const CURVE_EVENTS = Number(process.env.BENCH_CURVE_EVENTS ?? 10_000);
+/** Targets of issue 22: start-up by size, memory per callback, CPU per event from smallest to largest. */
+const STARTUP_TARGET_MS: Record<number, number> = { 10_000: 2_000, 100_000: 10_000, 1_000_000: 60_000 };
+const MEMORY_TARGET = 2_048;
+const FLOOR_TARGET = 1.4;
 
-const progress = (line: string) => console.error(`bench:matcher: ${line}`);
+const progress = (text: string) => console.error(`bench:matcher: ${text}`);
+const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'matcher', ...fields }));
 
-const rule = (name: string, conditions: ReturnType<typeof fieldCondition>[], mode = RuleMode.INCLUDE) => ({
-  name,
-  mode,
-  disabled: false,
-  conditions,
-});
+const settings = (natsUrl: string) => loadMatcherSettings({ NATS_URL: natsUrl, LOG_LEVEL: 'silent' });
+
+/** Writes `count` callbacks into the bucket as the config service would, 1,024 awaiting the stream at a time. */
+async function fillBucket(nc: NatsConnection, count: number, make: (n: number) => Callback): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete(`KV_${CALLBACKS_BUCKET}`).catch(() => false); // absent the first time
+  await ensureCallbacksBucket(nc, { replicas: 1 });
+  const publisher = new AckedPublisher(nc, { timeoutMs: 60_000 });
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 1_024 }, async () => {
+      while (next < count) {
+        const n = next++;
+        const { subject, value } = encodeCallbackEntry(make(n));
+        await publisher.publish(subject, value);
+        if ((n + 1) % 200_000 === 0) progress(`  ${n + 1} callbacks in the bucket`);
+      }
+    }),
+  );
+  publisher.close();
+  progress(`${count} callbacks written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Empty event and job streams and no matcher consumer: each case starts from nothing. */
+async function resetStreams(nc: NatsConnection): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.delete(STREAMS.events.name, MATCHER_CONSUMER).catch(() => false);
+  await jsm.streams.purge(STREAMS.events.name);
+  await jsm.streams.purge(STREAMS.deliveries.name);
+}
+
+/** Publishes the events, 500 awaiting the stream at a time; the map is by stream sequence. */
+async function publishEvents(nc: NatsConnection, events: readonly ProfileEvent[]): Promise<Map<number, ProfileEvent>> {
+  const publisher = new ProfileEventPublisher(nc);
+  const bySeq = new Map<number, ProfileEvent>();
+  for (let i = 0; i < events.length; i += 500) {
+    const batch = events.slice(i, i + 500);
+    const acks = await Promise.all(batch.map((event) => publisher.publish(event)));
+    acks.forEach((ack, j) => bySeq.set(ack.seq, batch[j]!));
+  }
+  return bySeq;
+}
+
+/** The jobs the matcher makes for each event, made with its own code, for the floor to publish. */
+function prepareJobs(callbacks: readonly Callback[], events: Map<number, ProfileEvent>) {
+  const index = new CallbackIndex();
+  for (const callback of callbacks) index.put(callback);
+  const jobsBySeq = new Map<number, PreparedJob[]>();
+  let count = 0;
+  for (const [seq, event] of events) {
+    const candidates = index.candidates(event.accountId, event.databaseId, event.collectionId);
+    const jobs = new EventJobs(event, ProfileEvent.encode(event).finish(), new Date());
+    const prepared = matchEvent(event, toEvaluationInput(event), candidates).map(({ callback, skipped }) => {
+      const { deliveryId, data } = jobs.job(callback, skipped);
+      // An id of the same length that is not the matcher's, so that neither run's jobs are the other's duplicates.
+      return {
+        subject: SUBJECTS.deliveryJob(callback.accountId, callback.id),
+        data,
+        msgId: `fl${deliveryId.slice(2)}`,
+      };
+    });
+    count += prepared.length;
+    jobsBySeq.set(seq, prepared);
+  }
+  return { jobsBySeq, count };
+}
+
+interface Phase {
+  seconds: number;
+  cpu: { service: number | null; nats: number | null };
+}
 
 /**
- * A mix of what customers configure, per database of ten callbacks: one without a condition,
- * the others selective (as conditions are), so an event fires about one callback in ten.
+ * The matcher as its own process (its CPU and memory read from /proc), run from its bundle as the
+ * image runs it (built at the start of the bench), consuming from the stream's start.
  */
-function conditionFor(i: number): Condition | undefined {
-  const city = `city-${i % 7}`;
-  switch (i % 10) {
-    case 0:
-      return undefined;
-    case 1:
-    case 2:
-      return { rules: [rule('city', [fieldCondition('city', FieldComparison.EQUALS, city)])], expression: '' };
-    case 3:
-    case 4:
-      return {
-        rules: [
-          rule('a', [
-            fieldCondition('name', FieldComparison.STARTS_WITH, 'pi'),
-            fieldCondition('city', FieldComparison.EQUALS, 'Rotterdam'),
-          ]),
-          rule('b', [
-            fieldCondition('city', FieldComparison.CONTAINS, 'xyz'),
-            fieldCondition('age', FieldComparison.NOT_EMPTY),
-          ]),
-          rule('c', [fieldCondition('email', FieldComparison.ENDS_WITH, '@example.org')], RuleMode.EXCLUDE),
-        ],
-        expression: '',
-      };
-    case 5:
-    case 6:
-      return { rules: [], expression: `profile.fields.city == "${city}" && event.origin != "REST"` };
-    case 7:
-    case 8:
-      return {
-        rules: [rule('mail', [fieldCondition('email', FieldComparison.REGEXP, '^[a-z]+@example\\.net$')])],
-        expression: '',
-      };
-    default:
-      return {
-        rules: [
-          rule('in', [
-            {
-              kind: {
-                $case: 'field',
-                value: {
-                  field: 'city',
-                  comparison: FieldComparison.IN,
-                  operand: undefined,
-                  values: ['Utrecht', 'Den Haag'],
-                  numeric: false,
-                  caseSensitive: false,
-                },
-              },
-            },
-          ]),
-        ],
-        expression: '',
-      };
+function matcherProcess(natsUrl: string): ServiceProcess {
+  return new ServiceProcess(
+    'matcher',
+    { NATS_URL: natsUrl, LOG_LEVEL: 'info' },
+    /matcher consuming events/,
+    undefined,
+    {
+      bundle: true,
+    },
+  );
+}
+
+/**
+ * The matcher (a process of its own), then the floor (in this process), on the same callbacks and
+ * events. Both first handle `warmUp` (untimed: every database's callbacks decoded and compiled,
+ * the code compiled by V8), then the measured events.
+ */
+async function matcherThenFloor(
+  nc: NatsConnection,
+  natsUrl: string,
+  natsPid: number | undefined,
+  callbacks: readonly Callback[],
+  warmUp: readonly ProfileEvent[],
+  events: readonly ProfileEvent[],
+): Promise<{ floor: Phase; matcher: Phase; jobs: number }> {
+  await fillBucket(nc, callbacks.length, (n) => callbacks[n]!);
+  await resetStreams(nc);
+  const matcher = matcherProcess(natsUrl);
+  await matcher.start(600_000);
+  let warmSeqs: Map<number, ProfileEvent>;
+  let bySeq: Map<number, ProfileEvent>;
+  let phase: Phase;
+  try {
+    progress(`the matcher: ${warmUp.length} events to warm up, then ${events.length}...`);
+    warmSeqs = await publishEvents(nc, warmUp);
+    await waitForConsumerIdle(nc, STREAMS.events.name, MATCHER_CONSUMER, 600_000);
+    const cpu = cpuMeter(natsPid, matcher.pid);
+    const started = performance.now();
+    bySeq = await publishEvents(nc, events);
+    await waitForConsumerIdle(nc, STREAMS.events.name, MATCHER_CONSUMER, 600_000);
+    phase = { seconds: (performance.now() - started) / 1000, cpu: cpu.perItem(events.length) };
+  } finally {
+    await matcher.stop();
+  }
+  const warm = prepareJobs(callbacks, warmSeqs);
+  const { jobsBySeq, count } = prepareJobs(callbacks, bySeq);
+  const matcherJobs = await countMessages(nc, STREAMS.deliveries.name, SUBJECTS.allDeliveryJobs);
+  if (matcherJobs !== warm.count + count)
+    throw new Error(`the matcher made ${matcherJobs} jobs, the floor would make ${warm.count + count}`);
+  await (await jetstreamManager(nc)).streams.purge(STREAMS.deliveries.name);
+
+  progress(`the floor: ${warmUp.length} events to warm up, then ${events.length} with ${count} jobs...`);
+  const concurrency = settings(natsUrl).concurrency;
+  await runFloor(nc, 'floor-warm-up', warm.jobsBySeq, concurrency, {
+    firstSeq: Math.min(...warmSeqs.keys()),
+    count: warmUp.length,
+  });
+  const cpu = cpuMeter(natsPid);
+  const started = performance.now();
+  await runFloor(nc, 'floor', jobsBySeq, concurrency, { firstSeq: Math.min(...bySeq.keys()), count: events.length });
+  const floor = { seconds: (performance.now() - started) / 1000, cpu: cpu.perItem(events.length) };
+  return { floor, matcher: phase, jobs: count };
+}
+
+/** One size of the scale curve, the matcher as its own process. */
+async function scalePoint(
+  nc: NatsConnection,
+  natsUrl: string,
+  natsPid: number | undefined,
+  callbacks: number,
+  databases: number,
+  baselineRss: number,
+) {
+  progress(`scale: ${callbacks} callbacks over ${databases} databases...`);
+  await fillBucket(nc, callbacks, (n) =>
+    benchCallback(n, databases, fiveConditionRule(n, Math.floor(n / databases) % 10)),
+  );
+  await resetStreams(nc);
+  const matcher = matcherProcess(natsUrl);
+  const started = performance.now();
+  await matcher.start(600_000);
+  const startupMs = performance.now() - started;
+  try {
+    const loaded = JSON.parse(await matcher.waitFor(/callbacks loaded from the bucket/)) as { ms: number };
+    const pid = matcher.pid!;
+    const loadedRss = residentBytes(pid);
+    const pass = async () => {
+      // The first CURVE_EVENTS databases (all of them when fewer), each event with its database's ten callbacks.
+      const events = Array.from({ length: CURVE_EVENTS }, (_, n) => benchEvent(n, n % databases));
+      const cpu = cpuMeter(natsPid, pid);
+      await publishEvents(nc, events);
+      await waitForConsumerIdle(nc, STREAMS.events.name, MATCHER_CONSUMER, 600_000);
+      return cpu.perItem(events.length);
+    };
+    const cold = await pass();
+    const warm = await pass();
+    return {
+      callbacks,
+      databases,
+      startupMs,
+      bucketMs: loaded.ms,
+      bytesPerCallback: (loadedRss - baselineRss) / callbacks,
+      bytesPerCallbackAfterEvents: (residentBytes(pid) - baselineRss) / callbacks,
+      cold,
+      warm,
+    };
+  } finally {
+    await matcher.stop();
   }
 }
 
-/** CPU time of this process and of nats-server (from /proc, when there is one) since it was made. */
-function cpuMeter(natsPid: number | undefined) {
-  const natsSeconds = () => {
-    if (natsPid === undefined) return Number.NaN;
-    try {
-      const stat = readFileSync(`/proc/${natsPid}/stat`, 'utf8');
-      const [utime, stime] = stat
-        .slice(stat.lastIndexOf(')') + 2)
-        .split(' ')
-        .slice(11, 13)
-        .map(Number);
-      return ((utime ?? Number.NaN) + (stime ?? Number.NaN)) / 100; // clock ticks (USER_HZ = 100)
-    } catch {
-      return Number.NaN; // no /proc (not Linux): the figure is left out
-    }
-  };
-  const self = process.cpuUsage();
-  const nats = natsSeconds();
-  return {
-    /** µs of CPU per item since the meter was made. */
-    perItem(items: number) {
-      const { user, system } = process.cpuUsage(self);
-      const natsUs = (natsSeconds() - nats) * 1e6;
-      return {
-        self: +((user + system) / items).toFixed(1),
-        nats: Number.isNaN(natsUs) ? null : +(natsUs / items).toFixed(1),
-      };
-    },
-  };
-}
-
-/**
- * Job-sized messages stored per second: published as the matcher publishes jobs (AckedPublisher,
- * its headers, a new Nats-Msg-Id each, one subject per callback) with `window` awaiting their
- * acknowledgement at any time.
- */
-async function storeRate(
-  nc: NatsConnection,
-  callbacks: readonly Callback[],
-  job: Uint8Array,
-  count: number,
-  window: number,
-  natsPid: number | undefined,
-) {
-  const publisher = new AckedPublisher(nc);
-  const prefix = `store-${randomBytes(4).toString('hex')}-`;
-  const cpu = cpuMeter(natsPid);
+/** Resident memory of a matcher process holding an empty bucket (what a callback's bytes are counted above). */
+async function baselineRss(nc: NatsConnection, natsUrl: string): Promise<{ rss: number; startupMs: number }> {
+  await fillBucket(nc, 0, () => {
+    throw new Error('unreachable');
+  });
+  await resetStreams(nc);
+  const matcher = matcherProcess(natsUrl);
   const started = performance.now();
-  let sent = 0;
-  const sender = async () => {
-    while (sent < count) {
-      const n = sent++;
-      const callback = callbacks[n % callbacks.length]!;
-      const h = natsHeaders();
-      h.set(HEADERS.contentType, CONTENT_TYPES.protobuf);
-      h.set(MATCHED_BY_HEADER, `bench:${process.pid}`);
-      await publisher.publish(SUBJECTS.deliveryJob(callback.accountId, callback.id), job, {
-        msgId: `${prefix}${n}`,
-        headers: h,
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: window }, sender));
-  const rate = count / ((performance.now() - started) / 1000);
-  publisher.close();
-  return { rate, cpu: cpu.perItem(count) };
+  await matcher.start(60_000);
+  const startupMs = performance.now() - started;
+  const rss = residentBytes(matcher.pid!);
+  await matcher.stop();
+  return { rss, startupMs };
 }
 
 async function main(): Promise<void> {
-  progress('starting nats-server, the MongoDB-wire server and the config service...');
-  const [nats, mongo] = await Promise.all([startNats(), startMongo()]);
-  const config = await startConfigServiceProcess({ mongoUrl: mongo.url, natsUrl: nats.url });
-  const admin = auth(config.adminToken);
+  progress('building the matcher bundle...');
+  execFileSync(process.execPath, [
+    fileURLToPath(new URL('../../../tools/build/bundle.mjs', import.meta.url)),
+    'matcher',
+  ]);
+  progress('starting nats-server...');
+  const nats = await startNats();
   const nc = await connectNats({ servers: [nats.url], name: 'bench' });
+  const natsPid = nats.managed?.pid;
   try {
-    progress(`creating ${CALLBACKS} callbacks over ${DATABASES} databases...`);
-    const started = Date.now();
-    const callbacks: Callback[] = [];
-    for (let i = 0; i < CALLBACKS; i += 100) {
-      const created = await Promise.all(
-        Array.from({ length: Math.min(100, CALLBACKS - i) }, (_, j) => {
-          const n = i + j;
-          const callback: Callback = sampleCallback({
-            databaseId: `db-${n % DATABASES}`,
-            actions: [],
-            triggers: [],
-            condition: conditionFor(n),
-          });
-          return call(config.client.createCallback.bind(config.client), { callback }, admin, 60_000);
-        }),
-      );
-      for (const { callback } of created) if (callback) callbacks.push(callback);
-      if ((i + 100) % 2_000 === 0) progress(`  ${i + 100} callbacks (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    }
-
-    const settings = loadMatcherSettings({
-      NATS_URL: nats.url,
-      MATCHER_CONCURRENCY: process.env.MATCHER_CONCURRENCY ?? '',
-      LOG_LEVEL: 'silent',
-    });
+    const s = settings(nats.url);
     const day = 86_400_000;
     await ensureStream(nc, 'events', { replicas: 1, maxAgeMs: day, duplicateWindowMs: 120_000 });
-    // As the matcher will have it (it creates it too), for the store limit below.
     await ensureStream(nc, 'deliveries', {
-      replicas: settings.deliveriesReplicas,
-      maxAgeMs: settings.deliveriesMaxAgeMs,
-      duplicateWindowMs: settings.deliveriesDuplicateWindowMs,
+      replicas: s.deliveriesReplicas,
+      maxAgeMs: s.deliveriesMaxAgeMs,
+      duplicateWindowMs: s.deliveriesDuplicateWindowMs,
     });
-    progress(`publishing ${EVENTS} events...`);
-    const publisher = new ProfileEventPublisher(nc);
-    const cities = ['Amsterdam', 'Rotterdam', 'city-1', 'city-3', 'Utrecht'];
-    const eventFor = (n: number) =>
-      sampleEvent({
-        eventId: `bench-${randomBytes(8).toString('hex')}`,
-        databaseId: `db-${n % DATABASES}`,
-        action: Action.UPDATE,
-        origin: n % 3 === 0 ? Origin.REST : Origin.PUBLISHER,
-        fields: {
-          name: n % 2 ? 'piet' : 'klaas',
-          city: cities[n % cities.length]!,
-          age: String(20 + (n % 50)),
-          email: n % 4 ? 'piet@example.com' : 'klaas@example.org',
-        },
-      });
-    for (let i = 0; i < EVENTS; i += 500) {
-      await Promise.all(
-        Array.from({ length: Math.min(500, EVENTS - i) }, (_, j) => publisher.publish(eventFor(i + j))),
-      );
-    }
 
-    // The limit: a bare consumer that only acknowledges the same events, pulled the same way.
-    const jsm = await jetstreamManager(nc);
-    await jsm.consumers.add(STREAMS.events.name, {
-      durable_name: 'bare',
-      ack_policy: AckPolicy.Explicit,
-      filter_subject: SUBJECTS.allEvents,
-      max_ack_pending: 10_000,
-    });
-    const bare = await jetstream(nc).consumers.get(STREAMS.events.name, 'bare');
-    let acked = 0;
-    const natsPid = nats.managed?.pid;
-    const bareCpu = cpuMeter(natsPid);
-    const bareStart = performance.now();
-    const messages = await bare.consume({ max_messages: 128 });
-    for await (const msg of messages) {
-      msg.ack();
-      if (++acked === EVENTS) break;
-    }
-    await messages.close();
-    await waitForConsumerIdle(nc, STREAMS.events.name, 'bare');
-    const limit = EVENTS / ((performance.now() - bareStart) / 1000);
-    const bareCpuUs = bareCpu.perItem(EVENTS);
-
-    progress('storing job-sized messages without a matcher...');
-    const sample = eventFor(0);
-    const job = new EventJobs(sample, ProfileEvent.encode(sample).finish(), new Date()).job(callbacks[0]!, false).data;
-    const store = await storeRate(nc, callbacks, job, STORE_JOBS, STORE_WINDOW, natsPid);
-    await jsm.streams.purge(STREAMS.deliveries.name); // the matcher starts on an empty stream, as before
-
-    progress('matching with one matcher...');
-    const loadStart = performance.now();
-    const matcher = await startMatcher(settings, createLogger({ service: 'bench', level: 'silent' }));
-    const loadMs = performance.now() - loadStart;
-    const matchCpu = cpuMeter(natsPid);
-    const matchStart = performance.now();
-    const profile = await startCpuProfile(progress);
-    await waitForConsumerIdle(nc, STREAMS.events.name, MATCHER_CONSUMER, 600_000);
-    const seconds = (performance.now() - matchStart) / 1000;
-    const matchCpuUs = matchCpu.perItem(EVENTS);
-    await profile?.();
-    const value = EVENTS / seconds;
-    const jobs = matcher.stats.jobs;
-    await matcher.stop();
-
-    const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'matcher', ...fields }));
+    // 1. Ten candidates per event, against the floor.
+    const mixed = Array.from({ length: CALLBACKS }, (_, n) =>
+      benchCallback(n, DATABASES, mixedCondition(Math.floor(n / DATABASES) % 10)),
+    );
+    const warmUp = Array.from({ length: DATABASES }, (_, n) => benchEvent(n, n));
+    const events = Array.from({ length: EVENTS }, (_, n) => benchEvent(n, n % DATABASES));
+    const ten = await matcherThenFloor(nc, nats.url, natsPid, mixed, warmUp, events);
     line({
-      case: 'events',
-      value: Math.round(value),
-      unit: 'events/s',
-      limit: Math.round(limit),
-      ratio: +(value / limit).toFixed(3),
+      case: 'event_cpu',
+      value: ten.matcher.cpu.service,
+      unit: 'µs/event',
+      limit: ten.floor.cpu.service,
+      ratio: +(ten.floor.cpu.service! / ten.matcher.cpu.service!).toFixed(3),
+      target_ratio: +(1 / FLOOR_TARGET).toFixed(3),
+      nats_server: { matcher: ten.matcher.cpu.nats, floor: ten.floor.cpu.nats },
+      events_per_s: {
+        matcher: Math.round(EVENTS / ten.matcher.seconds),
+        floor: Math.round(EVENTS / ten.floor.seconds),
+      },
+      jobs_per_event: +(ten.jobs / EVENTS).toFixed(2),
       callbacks: CALLBACKS,
       databases: DATABASES,
       events: EVENTS,
+      note: 'CPU per event of the matcher process and of the floor: consume, the same jobs published and acknowledged, ack',
     });
+
+    // 2. Fan-out: one database whose callbacks all match.
+    const fanout = Array.from({ length: FANOUT }, (_, n) => benchCallback(n, 1, undefined));
+    const fanoutEvents = (count: number) => Array.from({ length: count }, (_, n) => benchEvent(n, 0));
+    const wide = await matcherThenFloor(nc, nats.url, natsPid, fanout, fanoutEvents(5), fanoutEvents(FANOUT_EVENTS));
+    const jobsPerS = wide.jobs / wide.matcher.seconds;
+    const floorJobsPerS = wide.jobs / wide.floor.seconds;
     line({
-      case: 'jobs',
-      value: Math.round(jobs / seconds),
+      case: 'fanout',
+      value: Math.round(jobsPerS),
       unit: 'jobs/s',
-      jobs,
-      jobs_per_event: +(jobs / EVENTS).toFixed(2),
+      limit: Math.round(floorJobsPerS),
+      ratio: +(jobsPerS / floorJobsPerS).toFixed(3),
+      cpu_per_job: {
+        matcher: +(wide.matcher.cpu.service! / FANOUT).toFixed(2),
+        floor: +(wide.floor.cpu.service! / FANOUT).toFixed(2),
+      },
+      callbacks: FANOUT,
+      events: FANOUT_EVENTS,
+      jobs: wide.jobs,
     });
+
+    // 3. Scale curves.
+    const baseline = await baselineRss(nc, nats.url);
     line({
-      case: 'store',
-      value: Math.round(jobs / seconds),
-      unit: 'jobs/s',
-      limit: Math.round(store.rate),
-      ratio: +(jobs / seconds / store.rate).toFixed(3),
-      limit_events_per_s: Math.round(store.rate / (jobs / EVENTS)),
-      note: `limit: ${STORE_JOBS} job-sized messages (${job.length} bytes, the matcher's headers, a new Nats-Msg-Id each, over ${callbacks.length} subjects) published ${STORE_WINDOW} at a time with AckedPublisher, each acknowledged by the stream, no matcher`,
+      case: 'scale_baseline',
+      value: Math.round(baseline.rss / 1024),
+      unit: 'KiB',
+      startup_ms: Math.round(baseline.startupMs),
+      note: 'a matcher process with an empty bucket',
     });
-    line({
-      case: 'cpu',
-      unit: 'µs',
-      matching_per_event: { bench_process: matchCpuUs.self, nats_server: matchCpuUs.nats },
-      bare_ack_per_event: { bench_process: bareCpuUs.self, nats_server: bareCpuUs.nats },
-      store_per_job: { bench_process: store.cpu.self, nats_server: store.cpu.nats },
-      note: 'CPU time (user + system) over each phase; the matcher runs in the bench process, nats-server is read from /proc',
-    });
-    line({
-      case: 'load',
-      value: Math.round(loadMs),
-      unit: 'ms',
-      note: `start-up: streams, consumer and ${CALLBACKS} callbacks loaded and compiled`,
-    });
+    const points = [];
+    for (const [callbacks, databases] of SIZES) {
+      const point = await scalePoint(nc, nats.url, natsPid, callbacks, databases, baseline.rss);
+      points.push(point);
+      const target = STARTUP_TARGET_MS[callbacks];
+      line({
+        case: 'scale_startup',
+        value: Math.round(point.startupMs),
+        unit: 'ms',
+        limit: target ?? null,
+        ratio: target ? +(target / point.startupMs).toFixed(3) : null,
+        bucket_ms: point.bucketMs,
+        callbacks,
+        databases,
+        note: 'process start until it consumes; bucket_ms: the bucket read into the index',
+      });
+      line({
+        case: 'scale_memory',
+        value: Math.round(point.bytesPerCallback),
+        unit: 'B/callback',
+        limit: MEMORY_TARGET,
+        ratio: +(MEMORY_TARGET / point.bytesPerCallback).toFixed(3),
+        after_events: Math.round(point.bytesPerCallbackAfterEvents),
+        decoded: Math.min(CURVE_EVENTS, databases) * (callbacks / databases),
+        callbacks,
+        databases,
+        note: 'resident memory above an empty matcher, per callback (a rule of five conditions each), once started; after_events: once the decoded ones were matched',
+      });
+      line({
+        case: 'scale_event_cpu',
+        value: point.warm.service,
+        unit: 'µs/event',
+        cold: point.cold.service,
+        nats_server: point.warm.nats,
+        callbacks,
+        databases,
+        note: 'matcher process CPU per event, ten candidates each; cold: the first event of each database decodes its callbacks',
+      });
+    }
+    const [smallest, largest] = [points[0], points.at(-1)];
+    if (smallest && largest && smallest !== largest) {
+      const growth = largest.warm.service! / smallest.warm.service!;
+      line({
+        case: 'scale_event_cpu_growth',
+        value: +growth.toFixed(3),
+        unit: 'x',
+        limit: 1.1,
+        ratio: +(1.1 / growth).toFixed(3),
+        note: `warm CPU per event at ${largest.callbacks} callbacks over that at ${smallest.callbacks}`,
+      });
+    }
   } finally {
     await nc.close();
-    await config.close();
-    await Promise.all([nats.close(), mongo.close()]);
+    await nats.close();
   }
 }
 

@@ -39,11 +39,13 @@ export async function startMatcher(
     max_deliver: -1,
   });
 
-  const index = new CallbackIndex((callback, problems) =>
-    log.error(
-      { callback_id: callback.id, revision: callback.revision, problems },
-      'callback condition does not compile; it matches nothing',
-    ),
+  const index = new CallbackIndex((invalid) =>
+    invalid.kind === 'undecodable'
+      ? log.error({ err: invalid.error, key: invalid.key }, 'undecodable callback in the bucket; it matches nothing')
+      : log.error(
+          { callback_id: invalid.callback.id, revision: invalid.callback.revision, problems: invalid.problems },
+          'callback condition does not compile; it matches nothing',
+        ),
   );
   const follower = new BucketFollower(index, log);
   const handler = new EventHandler(nc, index, log, instance, tracing);

@@ -73,8 +73,8 @@ describe('callbacks from the bucket', () => {
     const matcher = await startInProcessMatcher(world);
     matchers.push(matcher);
     expect(matcher.index.size).toBe(current.size);
-    for (const [id, callback] of current) expect(matcher.index.get(id)?.callback).toEqual(callback);
-    for (let i = 1_000; i < 3_000; i++) expect(matcher.index.get(`cb_many_${i}`)).toBeUndefined();
+    for (const callback of current.values()) expect(matcher.index.get(callback)?.callback).toEqual(callback);
+    for (let i = 1_000; i < 3_000; i++) expect(matcher.index.get(latest[i]!)).toBeUndefined();
   });
 
   it('drops a callback deleted while it was cut off from NATS, and takes one created meanwhile, once it is back', async () => {
@@ -83,7 +83,7 @@ describe('callbacks from the bucket', () => {
       const matcher = await startInProcessMatcher(world, { NATS_URL: `nats://${proxy.address}` });
       matchers.push(matcher);
       const doomed = await createCallback(world, sampleCallback({ databaseId: 'cut-off', actions: [] }));
-      await eventually(() => matcher.index.get(doomed.id) !== undefined, 'the callback to reach the matcher');
+      await eventually(() => matcher.index.get(doomed) !== undefined, 'the callback to reach the matcher');
 
       proxy.cut();
       await call(
@@ -92,11 +92,11 @@ describe('callbacks from the bucket', () => {
         auth(world.config.adminToken),
       );
       const born = await createCallback(world, sampleCallback({ databaseId: 'cut-off', actions: [] }));
-      expect(matcher.index.get(doomed.id)).toBeDefined();
+      expect(matcher.index.get(doomed)).toBeDefined();
       proxy.restore();
 
       await eventually(
-        () => matcher.index.get(doomed.id) === undefined && matcher.index.get(born.id) !== undefined,
+        () => matcher.index.get(doomed) === undefined && matcher.index.get(born) !== undefined,
         'the changes made while it was cut off',
       );
       const event = sampleEvent({ databaseId: 'cut-off' });

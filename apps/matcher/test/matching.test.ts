@@ -163,7 +163,7 @@ describe('matching', () => {
       admin,
     );
     const ms = await eventually(
-      () => matcher.index.get(target.id)?.callback.revision === updated!.revision,
+      () => matcher.index.get(target)?.callback.revision === updated!.revision,
       'the update to reach the matcher',
     );
     console.log(`config change in the matcher's index ${ms} ms after UpdateCallback returned`);
@@ -178,13 +178,13 @@ describe('matching', () => {
     expect(ids).toContain(deliveryIdFor(del.eventId, target.id));
 
     const created = await createCallback(world, sampleCallback({ databaseId: 'db-new', actions: [] }));
-    await eventually(() => matcher.index.get(created.id) !== undefined, 'the new callback to reach the matcher');
+    await eventually(() => matcher.index.get(created) !== undefined, 'the new callback to reach the matcher');
     await call(
       world.config.client.deleteCallback.bind(world.config.client),
       { id: created.id, expectedRevision: 0 },
       admin,
     );
-    await eventually(() => matcher.index.get(created.id) === undefined, 'the deletion to reach the matcher');
+    await eventually(() => matcher.index.get(created) === undefined, 'the deletion to reach the matcher');
   });
 
   it('matches an event published right after a change returned against that change (read your writes)', async () => {

@@ -41,7 +41,7 @@ describe('outages', () => {
   it('repairs the bucket when the config service died between its database write and its bucket write', async () => {
     const admin = auth(world.config.adminToken);
     const doomed = await createCallback(world, sampleCallback({ databaseId: 'lost-writes', actions: [] }));
-    await eventually(() => matcher.index.get(doomed.id) !== undefined, 'the callback to reach the matcher');
+    await eventually(() => matcher.index.get(doomed) !== undefined, 'the callback to reach the matcher');
 
     // Cut off from NATS, the service commits to MongoDB and cannot write the bucket; then it dies.
     world.configProxy!.cut();
@@ -53,10 +53,7 @@ describe('outages', () => {
     );
     await world.config.process.kill();
     world.configProxy!.restore();
-    expect([matcher.index.get(doomed.id) !== undefined, matcher.index.get(born.id) !== undefined]).toEqual([
-      true,
-      false,
-    ]);
+    expect([matcher.index.get(doomed) !== undefined, matcher.index.get(born) !== undefined]).toEqual([true, false]);
 
     await world.config.process.start();
     const repaired = JSON.parse(await world.config.process.waitFor(/callbacks bucket repaired from the database/)) as {
@@ -65,7 +62,7 @@ describe('outages', () => {
     };
     expect(repaired).toMatchObject({ written: 1, deleted: 1 });
     await eventually(
-      () => matcher.index.get(doomed.id) === undefined && matcher.index.get(born.id) !== undefined,
+      () => matcher.index.get(doomed) === undefined && matcher.index.get(born) !== undefined,
       'the repaired bucket to reach the matcher',
     );
     const event = sampleEvent({ databaseId: 'lost-writes' });
@@ -76,14 +73,14 @@ describe('outages', () => {
 
   it('keeps matching on what the bucket holds while MongoDB is down, and the reconciler leaves the bucket alone', async () => {
     const kept = await createCallback(world, sampleCallback({ databaseId: 'mongo-down', actions: [] }));
-    await eventually(() => matcher.index.get(kept.id) !== undefined, 'the callback to reach the matcher');
+    await eventually(() => matcher.index.get(kept) !== undefined, 'the callback to reach the matcher');
     await mongo.managed!.stop();
     try {
       // A round that cannot read the database changes nothing.
       await world.config.process.waitFor(/could not reconcile the callbacks bucket/, 60_000, { fromNow: true });
       const event = sampleEvent({ databaseId: 'mongo-down' });
       expect(await jobsOf(event)).toContain(deliveryIdFor(event.eventId, kept.id));
-      expect(matcher.index.get(kept.id)).toBeDefined();
+      expect(matcher.index.get(kept)).toBeDefined();
     } finally {
       await mongo.managed!.start();
     }

@@ -7,6 +7,7 @@ import {
   BucketMissingError,
   CallbackBucketWatch,
   callbackKey,
+  type EncodedBucketEntry,
   ensureCallbacksBucket,
   openCallbacksBucket,
   readCallbacksBucket,
@@ -90,5 +91,37 @@ describe('the callbacks bucket', () => {
       'cb_snap_40',
     ]);
     expect(snapshot.get('cb_garbage')?.op).toBe('invalid');
+  });
+
+  it('hands over values still encoded, the snapshot first and then the changes', async () => {
+    const kv = await openCallbacksBucket(nc);
+    const kept = sampleCallback({ id: 'cb_enc_kept', databaseId: 'db-enc', revision: 1 });
+    const dropped = sampleCallback({ id: 'cb_enc_dropped', databaseId: 'db-enc', revision: 1 });
+    await kv.put(callbackKey(kept), encode(kept));
+    await kv.put(callbackKey(dropped), encode(dropped));
+    await kv.delete(callbackKey(dropped));
+
+    const entries: EncodedBucketEntry[] = [];
+    let later: () => void = () => undefined;
+    const changed = new Promise<void>((resolve) => (later = resolve));
+    const watch = await CallbackBucketWatch.startEncoded(kv, (entry) => {
+      if (!entry.key.startsWith('acct-a.db-enc.')) return;
+      entries.push(entry);
+      if (entry.op === 'put' && Callback.decode(entry.value).revision === 2) later();
+    });
+    await watch.ready;
+    const snapshot = entries.map((e) => [e.op, e.id, e.op === 'put' ? Callback.decode(e.value) : undefined]);
+    expect(snapshot).toEqual([
+      ['put', 'cb_enc_kept', kept],
+      ['delete', 'cb_enc_dropped', undefined],
+    ]);
+
+    await kv.put(callbackKey(kept), encode({ ...kept, revision: 2 }));
+    await changed;
+    watch.stop();
+    const last = entries.at(-1)!;
+    expect(last.op === 'put' && Callback.decode(last.value)).toEqual({ ...kept, revision: 2 });
+    // Revisions are the stream's sequence, in the bucket's order.
+    expect(entries.map((e) => e.kvRevision)).toEqual([...entries.map((e) => e.kvRevision)].sort((a, b) => a - b));
   });
 });

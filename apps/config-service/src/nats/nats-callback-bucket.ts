@@ -1,12 +1,13 @@
 import type { KV } from '@nats-io/kv';
 import {
   callbackKey,
+  encodeCallbackEntry,
   isWrongLastSequence,
   parseCallbackKey,
   readCallbacksBucket,
   toBucketEntry,
 } from '@callbacks/messaging';
-import { Callback } from '@callbacks/proto/callbacks/v1/callback';
+import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { BucketState, CallbackBucket, CallbackRevision } from '../callbacks/ports';
 
 /** The CALLBACKS KV bucket: written with compare-and-set on the key's KV revision. */
@@ -17,8 +18,7 @@ export class NatsCallbackBucket implements CallbackBucket {
   ) {}
 
   async put(callback: Callback): Promise<'written' | 'current' | 'deleted'> {
-    const key = callbackKey(callback);
-    const value = Callback.encode(callback).finish();
+    const { key, value } = encodeCallbackEntry(callback);
     // Another instance (or the reconciler) may write the key between our read and our write:
     // the write names the KV revision it read, so it fails then, and we read again.
     for (;;) {

@@ -1,9 +1,9 @@
 import type { KV } from '@nats-io/kv';
 import type { Logger } from '@callbacks/logger';
 import {
-  type BucketEntry,
   BucketMissingError,
   CallbackBucketWatch,
+  type EncodedBucketEntry,
   type NatsConnection,
   openCallbacksBucket,
 } from '@callbacks/messaging';
@@ -34,7 +34,7 @@ export class BucketFollower {
     const kv = await this.open(nc);
     if (!kv) return;
     const started = Date.now();
-    this.watch = await CallbackBucketWatch.start(kv, (entry) => this.apply(entry));
+    this.watch = await CallbackBucketWatch.startEncoded(kv, (entry) => this.apply(entry));
     await this.watch.ready;
     this.log.info(
       { callbacks: this.index.size, revision: this.revision, ms: Date.now() - started },
@@ -68,15 +68,10 @@ export class BucketFollower {
     return undefined;
   }
 
-  private apply(entry: BucketEntry): void {
+  /** Values stay encoded: the index decodes a database's callbacks when its first event comes. */
+  private apply(entry: EncodedBucketEntry): void {
     this.revision = entry.kvRevision;
-    if (entry.op === 'put') return this.index.put(entry.callback);
-    this.index.remove(entry.id);
-    // An entry that does not decode (version skew) must not keep firing an older version.
-    if (entry.op === 'invalid')
-      this.log.error(
-        { err: entry.error, key: entry.key, revision: entry.kvRevision },
-        'undecodable callback in the bucket; it matches nothing',
-      );
+    if (entry.op === 'put') this.index.putEncoded(entry.key, entry.value);
+    else this.index.remove(entry.key);
   }
 }

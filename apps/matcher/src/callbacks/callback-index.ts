@@ -1,64 +1,116 @@
 import { compileCondition, type CompiledCondition } from '@callbacks/conditions';
 import { matchable, type MatchableCallback } from '@callbacks/matching';
-import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { parseCallbackKey } from '@callbacks/messaging';
+import { Callback } from '@callbacks/proto/callbacks/v1/callback';
 
-/** Where a callback fires: a database's profiles, or a collection's subprofiles. */
-export function scopeKey(accountId: string, databaseId: string, collectionId: string): string {
-  return `${accountId}\u0000${databaseId}\u0000${collectionId}`;
+/** A callback as the index holds it: encoded as the bucket gave it, until an event needs it. */
+type Held = Uint8Array | MatchableCallback;
+
+/** One database's callbacks (a bucket key's `<account>.<database>` part names it). */
+interface Database {
+  readonly name: string;
+  readonly callbacks: Map<string, Held>;
+  /** Per collection ('' for the profiles), the callbacks handed to matching; undefined after a change. */
+  scopes: Map<string, readonly MatchableCallback[]> | undefined;
 }
 
+/** Why a held value did not become a matchable callback: the caller logs it. */
+export type InvalidCallback =
+  { kind: 'undecodable'; key: string; error: Error } | { kind: 'condition'; callback: Callback; problems: string };
+
 /**
- * The matcher's in-memory view of every callback, indexed by scope. It follows the CALLBACKS
+ * The matcher's in-memory view of every callback, indexed by database. It follows the CALLBACKS
  * bucket, whose changes arrive in order: a version replaces the one before, a deletion removes.
+ *
+ * Callbacks are kept encoded and a database's are decoded and compiled together when its first
+ * event arrives, so start-up costs what copying the bucket costs, and memory holds the bytes of
+ * the callbacks no event has needed yet (most of a large installation's, at any moment). An
+ * event's cost then depends on its database's callbacks only, never on the total.
  */
 export class CallbackIndex {
-  private readonly byId = new Map<string, MatchableCallback>();
-  /** Per scope, its callbacks, and the array handed to matching (built again after a change). */
-  private readonly byScope = new Map<
-    string,
-    { members: Map<string, MatchableCallback>; list: readonly MatchableCallback[] | undefined }
-  >();
+  private readonly databases = new Map<string, Database>();
+  private count = 0;
 
-  constructor(private readonly onInvalid: (callback: Callback, problems: string) => void = () => undefined) {}
+  constructor(private readonly onInvalid: (invalid: InvalidCallback) => void = () => undefined) {}
 
   get size(): number {
-    return this.byId.size;
+    return this.count;
   }
 
   /** The callbacks of a scope (may be empty); the array is never mutated after it is handed out. */
   candidates(accountId: string, databaseId: string, collectionId: string): readonly MatchableCallback[] {
-    const scope = this.byScope.get(scopeKey(accountId, databaseId, collectionId));
-    if (!scope) return [];
-    scope.list ??= [...scope.members.values()];
-    return scope.list;
+    const database = this.databases.get(databaseKey(accountId, databaseId));
+    if (!database) return [];
+    database.scopes ??= this.ready(database);
+    return database.scopes.get(collectionId) ?? NONE;
   }
 
-  get(id: string): MatchableCallback | undefined {
-    return this.byId.get(id);
+  /** A callback, decoded and compiled (undefined when absent or undecodable). */
+  get({ accountId, databaseId, id }: Pick<Callback, 'accountId' | 'databaseId' | 'id'>): MatchableCallback | undefined {
+    const database = this.databases.get(databaseKey(accountId, databaseId));
+    if (!database?.callbacks.has(id)) return undefined;
+    database.scopes ??= this.ready(database);
+    const held = database.callbacks.get(id);
+    return held instanceof Uint8Array ? undefined : held;
   }
 
-  /** Applies a created or updated callback, its condition compiled once here. */
+  /** Applies a created or updated callback as the bucket stores it (key and encoded value). */
+  putEncoded(key: string, value: Uint8Array): void {
+    const { accountId, databaseId, id } = parseCallbackKey(key);
+    this.hold(databaseKey(accountId, databaseId), id, value);
+  }
+
+  /** Applies a created or updated callback already decoded. */
   put(callback: Callback): void {
-    this.remove(callback.id);
-    const indexed = this.compile(callback);
-    this.byId.set(callback.id, indexed);
-    const key = scopeOf(indexed);
-    const scope = this.byScope.get(key) ?? { members: new Map(), list: undefined };
-    scope.members.set(callback.id, indexed);
-    scope.list = undefined;
-    this.byScope.set(key, scope);
+    this.hold(databaseKey(callback.accountId, callback.databaseId), callback.id, this.compile(callback));
   }
 
-  /** Applies a deletion (nothing happens for a callback it does not hold). */
-  remove(id: string): void {
-    const current = this.byId.get(id);
-    if (!current) return;
-    this.byId.delete(id);
-    const key = scopeOf(current);
-    const scope = this.byScope.get(key);
-    scope?.members.delete(id);
-    if (scope) scope.list = undefined;
-    if (scope?.members.size === 0) this.byScope.delete(key);
+  /** Applies a deletion of a bucket key (nothing happens for a callback it does not hold). */
+  remove(key: string): void {
+    const { accountId, databaseId, id } = parseCallbackKey(key);
+    const name = databaseKey(accountId, databaseId);
+    const database = this.databases.get(name);
+    if (!database?.callbacks.delete(id)) return;
+    this.count--;
+    database.scopes = undefined;
+    if (database.callbacks.size === 0) this.databases.delete(name);
+  }
+
+  private hold(name: string, id: string, held: Held): void {
+    let database = this.databases.get(name);
+    if (!database) {
+      database = { name, callbacks: new Map(), scopes: undefined };
+      this.databases.set(name, database);
+    }
+    if (!database.callbacks.has(id)) this.count++;
+    database.callbacks.set(id, held);
+    database.scopes = undefined;
+  }
+
+  /** Decodes and compiles what a database still holds encoded, and groups its callbacks by collection. */
+  private ready(database: Database): Map<string, readonly MatchableCallback[]> {
+    const scopes = new Map<string, MatchableCallback[]>();
+    for (const [id, held] of database.callbacks) {
+      let callback: MatchableCallback;
+      if (held instanceof Uint8Array) {
+        try {
+          callback = this.compile(Callback.decode(held));
+        } catch (error) {
+          // Version skew: an entry that does not decode must not keep firing an older version.
+          database.callbacks.delete(id);
+          this.count--;
+          this.onInvalid({ kind: 'undecodable', key: `${database.name}.${id}`, error: error as Error });
+          continue;
+        }
+        database.callbacks.set(id, callback);
+      } else {
+        callback = held;
+      }
+      const scope = scopes.get(callback.callback.collectionId);
+      if (scope) scope.push(callback);
+      else scopes.set(callback.callback.collectionId, [callback]);
+    }
+    return scopes;
   }
 
   private compile(callback: Callback): MatchableCallback {
@@ -72,15 +124,18 @@ export class CallbackIndex {
       problems = `the condition could not be compiled: ${(error as Error).message}`;
     }
     // A callback must not fire on a condition we cannot evaluate: it matches nothing.
-    this.onInvalid(callback, problems);
-    const condition: CompiledCondition = {
-      matches: () => false,
-      explain: () => ({ matches: false, rules: [], summary: 'condition does not compile' }),
-    };
-    return matchable(callback, condition);
+    this.onInvalid({ kind: 'condition', callback, problems });
+    return matchable(callback, MATCHES_NOTHING);
   }
 }
 
-function scopeOf({ callback }: MatchableCallback): string {
-  return scopeKey(callback.accountId, callback.databaseId, callback.collectionId);
+const NONE: readonly MatchableCallback[] = [];
+
+const MATCHES_NOTHING: CompiledCondition = {
+  matches: () => false,
+  explain: () => ({ matches: false, rules: [], summary: 'condition does not compile' }),
+};
+
+function databaseKey(accountId: string, databaseId: string): string {
+  return `${accountId}.${databaseId}`;
 }
