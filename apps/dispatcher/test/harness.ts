@@ -17,9 +17,9 @@ import {
   DeliveryJob,
   Outcome,
 } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { Format } from '@callbacks/proto/callbacks/v1/callback';
+import { Format, SignatureScheme } from '@callbacks/proto/callbacks/v1/callback';
 import { createDnsResolver, createVerifier, formatDkimRecord, keyIdFor, type Verifier } from '@callbacks/signature';
-import { countMessages, readStream, sampleEvent, TestDnsServer } from '@callbacks/testing';
+import { countMessages, platformKeyRingEnv, readStream, sampleEvent, TestDnsServer } from '@callbacks/testing';
 import { type RunningDispatcher, startDispatcher } from '../src/app';
 import { loadDispatcherSettings } from '../src/config';
 import type { ReadyJob } from '../src/delivery/job';
@@ -76,6 +76,7 @@ export async function startWorld(): Promise<World> {
       SIGNING_KEY_RING: JSON.stringify(ring),
       TEST_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       LOG_LEVEL: 'silent',
+      ...platformKeyRingEnv(),
     },
     verifier: (accountId) =>
       createVerifier({
@@ -110,6 +111,8 @@ export function target(url: string, overrides: Partial<CallbackTarget> = {}): Ca
     format: Format.JSON,
     deliveryPolicy: undefined,
     revision: 1,
+    signatureScheme: SignatureScheme.UNSPECIFIED,
+    sealedSecrets: [],
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import { Action, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { type Callback, CallbackState, Format } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, CallbackState, Format, SignatureScheme } from '@callbacks/proto/callbacks/v1/callback';
 import type { FieldComparison, RuleCondition } from '@callbacks/proto/callbacks/v1/condition';
 
 /** A valid callback (account acct-a, database db-1, JSON, updates from the web UI), to vary per test. */
@@ -24,6 +24,10 @@ export function sampleCallback(overrides: Partial<Callback> = {}): Callback {
     updateTime: undefined,
     stateChangeTime: undefined,
     stateReason: '',
+    signatureScheme: SignatureScheme.UNSPECIFIED,
+    secrets: [],
+    secretRotateTime: undefined,
+    sealedSecrets: [],
     ...overrides,
   };
 }

@@ -9,7 +9,16 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../google/protobuf/duration";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { ProfileEvent } from "../../events/v1/profile_event";
-import { DeliveryPolicy, Format, formatFromJSON, formatToJSON } from "../../v1/callback";
+import {
+  DeliveryPolicy,
+  Format,
+  formatFromJSON,
+  formatToJSON,
+  SealedSecret,
+  SignatureScheme,
+  signatureSchemeFromJSON,
+  signatureSchemeToJSON,
+} from "../../v1/callback";
 
 export enum Outcome {
   UNSPECIFIED = 0,
@@ -83,6 +92,9 @@ export interface CallbackTarget {
   format: Format;
   deliveryPolicy: DeliveryPolicy | undefined;
   revision: number;
+  signatureScheme: SignatureScheme;
+  /** The callback's secrets, still encrypted: only the dispatcher decrypts them. */
+  sealedSecrets: SealedSecret[];
 }
 
 /**
@@ -156,6 +168,8 @@ function createBaseCallbackTarget(): CallbackTarget {
     format: 0,
     deliveryPolicy: undefined,
     revision: 0,
+    signatureScheme: 0,
+    sealedSecrets: [],
   };
 }
 
@@ -184,6 +198,12 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
     }
     if (message.revision !== 0) {
       writer.uint32(64).int64(message.revision);
+    }
+    if (message.signatureScheme !== 0) {
+      writer.uint32(72).int32(message.signatureScheme);
+    }
+    for (const v of message.sealedSecrets) {
+      SealedSecret.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -265,6 +285,22 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
             message.revision = longToNumber(reader.int64());
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.signatureScheme = reader.int32() as any;
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.sealedSecrets.push(SealedSecret.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -303,6 +339,16 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
         ? DeliveryPolicy.fromJSON(object.delivery_policy)
         : undefined,
       revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      signatureScheme: isSet(object.signatureScheme)
+        ? signatureSchemeFromJSON(object.signatureScheme)
+        : isSet(object.signature_scheme)
+        ? signatureSchemeFromJSON(object.signature_scheme)
+        : 0,
+      sealedSecrets: globalThis.Array.isArray(object?.sealedSecrets)
+        ? object.sealedSecrets.map((e: any) => SealedSecret.fromJSON(e))
+        : globalThis.Array.isArray(object?.sealed_secrets)
+        ? object.sealed_secrets.map((e: any) => SealedSecret.fromJSON(e))
+        : [],
     };
   },
 
@@ -332,6 +378,12 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
     if (message.revision !== 0) {
       obj.revision = Math.round(message.revision);
     }
+    if (message.signatureScheme !== 0) {
+      obj.signatureScheme = signatureSchemeToJSON(message.signatureScheme);
+    }
+    if (message.sealedSecrets?.length) {
+      obj.sealedSecrets = message.sealedSecrets.map((e) => SealedSecret.toJSON(e));
+    }
     return obj;
   },
 
@@ -350,6 +402,8 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
       ? DeliveryPolicy.fromPartial(object.deliveryPolicy)
       : undefined;
     message.revision = object.revision ?? 0;
+    message.signatureScheme = object.signatureScheme ?? 0;
+    message.sealedSecrets = object.sealedSecrets?.map((e) => SealedSecret.fromPartial(e)) || [];
     return message;
   },
 };
