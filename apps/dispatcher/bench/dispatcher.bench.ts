@@ -4,7 +4,9 @@
  * the same amount of data, measured just before and just after the deliveries (their mean, so
  * that load beside the bench drifting during the run moves limit and figure alike), (b) the raw
  * undici POST rate to the same receiver with the same concurrency. Then the same deliveries with
- * one endpoint (another origin) hanging next to them, its jobs among theirs. Prints JSON lines.
+ * one endpoint (another origin) hanging next to them, its jobs among theirs, and the same
+ * deliveries signed with a per-callback HMAC secret (Standard Webhooks v1) against the raw POST
+ * rate (issue 20: at least half of it). Prints JSON lines.
  *
  * A warm-up round (untimed) comes first, for the dispatcher and for the raw POST loop alike:
  * a fresh process spends its first second compiling, which is not a rate of either; without it
@@ -15,10 +17,13 @@
  * each swung ±15 % on a shared machine).
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { buildPayload, renderBody } from '@callbacks/delivery';
+import { buildPayload, renderBody, secretContext } from '@callbacks/delivery';
 import { STREAMS, SUBJECTS } from '@callbacks/messaging';
+import { SignatureScheme } from '@callbacks/proto/callbacks/v1/callback';
+import { loadPlatformKeyRing } from '@callbacks/signature';
 import { countMessages, rawPostRate, rawSignRate, sampleEvent, startCpuProfile } from '@callbacks/testing';
 import { job, publishJob, startInProcessDispatcher, startWorld, target } from '../test/harness';
 
@@ -47,15 +52,29 @@ async function main(): Promise<void> {
       deliveryPolicy: { maxConcurrency: CONCURRENCY, maxRequestsPerSecond: 0, timeout: undefined },
     });
     const hanging = target(`http://127.0.0.1:${hangingReceiver.port}/hang`);
+    // A Standard Webhooks v1 callback to the same receiver, its secret sealed as the config service seals it.
+    const platformKeys = loadPlatformKeyRing({ env: world.env });
+    if (!platformKeys) throw new Error('the bench world has no platform key ring');
+    const hmac = target(healthy.url, { deliveryPolicy: healthy.deliveryPolicy });
+    hmac.signatureScheme = SignatureScheme.STANDARD_WEBHOOKS_V1;
+    hmac.sealedSecrets = [
+      {
+        keyId: 'key_bench',
+        ...platformKeys.seal(randomBytes(32), secretContext(hmac.id, 'key_bench')),
+        createTime: new Date(),
+        expireTime: undefined,
+        publicKey: Buffer.alloc(0),
+      },
+    ];
     /** `count` healthy deliveries; with `hangingEvery`, one job for the hanging endpoint before every that many. */
-    const run = async (label: string, count: number, hangingEvery = 0, profiled = false) => {
+    const run = async (label: string, count: number, hangingEvery = 0, profiled = false, to = healthy) => {
       const before = await countMessages(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults);
       progress(
         `${label}: publishing ${count} jobs${hangingEvery ? ` and ${Math.ceil(count / hangingEvery)} for the hanging endpoint among them` : ''}...`,
       );
       for (let i = 0; i < count; i += 500) {
         const batch = Array.from({ length: Math.min(500, count - i) }, (_, k) =>
-          hangingEvery && (i + k) % hangingEvery === 0 ? [job(hanging), job(healthy)] : [job(healthy)],
+          hangingEvery && (i + k) % hangingEvery === 0 ? [job(hanging), job(to)] : [job(to)],
         );
         await Promise.all(batch.flat().map((j) => publishJob(world, j)));
       }
@@ -105,6 +124,7 @@ async function main(): Promise<void> {
         alone = await healthyAlone();
       }
       const signAfter = rawSignRate(1.5);
+      const hmacSigned = await run(`round ${round}: HMAC-signed (Standard Webhooks v1)`, DELIVERIES, 0, false, hmac);
       progress(
         `round ${round}: raw signing rate ${Math.round(signBefore)}/s before the deliveries, ${Math.round(signAfter)}/s after`,
       );
@@ -115,6 +135,8 @@ async function main(): Promise<void> {
         signLimit,
         signRatio: alone.rate / signLimit,
         hangingRatio: withHanging.rate / alone.rate,
+        hmac: hmacSigned,
+        hmacRatio: hmacSigned.rate / postLimit,
       });
     }
     const median = <T>(list: T[], by: (item: T) => number): T =>
@@ -137,6 +159,17 @@ async function main(): Promise<void> {
       limit: Math.round(postLimit),
       ratio: +(bySigning.alone.rate / postLimit).toFixed(3),
       limit_kind: `raw undici POST, concurrency ${CONCURRENCY}`,
+    });
+    const byHmac = median(rounds, (r) => r.hmacRatio);
+    line({
+      case: 'hmac_deliveries_vs_post',
+      value: Math.round(byHmac.hmac.rate),
+      unit: 'deliveries/s',
+      limit: Math.round(postLimit),
+      ratio: +byHmac.hmacRatio.toFixed(3),
+      rounds: rounds.map((r) => +r.hmacRatio.toFixed(3)),
+      limit_kind: `raw undici POST, concurrency ${CONCURRENCY}`,
+      cpu_ms_per_delivery: byHmac.hmac.cpuMsPerDelivery,
     });
     const byHanging = median(rounds, (r) => r.hangingRatio);
     line({
