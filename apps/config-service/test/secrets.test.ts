@@ -12,6 +12,7 @@ import {
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { type Callback, SignatureScheme } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleEvent } from '@callbacks/testing';
+import { loadConfigServiceSettings } from '../src/config';
 import { auth, call, callFails, type Harness, sampleCallback, startHarness, TOKENS, violatedFields } from './harness';
 
 const A = auth(TOKENS.accountA);
@@ -185,6 +186,49 @@ describe('per-callback secrets', () => {
     expect(refused.code).toBe(status.FAILED_PRECONDITION);
     expect(refused.details).toMatch(/SECRET_KEY_RING/);
     expect((await create(SignatureScheme.COPERNICA, bare.client)).callback!.id).toMatch(/^cb_/);
+  });
+});
+
+describe('the platform key ring', () => {
+  it('is checked at start-up: an unusable one stops the service with the reason', () => {
+    const base = {
+      MONGO_URL: 'mongodb://127.0.0.1:1',
+      NATS_URL: 'nats://127.0.0.1:1',
+      CONFIG_TOKENS: JSON.stringify([{ name: 'admin', sha256: 'a'.repeat(64), accounts: '*' }]),
+    };
+    expect(() => loadConfigServiceSettings({ ...base, SECRET_KEY_RING: '{"keys": [' })).toThrow(
+      /platform keys: SECRET_KEY_RING is not valid JSON/,
+    );
+    const short = JSON.stringify({ keys: [{ id: 'k', created: '2026-01-01T00:00:00Z', keyEnv: 'K' }] });
+    expect(() => loadConfigServiceSettings({ ...base, SECRET_KEY_RING: short, K: 'c2hvcnQ=' })).toThrow(
+      /the key must be the base64 of 32 random bytes/,
+    );
+  });
+});
+
+describe('over HTTP/JSON', () => {
+  it('rotates and reveals at POST /v1/callbacks/{id}:rotateSecret and :revealSecret', async () => {
+    const { callback, secret } = await create(SignatureScheme.STANDARD_WEBHOOKS_V1);
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${h.httpUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKENS.accountA}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const rotated = await post(`/v1/callbacks/${callback!.id}:rotateSecret`, { overlap: '60s' });
+    expect(rotated.status).toBe(200);
+    expect(rotated.json['secret']['secret']).toMatch(/^whsec_/);
+    expect(rotated.json['callback']['signatureScheme']).toBe('SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1');
+    expect(rotated.json['callback']['sealedSecrets'] ?? []).toEqual([]);
+    const revealed = await post(`/v1/callbacks/${callback!.id}:revealSecret`, {});
+    expect(revealed.json['secrets'].map((s: { secret: string }) => s.secret)).toEqual([
+      rotated.json['secret']['secret'],
+      secret!.secret,
+    ]);
+    const bad = await post(`/v1/callbacks/${callback!.id}:rotateSecret`, { overlap: '-5s' });
+    expect(bad.status).toBe(400);
   });
 });
 

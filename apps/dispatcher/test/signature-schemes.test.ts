@@ -21,6 +21,7 @@ import {
   TestReceiver,
 } from '@callbacks/testing';
 import type { RunningDispatcher } from '../src/app';
+import { loadDispatcherSettings } from '../src/config';
 import { job, publishJob, startInProcessDispatcher, startWorld, type World } from './harness';
 
 // Deliveries in every scheme, made by the real services (config service → CALLBACKS bucket → job
@@ -265,5 +266,14 @@ describe('RFC 9421 (ed25519, Content-Digest)', () => {
     expect(request.headers['signature']).toMatch(/^sig1=:[^:]+:, sig2=:[^:]+:$/);
     expect(await verifies(request, new Map([[secret.keyId, secret.publicKeyPem]]))).toBe(true);
     expect(await verifies(request, new Map([[rotated.secret!.keyId, rotated.secret!.publicKeyPem]]))).toBe(true);
+  });
+});
+
+describe('the platform key ring', () => {
+  it('is checked at start-up: an unusable one stops the dispatcher with the reason', () => {
+    const ring = JSON.stringify({ keys: [{ id: 'k', created: '2026-01-01T00:00:00Z', keyFile: '/nowhere/k' }] });
+    expect(() => loadDispatcherSettings({ ...world.env, SECRET_KEY_RING: ring })).toThrow(
+      /platform keys: SECRET_KEY_RING: keys\[0\]: the key file "\/nowhere\/k" cannot be read \(ENOENT\)/,
+    );
   });
 });
