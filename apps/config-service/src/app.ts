@@ -24,12 +24,15 @@ import {
 } from '@callbacks/telemetry';
 import { callbackApi, type CallbackUseCases } from './api/callback-api';
 import { TokenAuthenticator } from './auth/tokens';
+import { CallbackSecrets } from './callbacks/callback-secrets';
 import { CreateCallback } from './callbacks/create-callback';
 import { DeleteCallback } from './callbacks/delete-callback';
 import { GetCallback } from './callbacks/get-callback';
 import { ListCallbacks } from './callbacks/list-callbacks';
 import { BucketPublisher } from './callbacks/publish-change';
 import { BucketReconciler, ReconcileBucket, type ReconcileReport } from './callbacks/reconcile-bucket';
+import { RevealCallbackSecret } from './callbacks/reveal-callback-secret';
+import { RotateCallbackSecret } from './callbacks/rotate-callback-secret';
 import { TestCallback } from './callbacks/test-callback';
 import { UpdateCallback } from './callbacks/update-callback';
 import type { ConfigServiceSettings } from './config';
@@ -113,8 +116,10 @@ export async function startConfigService(
   const clock = () => new Date();
 
   const bucket = new NatsCallbackBucket(await bindCallbacksBucket(nc));
+  const secrets = new CallbackSecrets(settings.platformKeys);
   const deps = {
     repository,
+    secrets,
     publisher: new BucketPublisher(bucket, log),
     clock,
     limits: {
@@ -131,7 +136,14 @@ export async function startConfigService(
     list: new ListCallbacks({ ...deps, health: healthStore }),
     update,
     delete: new DeleteCallback(deps),
-    test: new TestCallback({ ...deps, keyRing: settings.keyRing, sender: new HttpTestSender(http, clock, telemetry) }),
+    test: new TestCallback({
+      ...deps,
+      keyRing: settings.keyRing,
+      platformKeys: settings.platformKeys,
+      sender: new HttpTestSender(http, clock, telemetry),
+    }),
+    revealSecret: new RevealCallbackSecret({ ...deps, log }),
+    rotateSecret: new RotateCallbackSecret(deps),
     listDeliveries: new ListDeliveries({ log: deliveryLog }),
     getDelivery: new GetDelivery({ log: deliveryLog }),
     stats: new GetDeliveryStats({ stats, repository, clock }),

@@ -17,7 +17,7 @@ import {
 import { DELIVERY_BOUNDS } from '@callbacks/domain';
 import { streamSettingsSpec } from '@callbacks/messaging';
 import { AddressPolicy } from '@callbacks/outbound-http';
-import { type KeyRing, loadKeyRing } from '@callbacks/signature';
+import { type KeyRing, loadKeyRing, loadPlatformKeyRing, type PlatformKeyRing } from '@callbacks/signature';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 import { parseTokens, type TokenEntry } from './auth/tokens';
 
@@ -88,12 +88,14 @@ const spec = {
 export type ConfigServiceSettings = ReturnType<typeof loadSettings<typeof spec>> & {
   /** Signs the requests TestCallback shows and sends; without one TestCallback is refused. */
   keyRing: KeyRing | undefined;
+  /** Seals and opens per-callback secrets; without one only the original product's scheme is offered. */
+  platformKeys: PlatformKeyRing | undefined;
   addressPolicy: AddressPolicy;
 };
 
 /**
  * The settings, the optional signing key ring (SIGNING_KEY_RING or SIGNING_KEY_RING_FILE, see
- * libs/signature) and the address policy of test sends, checked at once: every problem is one line.
+ * libs/signature), the optional platform key ring (SECRET_KEY_RING or SECRET_KEY_RING_FILE) and the address policy of test sends, checked at once: every problem is one line.
  */
 export function loadConfigServiceSettings(env: Readonly<Record<string, string | undefined>>): ConfigServiceSettings {
   const problems: string[] = [];
@@ -112,6 +114,12 @@ export function loadConfigServiceSettings(env: Readonly<Record<string, string | 
       problems.push(`signing keys: ${(error as Error).message}`);
     }
   }
+  let platformKeys: PlatformKeyRing | undefined;
+  try {
+    platformKeys = loadPlatformKeyRing({ env });
+  } catch (error) {
+    problems.push(`platform keys: ${(error as Error).message}`);
+  }
   let addressPolicy: AddressPolicy | undefined;
   try {
     addressPolicy = new AddressPolicy(settings?.allowCidrs ?? []);
@@ -122,7 +130,7 @@ export function loadConfigServiceSettings(env: Readonly<Record<string, string | 
     problems.push('CONFIG_TLS_CERT_FILE and CONFIG_TLS_KEY_FILE: give both (TLS) or neither (plain)');
   }
   if (problems.length > 0 || !settings || !addressPolicy) throw new ConfigError(problems);
-  return { ...settings, keyRing, addressPolicy };
+  return { ...settings, keyRing, platformKeys, addressPolicy };
 }
 
 function isSet(value: string | undefined): boolean {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type {} from '@callbacks/infra/vitest-global-setup';
 import { createLogger } from '@callbacks/logger';
 import type { CallbackServiceClient } from '@callbacks/proto/callbacks/v1/callback_service';
-import { callbackClient } from '@callbacks/testing';
+import { callbackClient, platformKeyRingEnv } from '@callbacks/testing';
 import { type RunningConfigService, startConfigService } from '../src/app';
 import { hashToken } from '../src/auth/tokens';
 import { loadConfigServiceSettings } from '../src/config';
@@ -28,6 +28,8 @@ export async function startHarness(options: {
   mongoUrl: string;
   natsUrl: string;
   env?: Record<string, string>;
+  /** Receives the service's log lines (JSON), for tests of what it logs; default: silent. */
+  logLines?: string[];
 }): Promise<Harness> {
   const database = `cfg_${randomBytes(6).toString('hex')}`;
   const settings = loadConfigServiceSettings({
@@ -44,9 +46,18 @@ export async function startHarness(options: {
     ]),
     CONFIG_ALLOW_HTTP_URLS: 'false',
     LOG_LEVEL: 'warn',
+    ...platformKeyRingEnv(),
     ...options.env,
   });
-  const service = await startConfigService(settings, createLogger({ service: 'config-service-test', level: 'silent' }));
+  const lines = options.logLines;
+  const log = lines
+    ? createLogger({
+        service: 'config-service-test',
+        level: 'info',
+        destination: { write: (line) => lines.push(line) },
+      })
+    : createLogger({ service: 'config-service-test', level: 'silent' });
+  const service = await startConfigService(settings, log);
   const address = `127.0.0.1:${service.port}`;
   const client = callbackClient(address);
   return {

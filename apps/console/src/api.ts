@@ -11,6 +11,7 @@ export type Attempt = Schemas['Attempt'];
 export type ProfileEvent = Schemas['ProfileEvent'];
 export type TestResult = Schemas['TestCallbackResponse'];
 export type Stats = Schemas['GetDeliveryStatsResponse'];
+export type RevealedSecret = Schemas['RevealedSecret'];
 export type CallbackState = NonNullable<Callback['state']>;
 export type DeliveryState = NonNullable<Delivery['state']>;
 

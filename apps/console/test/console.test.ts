@@ -366,4 +366,39 @@ describe('the console in a real browser, against the system as processes', () =>
       await counted.close();
     }
   });
+
+  it('creates a Standard Webhooks callback, shows its secret once, and tests it with that scheme', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${system.httpUrl}/sign-in`);
+    await page.getByLabel('API token').fill(system.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Callbacks' }).waitFor();
+
+    await page.getByRole('link', { name: 'New callback' }).click();
+    await page.getByLabel('Account').fill('42');
+    await page.getByLabel('Database').fill('7');
+    await page.getByLabel('URL').fill(receiver.url());
+    await page.getByLabel('Signature scheme').selectOption('SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1');
+    await page.getByRole('button', { name: 'Create callback' }).click();
+
+    // The secret, this once; then the callback's page, which no longer shows it.
+    await page.getByRole('heading', { name: "The callback's secret" }).waitFor();
+    const whsec = (await page.locator('dl.secret').textContent())?.match(/whsec_[A-Za-z0-9+/]{43}=/)?.[0];
+    expect(whsec).toBeDefined();
+    await visit(page, '13-secret-once');
+    await page.getByRole('button', { name: 'Continue to the callback' }).click();
+    await page.getByRole('heading', { name: 'Callback', exact: true }).waitFor();
+    expect(await page.getByLabel('Signature scheme').inputValue()).toBe('SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1');
+    await page.getByText(/Signing keys: key_/).waitFor();
+    expect(await page.content()).not.toContain(whsec!);
+
+    await page.getByRole('link', { name: 'Test this callback' }).click();
+    await page.getByRole('button', { name: 'Run the test' }).click();
+    await page.getByRole('heading', { name: 'It fires' }).waitFor();
+    const headers = await page.getByLabel('Request headers').textContent();
+    expect(headers).toMatch(/webhook-signature: v1,[A-Za-z0-9+/]{43}=/);
+    expect(headers).not.toMatch(/Signature: keyId=/);
+    await context.close();
+  });
 });

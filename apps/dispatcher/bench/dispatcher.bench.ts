@@ -4,7 +4,9 @@
  * the same amount of data, measured just before and just after the deliveries (their mean, so
  * that load beside the bench drifting during the run moves limit and figure alike), (b) the raw
  * undici POST rate to the same receiver with the same concurrency. Then the same deliveries with
- * one endpoint (another origin) hanging next to them, its jobs among theirs. Prints JSON lines.
+ * one endpoint (another origin) hanging next to them, its jobs among theirs, and the same
+ * deliveries signed with a per-callback HMAC secret (Standard Webhooks v1) against the raw POST
+ * rate (issue 20: at least half of it). Prints JSON lines.
  *
  * `rsa_cpu`: CPU per delivery of the dispatcher (this process) against its floor in the same
  * round (bench/floor.ts): bare client code consuming the same jobs, signing with the same RSA key,
@@ -27,13 +29,15 @@
  * BENCH_ONLY=ordering runs just these.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { buildPayload, renderBody } from '@callbacks/delivery';
+import { buildPayload, renderBody, secretContext } from '@callbacks/delivery';
 import { STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { Ordering } from '@callbacks/proto/callbacks/v1/callback';
+import { Ordering, SignatureScheme } from '@callbacks/proto/callbacks/v1/callback';
+import { loadPlatformKeyRing } from '@callbacks/signature';
 import { countMessages, rawPostRate, rawSignRate, sampleEvent, startCpuProfile } from '@callbacks/testing';
 import { job, publishJob, queueJob, startInProcessDispatcher, startWorld, target, type World } from '../test/harness';
 import { runRsaFloor } from './floor';
@@ -77,15 +81,29 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       deliveryPolicy: { maxConcurrency: CONCURRENCY, maxRequestsPerSecond: 0, timeout: undefined },
     });
     const hanging = target(`http://127.0.0.1:${hangingReceiver.port}/hang`);
+    // A Standard Webhooks v1 callback to the same receiver, its secret sealed as the config service seals it.
+    const platformKeys = loadPlatformKeyRing({ env: world.env });
+    if (!platformKeys) throw new Error('the bench world has no platform key ring');
+    const hmac = target(healthy.url, { deliveryPolicy: healthy.deliveryPolicy });
+    hmac.signatureScheme = SignatureScheme.STANDARD_WEBHOOKS_V1;
+    hmac.sealedSecrets = [
+      {
+        keyId: 'key_bench',
+        ...platformKeys.seal(randomBytes(32), secretContext(hmac.id, 'key_bench')),
+        createTime: new Date(),
+        expireTime: undefined,
+        publicKey: Buffer.alloc(0),
+      },
+    ];
     /** `count` healthy deliveries; with `hangingEvery`, one job for the hanging endpoint before every that many. */
-    const run = async (label: string, count: number, hangingEvery = 0, profiled = false) => {
+    const run = async (label: string, count: number, hangingEvery = 0, profiled = false, to = healthy) => {
       const before = await countMessages(world.nc, STREAMS.results.name, SUBJECTS.allAttemptResults);
       progress(
         `${label}: publishing ${count} jobs${hangingEvery ? ` and ${Math.ceil(count / hangingEvery)} for the hanging endpoint among them` : ''}...`,
       );
       for (let i = 0; i < count; i += 500) {
         const batch = Array.from({ length: Math.min(500, count - i) }, (_, k) =>
-          hangingEvery && (i + k) % hangingEvery === 0 ? [job(hanging), job(healthy)] : [job(healthy)],
+          hangingEvery && (i + k) % hangingEvery === 0 ? [job(hanging), job(to)] : [job(to)],
         );
         await Promise.all(batch.flat().map((j) => publishJob(world, j)));
       }
@@ -171,6 +189,11 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       }
       const floor = await rsaFloor(`round ${round}: the RSA floor`, DELIVERIES);
       const signAfter = rawSignRate(1.5);
+      // Its limit is measured around it, in the same round: the raw POST rate swings with the load beside the bench.
+      const postBefore = await rawPostRate(postUrl, DELIVERIES, CONCURRENCY, body);
+      const hmacSigned = await run(`round ${round}: HMAC-signed (Standard Webhooks v1)`, DELIVERIES, 0, false, hmac);
+      const postAfter = await rawPostRate(postUrl, DELIVERIES, CONCURRENCY, body);
+      const hmacPostLimit = (postBefore + postAfter) / 2;
       progress(
         `round ${round}: raw signing rate ${Math.round(signBefore)}/s before the deliveries, ${Math.round(signAfter)}/s after`,
       );
@@ -182,6 +205,9 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
         signLimit,
         signRatio: alone.rate / signLimit,
         hangingRatio: withHanging.rate / alone.rate,
+        hmac: hmacSigned,
+        hmacPostLimit,
+        hmacRatio: hmacSigned.rate / hmacPostLimit,
       });
     }
     const bySigning = median(rounds, (r) => r.signRatio);
@@ -213,6 +239,17 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       rounds: rounds.map((r) => +(r.floor.cpuMsPerDelivery / r.alone.cpuMsPerDelivery).toFixed(3)),
       target_ratio: +(1 / 1.15).toFixed(3),
       limit_kind: 'CPU of bare code: consume, RSA sign, one raw POST, result published and acknowledged, ack',
+    });
+    const byHmac = median(rounds, (r) => r.hmacRatio);
+    line({
+      case: 'hmac_deliveries_vs_post',
+      value: Math.round(byHmac.hmac.rate),
+      unit: 'deliveries/s',
+      limit: Math.round(byHmac.hmacPostLimit),
+      ratio: +byHmac.hmacRatio.toFixed(3),
+      rounds: rounds.map((r) => +r.hmacRatio.toFixed(3)),
+      limit_kind: `raw undici POST, concurrency ${CONCURRENCY}, just before and after, in the same round`,
+      cpu_ms_per_delivery: byHmac.hmac.cpuMsPerDelivery,
     });
     const byHanging = median(rounds, (r) => r.hangingRatio);
     line({

@@ -81,6 +81,7 @@ export async function startDispatcher(
         const outcome = await performAttempt(job, timeoutMs, {
           http,
           keyRing: settings.keyRing,
+          platformKeys: settings.platformKeys,
           traceRequest: (url) => trace.request(url),
         });
         metrics.attempted(outcome);

@@ -12,7 +12,7 @@ import {
 import { DELIVERY_BOUNDS, DELIVERY_DEFAULTS } from '@callbacks/domain';
 import { streamSettingsSpec } from '@callbacks/messaging';
 import { AddressPolicy } from '@callbacks/outbound-http';
-import { type KeyRing, loadKeyRing } from '@callbacks/signature';
+import { type KeyRing, loadKeyRing, loadPlatformKeyRing, type PlatformKeyRing } from '@callbacks/signature';
 import { TELEMETRY_SETTINGS } from '@callbacks/telemetry';
 import { DEFAULT_RETRY_SCHEDULE } from './delivery/retry-policy';
 
@@ -85,6 +85,8 @@ const spec = {
 
 export type DispatcherSettings = ReturnType<typeof loadSettings<typeof spec>> & {
   keyRing: KeyRing;
+  /** Opens per-callback secrets (SECRET_KEY_RING or SECRET_KEY_RING_FILE); without one, only the original scheme signs. */
+  platformKeys: PlatformKeyRing | undefined;
   addressPolicy: AddressPolicy;
 };
 
@@ -105,6 +107,7 @@ export function loadDispatcherSettings(env: Readonly<Record<string, string | und
   };
   const settings = attempt(() => loadSettings(env, spec));
   const keyRing = attempt(() => loadKeyRing({ env }), 'signing keys: ');
+  const platformKeys = attempt(() => loadPlatformKeyRing({ env }), 'platform keys: ');
   const addressPolicy = attempt(() => new AddressPolicy(settings?.allowCidrs ?? []), 'DISPATCHER_ALLOW_CIDRS: ');
   if (settings && settings.ackWaitMs !== 0 && settings.ackWaitMs <= settings.maxTimeoutMs + 1_000) {
     problems.push(
@@ -116,6 +119,7 @@ export function loadDispatcherSettings(env: Readonly<Record<string, string | und
     ...settings,
     ackWaitMs: settings.ackWaitMs || Math.max(30_000, 2 * settings.maxTimeoutMs + 5_000),
     keyRing,
+    platformKeys,
     addressPolicy,
   };
 }

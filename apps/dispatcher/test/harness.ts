@@ -20,9 +20,9 @@ import {
   DeliveryJob,
   Outcome,
 } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
-import { Format, Ordering } from '@callbacks/proto/callbacks/v1/callback';
+import { Format, Ordering, SignatureScheme } from '@callbacks/proto/callbacks/v1/callback';
 import { createDnsResolver, createVerifier, formatDkimRecord, keyIdFor, type Verifier } from '@callbacks/signature';
-import { countMessages, readStream, sampleEvent, TestDnsServer } from '@callbacks/testing';
+import { countMessages, platformKeyRingEnv, readStream, sampleEvent, TestDnsServer } from '@callbacks/testing';
 import { type RunningDispatcher, startDispatcher } from '../src/app';
 import { loadDispatcherSettings } from '../src/config';
 import type { ReadyJob } from '../src/delivery/job';
@@ -81,6 +81,7 @@ export async function startWorld(): Promise<World> {
       SIGNING_KEY_RING: JSON.stringify(ring),
       TEST_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       LOG_LEVEL: 'silent',
+      ...platformKeyRingEnv(),
     },
     verifier: (accountId) =>
       createVerifier({
@@ -116,6 +117,8 @@ export function target(url: string, overrides: Partial<CallbackTarget> = {}): Ca
     deliveryPolicy: undefined,
     revision: 1,
     ordering: Ordering.NONE,
+    signatureScheme: SignatureScheme.UNSPECIFIED,
+    sealedSecrets: [],
     ...overrides,
   };
 }

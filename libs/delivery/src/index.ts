@@ -8,3 +8,4 @@ export {
   USER_AGENT,
   type DeliveryRequest,
 } from './request';
+export { signDelivery, secretKindOf, secretContext, type SigningKeys } from './sign';

@@ -1,8 +1,8 @@
 import type { CallbackTarget } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { type KeyRing, signRequest } from '@callbacks/signature';
 import { buildPayload } from './payload';
 import { renderBody } from './render';
+import { signDelivery, type SigningKeys } from './sign';
 
 /** The idempotency header: the delivery id, the same on every attempt (SPEC §7.1). */
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -19,13 +19,13 @@ export interface DeliveryRequest {
 }
 
 /**
- * The request of one delivery attempt (SPEC §7.1–7.2): the payload rendered in the callback's
- * format, signed with the ring's current key, plus the idempotency, attempt and trace headers.
- * Throws when the URL is unusable or no signing key is valid now.
+ * The request of one delivery attempt (SPEC §7.1–7.2, §8a): the payload rendered in the callback's
+ * format, signed in its scheme, plus the account, idempotency and attempt headers. Throws when the
+ * URL is unusable or no key or secret can sign now.
  */
 export function prepareDeliveryRequest(
   delivery: { deliveryId: string; attempt: number; callback: CallbackTarget; event: ProfileEvent; sequence?: number },
-  options: { keyRing: KeyRing; now?: number },
+  options: SigningKeys & { now?: number },
 ): DeliveryRequest {
   const url = new URL(delivery.callback.url);
   const { contentType, body } = renderBody(
@@ -33,9 +33,10 @@ export function prepareDeliveryRequest(
     buildPayload(delivery.deliveryId, delivery.event, delivery.sequence),
   );
   const now = options.now ?? Date.now();
-  const signed = signRequest(
-    { url, contentType, body, accountId: delivery.callback.accountId },
-    { keyRing: options.keyRing, now: () => now },
+  const signed = signDelivery(
+    delivery.callback,
+    { url, contentType, body, deliveryId: delivery.deliveryId, now },
+    options,
   );
   return {
     url,

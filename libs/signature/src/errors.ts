@@ -26,6 +26,11 @@ export class SigningInputError extends SignatureLibraryError {
   override readonly name = 'SigningInputError';
 }
 
+/** A sealed per-callback secret cannot be opened: its platform key is not in the ring, or it was altered. */
+export class SealedSecretError extends SignatureLibraryError {
+  override readonly name = 'SealedSecretError';
+}
+
 /** A DNS lookup for a public key failed for a reason other than "no such record" (timeout, SERVFAIL). */
 export class KeyLookupError extends SignatureLibraryError {
   override readonly name = 'KeyLookupError';

@@ -10,6 +10,39 @@ export {
   type Environment,
 } from './key-ring-config';
 
+// Per-callback secrets and the schemes that use them (SPEC §8a)
+export { PlatformKeyRing, type PlatformKeyInit, type Sealed } from './secrets/platform-key-ring';
+export {
+  loadPlatformKeyRing,
+  platformKeyRingFromJson,
+  SECRET_KEY_RING_VARIABLE,
+  SECRET_KEY_RING_FILE_VARIABLE,
+} from './secrets/platform-key-ring-config';
+export {
+  generateSecret,
+  formatHmacSecret,
+  ed25519PrivateKey,
+  ed25519PublicKeyPem,
+  HMAC_SECRET_PREFIX,
+  ED25519_PUBLIC_KEY_PREFIX,
+  type GeneratedSecret,
+  type SecretKind,
+} from './secrets/callback-secret';
+export {
+  signStandardWebhooks,
+  type StandardWebhooksKey,
+  type StandardWebhooksMessage,
+  type StandardWebhooksHeaders,
+} from './standard-webhooks/sign';
+export {
+  signRfc9421,
+  contentDigestValue,
+  RFC9421_COMPONENTS,
+  type Rfc9421Key,
+  type Rfc9421Request,
+  type Rfc9421Headers,
+} from './rfc9421/sign';
+
 // Verifying (receivers)
 export { createVerifier, type SignatureScheme, type VerifierOptions } from './create-verifier';
 export { createCopernicaVerifier, type CopernicaVerifierOptions } from './verifier';
@@ -32,7 +65,7 @@ export { rejectionResponse, verifyFetchRequest } from './middleware/fetch';
 export { BodyTooLargeError, BodyAlreadyReadError } from './middleware/raw-body';
 
 // The scheme's building blocks, for the key tool, test vectors and other implementations
-export { ALGORITHM, SIGNED_HEADERS, REQUIRED_SIGNED_HEADERS } from './scheme';
+export { ALGORITHM, SIGNED_HEADERS, REQUIRED_SIGNED_HEADERS, accountHeaderValue } from './scheme';
 export { buildSigningString } from './signing-string';
 export { digestHeaderValue } from './digest';
 export { formatHttpDate, parseHttpDate } from './http-date';
@@ -46,4 +79,5 @@ export {
   NoValidSigningKeyError,
   SigningInputError,
   KeyLookupError,
+  SealedSecretError,
 } from './errors';

@@ -146,7 +146,8 @@ function parsePrivateKey(pem: string, what: string): KeyObject {
   }
 }
 
-function readTime(value: string, what: string): Date {
+/** An ISO 8601 time with an explicit zone, or a KeyRingConfigError naming `what`. */
+export function readTime(value: string, what: string): Date {
   // Only ISO 8601 with an explicit zone: a window must not shift with the host's time zone.
   if (
     !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ||
@@ -157,7 +158,8 @@ function readTime(value: string, what: string): Date {
   return new Date(value);
 }
 
-function readText(options: KeyRingSources, path: string, what: string): string {
+/** A file's text through `options.readFile`, or a KeyRingConfigError naming `what` and the error code only. */
+export function readText(options: KeyRingSources, path: string, what: string): string {
   try {
     return (options.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
   } catch (error) {
@@ -165,11 +167,11 @@ function readText(options: KeyRingSources, path: string, what: string): string {
   }
 }
 
-function codeOf(error: unknown): string {
+export function codeOf(error: unknown): string {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? ` (${code})` : '';
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,7 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { startInfrastructure } from '@callbacks/infra';
 import { Action, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { type Callback, CallbackState, Format, Ordering } from '@callbacks/proto/callbacks/v1/callback';
+import {
+  type Callback,
+  CallbackState,
+  Format,
+  Ordering,
+  SignatureScheme,
+} from '@callbacks/proto/callbacks/v1/callback';
 import { FieldComparison, RuleMode } from '@callbacks/proto/callbacks/v1/condition';
 import { keyIdFor } from '@callbacks/signature';
 import { CONSOLE_BUILD_DIR, SIGNING_DOMAIN, System } from '@callbacks/system';
@@ -198,6 +204,10 @@ function demoCallback(url: string): Callback {
     updateTime: undefined,
     stateChangeTime: undefined,
     stateReason: '',
+    signatureScheme: SignatureScheme.UNSPECIFIED,
+    secrets: [],
+    secretRotateTime: undefined,
+    sealedSecrets: [],
   };
 }
 

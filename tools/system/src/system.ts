@@ -10,6 +10,7 @@ import {
   auth,
   call,
   callbackClient,
+  platformKeyRingEnv,
   selfSignedCertificate,
   ServiceProcess,
   type TestCertificate,
@@ -125,6 +126,8 @@ export class System {
       NATS_URL: nats.url,
       SIGNING_KEY_RING: ring,
       SYSTEM_SIGNING_KEY: signingKeyPem,
+      // The platform key ring that seals per-callback secrets: shared by the config services and dispatchers.
+      ...platformKeyRingEnv(),
       LOG_LEVEL: 'info',
       ...tlsEnv,
       ...options.env,

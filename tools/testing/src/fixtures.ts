@@ -1,5 +1,11 @@
 import { Action, Origin, type ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { type Callback, CallbackState, Format, Ordering } from '@callbacks/proto/callbacks/v1/callback';
+import {
+  type Callback,
+  CallbackState,
+  Format,
+  Ordering,
+  SignatureScheme,
+} from '@callbacks/proto/callbacks/v1/callback';
 import type { FieldComparison, RuleCondition } from '@callbacks/proto/callbacks/v1/condition';
 
 /** A valid callback (account acct-a, database db-1, JSON, updates from the web UI), to vary per test. */
@@ -25,6 +31,10 @@ export function sampleCallback(overrides: Partial<Callback> = {}): Callback {
     stateChangeTime: undefined,
     stateReason: '',
     ordering: Ordering.UNSPECIFIED,
+    signatureScheme: SignatureScheme.UNSPECIFIED,
+    secrets: [],
+    secretRotateTime: undefined,
+    sealedSecrets: [],
     ...overrides,
   };
 }

@@ -10,3 +10,4 @@ export * from './tls';
 export * from './receiver-process';
 export * from './tcp-proxy';
 export * from './arrival-log';
+export * from './platform-keys';

@@ -5,6 +5,8 @@ import type { CreateCallback } from '../callbacks/create-callback';
 import type { DeleteCallback } from '../callbacks/delete-callback';
 import type { GetCallback } from '../callbacks/get-callback';
 import type { ListCallbacks } from '../callbacks/list-callbacks';
+import type { RevealCallbackSecret } from '../callbacks/reveal-callback-secret';
+import type { RotateCallbackSecret } from '../callbacks/rotate-callback-secret';
 import type { TestCallback } from '../callbacks/test-callback';
 import type { UpdateCallback } from '../callbacks/update-callback';
 import type { GetDelivery } from '../deliveries/get-delivery';
@@ -19,6 +21,8 @@ export interface CallbackUseCases {
   update: UpdateCallback;
   delete: DeleteCallback;
   test: TestCallback;
+  revealSecret: RevealCallbackSecret;
+  rotateSecret: RotateCallbackSecret;
   listDeliveries: ListDeliveries;
   getDelivery: GetDelivery;
   replay: ReplayDeliveries;
@@ -45,17 +49,17 @@ export type CallbackApi = {
  */
 export function callbackApi(useCases: CallbackUseCases): CallbackApi {
   return {
-    createCallback: async (principal, request) => ({
-      callback: await useCases.create.execute(principal, request.callback),
-    }),
+    createCallback: (principal, request) => useCases.create.execute(principal, request.callback),
     getCallback: async (principal, request) => ({ callback: await useCases.get.execute(principal, request.id) }),
     listCallbacks: (principal, request) => useCases.list.execute(principal, request),
-    updateCallback: async (principal, request) => ({ callback: await useCases.update.execute(principal, request) }),
+    updateCallback: (principal, request) => useCases.update.execute(principal, request),
     deleteCallback: async (principal, request) => {
       await useCases.delete.execute(principal, request.id, request.expectedRevision);
       return {};
     },
     testCallback: (principal, request) => useCases.test.execute(principal, request),
+    revealCallbackSecret: (principal, request) => useCases.revealSecret.execute(principal, request),
+    rotateCallbackSecret: (principal, request) => useCases.rotateSecret.execute(principal, request),
     listDeliveries: (principal, request) => useCases.listDeliveries.execute(principal, request),
     getDelivery: async (principal, request) => ({
       delivery: await useCases.getDelivery.execute(principal, request.id),

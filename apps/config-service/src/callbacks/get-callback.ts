@@ -1,5 +1,6 @@
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { Principal } from '../auth/tokens';
+import { apiView } from './callback-secrets';
 import type { CallbackRepository } from './ports';
 import { callbackNotFound, requireCallbackId, scopeOf } from './scope';
 
@@ -10,6 +11,6 @@ export class GetCallback {
   async execute(principal: Principal, id: string): Promise<Callback> {
     const callback = await this.deps.repository.findById(requireCallbackId(id), scopeOf(principal));
     if (!callback) throw callbackNotFound(id);
-    return callback;
+    return apiView(callback);
   }
 }

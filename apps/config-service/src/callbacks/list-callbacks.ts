@@ -3,6 +3,7 @@ import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/call
 import type { ListCallbacksRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import type { Principal } from '../auth/tokens';
 import type { EndpointHealthStore } from '../deliveries/ports';
+import { apiView } from './callback-secrets';
 import { decodePageToken, encodePageToken, pageSizeOf } from './page-token';
 import type { CallbackFilter, CallbackRepository } from './ports';
 import { assertMayAccess, scopeOf } from './scope';
@@ -55,7 +56,7 @@ export class ListCallbacks {
     const last = callbacks[callbacks.length - 1];
     const failing = (await this.deps.health?.failingSinceOf(callbacks.map((c) => c.id))) ?? new Map<string, Date>();
     return {
-      callbacks,
+      callbacks: callbacks.map(apiView),
       nextPageToken: rows.length > size && last ? encodePageToken(last.id, fingerprinted) : '',
       failingSince: Object.fromEntries(failing),
     };

@@ -1,5 +1,5 @@
 import { compileCondition, toEvaluationInput } from '@callbacks/conditions';
-import { type DeliveryRequest, prepareDeliveryRequest } from '@callbacks/delivery';
+import { type DeliveryRequest, prepareDeliveryRequest, secretKindOf } from '@callbacks/delivery';
 import {
   callbackTarget,
   DEFAULT_DELIVERY_LIMITS,
@@ -12,10 +12,17 @@ import { explain, matchable } from '@callbacks/matching';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { TestCallbackRequest, TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
-import { type KeyRing, NoValidSigningKeyError } from '@callbacks/signature';
+import {
+  type KeyRing,
+  NoValidSigningKeyError,
+  type PlatformKeyRing,
+  SealedSecretError,
+  SigningInputError,
+} from '@callbacks/signature';
 import type { Principal } from '../auth/tokens';
 import { newTestDeliveryId } from '../deliveries/delivery-ids';
 import { FailedPreconditionError } from '../errors';
+import type { CallbackSecrets } from './callback-secrets';
 import type { CallbackRepository, Clock, TestSender } from './ports';
 import { assertMayAccess, callbackNotFound, requireCallbackId, scopeOf } from './scope';
 import { type CallbackLimits, validateCallback } from './validate-callback';
@@ -25,6 +32,10 @@ export interface TestCallbackDeps {
   limits: CallbackLimits;
   /** The ring the dispatchers sign with; undefined when the service has none configured. */
   keyRing: KeyRing | undefined;
+  /** Opens saved callbacks' secrets; undefined when the service has none configured. */
+  platformKeys: PlatformKeyRing | undefined;
+  /** Gives an unsaved callback a throwaway secret, so its request shows the scheme's headers. */
+  secrets: CallbackSecrets;
   sender: TestSender;
   clock: Clock;
 }
@@ -41,7 +52,7 @@ export class TestCallback {
   async execute(principal: Principal, request: TestCallbackRequest): Promise<TestCallbackResponse> {
     const { callback, event } = await this.validInput(principal, request);
     const keyRing = this.deps.keyRing;
-    if (!keyRing) {
+    if (!keyRing && secretKindOf(callback.signatureScheme) === undefined) {
       throw new FailedPreconditionError(
         'this config service has no signing key, so it cannot show a signed request: set SIGNING_KEY_RING or SIGNING_KEY_RING_FILE as for the dispatchers',
       );
@@ -60,7 +71,7 @@ export class TestCallback {
       toEvaluationInput(event),
     );
 
-    const prepared = this.prepare(callback, event, keyRing);
+    const prepared = this.prepare(callback, event);
     const sent = request.send && matched ? await this.deps.sender.send(prepared, this.timeoutOf(callback)) : undefined;
     return {
       matched,
@@ -90,7 +101,8 @@ export class TestCallback {
 
     if (unsaved) {
       assertMayAccess(principal, unsaved.accountId);
-      return { callback: unsaved, event };
+      const issued = this.deps.secrets.issue(unsaved.id, unsaved.signatureScheme, this.deps.clock());
+      return { callback: { ...unsaved, sealedSecrets: issued ? [issued.sealed] : [] }, event };
     }
     const id = requireCallbackId(target.$case === 'callbackId' ? target.value : '', 'callback_id');
     const saved = await this.deps.repository.findById(id, scopeOf(principal));
@@ -98,12 +110,20 @@ export class TestCallback {
     return { callback: saved, event };
   }
 
-  private prepare(callback: Callback, event: ProfileEvent, keyRing: KeyRing): DeliveryRequest {
+  private prepare(callback: Callback, event: ProfileEvent): DeliveryRequest {
     const delivery = { deliveryId: newTestDeliveryId(), attempt: 1, callback: callbackTarget(callback), event };
     try {
-      return prepareDeliveryRequest(delivery, { keyRing, now: this.deps.clock().getTime() });
+      return prepareDeliveryRequest(delivery, {
+        keyRing: this.deps.keyRing,
+        platformKeys: this.deps.platformKeys,
+        now: this.deps.clock().getTime(),
+      });
     } catch (error) {
-      if (error instanceof NoValidSigningKeyError)
+      if (
+        error instanceof NoValidSigningKeyError ||
+        error instanceof SealedSecretError ||
+        error instanceof SigningInputError
+      )
         throw new FailedPreconditionError(`cannot sign the request: ${error.message}`);
       throw error;
     }

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '@callbacks/domain';
 import { type Callback, CallbackState } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleCallback } from '@callbacks/testing';
 import type { Principal } from '../auth/tokens';
+import { CallbackSecrets } from './callback-secrets';
 import type { CallbackPublisher, CallbackRepository } from './ports';
 import { UpdateCallback } from './update-callback';
 
@@ -36,6 +37,7 @@ function updater(repository: OneCallback) {
     publisher,
     limits,
     clock: () => new Date(),
+    secrets: new CallbackSecrets(undefined),
   });
 }
 
@@ -47,7 +49,7 @@ describe('UpdateCallback on a callback saved under looser limits', () => {
       updateMask: ['state', 'description'],
       expectedRevision: 3,
     });
-    expect(updated).toMatchObject({
+    expect(updated.callback).toMatchObject({
       state: CallbackState.DISABLED,
       description: 'paused',
       url: 'http://hooks.example.com/old',

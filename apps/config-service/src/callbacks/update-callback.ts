@@ -1,7 +1,8 @@
 import { InvalidArgumentError, RevisionConflictError, type Violation, Violations } from '@callbacks/domain';
 import type { Callback, DeliveryPolicy } from '@callbacks/proto/callbacks/v1/callback';
-import type { UpdateCallbackRequest } from '@callbacks/proto/callbacks/v1/callback_service';
+import type { UpdateCallbackRequest, UpdateCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 import type { Principal } from '../auth/tokens';
+import { apiView, liveSecrets } from './callback-secrets';
 import type { CallbackDeps } from './create-callback';
 import { callbackNotFound, requireCallbackId, scopeOf } from './scope';
 import { API_ORIGINS, validateCallback } from './validate-callback';
@@ -24,6 +25,7 @@ const MUTABLE: Record<string, (target: Callback, source: Callback) => void> = {
   'delivery_policy.timeout': (t, s) => (policyOf(t).timeout = s.deliveryPolicy?.timeout),
   description: (t, s) => (t.description = s.description),
   labels: (t, s) => (t.labels = s.labels),
+  signature_scheme: (t, s) => (t.signatureScheme = s.signatureScheme),
 };
 
 const IMMUTABLE = new Set([
@@ -37,6 +39,9 @@ const IMMUTABLE = new Set([
   'state_change_time',
 ]);
 
+/** Set by the service alone: secrets change by switching the scheme or by RotateCallbackSecret. */
+const OUTPUT_ONLY = new Set(['secrets', 'secret_rotate_time', 'sealed_secrets']);
+
 function policyOf(callback: Callback): DeliveryPolicy {
   callback.deliveryPolicy ??= { maxConcurrency: 0, maxRequestsPerSecond: 0, timeout: undefined };
   return callback.deliveryPolicy;
@@ -45,7 +50,7 @@ function policyOf(callback: Callback): DeliveryPolicy {
 export class UpdateCallback {
   constructor(private readonly deps: CallbackDeps) {}
 
-  async execute(principal: Principal, request: UpdateCallbackRequest): Promise<Callback> {
+  async execute(principal: Principal, request: UpdateCallbackRequest): Promise<UpdateCallbackResponse> {
     const input = request.callback;
     if (!input) throw new InvalidArgumentError([{ field: 'callback', reason: 'REQUIRED', description: 'is required' }]);
     const id = requireCallbackId(input.id, 'callback.id');
@@ -67,8 +72,13 @@ export class UpdateCallback {
 
     const now = this.deps.clock();
     const stateChanged = normalized.state !== current.state;
+    // A new scheme needs a secret of its kind: the old ones stop signing at once.
+    const schemeChanged = normalized.signatureScheme !== current.signatureScheme;
+    const issued = schemeChanged ? this.deps.secrets.issue(id, normalized.signatureScheme, now) : undefined;
     const updated: Callback = {
       ...normalized,
+      sealedSecrets: schemeChanged ? (issued ? [issued.sealed] : []) : liveSecrets(current.sealedSecrets, now),
+      secretRotateTime: schemeChanged ? (issued ? now : undefined) : current.secretRotateTime,
       revision: current.revision + 1,
       updateTime: now,
       stateChangeTime: stateChanged ? now : current.stateChangeTime,
@@ -81,7 +91,7 @@ export class UpdateCallback {
       throw new RevisionConflictError('callback', id, current.revision, latest.revision);
     }
     await this.deps.publisher.upserted(updated);
-    return updated;
+    return { callback: apiView(updated), secret: issued?.revealed };
   }
 }
 
@@ -124,6 +134,12 @@ function maskPaths(raw: readonly string[]): string[] {
     if (path === '*') paths.push(...Object.keys(MUTABLE).filter((p) => !p.includes('.')));
     else if (IMMUTABLE.has(path))
       v.add('IMMUTABLE_FIELD', `${path} cannot be changed; create a new callback instead`, i);
+    else if (OUTPUT_ONLY.has(path))
+      v.add(
+        'OUTPUT_ONLY_FIELD',
+        `${path} is set by the service: switch signature_scheme or call RotateCallbackSecret`,
+        i,
+      );
     else if (!(path in MUTABLE))
       v.add('UNKNOWN_FIELD', `${JSON.stringify(path)} is not an updatable Callback field`, i);
     else paths.push(path);

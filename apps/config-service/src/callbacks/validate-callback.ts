@@ -6,6 +6,7 @@ import {
   type DeliveryPolicy,
   Format,
   Ordering,
+  SignatureScheme,
 } from '@callbacks/proto/callbacks/v1/callback';
 import { validateCondition } from './validate-condition';
 
@@ -23,6 +24,12 @@ export const MAX_LABELS = 32;
 export const LABEL_KEY_PATTERN = /^[a-z][a-z0-9_.-]{0,62}$/;
 export const MAX_LABEL_VALUE_LENGTH = 256;
 
+const SCHEMES = [
+  SignatureScheme.COPERNICA,
+  SignatureScheme.STANDARD_WEBHOOKS_V1,
+  SignatureScheme.STANDARD_WEBHOOKS_V1A,
+  SignatureScheme.RFC9421,
+];
 const ACTIONS = [Action.CREATE, Action.UPDATE, Action.DELETE];
 const ORIGINS = Object.values(Origin).filter(
   (o): o is Origin => typeof o === 'number' && o !== Origin.UNSPECIFIED && o !== Origin.UNRECOGNIZED,
@@ -81,6 +88,11 @@ export function validateCallback(input: Callback, limits: CallbackLimits, v: Vio
   const state = input.state === CallbackState.UNSPECIFIED ? CallbackState.ACTIVE : input.state;
   if (!STATES.includes(state)) v.add('UNKNOWN_ENUM', 'must be one of the CALLBACK_STATE_* values', 'state');
 
+  const signatureScheme =
+    input.signatureScheme === SignatureScheme.UNSPECIFIED ? SignatureScheme.COPERNICA : input.signatureScheme;
+  if (!SCHEMES.includes(signatureScheme))
+    v.add('UNKNOWN_ENUM', 'must be one of the SIGNATURE_SCHEME_* values', 'signature_scheme');
+
   if (input.deliveryPolicy) checkPolicy(input.deliveryPolicy, limits, v.at('delivery_policy'));
 
   if (input.description.length > MAX_DESCRIPTION_LENGTH) {
@@ -96,6 +108,7 @@ export function validateCallback(input: Callback, limits: CallbackLimits, v: Vio
     triggers,
     disableOnApiCalls: isApiDisabled(triggers),
     state,
+    signatureScheme,
   };
 }
 

@@ -58,6 +58,8 @@ export function callbackService(deps: {
     updateCallback: unary('UpdateCallback', api.updateCallback),
     deleteCallback: unary('DeleteCallback', api.deleteCallback),
     testCallback: unary('TestCallback', api.testCallback),
+    revealCallbackSecret: unary('RevealCallbackSecret', api.revealCallbackSecret),
+    rotateCallbackSecret: unary('RotateCallbackSecret', api.rotateCallbackSecret),
     listDeliveries: unary('ListDeliveries', api.listDeliveries),
     getDelivery: unary('GetDelivery', api.getDelivery),
     replayDeliveries: unary('ReplayDeliveries', api.replayDeliveries),

@@ -22,6 +22,8 @@ describe('httpRoutes', () => {
       'PATCH /v1/callbacks/{callback.id} UpdateCallback body=callback',
       'POST /v1/callbacks CreateCallback body=callback',
       'POST /v1/callbacks/{callback_id}:test TestCallback body=*',
+      'POST /v1/callbacks/{id}:revealSecret RevealCallbackSecret body=*',
+      'POST /v1/callbacks/{id}:rotateSecret RotateCallbackSecret body=*',
       'POST /v1/callbacks:test TestCallback body=*',
       'POST /v1/deliveries:replay ReplayDeliveries body=*',
     ]);

@@ -14,6 +14,9 @@ import {
   Ordering,
   orderingFromJSON,
   orderingToJSON,
+  type SealedSecret,
+  signatureSchemeFromJSON,
+  signatureSchemeToJSON,
 } from '@callbacks/proto/callbacks/v1/callback';
 import { Condition } from '@callbacks/proto/callbacks/v1/condition';
 
@@ -43,6 +46,52 @@ export interface CallbackDocument {
   updateTime: Date;
   stateChangeTime: Date | null;
   stateReason: string;
+  /** Absent on callbacks stored before schemes existed: the original product's. */
+  signatureScheme?: string;
+  /** Only ciphertext: sealed with the platform key ring (SPEC §8a). */
+  sealedSecrets?: SealedSecretDocument[];
+  secretRotateTime?: Date | null;
+}
+
+export interface SealedSecretDocument {
+  keyId: string;
+  platformKeyId: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+  publicKey: Buffer;
+  createTime: Date | null;
+  expireTime: Date | null;
+}
+
+function toSealedDocument(s: SealedSecret): SealedSecretDocument {
+  return {
+    keyId: s.keyId,
+    platformKeyId: s.platformKeyId,
+    nonce: Buffer.from(s.nonce),
+    ciphertext: Buffer.from(s.ciphertext),
+    publicKey: Buffer.from(s.publicKey),
+    createTime: s.createTime ?? null,
+    expireTime: s.expireTime ?? null,
+  };
+}
+
+/** The driver reads BinData back as its Binary type: copied out into plain bytes. */
+function bytes(value: unknown): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  const binary = value as { buffer?: Uint8Array; value?: () => Uint8Array };
+  return Buffer.from(binary.buffer ?? new Uint8Array());
+}
+
+function fromSealedDocument(d: SealedSecretDocument): SealedSecret {
+  return {
+    keyId: d.keyId,
+    platformKeyId: d.platformKeyId,
+    nonce: bytes(d.nonce),
+    ciphertext: bytes(d.ciphertext),
+    publicKey: bytes(d.publicKey),
+    createTime: d.createTime ?? undefined,
+    expireTime: d.expireTime ?? undefined,
+  };
 }
 
 export function labelPairs(labels: Readonly<Record<string, string>>): string[] {
@@ -79,6 +128,9 @@ export function toDocument(c: Callback): CallbackDocument {
     updateTime: c.updateTime ?? new Date(0),
     stateChangeTime: c.stateChangeTime ?? null,
     stateReason: c.stateReason,
+    signatureScheme: signatureSchemeToJSON(c.signatureScheme),
+    sealedSecrets: c.sealedSecrets.map(toSealedDocument),
+    secretRotateTime: c.secretRotateTime ?? null,
   };
 }
 
@@ -117,5 +169,9 @@ export function fromDocument(d: CallbackDocument): Callback {
     updateTime: d.updateTime,
     stateChangeTime: d.stateChangeTime ?? undefined,
     stateReason: d.stateReason,
+    signatureScheme: signatureSchemeFromJSON(d.signatureScheme ?? 'SIGNATURE_SCHEME_COPERNICA'),
+    secrets: [],
+    sealedSecrets: (d.sealedSecrets ?? []).map(fromSealedDocument),
+    secretRotateTime: d.secretRotateTime ?? undefined,
   };
 }

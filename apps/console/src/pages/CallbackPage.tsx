@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { ApiError, type Callback, client, type FieldViolation, type Rule, unwrap } from '../api';
+import { ApiError, type Callback, client, type FieldViolation, type RevealedSecret, type Rule, unwrap } from '../api';
 import { ErrorMessage, Loading, StateBadge, Time, useLoad } from '../components/common';
 import { ConditionBuilder } from '../components/ConditionBuilder';
 import { CheckField, CheckGroup, SelectField, TextField, ViolationsContext } from '../components/fields';
@@ -10,6 +10,7 @@ type Format = NonNullable<Callback['format']>;
 type Ordering = NonNullable<Callback['ordering']>;
 type Action = NonNullable<Callback['actions']>[number];
 type Origin = NonNullable<Callback['triggers']>[number];
+type Scheme = NonNullable<Callback['signatureScheme']>;
 
 const FORMATS: [Format, string][] = [
   ['FORMAT_JSON', 'JSON'],
@@ -19,6 +20,12 @@ const FORMATS: [Format, string][] = [
 const ORDERINGS: [Ordering, string][] = [
   ['ORDERING_NONE', 'None: each delivery on its own'],
   ['ORDERING_PER_PROFILE', 'Per profile: one at a time, in publish order'],
+];
+const SCHEMES: [Scheme, string][] = [
+  ['SIGNATURE_SCHEME_COPERNICA', 'Copernica (rsa-sha256, key in DNS)'],
+  ['SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1', 'Standard Webhooks v1 (HMAC-SHA256, whsec_ secret)'],
+  ['SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1A', 'Standard Webhooks v1a (ed25519)'],
+  ['SIGNATURE_SCHEME_RFC9421', 'RFC 9421 HTTP Message Signatures (ed25519)'],
 ];
 const ACTIONS: [Action, string][] = [
   ['ACTION_CREATE', 'Create'],
@@ -38,7 +45,7 @@ const ORIGINS: [Origin, string][] = [
   ['ORIGIN_FAILURE', 'Delivery failure'],
 ];
 /** The fields the form edits: what an update's mask names. */
-const EDITED = ['url', 'format', 'ordering', 'actions', 'triggers', 'condition', 'description'];
+const EDITED = ['url', 'format', 'ordering', 'actions', 'triggers', 'condition', 'description', 'signature_scheme'];
 
 /** A new callback, or one callback: its form, and enabling, disabling, deleting, testing it. */
 export function CallbackPage({ id, query }: { id: string | undefined; query: URLSearchParams }) {
@@ -69,6 +76,7 @@ function blank(query: URLSearchParams): Callback {
     url: 'https://',
     format: 'FORMAT_JSON',
     ordering: 'ORDERING_NONE',
+    signatureScheme: 'SIGNATURE_SCHEME_COPERNICA',
     actions: [],
     triggers: [],
     condition: { rules: [], expression: '' },
@@ -89,6 +97,8 @@ function CallbackEditor({
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState('');
+  /** A secret the last create or scheme switch made: shown this once. */
+  const [newSecret, setNewSecret] = useState<{ callbackId: string; secret: RevealedSecret }>();
   const [expressionViolations, setExpressionViolations] = useState<FieldViolation[]>([]);
   const violations = [...(error instanceof ApiError ? error.violations : []), ...expressionViolations].map((v) => ({
     ...v,
@@ -102,6 +112,9 @@ function CallbackEditor({
 
   const body = (): Callback => ({
     ...draft,
+    // Output only: the service says what the secrets are.
+    secrets: undefined,
+    secretRotateTime: undefined,
     // All three actions is the same as none: every action.
     actions: actions.length === ACTIONS.length ? [] : actions,
     triggers,
@@ -120,9 +133,12 @@ function CallbackEditor({
         const created = await unwrap(
           client.POST('/v1/callbacks', { body: { ...body(), accountId, databaseId, collectionId } }),
         );
-        navigate(`/callbacks/${encodeURIComponent(created.callback?.id ?? '')}`, { replace: true });
+        const createdId = created.callback?.id ?? '';
+        // A new secret is shown here, once, before going on to the callback's page.
+        if (created.secret) setNewSecret({ callbackId: createdId, secret: created.secret });
+        else navigate(`/callbacks/${encodeURIComponent(createdId)}`, { replace: true });
       } else {
-        const { callback } = await unwrap(
+        const { callback, secret } = await unwrap(
           client.PATCH('/v1/callbacks/{callback.id}', {
             params: { path: { 'callback.id': saved.id }, query: { updateMask: EDITED.map(camel).join(',') } },
             headers: { 'if-match': `"${saved.revision}"` },
@@ -131,7 +147,8 @@ function CallbackEditor({
         );
         setDraft(callback ?? draft);
         setNotice('Saved.');
-        reload();
+        if (secret) setNewSecret({ callbackId: saved.id, secret });
+        else reload();
       }
     } catch (e) {
       setError(e);
@@ -160,6 +177,15 @@ function CallbackEditor({
           (v) => !PLACED.some((p) => v.field === p || v.field.startsWith(`${p}.`) || v.field.startsWith(`${p}[`)),
         )
       : [];
+
+  if (newSecret) {
+    const done = () => {
+      setNewSecret(undefined);
+      if (saved) reload();
+      else navigate(`/callbacks/${encodeURIComponent(newSecret.callbackId)}`, { replace: true });
+    };
+    return <SecretShownOnce secret={newSecret.secret} onDone={done} />;
+  }
 
   return (
     <ViolationsContext.Provider value={violations}>
@@ -252,6 +278,18 @@ function CallbackEditor({
             options={ORDERINGS}
             hint="Per profile: a retrying delivery holds back the later ones of its profile only; each payload carries a sequence number."
           />
+          <SelectField
+            label="Signature scheme"
+            path="signature_scheme"
+            value={draft.signatureScheme ?? 'SIGNATURE_SCHEME_COPERNICA'}
+            onChange={(signatureScheme) => set({ signatureScheme })}
+            options={SCHEMES}
+            hint={
+              (draft.secrets ?? []).length > 0
+                ? `Signing keys: ${(draft.secrets ?? []).map((k) => k.keyId).join(', ')}. Choosing another scheme makes a new secret, shown once.`
+                : 'Any scheme but Copernica gets a secret of its own, shown once when it is made.'
+            }
+          />
           <CheckGroup
             legend="Actions (Type actie)"
             path="actions"
@@ -331,6 +369,7 @@ const PLACED = [
   'disable_on_api_calls',
   'condition',
   'description',
+  'signature_scheme',
 ];
 
 function camel(path: string): string {
@@ -430,5 +469,36 @@ function CallbackActions({ callback, reload }: { callback: Callback; reload: () 
       )}
       <ErrorMessage error={error} />
     </div>
+  );
+}
+
+/** A callback's new secret (or, for ed25519 schemes, its public key), shown this once. */
+function SecretShownOnce({ secret, onDone }: { secret: RevealedSecret; onDone: () => void }) {
+  const rows: [string, string | undefined][] = [
+    ['Key id', secret.keyId],
+    ['Secret', secret.secret],
+    ['Public key', secret.publicKey],
+    ['Public key (PEM)', secret.publicKeyPem],
+  ];
+  return (
+    <section aria-labelledby="secret-title">
+      <h1 id="secret-title">The callback&apos;s secret</h1>
+      <p role="status">Copy it now: it is shown this once. (A reveal through the API shows it again, and is logged.)</p>
+      <dl className="secret">
+        {rows
+          .filter(([, value]) => value)
+          .map(([name, value]) => (
+            <div key={name}>
+              <dt>{name}</dt>
+              <dd>
+                <code>{value}</code>
+              </dd>
+            </div>
+          ))}
+      </dl>
+      <button type="button" className="primary" onClick={onDone}>
+        Continue to the callback
+      </button>
+    </section>
   );
 }

@@ -1,6 +1,6 @@
 import { type DeliveryRequest, prepareDeliveryRequest } from '@callbacks/delivery';
 import { type DeliveryHttpClient, describeStatus, type ErrorClass } from '@callbacks/outbound-http';
-import type { KeyRing } from '@callbacks/signature';
+import type { KeyRing, PlatformKeyRing } from '@callbacks/signature';
 import type { RequestTrace } from '@callbacks/telemetry';
 import type { ReadyJob } from './job';
 
@@ -21,6 +21,8 @@ export interface AttemptOutcome {
 export interface AttemptDeps {
   http: DeliveryHttpClient;
   keyRing: KeyRing;
+  /** Opens the job's per-callback secrets; the only place they are decrypted besides TestCallback. */
+  platformKeys?: PlatformKeyRing | undefined;
   /**
    * The attempt's HTTP client span (libs/telemetry): its `traceparent` goes in the request, so
    * the receiver continues the event's trace, and it ends with the response or the error.
@@ -34,10 +36,14 @@ export async function performAttempt(job: ReadyJob, timeoutMs: number, deps: Att
   const base = { startedAt, statusCode: 0, excerpt: '', retryAfterMs: undefined, durationMs: 0 };
   let request: DeliveryRequest;
   try {
-    request = prepareDeliveryRequest(job, { keyRing: deps.keyRing, now: startedAt.getTime() });
+    request = prepareDeliveryRequest(job, {
+      keyRing: deps.keyRing,
+      platformKeys: deps.platformKeys,
+      now: startedAt.getTime(),
+    });
   } catch (error) {
-    // Our side failed (no valid signing key, an unusable URL): retried like any failure, and
-    // never blamed on the endpoint.
+    // Our side failed (no valid signing key, a secret that does not open, an unusable URL):
+    // retried like any failure, and never blamed on the endpoint.
     return {
       ...base,
       verdict: 'failed',

@@ -108,6 +108,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/callbacks/{id}:revealSecret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description The callback's current secret(s) in clear (for ed25519 schemes the public key: the private
+         *      key never leaves the platform). Every call is written to the audit log, never the secret.
+         */
+        post: operations["CallbackService_RevealCallbackSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/callbacks/{id}:rotateSecret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Replaces the callback's secret with a new one, returned once; the previous one keeps signing
+         *      beside it for `overlap` (default 24 h), so receivers can switch without refusing deliveries.
+         */
+        post: operations["CallbackService_RotateCallbackSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/callbacks:test": {
         parameters: {
             query?: never;
@@ -299,6 +339,28 @@ export interface components {
              * @enum {string}
              */
             ordering?: "ORDERING_UNSPECIFIED" | "ORDERING_NONE" | "ORDERING_PER_PROFILE";
+            /**
+             * Format: enum
+             * @description UNSPECIFIED is the original product's scheme. Switching to another scheme generates a secret,
+             *      returned once in the response.
+             * @enum {string}
+             */
+            signatureScheme?: "SIGNATURE_SCHEME_UNSPECIFIED" | "SIGNATURE_SCHEME_COPERNICA" | "SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1" | "SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1A" | "SIGNATURE_SCHEME_RFC9421";
+            /**
+             * @description Output only: the current secret first, then a rotated-away one still signing until its
+             *      `expire_time`; empty for the original product's scheme.
+             */
+            secrets?: components["schemas"]["SecretInfo"][];
+            /**
+             * Format: date-time
+             * @description Output only: when the secret was last rotated.
+             */
+            secretRotateTime?: string;
+            /**
+             * @description Internal: the secrets, encrypted, as the CALLBACKS bucket carries them to the matchers. Never
+             *      returned by the API; ignored on input.
+             */
+            sealedSecrets?: components["schemas"]["SealedSecret"][];
         };
         /** @description Compares the event with the state before it. */
         ChangeCondition: {
@@ -331,6 +393,8 @@ export interface components {
         };
         CreateCallbackResponse: {
             callback?: components["schemas"]["Callback"];
+            /** @description The new secret, in clear: shown this once (schemes other than the original product's). */
+            secret?: components["schemas"]["RevealedSecret"];
         };
         /**
          * @description Compares a date field (`YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`, UTC) with a reference time.
@@ -585,6 +649,46 @@ export interface components {
             /** @description The new deliveries, in the order of the originals. */
             deliveryIds?: string[];
         };
+        RevealCallbackSecretRequest: {
+            id?: string;
+        };
+        RevealCallbackSecretResponse: {
+            /**
+             * Format: enum
+             * @enum {string}
+             */
+            signatureScheme?: "SIGNATURE_SCHEME_UNSPECIFIED" | "SIGNATURE_SCHEME_COPERNICA" | "SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1" | "SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1A" | "SIGNATURE_SCHEME_RFC9421";
+            /** @description The current secret first, then a rotated-away one still signing. */
+            secrets?: components["schemas"]["RevealedSecret"][];
+        };
+        /** @description One per-callback secret in clear, as only the create, update, rotate and reveal calls return it. */
+        RevealedSecret: {
+            keyId?: string;
+            /** @description Standard Webhooks v1: `whsec_<base64 of 32 random bytes>`; empty for ed25519 schemes. */
+            secret?: string;
+            /** @description ed25519 schemes: the public key, as in SecretInfo. */
+            publicKey?: string;
+            publicKeyPem?: string;
+            /** Format: date-time */
+            createTime?: string;
+            /** Format: date-time */
+            expireTime?: string;
+        };
+        RotateCallbackSecretRequest: {
+            id?: string;
+            /**
+             * @description How long the previous secret keeps signing beside the new one: unset = 24 h, at most 30 days;
+             *      0 s ends it at once.
+             */
+            overlap?: string;
+            /** @description 0: no check. */
+            expectedRevision?: string;
+        };
+        RotateCallbackSecretResponse: {
+            callback?: components["schemas"]["Callback"];
+            /** @description The new secret, in clear: shown this once. */
+            secret?: components["schemas"]["RevealedSecret"];
+        };
         /** @description A list of conditions that must all hold. */
         Rule: {
             /** @description Optional, shown in explanations. */
@@ -621,6 +725,50 @@ export interface components {
             failedCondition?: number;
             /** @description That condition, in words. */
             failure?: string;
+        };
+        /**
+         * @description A per-callback signing secret encrypted with the platform's key ring (AES-256-GCM). Only in
+         *      the CALLBACKS bucket and in delivery jobs: the API never returns it.
+         */
+        SealedSecret: {
+            keyId?: string;
+            /** @description The platform key that encrypted it. */
+            platformKeyId?: string;
+            /** Format: bytes */
+            nonce?: string;
+            /**
+             * Format: bytes
+             * @description The ciphertext with the GCM tag appended.
+             */
+            ciphertext?: string;
+            /** Format: date-time */
+            createTime?: string;
+            /** Format: date-time */
+            expireTime?: string;
+            /**
+             * Format: bytes
+             * @description ed25519 schemes: the raw 32-byte public key.
+             */
+            publicKey?: string;
+        };
+        /** @description What may be known of one per-callback signing secret: never the secret itself. */
+        SecretInfo: {
+            /** @description The secret's id (RFC 9421's `keyid`). */
+            keyId?: string;
+            /**
+             * @description ed25519 schemes: the public key, `whpk_<base64>` for Standard Webhooks v1a, base64 of the
+             *      raw 32 bytes for RFC 9421.
+             */
+            publicKey?: string;
+            /** @description ed25519 schemes: the public key as a PEM SubjectPublicKeyInfo. */
+            publicKeyPem?: string;
+            /** Format: date-time */
+            createTime?: string;
+            /**
+             * Format: date-time
+             * @description A rotated-away secret: signatures with it are sent until then.
+             */
+            expireTime?: string;
         };
         StatsBucket: {
             /** Format: date-time */
@@ -662,6 +810,8 @@ export interface components {
         };
         UpdateCallbackResponse: {
             callback?: components["schemas"]["Callback"];
+            /** @description Set when the update switched the signature scheme: the new secret, shown this once. */
+            secret?: components["schemas"]["RevealedSecret"];
         };
     };
     responses: never;
@@ -953,6 +1103,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeleteCallbackResponse"];
+                };
+            };
+            /** @description Default error response */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+        };
+    };
+    CallbackService_RevealCallbackSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevealCallbackSecretRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealCallbackSecretResponse"];
+                };
+            };
+            /** @description Default error response */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+        };
+    };
+    CallbackService_RotateCallbackSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateCallbackSecretRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotateCallbackSecretResponse"];
                 };
             };
             /** @description Default error response */

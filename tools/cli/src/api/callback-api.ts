@@ -15,6 +15,10 @@ import {
   type ListDeliveriesResponse,
   type ReplayDeliveriesRequest,
   type ReplayDeliveriesResponse,
+  type RevealCallbackSecretRequest,
+  type RevealCallbackSecretResponse,
+  type RotateCallbackSecretRequest,
+  type RotateCallbackSecretResponse,
   type TestCallbackRequest,
   type TestCallbackResponse,
   type UpdateCallbackRequest,
@@ -78,6 +82,14 @@ export class CallbackApi {
 
   testCallback(request: TestCallbackRequest): Promise<TestCallbackResponse> {
     return this.#call(this.#client.testCallback, request);
+  }
+
+  rotateCallbackSecret(request: RotateCallbackSecretRequest): Promise<RotateCallbackSecretResponse> {
+    return this.#call(this.#client.rotateCallbackSecret, request);
+  }
+
+  revealCallbackSecret(request: RevealCallbackSecretRequest): Promise<RevealCallbackSecretResponse> {
+    return this.#call(this.#client.revealCallbackSecret, request);
   }
 
   listDeliveries(request: ListDeliveriesRequest): Promise<ListDeliveriesResponse> {

@@ -1,6 +1,12 @@
 import { durationFromMs } from '@callbacks/domain';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { Callback, type DeliveryPolicy, Format, Ordering } from '@callbacks/proto/callbacks/v1/callback';
+import {
+  Callback,
+  type DeliveryPolicy,
+  Format,
+  Ordering,
+  SignatureScheme,
+} from '@callbacks/proto/callbacks/v1/callback';
 import { Condition } from '@callbacks/proto/callbacks/v1/condition';
 import { UsageError } from '../errors';
 import { durationFlag, enumFlag, enumList, integerFlag, keyValues, numberFlag, splitList } from './flag-values';
@@ -28,6 +34,7 @@ export const CALLBACK_FIELD_OPTIONS = {
   'max-concurrency': { type: 'string' },
   rate: { type: 'string' },
   timeout: { type: 'string' },
+  'signature-scheme': { type: 'string' },
 } as const;
 
 export const CALLBACK_FIELD_HELP = `  --url <url>                 where to POST (https://)
@@ -45,7 +52,9 @@ export const CALLBACK_FIELD_HELP = `  --url <url>                 where to POST 
   --description <text>
   --max-concurrency <n>       requests in flight to the endpoint at once (0: server default)
   --rate <n>                  requests per second to the endpoint (0: no limit of its own)
-  --timeout <duration>        total time of one attempt, e.g. 10s (server default 15s)`;
+  --timeout <duration>        total time of one attempt, e.g. 10s (server default 15s)
+  --signature-scheme <s>      copernica (default), standard-webhooks-v1, standard-webhooks-v1a or
+                              rfc9421; any but copernica makes a secret, printed this once`;
 
 interface FieldValues {
   url?: string | undefined;
@@ -61,6 +70,7 @@ interface FieldValues {
   'max-concurrency'?: string | undefined;
   rate?: string | undefined;
   timeout?: string | undefined;
+  'signature-scheme'?: string | undefined;
 }
 
 type Files = Parameters<typeof readJsonFile>[0];
@@ -113,6 +123,12 @@ export async function applyCallbackFlags(callback: Callback, values: FieldValues
     );
   if (timeout !== undefined)
     set('delivery_policy.timeout', () => (policy().timeout = durationFromMs(durationFlag('timeout', timeout))));
+  const scheme = values['signature-scheme'];
+  if (scheme !== undefined)
+    set(
+      'signature_scheme',
+      () => (callback.signatureScheme = enumFlag('signature-scheme', scheme, SignatureScheme, 'SIGNATURE_SCHEME_')),
+    );
   return paths;
 }
 

@@ -1,7 +1,12 @@
 import { msFromDuration } from '@callbacks/domain';
 import { actionToJSON, originToJSON } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { type Callback, callbackStateToJSON, formatToJSON } from '@callbacks/proto/callbacks/v1/callback';
-import type { TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
+import {
+  type Callback,
+  callbackStateToJSON,
+  formatToJSON,
+  signatureSchemeToJSON,
+} from '@callbacks/proto/callbacks/v1/callback';
+import type { RevealedSecret, TestCallbackResponse } from '@callbacks/proto/callbacks/v1/callback_service';
 import { Condition } from '@callbacks/proto/callbacks/v1/condition';
 import { type Attempt, type Delivery, deliveryStateToJSON } from '@callbacks/proto/callbacks/v1/delivery';
 import type { Duration } from '@callbacks/proto/google/protobuf/duration';
@@ -60,6 +65,11 @@ export function callbackView(c: Callback): string {
     ['max concurrency', policy?.maxConcurrency ? String(policy.maxConcurrency) : 'server default'],
     ['max rate', policy?.maxRequestsPerSecond ? `${policy.maxRequestsPerSecond}/s` : 'server default'],
     ['timeout', formatDuration(policy?.timeout) || 'server default'],
+    ['signature scheme', lower(signatureSchemeToJSON(c.signatureScheme), 'SIGNATURE_SCHEME_').replace(/_/g, '-')],
+    [
+      'secrets',
+      c.secrets.map((s) => (s.expireTime ? `${s.keyId} (signs until ${time(s.expireTime)})` : s.keyId)).join(', '),
+    ],
     ['description', c.description],
     ['labels', labels(c.labels)],
     ['revision', String(c.revision)],
@@ -158,4 +168,16 @@ export function testResultView(result: TestCallbackResponse): string {
     sections.push(`Sent once:\n${attemptsTable([sent])}`);
   }
   return sections.join('\n\n');
+}
+
+/** A secret in clear, as create, update, rotate-secret and reveal-secret print it. */
+export function secretView(secret: RevealedSecret): string {
+  return fields([
+    ['key id', secret.keyId],
+    ['secret', secret.secret],
+    ['public key', secret.publicKey],
+    ['public key (PEM)', secret.publicKeyPem.trim()],
+    ['created', time(secret.createTime)],
+    ['signs until', time(secret.expireTime)],
+  ]);
 }

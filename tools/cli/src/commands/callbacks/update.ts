@@ -4,7 +4,7 @@ import { defineCommand, positionals } from '../../command';
 import { UsageError } from '../../errors';
 import { applyCallbackFlags, CALLBACK_FIELD_HELP, CALLBACK_FIELD_OPTIONS } from '../../input/callback-flags';
 import { enumFlag, expectedRevision, REVISION_HELP, REVISION_OPTIONS } from '../../input/flag-values';
-import { callbackView } from '../../output/views';
+import { showWithSecret } from './create';
 
 export const updateCallback = defineCommand({
   name: 'update',
@@ -47,7 +47,6 @@ Examples:
     const response = await ctx
       .api()
       .updateCallback({ callback, updateMask: paths, expectedRevision: expectedRevision(values) });
-    const updated = answered(response.callback, 'the callback');
-    ctx.show(Callback.toJSON(updated), () => callbackView(updated));
+    showWithSecret(ctx, answered(response.callback, 'the callback'), response.secret);
   },
 });

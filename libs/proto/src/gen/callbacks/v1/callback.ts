@@ -161,6 +161,100 @@ export function orderingToJSON(object: Ordering): string {
   }
 }
 
+/** How deliveries are signed (SPEC §8a). */
+export enum SignatureScheme {
+  /** UNSPECIFIED - The original product's scheme. */
+  UNSPECIFIED = 0,
+  /** COPERNICA - draft-cavage-http-signatures, rsa-sha256, the platform's key published in DNS (SPEC §7.2). */
+  COPERNICA = 1,
+  /** STANDARD_WEBHOOKS_V1 - Standard Webhooks `v1`: HMAC-SHA256 with the callback's `whsec_` secret. */
+  STANDARD_WEBHOOKS_V1 = 2,
+  /** STANDARD_WEBHOOKS_V1A - Standard Webhooks `v1a`: ed25519 with the callback's key pair (`whpk_` public key). */
+  STANDARD_WEBHOOKS_V1A = 3,
+  /** RFC9421 - RFC 9421 HTTP Message Signatures, ed25519, with an RFC 9530 `Content-Digest`. */
+  RFC9421 = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function signatureSchemeFromJSON(object: any): SignatureScheme {
+  switch (object) {
+    case 0:
+    case "SIGNATURE_SCHEME_UNSPECIFIED":
+      return SignatureScheme.UNSPECIFIED;
+    case 1:
+    case "SIGNATURE_SCHEME_COPERNICA":
+      return SignatureScheme.COPERNICA;
+    case 2:
+    case "SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1":
+      return SignatureScheme.STANDARD_WEBHOOKS_V1;
+    case 3:
+    case "SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1A":
+      return SignatureScheme.STANDARD_WEBHOOKS_V1A;
+    case 4:
+    case "SIGNATURE_SCHEME_RFC9421":
+      return SignatureScheme.RFC9421;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SignatureScheme.UNRECOGNIZED;
+  }
+}
+
+export function signatureSchemeToJSON(object: SignatureScheme): string {
+  switch (object) {
+    case SignatureScheme.UNSPECIFIED:
+      return "SIGNATURE_SCHEME_UNSPECIFIED";
+    case SignatureScheme.COPERNICA:
+      return "SIGNATURE_SCHEME_COPERNICA";
+    case SignatureScheme.STANDARD_WEBHOOKS_V1:
+      return "SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1";
+    case SignatureScheme.STANDARD_WEBHOOKS_V1A:
+      return "SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1A";
+    case SignatureScheme.RFC9421:
+      return "SIGNATURE_SCHEME_RFC9421";
+    case SignatureScheme.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What may be known of one per-callback signing secret: never the secret itself. */
+export interface SecretInfo {
+  /** The secret's id (RFC 9421's `keyid`). */
+  keyId: string;
+  /**
+   * ed25519 schemes: the public key, `whpk_<base64>` for Standard Webhooks v1a, base64 of the
+   * raw 32 bytes for RFC 9421.
+   */
+  publicKey: string;
+  /** ed25519 schemes: the public key as a PEM SubjectPublicKeyInfo. */
+  publicKeyPem: string;
+  createTime:
+    | Date
+    | undefined;
+  /** A rotated-away secret: signatures with it are sent until then. */
+  expireTime: Date | undefined;
+}
+
+/**
+ * A per-callback signing secret encrypted with the platform's key ring (AES-256-GCM). Only in
+ * the CALLBACKS bucket and in delivery jobs: the API never returns it.
+ */
+export interface SealedSecret {
+  keyId: string;
+  /** The platform key that encrypted it. */
+  platformKeyId: string;
+  nonce: Buffer;
+  /** The ciphertext with the GCM tag appended. */
+  ciphertext: Buffer;
+  createTime: Date | undefined;
+  expireTime:
+    | Date
+    | undefined;
+  /** ed25519 schemes: the raw 32-byte public key. */
+  publicKey: Buffer;
+}
+
 /** Per-callback overrides of the delivery limits, within the server's bounds. */
 export interface DeliveryPolicy {
   /** Requests in flight to this callback's endpoint at once; 0 = server default. */
@@ -218,12 +312,377 @@ export interface Callback {
   stateReason: string;
   /** Unset means ORDERING_NONE. */
   ordering: Ordering;
+  /**
+   * UNSPECIFIED is the original product's scheme. Switching to another scheme generates a secret,
+   * returned once in the response.
+   */
+  signatureScheme: SignatureScheme;
+  /**
+   * Output only: the current secret first, then a rotated-away one still signing until its
+   * `expire_time`; empty for the original product's scheme.
+   */
+  secrets: SecretInfo[];
+  /** Output only: when the secret was last rotated. */
+  secretRotateTime:
+    | Date
+    | undefined;
+  /**
+   * Internal: the secrets, encrypted, as the CALLBACKS bucket carries them to the matchers. Never
+   * returned by the API; ignored on input.
+   */
+  sealedSecrets: SealedSecret[];
 }
 
 export interface Callback_LabelsEntry {
   key: string;
   value: string;
 }
+
+function createBaseSecretInfo(): SecretInfo {
+  return { keyId: "", publicKey: "", publicKeyPem: "", createTime: undefined, expireTime: undefined };
+}
+
+export const SecretInfo: MessageFns<SecretInfo> = {
+  encode(message: SecretInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyId !== "") {
+      writer.uint32(10).string(message.keyId);
+    }
+    if (message.publicKey !== "") {
+      writer.uint32(18).string(message.publicKey);
+    }
+    if (message.publicKeyPem !== "") {
+      writer.uint32(26).string(message.publicKeyPem);
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(34).fork()).join();
+    }
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SecretInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSecretInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.publicKey = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.publicKeyPem = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SecretInfo {
+    return {
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      publicKey: isSet(object.publicKey)
+        ? globalThis.String(object.publicKey)
+        : isSet(object.public_key)
+        ? globalThis.String(object.public_key)
+        : "",
+      publicKeyPem: isSet(object.publicKeyPem)
+        ? globalThis.String(object.publicKeyPem)
+        : isSet(object.public_key_pem)
+        ? globalThis.String(object.public_key_pem)
+        : "",
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+      expireTime: isSet(object.expireTime)
+        ? fromJsonTimestamp(object.expireTime)
+        : isSet(object.expire_time)
+        ? fromJsonTimestamp(object.expire_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SecretInfo): unknown {
+    const obj: any = {};
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.publicKey !== "") {
+      obj.publicKey = message.publicKey;
+    }
+    if (message.publicKeyPem !== "") {
+      obj.publicKeyPem = message.publicKeyPem;
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    if (message.expireTime !== undefined) {
+      obj.expireTime = message.expireTime.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SecretInfo>): SecretInfo {
+    return SecretInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SecretInfo>): SecretInfo {
+    const message = createBaseSecretInfo();
+    message.keyId = object.keyId ?? "";
+    message.publicKey = object.publicKey ?? "";
+    message.publicKeyPem = object.publicKeyPem ?? "";
+    message.createTime = object.createTime ?? undefined;
+    message.expireTime = object.expireTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSealedSecret(): SealedSecret {
+  return {
+    keyId: "",
+    platformKeyId: "",
+    nonce: Buffer.alloc(0),
+    ciphertext: Buffer.alloc(0),
+    createTime: undefined,
+    expireTime: undefined,
+    publicKey: Buffer.alloc(0),
+  };
+}
+
+export const SealedSecret: MessageFns<SealedSecret> = {
+  encode(message: SealedSecret, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyId !== "") {
+      writer.uint32(10).string(message.keyId);
+    }
+    if (message.platformKeyId !== "") {
+      writer.uint32(18).string(message.platformKeyId);
+    }
+    if (message.nonce.length !== 0) {
+      writer.uint32(26).bytes(message.nonce);
+    }
+    if (message.ciphertext.length !== 0) {
+      writer.uint32(34).bytes(message.ciphertext);
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(42).fork()).join();
+    }
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(50).fork()).join();
+    }
+    if (message.publicKey.length !== 0) {
+      writer.uint32(58).bytes(message.publicKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SealedSecret {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSealedSecret();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.platformKeyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.nonce = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ciphertext = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.publicKey = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SealedSecret {
+    return {
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      platformKeyId: isSet(object.platformKeyId)
+        ? globalThis.String(object.platformKeyId)
+        : isSet(object.platform_key_id)
+        ? globalThis.String(object.platform_key_id)
+        : "",
+      nonce: isSet(object.nonce) ? Buffer.from(bytesFromBase64(object.nonce)) : Buffer.alloc(0),
+      ciphertext: isSet(object.ciphertext) ? Buffer.from(bytesFromBase64(object.ciphertext)) : Buffer.alloc(0),
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+      expireTime: isSet(object.expireTime)
+        ? fromJsonTimestamp(object.expireTime)
+        : isSet(object.expire_time)
+        ? fromJsonTimestamp(object.expire_time)
+        : undefined,
+      publicKey: isSet(object.publicKey)
+        ? Buffer.from(bytesFromBase64(object.publicKey))
+        : isSet(object.public_key)
+        ? Buffer.from(bytesFromBase64(object.public_key))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: SealedSecret): unknown {
+    const obj: any = {};
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.platformKeyId !== "") {
+      obj.platformKeyId = message.platformKeyId;
+    }
+    if (message.nonce.length !== 0) {
+      obj.nonce = base64FromBytes(message.nonce);
+    }
+    if (message.ciphertext.length !== 0) {
+      obj.ciphertext = base64FromBytes(message.ciphertext);
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    if (message.expireTime !== undefined) {
+      obj.expireTime = message.expireTime.toISOString();
+    }
+    if (message.publicKey.length !== 0) {
+      obj.publicKey = base64FromBytes(message.publicKey);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SealedSecret>): SealedSecret {
+    return SealedSecret.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SealedSecret>): SealedSecret {
+    const message = createBaseSealedSecret();
+    message.keyId = object.keyId ?? "";
+    message.platformKeyId = object.platformKeyId ?? "";
+    message.nonce = object.nonce ?? Buffer.alloc(0);
+    message.ciphertext = object.ciphertext ?? Buffer.alloc(0);
+    message.createTime = object.createTime ?? undefined;
+    message.expireTime = object.expireTime ?? undefined;
+    message.publicKey = object.publicKey ?? Buffer.alloc(0);
+    return message;
+  },
+};
 
 function createBaseDeliveryPolicy(): DeliveryPolicy {
   return { maxConcurrency: 0, maxRequestsPerSecond: 0, timeout: undefined };
@@ -358,6 +817,10 @@ function createBaseCallback(): Callback {
     stateChangeTime: undefined,
     stateReason: "",
     ordering: 0,
+    signatureScheme: 0,
+    secrets: [],
+    secretRotateTime: undefined,
+    sealedSecrets: [],
   };
 }
 
@@ -430,6 +893,18 @@ export const Callback: MessageFns<Callback> = {
     }
     if (message.ordering !== 0) {
       writer.uint32(240).int32(message.ordering);
+    }
+    if (message.signatureScheme !== 0) {
+      writer.uint32(160).int32(message.signatureScheme);
+    }
+    for (const v of message.secrets) {
+      SecretInfo.encode(v!, writer.uint32(170).fork()).join();
+    }
+    if (message.secretRotateTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.secretRotateTime), writer.uint32(178).fork()).join();
+    }
+    for (const v of message.sealedSecrets) {
+      SealedSecret.encode(v!, writer.uint32(186).fork()).join();
     }
     return writer;
   },
@@ -630,6 +1105,38 @@ export const Callback: MessageFns<Callback> = {
             message.ordering = reader.int32() as any;
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.signatureScheme = reader.int32() as any;
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.secrets.push(SecretInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.secretRotateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.sealedSecrets.push(SealedSecret.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -715,6 +1222,24 @@ export const Callback: MessageFns<Callback> = {
         ? globalThis.String(object.state_reason)
         : "",
       ordering: isSet(object.ordering) ? orderingFromJSON(object.ordering) : 0,
+      signatureScheme: isSet(object.signatureScheme)
+        ? signatureSchemeFromJSON(object.signatureScheme)
+        : isSet(object.signature_scheme)
+        ? signatureSchemeFromJSON(object.signature_scheme)
+        : 0,
+      secrets: globalThis.Array.isArray(object?.secrets)
+        ? object.secrets.map((e: any) => SecretInfo.fromJSON(e))
+        : [],
+      secretRotateTime: isSet(object.secretRotateTime)
+        ? fromJsonTimestamp(object.secretRotateTime)
+        : isSet(object.secret_rotate_time)
+        ? fromJsonTimestamp(object.secret_rotate_time)
+        : undefined,
+      sealedSecrets: globalThis.Array.isArray(object?.sealedSecrets)
+        ? object.sealedSecrets.map((e: any) => SealedSecret.fromJSON(e))
+        : globalThis.Array.isArray(object?.sealed_secrets)
+        ? object.sealed_secrets.map((e: any) => SealedSecret.fromJSON(e))
+        : [],
     };
   },
 
@@ -786,6 +1311,18 @@ export const Callback: MessageFns<Callback> = {
     if (message.ordering !== 0) {
       obj.ordering = orderingToJSON(message.ordering);
     }
+    if (message.signatureScheme !== 0) {
+      obj.signatureScheme = signatureSchemeToJSON(message.signatureScheme);
+    }
+    if (message.secrets?.length) {
+      obj.secrets = message.secrets.map((e) => SecretInfo.toJSON(e));
+    }
+    if (message.secretRotateTime !== undefined) {
+      obj.secretRotateTime = message.secretRotateTime.toISOString();
+    }
+    if (message.sealedSecrets?.length) {
+      obj.sealedSecrets = message.sealedSecrets.map((e) => SealedSecret.toJSON(e));
+    }
     return obj;
   },
 
@@ -826,6 +1363,10 @@ export const Callback: MessageFns<Callback> = {
     message.stateChangeTime = object.stateChangeTime ?? undefined;
     message.stateReason = object.stateReason ?? "";
     message.ordering = object.ordering ?? 0;
+    message.signatureScheme = object.signatureScheme ?? 0;
+    message.secrets = object.secrets?.map((e) => SecretInfo.fromPartial(e)) || [];
+    message.secretRotateTime = object.secretRotateTime ?? undefined;
+    message.sealedSecrets = object.sealedSecrets?.map((e) => SealedSecret.fromPartial(e)) || [];
     return message;
   },
 };
@@ -914,6 +1455,14 @@ export const Callback_LabelsEntry: MessageFns<Callback_LabelsEntry> = {
     return message;
   },
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;

@@ -18,10 +18,19 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../google/protobuf/duration";
 import { FieldMask } from "../../google/protobuf/field_mask";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { ProfileEvent } from "../events/v1/profile_event";
-import { Callback, CallbackState, callbackStateFromJSON, callbackStateToJSON } from "./callback";
+import {
+  Callback,
+  CallbackState,
+  callbackStateFromJSON,
+  callbackStateToJSON,
+  SignatureScheme,
+  signatureSchemeFromJSON,
+  signatureSchemeToJSON,
+} from "./callback";
 import { Attempt, Delivery, DeliveryState, deliveryStateFromJSON, deliveryStateToJSON } from "./delivery";
 
 /** The resolution of statistics over time. */
@@ -70,7 +79,54 @@ export interface CreateCallbackRequest {
 }
 
 export interface CreateCallbackResponse {
-  callback: Callback | undefined;
+  callback:
+    | Callback
+    | undefined;
+  /** The new secret, in clear: shown this once (schemes other than the original product's). */
+  secret: RevealedSecret | undefined;
+}
+
+/** One per-callback secret in clear, as only the create, update, rotate and reveal calls return it. */
+export interface RevealedSecret {
+  keyId: string;
+  /** Standard Webhooks v1: `whsec_<base64 of 32 random bytes>`; empty for ed25519 schemes. */
+  secret: string;
+  /** ed25519 schemes: the public key, as in SecretInfo. */
+  publicKey: string;
+  publicKeyPem: string;
+  createTime: Date | undefined;
+  expireTime: Date | undefined;
+}
+
+export interface RevealCallbackSecretRequest {
+  id: string;
+}
+
+export interface RevealCallbackSecretResponse {
+  signatureScheme: SignatureScheme;
+  /** The current secret first, then a rotated-away one still signing. */
+  secrets: RevealedSecret[];
+}
+
+export interface RotateCallbackSecretRequest {
+  id: string;
+  /**
+   * How long the previous secret keeps signing beside the new one: unset = 24 h, at most 30 days;
+   * 0 s ends it at once.
+   */
+  overlap:
+    | Duration
+    | undefined;
+  /** 0: no check. */
+  expectedRevision: number;
+}
+
+export interface RotateCallbackSecretResponse {
+  callback:
+    | Callback
+    | undefined;
+  /** The new secret, in clear: shown this once. */
+  secret: RevealedSecret | undefined;
 }
 
 export interface GetCallbackRequest {
@@ -131,7 +187,11 @@ export interface UpdateCallbackRequest {
 }
 
 export interface UpdateCallbackResponse {
-  callback: Callback | undefined;
+  callback:
+    | Callback
+    | undefined;
+  /** Set when the update switched the signature scheme: the new secret, shown this once. */
+  secret: RevealedSecret | undefined;
 }
 
 export interface DeleteCallbackRequest {
@@ -361,13 +421,16 @@ export const CreateCallbackRequest: MessageFns<CreateCallbackRequest> = {
 };
 
 function createBaseCreateCallbackResponse(): CreateCallbackResponse {
-  return { callback: undefined };
+  return { callback: undefined, secret: undefined };
 }
 
 export const CreateCallbackResponse: MessageFns<CreateCallbackResponse> = {
   encode(message: CreateCallbackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.callback !== undefined) {
       Callback.encode(message.callback, writer.uint32(10).fork()).join();
+    }
+    if (message.secret !== undefined) {
+      RevealedSecret.encode(message.secret, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -393,6 +456,14 @@ export const CreateCallbackResponse: MessageFns<CreateCallbackResponse> = {
             message.callback = Callback.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.secret = RevealedSecret.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -406,13 +477,19 @@ export const CreateCallbackResponse: MessageFns<CreateCallbackResponse> = {
   },
 
   fromJSON(object: any): CreateCallbackResponse {
-    return { callback: isSet(object.callback) ? Callback.fromJSON(object.callback) : undefined };
+    return {
+      callback: isSet(object.callback) ? Callback.fromJSON(object.callback) : undefined,
+      secret: isSet(object.secret) ? RevealedSecret.fromJSON(object.secret) : undefined,
+    };
   },
 
   toJSON(message: CreateCallbackResponse): unknown {
     const obj: any = {};
     if (message.callback !== undefined) {
       obj.callback = Callback.toJSON(message.callback);
+    }
+    if (message.secret !== undefined) {
+      obj.secret = RevealedSecret.toJSON(message.secret);
     }
     return obj;
   },
@@ -424,6 +501,532 @@ export const CreateCallbackResponse: MessageFns<CreateCallbackResponse> = {
     const message = createBaseCreateCallbackResponse();
     message.callback = (object.callback !== undefined && object.callback !== null)
       ? Callback.fromPartial(object.callback)
+      : undefined;
+    message.secret = (object.secret !== undefined && object.secret !== null)
+      ? RevealedSecret.fromPartial(object.secret)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRevealedSecret(): RevealedSecret {
+  return { keyId: "", secret: "", publicKey: "", publicKeyPem: "", createTime: undefined, expireTime: undefined };
+}
+
+export const RevealedSecret: MessageFns<RevealedSecret> = {
+  encode(message: RevealedSecret, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyId !== "") {
+      writer.uint32(10).string(message.keyId);
+    }
+    if (message.secret !== "") {
+      writer.uint32(18).string(message.secret);
+    }
+    if (message.publicKey !== "") {
+      writer.uint32(26).string(message.publicKey);
+    }
+    if (message.publicKeyPem !== "") {
+      writer.uint32(34).string(message.publicKeyPem);
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(42).fork()).join();
+    }
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevealedSecret {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevealedSecret();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.secret = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.publicKey = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.publicKeyPem = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevealedSecret {
+    return {
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
+      publicKey: isSet(object.publicKey)
+        ? globalThis.String(object.publicKey)
+        : isSet(object.public_key)
+        ? globalThis.String(object.public_key)
+        : "",
+      publicKeyPem: isSet(object.publicKeyPem)
+        ? globalThis.String(object.publicKeyPem)
+        : isSet(object.public_key_pem)
+        ? globalThis.String(object.public_key_pem)
+        : "",
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+      expireTime: isSet(object.expireTime)
+        ? fromJsonTimestamp(object.expireTime)
+        : isSet(object.expire_time)
+        ? fromJsonTimestamp(object.expire_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RevealedSecret): unknown {
+    const obj: any = {};
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.secret !== "") {
+      obj.secret = message.secret;
+    }
+    if (message.publicKey !== "") {
+      obj.publicKey = message.publicKey;
+    }
+    if (message.publicKeyPem !== "") {
+      obj.publicKeyPem = message.publicKeyPem;
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    if (message.expireTime !== undefined) {
+      obj.expireTime = message.expireTime.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevealedSecret>): RevealedSecret {
+    return RevealedSecret.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevealedSecret>): RevealedSecret {
+    const message = createBaseRevealedSecret();
+    message.keyId = object.keyId ?? "";
+    message.secret = object.secret ?? "";
+    message.publicKey = object.publicKey ?? "";
+    message.publicKeyPem = object.publicKeyPem ?? "";
+    message.createTime = object.createTime ?? undefined;
+    message.expireTime = object.expireTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRevealCallbackSecretRequest(): RevealCallbackSecretRequest {
+  return { id: "" };
+}
+
+export const RevealCallbackSecretRequest: MessageFns<RevealCallbackSecretRequest> = {
+  encode(message: RevealCallbackSecretRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevealCallbackSecretRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevealCallbackSecretRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevealCallbackSecretRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: RevealCallbackSecretRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevealCallbackSecretRequest>): RevealCallbackSecretRequest {
+    return RevealCallbackSecretRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevealCallbackSecretRequest>): RevealCallbackSecretRequest {
+    const message = createBaseRevealCallbackSecretRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseRevealCallbackSecretResponse(): RevealCallbackSecretResponse {
+  return { signatureScheme: 0, secrets: [] };
+}
+
+export const RevealCallbackSecretResponse: MessageFns<RevealCallbackSecretResponse> = {
+  encode(message: RevealCallbackSecretResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.signatureScheme !== 0) {
+      writer.uint32(8).int32(message.signatureScheme);
+    }
+    for (const v of message.secrets) {
+      RevealedSecret.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevealCallbackSecretResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevealCallbackSecretResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.signatureScheme = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.secrets.push(RevealedSecret.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevealCallbackSecretResponse {
+    return {
+      signatureScheme: isSet(object.signatureScheme)
+        ? signatureSchemeFromJSON(object.signatureScheme)
+        : isSet(object.signature_scheme)
+        ? signatureSchemeFromJSON(object.signature_scheme)
+        : 0,
+      secrets: globalThis.Array.isArray(object?.secrets)
+        ? object.secrets.map((e: any) => RevealedSecret.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RevealCallbackSecretResponse): unknown {
+    const obj: any = {};
+    if (message.signatureScheme !== 0) {
+      obj.signatureScheme = signatureSchemeToJSON(message.signatureScheme);
+    }
+    if (message.secrets?.length) {
+      obj.secrets = message.secrets.map((e) => RevealedSecret.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevealCallbackSecretResponse>): RevealCallbackSecretResponse {
+    return RevealCallbackSecretResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevealCallbackSecretResponse>): RevealCallbackSecretResponse {
+    const message = createBaseRevealCallbackSecretResponse();
+    message.signatureScheme = object.signatureScheme ?? 0;
+    message.secrets = object.secrets?.map((e) => RevealedSecret.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRotateCallbackSecretRequest(): RotateCallbackSecretRequest {
+  return { id: "", overlap: undefined, expectedRevision: 0 };
+}
+
+export const RotateCallbackSecretRequest: MessageFns<RotateCallbackSecretRequest> = {
+  encode(message: RotateCallbackSecretRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.overlap !== undefined) {
+      Duration.encode(message.overlap, writer.uint32(18).fork()).join();
+    }
+    if (message.expectedRevision !== 0) {
+      writer.uint32(24).int64(message.expectedRevision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateCallbackSecretRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateCallbackSecretRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.overlap = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.expectedRevision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateCallbackSecretRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      overlap: isSet(object.overlap) ? Duration.fromJSON(object.overlap) : undefined,
+      expectedRevision: isSet(object.expectedRevision)
+        ? globalThis.Number(object.expectedRevision)
+        : isSet(object.expected_revision)
+        ? globalThis.Number(object.expected_revision)
+        : 0,
+    };
+  },
+
+  toJSON(message: RotateCallbackSecretRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.overlap !== undefined) {
+      obj.overlap = Duration.toJSON(message.overlap);
+    }
+    if (message.expectedRevision !== 0) {
+      obj.expectedRevision = Math.round(message.expectedRevision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RotateCallbackSecretRequest>): RotateCallbackSecretRequest {
+    return RotateCallbackSecretRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RotateCallbackSecretRequest>): RotateCallbackSecretRequest {
+    const message = createBaseRotateCallbackSecretRequest();
+    message.id = object.id ?? "";
+    message.overlap = (object.overlap !== undefined && object.overlap !== null)
+      ? Duration.fromPartial(object.overlap)
+      : undefined;
+    message.expectedRevision = object.expectedRevision ?? 0;
+    return message;
+  },
+};
+
+function createBaseRotateCallbackSecretResponse(): RotateCallbackSecretResponse {
+  return { callback: undefined, secret: undefined };
+}
+
+export const RotateCallbackSecretResponse: MessageFns<RotateCallbackSecretResponse> = {
+  encode(message: RotateCallbackSecretResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.callback !== undefined) {
+      Callback.encode(message.callback, writer.uint32(10).fork()).join();
+    }
+    if (message.secret !== undefined) {
+      RevealedSecret.encode(message.secret, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateCallbackSecretResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateCallbackSecretResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.callback = Callback.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.secret = RevealedSecret.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateCallbackSecretResponse {
+    return {
+      callback: isSet(object.callback) ? Callback.fromJSON(object.callback) : undefined,
+      secret: isSet(object.secret) ? RevealedSecret.fromJSON(object.secret) : undefined,
+    };
+  },
+
+  toJSON(message: RotateCallbackSecretResponse): unknown {
+    const obj: any = {};
+    if (message.callback !== undefined) {
+      obj.callback = Callback.toJSON(message.callback);
+    }
+    if (message.secret !== undefined) {
+      obj.secret = RevealedSecret.toJSON(message.secret);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RotateCallbackSecretResponse>): RotateCallbackSecretResponse {
+    return RotateCallbackSecretResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RotateCallbackSecretResponse>): RotateCallbackSecretResponse {
+    const message = createBaseRotateCallbackSecretResponse();
+    message.callback = (object.callback !== undefined && object.callback !== null)
+      ? Callback.fromPartial(object.callback)
+      : undefined;
+    message.secret = (object.secret !== undefined && object.secret !== null)
+      ? RevealedSecret.fromPartial(object.secret)
       : undefined;
     return message;
   },
@@ -1212,13 +1815,16 @@ export const UpdateCallbackRequest: MessageFns<UpdateCallbackRequest> = {
 };
 
 function createBaseUpdateCallbackResponse(): UpdateCallbackResponse {
-  return { callback: undefined };
+  return { callback: undefined, secret: undefined };
 }
 
 export const UpdateCallbackResponse: MessageFns<UpdateCallbackResponse> = {
   encode(message: UpdateCallbackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.callback !== undefined) {
       Callback.encode(message.callback, writer.uint32(10).fork()).join();
+    }
+    if (message.secret !== undefined) {
+      RevealedSecret.encode(message.secret, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1244,6 +1850,14 @@ export const UpdateCallbackResponse: MessageFns<UpdateCallbackResponse> = {
             message.callback = Callback.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.secret = RevealedSecret.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1257,13 +1871,19 @@ export const UpdateCallbackResponse: MessageFns<UpdateCallbackResponse> = {
   },
 
   fromJSON(object: any): UpdateCallbackResponse {
-    return { callback: isSet(object.callback) ? Callback.fromJSON(object.callback) : undefined };
+    return {
+      callback: isSet(object.callback) ? Callback.fromJSON(object.callback) : undefined,
+      secret: isSet(object.secret) ? RevealedSecret.fromJSON(object.secret) : undefined,
+    };
   },
 
   toJSON(message: UpdateCallbackResponse): unknown {
     const obj: any = {};
     if (message.callback !== undefined) {
       obj.callback = Callback.toJSON(message.callback);
+    }
+    if (message.secret !== undefined) {
+      obj.secret = RevealedSecret.toJSON(message.secret);
     }
     return obj;
   },
@@ -1275,6 +1895,9 @@ export const UpdateCallbackResponse: MessageFns<UpdateCallbackResponse> = {
     const message = createBaseUpdateCallbackResponse();
     message.callback = (object.callback !== undefined && object.callback !== null)
       ? Callback.fromPartial(object.callback)
+      : undefined;
+    message.secret = (object.secret !== undefined && object.secret !== null)
+      ? RevealedSecret.fromPartial(object.secret)
       : undefined;
     return message;
   },
@@ -3286,6 +3909,36 @@ export const CallbackServiceService = {
       Buffer.from(TestCallbackResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): TestCallbackResponse => TestCallbackResponse.decode(value),
   },
+  /**
+   * The callback's current secret(s) in clear (for ed25519 schemes the public key: the private
+   * key never leaves the platform). Every call is written to the audit log, never the secret.
+   */
+  revealCallbackSecret: {
+    path: "/callbacks.v1.CallbackService/RevealCallbackSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevealCallbackSecretRequest): Buffer =>
+      Buffer.from(RevealCallbackSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevealCallbackSecretRequest => RevealCallbackSecretRequest.decode(value),
+    responseSerialize: (value: RevealCallbackSecretResponse): Buffer =>
+      Buffer.from(RevealCallbackSecretResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevealCallbackSecretResponse => RevealCallbackSecretResponse.decode(value),
+  },
+  /**
+   * Replaces the callback's secret with a new one, returned once; the previous one keeps signing
+   * beside it for `overlap` (default 24 h), so receivers can switch without refusing deliveries.
+   */
+  rotateCallbackSecret: {
+    path: "/callbacks.v1.CallbackService/RotateCallbackSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateCallbackSecretRequest): Buffer =>
+      Buffer.from(RotateCallbackSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateCallbackSecretRequest => RotateCallbackSecretRequest.decode(value),
+    responseSerialize: (value: RotateCallbackSecretResponse): Buffer =>
+      Buffer.from(RotateCallbackSecretResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotateCallbackSecretResponse => RotateCallbackSecretResponse.decode(value),
+  },
   listDeliveries: {
     path: "/callbacks.v1.CallbackService/ListDeliveries" as const,
     requestStream: false as const,
@@ -3353,6 +4006,16 @@ export interface CallbackServiceServer extends UntypedServiceImplementation {
    * the body and headers that would be sent, and optionally the result of sending it once.
    */
   testCallback: handleUnaryCall<TestCallbackRequest, TestCallbackResponse>;
+  /**
+   * The callback's current secret(s) in clear (for ed25519 schemes the public key: the private
+   * key never leaves the platform). Every call is written to the audit log, never the secret.
+   */
+  revealCallbackSecret: handleUnaryCall<RevealCallbackSecretRequest, RevealCallbackSecretResponse>;
+  /**
+   * Replaces the callback's secret with a new one, returned once; the previous one keeps signing
+   * beside it for `overlap` (default 24 h), so receivers can switch without refusing deliveries.
+   */
+  rotateCallbackSecret: handleUnaryCall<RotateCallbackSecretRequest, RotateCallbackSecretResponse>;
   listDeliveries: handleUnaryCall<ListDeliveriesRequest, ListDeliveriesResponse>;
   getDelivery: handleUnaryCall<GetDeliveryRequest, GetDeliveryResponse>;
   /**
@@ -3465,6 +4128,44 @@ export interface CallbackServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: TestCallbackResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The callback's current secret(s) in clear (for ed25519 schemes the public key: the private
+   * key never leaves the platform). Every call is written to the audit log, never the secret.
+   */
+  revealCallbackSecret(
+    request: RevealCallbackSecretRequest,
+    callback: (error: ServiceError | null, response: RevealCallbackSecretResponse) => void,
+  ): ClientUnaryCall;
+  revealCallbackSecret(
+    request: RevealCallbackSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevealCallbackSecretResponse) => void,
+  ): ClientUnaryCall;
+  revealCallbackSecret(
+    request: RevealCallbackSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevealCallbackSecretResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Replaces the callback's secret with a new one, returned once; the previous one keeps signing
+   * beside it for `overlap` (default 24 h), so receivers can switch without refusing deliveries.
+   */
+  rotateCallbackSecret(
+    request: RotateCallbackSecretRequest,
+    callback: (error: ServiceError | null, response: RotateCallbackSecretResponse) => void,
+  ): ClientUnaryCall;
+  rotateCallbackSecret(
+    request: RotateCallbackSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotateCallbackSecretResponse) => void,
+  ): ClientUnaryCall;
+  rotateCallbackSecret(
+    request: RotateCallbackSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotateCallbackSecretResponse) => void,
   ): ClientUnaryCall;
   listDeliveries(
     request: ListDeliveriesRequest,

@@ -17,6 +17,10 @@ import {
   Ordering,
   orderingFromJSON,
   orderingToJSON,
+  SealedSecret,
+  SignatureScheme,
+  signatureSchemeFromJSON,
+  signatureSchemeToJSON,
 } from "../../v1/callback";
 
 export enum Outcome {
@@ -92,6 +96,9 @@ export interface CallbackTarget {
   deliveryPolicy: DeliveryPolicy | undefined;
   revision: number;
   ordering: Ordering;
+  signatureScheme: SignatureScheme;
+  /** The callback's secrets, still encrypted: only the dispatcher decrypts them. */
+  sealedSecrets: SealedSecret[];
 }
 
 /**
@@ -171,6 +178,8 @@ function createBaseCallbackTarget(): CallbackTarget {
     deliveryPolicy: undefined,
     revision: 0,
     ordering: 0,
+    signatureScheme: 0,
+    sealedSecrets: [],
   };
 }
 
@@ -202,6 +211,12 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
     }
     if (message.ordering !== 0) {
       writer.uint32(120).int32(message.ordering);
+    }
+    if (message.signatureScheme !== 0) {
+      writer.uint32(72).int32(message.signatureScheme);
+    }
+    for (const v of message.sealedSecrets) {
+      SealedSecret.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -291,6 +306,22 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
             message.ordering = reader.int32() as any;
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.signatureScheme = reader.int32() as any;
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.sealedSecrets.push(SealedSecret.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -330,6 +361,16 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
         : undefined,
       revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
       ordering: isSet(object.ordering) ? orderingFromJSON(object.ordering) : 0,
+      signatureScheme: isSet(object.signatureScheme)
+        ? signatureSchemeFromJSON(object.signatureScheme)
+        : isSet(object.signature_scheme)
+        ? signatureSchemeFromJSON(object.signature_scheme)
+        : 0,
+      sealedSecrets: globalThis.Array.isArray(object?.sealedSecrets)
+        ? object.sealedSecrets.map((e: any) => SealedSecret.fromJSON(e))
+        : globalThis.Array.isArray(object?.sealed_secrets)
+        ? object.sealed_secrets.map((e: any) => SealedSecret.fromJSON(e))
+        : [],
     };
   },
 
@@ -362,6 +403,12 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
     if (message.ordering !== 0) {
       obj.ordering = orderingToJSON(message.ordering);
     }
+    if (message.signatureScheme !== 0) {
+      obj.signatureScheme = signatureSchemeToJSON(message.signatureScheme);
+    }
+    if (message.sealedSecrets?.length) {
+      obj.sealedSecrets = message.sealedSecrets.map((e) => SealedSecret.toJSON(e));
+    }
     return obj;
   },
 
@@ -381,6 +428,8 @@ export const CallbackTarget: MessageFns<CallbackTarget> = {
       : undefined;
     message.revision = object.revision ?? 0;
     message.ordering = object.ordering ?? 0;
+    message.signatureScheme = object.signatureScheme ?? 0;
+    message.sealedSecrets = object.sealedSecrets?.map((e) => SealedSecret.fromPartial(e)) || [];
     return message;
   },
 };
