@@ -1,14 +1,16 @@
 /**
  * npm run bench:delivery-log — attempt results recorded per second into the delivery log, round
  * after round while the log grows, against the raw rate of inserting documents of the same size
- * into the same server, measured in the same run (before the first round and after the last).
+ * into the same server, measured just before each round (the machine is shared: a floor taken
+ * beside each round keeps its ratio honest when the load changes).
  *
  * Each round records ROUND deliveries the way the config service's results consumer does
- * (RecordAttemptResult over the MongoDB delivery log and endpoint health, batches of BATCH
- * results one after another): most succeed at their first attempt, one in BENCH_RETRY_EVERY
- * (10; 0 for none) fails once and succeeds at the second. A log whose cost per result grows with its size shows as a falling
- * rate from round to round. Prints JSON lines; runs against `mongod` when one is on the PATH,
- * otherwise FerretDB.
+ * (RecordAttemptResult over the MongoDB delivery log, endpoint health and statistics, batches of
+ * BATCH results one after another): most succeed at their first attempt, one in BENCH_RETRY_EVERY
+ * (10; 0 for none) fails once and succeeds at the second, which updates the delivery. A log whose
+ * cost per result grows with its size shows as a falling ratio from round to round (`growth`:
+ * the first round's ratio over the last's). Prints JSON lines; runs against `mongod` when one is
+ * on the PATH, otherwise FerretDB. BENCH_ROUNDS=10 BENCH_ROUND=10000 grows it to 100,000.
  */
 import { type Db, MongoClient } from 'mongodb';
 import { startMongo } from '@callbacks/infra';
@@ -31,6 +33,9 @@ const RETRY_EVERY = Number(process.env.BENCH_RETRY_EVERY ?? 10); // 0: every del
 const CALLBACKS = 20;
 const BATCH = 200; // the config service's default CONFIG_DELIVERY_LOG_BATCH
 const CONCURRENCY = 16; // raw inserts in flight
+const RAW_INSERTS = 2_000; // the floor's sample before each round
+/** Results per raw insert that the log must keep (issue 22: today's 1.43–1.48 without retries). */
+const TARGET_RATIO = 1.4;
 const DAY = 24 * 60 * 60_000;
 
 const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'delivery-log', ...fields }));
@@ -117,38 +122,39 @@ async function main(): Promise<void> {
     });
     const recorder = new RecordAttemptResult({ log, health, stats, clock: () => new Date() });
 
-    progress(`raw insert rate into ${server.url}...`);
-    const limitBefore = await rawInsertRate(db, 2 * ROUND);
+    progress(`recording into ${server.url}...`);
     let logSize = 0;
-    const rates: number[] = [];
+    const ratios: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
+      const floor = await rawInsertRate(db, RAW_INSERTS);
       const results = roundResults(round);
       const started = performance.now();
       for (let i = 0; i < results.length; i += BATCH) await recorder.execute(results.slice(i, i + BATCH));
       await stats.flush();
       const rate = results.length / ((performance.now() - started) / 1000);
       logSize += ROUND;
-      rates.push(rate);
+      ratios.push(rate / floor);
       progress(`round ${round}: ${results.length} results, log now ${logSize} deliveries`);
-      line({ case: 'round', round, deliveries_in_log: logSize, value: Math.round(rate), unit: 'results/s' });
+      line({
+        case: 'round',
+        round,
+        deliveries_in_log: logSize,
+        value: Math.round(rate),
+        unit: 'results/s',
+        limit: Math.round(floor),
+        ratio: Number((rate / floor).toFixed(3)),
+      });
     }
-    const limitAfter = await rawInsertRate(db, 2 * ROUND);
-    const limit = (limitBefore + limitAfter) / 2;
-    line({
-      case: 'raw_insert',
-      value: Math.round(limit),
-      unit: 'inserts/s',
-      before: Math.round(limitBefore),
-      after: Math.round(limitAfter),
-    });
-    const last = rates.at(-1)!;
     line({
       case: 'last_round',
-      value: Math.round(last),
-      unit: 'results/s',
-      ratio: Number((last / limit).toFixed(3)),
-      first_round: Math.round(rates[0]!),
-      growth: Number((rates[0]! / last).toFixed(2)),
+      deliveries_in_log: logSize,
+      retry_every: RETRY_EVERY,
+      value: Number(ratios.at(-1)!.toFixed(3)),
+      unit: 'results/s per raw insert/s',
+      limit: TARGET_RATIO,
+      ratio: Number((ratios.at(-1)! / TARGET_RATIO).toFixed(3)),
+      first_round: Number(ratios[0]!.toFixed(3)),
+      growth: Number((ratios[0]! / ratios.at(-1)!).toFixed(2)),
     });
   } finally {
     await client.close();

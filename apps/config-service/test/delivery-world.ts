@@ -31,6 +31,8 @@ export const B = auth(TOKENS.accountB);
 export interface DeliveryWorld {
   h: Harness;
   nc: NatsConnection;
+  /** For another config service instance on the same streams. */
+  natsUrl: string;
   /** Creates a sample callback (account A's unless said otherwise). */
   createCallback(overrides?: Partial<Callback>, metadata?: Metadata): Promise<Callback>;
   getDelivery(id: string, metadata?: Metadata): Promise<Delivery>;
@@ -58,6 +60,7 @@ export async function startDeliveryWorld(mongoUrl: string, env: Record<string, s
   return {
     h,
     nc,
+    natsUrl: nats.url,
     async createCallback(overrides = {}, metadata = A) {
       const { callback } = await call(
         h.client.createCallback.bind(h.client),

@@ -1,4 +1,4 @@
-import type { MinuteTally } from './delivery-stats';
+import { addTally, copyTally, type MinuteTally } from './delivery-stats';
 import type { DeliveryStatsStore } from './ports';
 
 /**
@@ -31,14 +31,8 @@ export class BufferedDeliveryStats implements DeliveryStatsStore {
     for (const tally of tallies) {
       const key = `${tally.callbackId}\u0000${tally.minute.getTime()}`;
       const into = this.pending.get(key);
-      if (!into) {
-        this.pending.set(key, { ...tally, counts: { ...tally.counts }, latency: [...tally.latency] });
-        continue;
-      }
-      into.counts.succeeded += tally.counts.succeeded;
-      into.counts.retrying += tally.counts.retrying;
-      into.counts.dead += tally.counts.dead;
-      tally.latency.forEach((n, i) => (into.latency[i] = (into.latency[i] ?? 0) + n));
+      if (into) addTally(into, tally);
+      else this.pending.set(key, copyTally(tally));
     }
     return Promise.resolve();
   }

@@ -20,12 +20,26 @@ export interface MinuteTally {
   /** The minute's start. */
   minute: Date;
   counts: AttemptCounts;
-  /** Attempts per latency bucket (index into LATENCY_BOUNDS_MS; its length: over the last bound). */
+  /**
+   * Attempts per latency bucket (index into LATENCY_BOUNDS_MS; its length: over the last bound).
+   * A store may keep it per hour and return it with one of the hour's minutes.
+   */
   latency: number[];
 }
 
 export function emptyCounts(): AttemptCounts {
   return { succeeded: 0, retrying: 0, dead: 0 };
+}
+
+/** Adds a tally's counts and latency histogram to another one's. */
+export function addTally(into: MinuteTally, tally: MinuteTally): void {
+  add(into.counts, tally.counts);
+  tally.latency.forEach((n, i) => (into.latency[i] = (into.latency[i] ?? 0) + n));
+}
+
+/** A copy that others can be added to without changing the tally. */
+export function copyTally(tally: MinuteTally): MinuteTally {
+  return { ...tally, counts: { ...tally.counts }, latency: [...tally.latency] };
 }
 
 export function latencyBucket(ms: number): number {

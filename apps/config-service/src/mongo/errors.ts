@@ -38,12 +38,11 @@ function isDuplicateKey(error: unknown): boolean {
 }
 
 /*
- * Writes that stay cheap as collections grow. FerretDB 1.24 with SQLite looks a document up by
- * `_id` with a full table scan (its `_id` index is on another SQL expression than its queries
- * use), and any filter besides a lone `_id` makes it decode every document of the collection;
- * an insert, though, is checked against the unique index. So the delivery log inserts where it
- * can and updates only where it must. On MongoDB every form here uses the `_id` index and means
- * the same.
+ * Writes that stay cheap as collections grow. FerretDB 1.24 with SQLite reads the whole table for
+ * any filter that does not name an `_id` (tools/infra builds it with a patch that makes `_id`
+ * equality and `$in` use the index: tools/infra/patches/README.md); an insert is checked against
+ * the unique index. So the delivery log inserts where it can, and finds what it updates by `_id`.
+ * On MongoDB every form here uses the `_id` index and means the same.
  */
 
 /**

@@ -77,15 +77,22 @@ export class MongoDeliveryLog implements DeliveryLog {
         this.deliveries,
         deliveries.map(({ origin, progress }) => this.documentOf(origin, progress)),
       );
-      for (const index of present) {
+      // The others (a retried delivery's later results) advance it, in one command, unless a result
+      // that stands later is there already; each update finds its delivery by `_id` (see errors.ts).
+      const updates = present.flatMap((index) => {
         const entry = deliveries[index];
-        if (entry === undefined) continue;
+        if (entry === undefined) return [];
         const { origin, progress: p } = entry;
-        // Read first: a redelivered or overtaken result then costs no update (see errors.ts).
-        const stored = await this.deliveries.findOne({ _id: origin.id }, { projection: { progress: 1 } });
-        if (stored !== null && stored.progress >= p.progress) continue;
-        await this.deliveries.updateOne({ _id: origin.id, progress: { $lt: p.progress } }, { $set: progressFields(p) });
-      }
+        return [
+          {
+            updateOne: {
+              filter: { _id: origin.id, progress: { $lt: p.progress } },
+              update: { $set: progressFields(p) },
+            },
+          },
+        ];
+      });
+      if (updates.length > 0) await this.deliveries.bulkWrite(updates, { ordered: false });
     });
   }
 

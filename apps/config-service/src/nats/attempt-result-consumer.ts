@@ -33,10 +33,10 @@ interface Received {
  * result that cannot be recorded is terminated (never redelivered forever); a batch whose
  * recording fails is redelivered with a growing delay.
  *
- * One batch at a time per instance: MongoDB applies each conditional update atomically, but
- * FerretDB 1.x does not (concurrent "set progress to 8 if below 8" updates of one document lost
- * to lower ones in 42 of 50 rounds when measured), so one instance never races itself; other
- * instances still proceed in parallel, and the conditions keep them right on MongoDB.
+ * One batch at a time per instance: MongoDB applies each conditional update atomically, and so
+ * does FerretDB as tools/infra builds it, but a stock FerretDB 1.x does not (concurrent "set
+ * progress to 8 if below 8" updates of one document lost to lower ones in 42 of 50 rounds when
+ * measured), so one instance never races itself; other instances still proceed in parallel.
  *
  * Each result is a `process` span in the trace of its delivery; the batch is a span linked to
  * them, with the database calls under it.
