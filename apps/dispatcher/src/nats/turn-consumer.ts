@@ -2,6 +2,8 @@ import {
   type Consumer,
   type ConsumerMessages,
   jetstream,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamManager,
   jetstreamManager,
   type JsMsg,
@@ -90,13 +92,24 @@ export class TurnConsumer {
    * turns that nobody keeps alive: every turn fetched is in hand at once.
    */
   private async run(consumer: Consumer): Promise<void> {
+    let fetchFailures = 0;
     while (!this.stopping) {
       while (this.inHand.size >= this.options.maxHeld) await new Promise<void>((r) => this.roomWaiters.push(r));
-      this.fetched = await consumer.fetch({
-        max_messages: Math.min(this.options.batch, this.options.maxHeld - this.inHand.size),
-        expires: PULL_EXPIRES_MS,
-      });
-      for await (const turn of this.fetched) this.hold(turn);
+      try {
+        this.fetched = await consumer.fetch({
+          max_messages: Math.min(this.options.batch, this.options.maxHeld - this.inHand.size),
+          expires: PULL_EXPIRES_MS,
+        });
+        for await (const turn of this.fetched) this.hold(turn);
+        fetchFailures = 0;
+      } catch (error) {
+        // A fetch fails with the connection (a server shut down, a leader change); nats.js
+        // reconnects by itself, so fetch again. Only a consumer or stream that is gone, or a
+        // connection closed for good, ends the loop (the service then stops, saying why).
+        if (this.stopping || this.nc.isClosed() || isGone(error)) throw error;
+        if (fetchFailures++ === 0) this.log.warn({ err: error }, 'fetching turns failed; fetching again');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * fetchFailures)));
+      }
     }
   }
 
@@ -251,4 +264,14 @@ export class TurnConsumer {
     await Promise.all(this.lines);
     clearInterval(this.keepAlive);
   }
+}
+
+/** The consumer or its stream no longer exists: fetching again cannot help. */
+function isGone(error: unknown): boolean {
+  if (
+    error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.ConsumerNotFound || error.code === JetStreamApiCodes.StreamNotFound)
+  )
+    return true;
+  return error instanceof Error && /consumer (deleted|not found)|stream not found/i.test(error.message);
 }
