@@ -1,17 +1,17 @@
 // The Python package's tests as a receiver would run them: a fresh venv in a temp folder, `pip
 // install` of this folder with dnspython, then unittest against the installed package (the src/
 // layout keeps the source tree off the import path). It gives the tests real deliveries: one
-// signed by the dispatcher's signer, whose key a real DNS server on loopback publishes, and one
-// Standard Webhooks v1 delivery signed by the reference package.
+// signed by the dispatcher's signer, whose key a real DNS server on loopback publishes, and
+// Standard Webhooks deliveries signed by the dispatcher's Standard Webhooks signer, which the
+// tests also hand to PyPI's reference `standardwebhooks` package.
 import { execFileSync, spawn } from 'node:child_process';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Webhook } from 'standardwebhooks';
-import { formatDkimRecord, KeyRing, SigningKey, signRequest } from '@callbacks/signature';
+import { formatDkimRecord, KeyRing, SigningKey, signRequest, signStandardWebhooks } from '@callbacks/signature';
 import { TestDnsServer } from '@callbacks/testing';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -26,26 +26,33 @@ function writeDeliveries(file: string, key: SigningKey): void {
     { url, contentType: 'application/json', body, accountId: '42' },
     { keyRing: new KeyRing([key]) },
   );
-  const secret = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
-  const sentAt = new Date();
-  const webhookHeaders = {
-    'webhook-id': 'dlv_py1',
-    'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-    'webhook-signature': new Webhook(secret).sign('dlv_py1', sentAt, body),
+  const secretBytes = randomBytes(32);
+  const secret = `whsec_${secretBytes.toString('base64')}`;
+  const now = Math.floor(Date.now() / 1000);
+  const hmacKey = { kind: 'hmac', secret: secretBytes } as const;
+  const webhookHeaders = signStandardWebhooks({ id: 'dlv_py1', timestamp: now, body }, [hmacKey]);
+  // Signed 10 minutes ago, correctly: refused for its age alone.
+  const stale = signStandardWebhooks({ id: 'dlv_py1', timestamp: now - 600, body }, [hmacKey]);
+  // After a rotation, with a new secret only: the rotated-away one must not verify it.
+  const rotatedBytes = randomBytes(32);
+  const rotated = {
+    secret: `whsec_${rotatedBytes.toString('base64')}`,
+    headers: signStandardWebhooks({ id: 'dlv_py1', timestamp: now, body }, [{ kind: 'hmac', secret: rotatedBytes }]),
   };
-  // v1a: ed25519 over the same content, made with node:crypto; the receiver holds the whpk_ key.
+  // v1a: ed25519 over the same content; the receiver holds the whpk_ key.
   const ed = generateKeyPairSync('ed25519');
-  const content = Buffer.concat([Buffer.from(`dlv_py1.${webhookHeaders['webhook-timestamp']}.`), body]);
   const v1a = {
     // The raw 32-byte key is the end of its DER SubjectPublicKeyInfo.
     publicKey: `whpk_${ed.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64')}`,
-    headers: { ...webhookHeaders, 'webhook-signature': `v1a,${sign(null, content, ed.privateKey).toString('base64')}` },
+    headers: signStandardWebhooks({ id: 'dlv_py1', timestamp: now, body }, [
+      { kind: 'ed25519', privateKey: ed.privateKey },
+    ]),
   };
   const copernica = { method: 'POST', path: '/hooks/copernica?v=1', headers, keyId: key.keyId };
   const delivery = {
     bodyBase64: body.toString('base64'),
     copernica,
-    standardWebhooks: { secret, headers: webhookHeaders, v1a },
+    standardWebhooks: { secret, headers: webhookHeaders, stale, rotated, v1a },
   };
   writeFileSync(file, JSON.stringify(delivery));
 }
@@ -57,6 +64,8 @@ try {
   run(python, ['-m', 'venv', '--system-site-packages', join(work, 'venv')]);
   const venvPython = join(work, 'venv/bin/python');
   run(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `${here}[dns]`]);
+  // The reference implementation from PyPI, which the tests check our deliveries against.
+  run(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'standardwebhooks==1.3.0']);
 
   const key = new SigningKey({
     selector: 'cb-python',

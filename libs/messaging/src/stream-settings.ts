@@ -23,30 +23,29 @@ export const STREAM_OWNERS = {
 
 export type StreamService = 'matcher' | 'dispatcher' | 'config-service';
 
+/** A stream's settings variables: replicas, max age (with its default), duplicate window. */
+type StreamVariables = { replicas: string; maxAge: [string, number]; duplicateWindow: string };
+
+/**
+ * Delivery jobs, ordered jobs and their turns live as long as each other: one set of variables.
+ * The duplicate window must outlast a matcher outage: an event redelivered after it emits its jobs again.
+ */
+const DELIVERY_VARIABLES: StreamVariables = {
+  replicas: 'DELIVERIES_STREAM_REPLICAS',
+  maxAge: ['DELIVERIES_STREAM_MAX_AGE', 8 * DAY],
+  duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW',
+};
+
 /** The variables of each stream's settings, and their defaults: the one source. */
-const VARIABLES: Record<StreamName, { replicas: string; maxAge: [string, number]; duplicateWindow: string }> = {
+const VARIABLES: Record<StreamName, StreamVariables> = {
   events: {
     replicas: 'EVENTS_STREAM_REPLICAS',
     maxAge: ['EVENTS_STREAM_MAX_AGE', 7 * DAY],
     duplicateWindow: 'EVENTS_STREAM_DUPLICATE_WINDOW',
   },
-  // The duplicate window must outlast a matcher outage: an event redelivered after it emits its jobs again.
-  deliveries: {
-    replicas: 'DELIVERIES_STREAM_REPLICAS',
-    maxAge: ['DELIVERIES_STREAM_MAX_AGE', 8 * DAY],
-    duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW',
-  },
-  // Ordered jobs and their turns live as long as other delivery jobs: the same variables.
-  ordered: {
-    replicas: 'DELIVERIES_STREAM_REPLICAS',
-    maxAge: ['DELIVERIES_STREAM_MAX_AGE', 8 * DAY],
-    duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW',
-  },
-  turns: {
-    replicas: 'DELIVERIES_STREAM_REPLICAS',
-    maxAge: ['DELIVERIES_STREAM_MAX_AGE', 8 * DAY],
-    duplicateWindow: 'DELIVERIES_STREAM_DUPLICATE_WINDOW',
-  },
+  deliveries: DELIVERY_VARIABLES,
+  ordered: DELIVERY_VARIABLES,
+  turns: DELIVERY_VARIABLES,
   results: {
     replicas: 'RESULTS_STREAM_REPLICAS',
     maxAge: ['RESULTS_STREAM_MAX_AGE', 7 * DAY],

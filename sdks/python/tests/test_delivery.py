@@ -52,7 +52,7 @@ class StandardWebhooksTest(unittest.TestCase):
         self.secret = DELIVERY["standardWebhooks"]["secret"]
         self.headers = DELIVERY["standardWebhooks"]["headers"]
 
-    def test_accepts_a_delivery_signed_by_the_reference_package(self):
+    def test_accepts_a_delivery_signed_by_the_dispatchers_signer(self):
         result = StandardWebhooksVerifier(self.secret).verify(self.headers, BODY)
         self.assertEqual(result, Verified(key_id="v1", delivery_id="dlv_py1"))
 
@@ -89,6 +89,34 @@ class StandardWebhooksTest(unittest.TestCase):
     def test_clock_is_the_receivers(self):
         later = StandardWebhooksVerifier(self.secret, now=lambda: time.time() + 3600)
         self.assertEqual(later.verify(self.headers, BODY).reason, "stale_date")
+
+
+class ReferenceLibraryTest(unittest.TestCase):
+    """PyPI's `standardwebhooks` (the reference implementation) on deliveries signed by our signer."""
+
+    def setUp(self):
+        from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+        self.Webhook, self.Refused = Webhook, WebhookVerificationError
+        self.signed = DELIVERY["standardWebhooks"]
+
+    def test_verifies_a_delivery(self):
+        payload = self.Webhook(self.signed["secret"]).verify(BODY, self.signed["headers"])
+        self.assertEqual(payload["id"], "dlv_py1")
+
+    def test_refuses_a_tampered_body(self):
+        with self.assertRaises(self.Refused):
+            self.Webhook(self.signed["secret"]).verify(BODY + b" ", self.signed["headers"])
+
+    def test_refuses_an_old_timestamp(self):
+        with self.assertRaisesRegex(self.Refused, "too old"):
+            self.Webhook(self.signed["secret"]).verify(BODY, self.signed["stale"])
+
+    def test_refuses_a_rotated_away_secret(self):
+        rotated = self.signed["rotated"]
+        self.assertEqual(self.Webhook(rotated["secret"]).verify(BODY, rotated["headers"])["id"], "dlv_py1")
+        with self.assertRaises(self.Refused):
+            self.Webhook(self.signed["secret"]).verify(BODY, rotated["headers"])
 
 
 if __name__ == "__main__":
