@@ -173,12 +173,12 @@ export function CheckGroup<T extends string>({
 
 /**
  * Binds a TextField to one string property of an object edited as a whole: its violation path
- * `<path>.<snake_case name>`, its value, and a change that keeps the other properties. An optional
+ * `<path>.<snake_case name>` (the name alone at the top), its value, and a change that keeps the other properties. An optional
  * property is removed when emptied, so that the API sees it unset rather than empty.
  */
 export function bindText<V extends object>(path: string, value: V, onChange: (v: V) => void) {
   return (name: keyof V & string, { optional = false } = {}) => ({
-    path: `${path}.${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`,
+    path: [path, name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)].filter(Boolean).join('.'),
     value: String(value[name] ?? ''),
     onChange: (text: string) => onChange({ ...value, [name]: optional && text === '' ? undefined : text }),
   });

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, type Callback, client, type FieldViolation, type RevealedSecret, type Rule, unwrap } from '../api';
 import { ErrorMessage, Loading, StateBadge, Time, useLoad } from '../components/common';
 import { ConditionBuilder } from '../components/ConditionBuilder';
-import { CheckField, CheckGroup, SelectField, TextField, ViolationsContext } from '../components/fields';
+import { bindText, CheckField, CheckGroup, SelectField, TextField, ViolationsContext } from '../components/fields';
 import { Link, navigate } from '../router';
 import { sampleEvent } from '../sample-event';
 
@@ -105,6 +105,7 @@ function CallbackEditor({
     field: v.field.replace(/^callback\./, ''),
   }));
   const set = (patch: Partial<Callback>) => setDraft((d) => ({ ...d, ...patch }));
+  const text = bindText('', draft, setDraft);
   const rules = draft.condition?.rules ?? [];
   const setRules = (r: Rule[]) => set({ condition: { ...draft.condition, rules: r } });
   const actions = draft.actions ?? [];
@@ -224,28 +225,12 @@ function CallbackEditor({
           <fieldset className="group">
             <legend>Where it fires</legend>
             <div className="row">
-              <TextField
-                label="Account"
-                path="account_id"
-                required
-                readOnly={saved !== undefined}
-                value={draft.accountId ?? ''}
-                onChange={(accountId) => set({ accountId })}
-              />
-              <TextField
-                label="Database"
-                path="database_id"
-                required
-                readOnly={saved !== undefined}
-                value={draft.databaseId ?? ''}
-                onChange={(databaseId) => set({ databaseId })}
-              />
+              <TextField label="Account" {...text('accountId')} required readOnly={saved !== undefined} />
+              <TextField label="Database" {...text('databaseId')} required readOnly={saved !== undefined} />
               <TextField
                 label="Collection (optional)"
-                path="collection_id"
+                {...text('collectionId')}
                 readOnly={saved !== undefined}
-                value={draft.collectionId ?? ''}
-                onChange={(collectionId) => set({ collectionId })}
                 hint={
                   saved
                     ? 'Where a callback fires is fixed once it is created.'
@@ -256,11 +241,9 @@ function CallbackEditor({
           </fieldset>
           <TextField
             label="URL"
-            path="url"
+            {...text('url')}
             type="url"
             required
-            value={draft.url ?? ''}
-            onChange={(url) => set({ url })}
             hint="Where the POST goes: an absolute https:// URL."
           />
           <SelectField
@@ -336,12 +319,7 @@ function CallbackEditor({
               </>
             }
           />
-          <TextField
-            label="Description"
-            path="description"
-            value={draft.description ?? ''}
-            onChange={(description) => set({ description })}
-          />
+          <TextField label="Description" {...text('description')} />
           <div className="row">
             <button type="submit" className="primary" disabled={busy}>
               {busy ? 'Saving…' : saved ? 'Save changes' : 'Create callback'}
