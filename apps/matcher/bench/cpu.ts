@@ -1,30 +1,4 @@
-import { readFileSync } from 'node:fs';
-
-/** CPU seconds (user + system) a process has used, from /proc; NaN where there is none (not Linux). */
-export function processCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const [utime, stime] = stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .slice(11, 13)
-      .map(Number);
-    return ((utime ?? Number.NaN) + (stime ?? Number.NaN)) / 100; // clock ticks (USER_HZ = 100)
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Resident memory of a process in bytes, from /proc; NaN where there is none. */
-export function residentBytes(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
+import { processCpuSeconds } from '@callbacks/testing';
 
 const round = (value: number) => (Number.isNaN(value) ? null : +value.toFixed(1));
 

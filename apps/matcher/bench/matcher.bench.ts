@@ -39,12 +39,12 @@ import {
 } from '@callbacks/messaging';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
-import { countMessages, ServiceProcess, waitForConsumerIdle } from '@callbacks/testing';
+import { countMessages, residentBytes, ServiceProcess, waitForConsumerIdle } from '@callbacks/testing';
 import { CallbackIndex } from '../src/callbacks/callback-index';
 import { loadMatcherSettings } from '../src/config';
 import { MATCHER_CONSUMER } from '../src/events/event-consumer';
 import { EventJobs } from '../src/matching/delivery-job';
-import { cpuMeter, residentBytes } from './cpu';
+import { cpuMeter } from './cpu';
 import { benchCallback, benchEvent, fiveConditionRule, mixedCondition } from './fixtures';
 import { type PreparedJob, runFloor } from './floor';
 

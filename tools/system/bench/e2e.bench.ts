@@ -10,13 +10,19 @@
  * its drain time against the max phase's. A phase that does not deliver everything says so
  * (`all_delivered: false`, a FAILED line) and the bench exits 1.
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { deliveryIdFor } from '@callbacks/domain';
 import { SUBJECTS } from '@callbacks/messaging';
 import { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import { rawPostRate, rawSignRate, ReceiverProcess, sampleCallback, sampleEvent } from '@callbacks/testing';
+import {
+  processCpuSeconds,
+  rawPostRate,
+  rawSignRate,
+  ReceiverProcess,
+  sampleCallback,
+  sampleEvent,
+} from '@callbacks/testing';
 import { SteadyLoad } from '../src/load';
 import { System } from '../src/system';
 
@@ -40,19 +46,6 @@ function percentile(sorted: number[], p: number): number {
 function spread(values: number[]): { p50_ms: number; p99_ms: number } {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50_ms: +percentile(sorted, 50).toFixed(1), p99_ms: +percentile(sorted, 99).toFixed(1) };
-}
-
-/** CPU seconds a process has used (user + system), from /proc; undefined where there is none. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // Fields after the command name (which may hold spaces and parentheses): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; 100 a second on Linux
-  } catch {
-    return undefined;
-  }
 }
 
 async function main(): Promise<void> {
@@ -215,7 +208,7 @@ async function main(): Promise<void> {
       Object.fromEntries(
         Object.entries(processes).map(([name, pids]) => [
           name,
-          pids.reduce<number>((sum, pid) => sum + (cpuSeconds(pid) ?? NaN), 0),
+          pids.reduce<number>((sum, pid) => sum + processCpuSeconds(pid), 0),
         ]),
       );
     const cpuBefore = cpuNow();
