@@ -22,6 +22,7 @@ export {
   generateSecret,
   formatHmacSecret,
   ed25519PrivateKey,
+  ed25519PublicKey,
   ed25519PublicKeyPem,
   HMAC_SECRET_PREFIX,
   ED25519_PUBLIC_KEY_PREFIX,

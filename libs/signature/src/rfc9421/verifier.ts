@@ -1,5 +1,6 @@
 import { createPublicKey, hash, type KeyObject, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
 import { type HeaderLookup, lookupHeaders, REPEATED } from '../request-headers';
+import { ed25519PublicKey } from '../secrets/callback-secret';
 import {
   type IncomingRequest,
   reject,
@@ -25,7 +26,6 @@ export interface Rfc9421VerifierOptions {
 
 /** Without these a signature would not bind the request to its target and body. */
 const REQUIRED_COMPONENTS = ['@method', '@target-uri', 'content-digest'] as const;
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export function createRfc9421Verifier(options: Rfc9421VerifierOptions): Verifier {
   const keys = new Map(Object.entries(options.keys).map(([keyId, key]) => [keyId, ed25519Key(key, keyId)]));
@@ -191,9 +191,7 @@ function ed25519Key(key: KeyObject | string, keyId: string): KeyObject {
     if (typeof key !== 'string') object = key;
     else if (key.includes('-----BEGIN')) object = createPublicKey(key);
     else {
-      const raw = Buffer.from(key, 'base64');
-      if (raw.length !== 32) throw new Error('not 32 bytes');
-      object = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+      object = ed25519PublicKey(Buffer.from(key, 'base64'));
     }
   } catch {
     throw new TypeError(`createVerifier (rfc9421): the key for keyid ${JSON.stringify(keyId)} cannot be read`);

@@ -39,14 +39,18 @@ export function ed25519PrivateKey(pkcs8: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
 }
 
-/** A raw 32-byte ed25519 public key as a PEM SubjectPublicKeyInfo. */
-export function ed25519PublicKeyPem(raw: Uint8Array): string {
+/** A raw 32-byte ed25519 public key (the form `whpk_` and RFC 9421's base64 carry) as a key. */
+export function ed25519PublicKey(raw: Uint8Array): KeyObject {
+  if (raw.byteLength !== 32) throw new TypeError('an ed25519 public key is 32 bytes');
   return createPublicKey({
     key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') },
     format: 'jwk',
-  })
-    .export({ format: 'pem', type: 'spki' })
-    .toString();
+  });
+}
+
+/** A raw 32-byte ed25519 public key as a PEM SubjectPublicKeyInfo. */
+export function ed25519PublicKeyPem(raw: Uint8Array): string {
+  return ed25519PublicKey(raw).export({ format: 'pem', type: 'spki' }).toString();
 }
 
 function rawEd25519PublicKey(key: KeyObject): Buffer {

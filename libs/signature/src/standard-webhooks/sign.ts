@@ -26,6 +26,11 @@ export interface StandardWebhooksHeaders {
 // The id is part of the signed content, where a "." or a space would make it ambiguous.
 const MESSAGE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
+/** What both versions sign: `<id>.<timestamp>.<body>`. */
+export function standardWebhooksContent(id: string, timestamp: string, body: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body]);
+}
+
 export function signStandardWebhooks(
   message: StandardWebhooksMessage,
   keys: readonly StandardWebhooksKey[],
@@ -36,7 +41,7 @@ export function signStandardWebhooks(
     throw new SigningInputError('the timestamp must be whole unix seconds');
   if (keys.length === 0) throw new SigningInputError('no secret to sign with');
   const timestamp = String(message.timestamp);
-  const content = Buffer.concat([Buffer.from(`${message.id}.${timestamp}.`), message.body]);
+  const content = standardWebhooksContent(message.id, timestamp, message.body);
   const signatures = keys.map((key) =>
     key.kind === 'hmac'
       ? `v1,${createHmac('sha256', key.secret).update(content).digest('base64')}`

@@ -1,5 +1,6 @@
-import { createHmac, createPublicKey, type KeyObject, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { createHmac, type KeyObject, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
 import { lookupHeaders, REPEATED } from '../request-headers';
+import { ED25519_PUBLIC_KEY_PREFIX, ed25519PublicKey, HMAC_SECRET_PREFIX } from '../secrets/callback-secret';
 import {
   decodeBase64,
   type IncomingRequest,
@@ -8,6 +9,7 @@ import {
   type VerificationResult,
   type Verifier,
 } from '../verification';
+import { standardWebhooksContent } from './sign';
 
 /**
  * Standard Webhooks (standardwebhooks.com) for receivers: `v1` is HMAC-SHA256 with a shared
@@ -24,12 +26,10 @@ export interface StandardWebhooksVerifierOptions {
   readonly now?: () => number;
 }
 
-const SECRET_PREFIX = 'whsec_';
-const PUBLIC_KEY_PREFIX = 'whpk_';
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
 export function createStandardWebhooksVerifier(options: StandardWebhooksVerifierOptions): Verifier {
-  const secrets = list(options.secret).map((secret, index) => decodeKey(secret, SECRET_PREFIX, `secret[${index}]`));
+  const secrets = list(options.secret).map((secret, index) =>
+    decodeKey(secret, HMAC_SECRET_PREFIX, `secret[${index}]`),
+  );
   const publicKeys = list(options.publicKey).map((key, index) => ed25519Key(key, `publicKey[${index}]`));
   if (secrets.length === 0 && publicKeys.length === 0)
     throw new TypeError('createVerifier (standard-webhooks): give a secret (v1) or a publicKey (v1a)');
@@ -65,7 +65,7 @@ export function createStandardWebhooksVerifier(options: StandardWebhooksVerifier
       return reject('unsupported_algorithm', `webhook-signature carries ${versions}, none this receiver has a key for`);
     }
 
-    const signed = Buffer.concat([Buffer.from(`${values['webhook-id']}.${timestamp}.`), request.body]);
+    const signed = standardWebhooksContent(values['webhook-id'], timestamp, request.body);
     for (const { version, signature } of usable) {
       if (version === 'v1') {
         for (const secret of secrets) {
@@ -113,8 +113,8 @@ function decodeKey(value: string, prefix: string, option: string): Buffer {
 }
 
 function ed25519Key(value: string, option: string): KeyObject {
-  const raw = decodeKey(value, PUBLIC_KEY_PREFIX, option);
+  const raw = decodeKey(value, ED25519_PUBLIC_KEY_PREFIX, option);
   if (raw.length !== 32)
     throw new TypeError(`createVerifier (standard-webhooks): ${option} is not a 32-byte ed25519 public key`);
-  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  return ed25519PublicKey(raw);
 }
