@@ -52,18 +52,76 @@ export interface LoadKeyRingOptions extends KeyRingSources {
 export function loadKeyRing(options: LoadKeyRingOptions): KeyRing {
   const ringVariable = options.ringVariable ?? 'SIGNING_KEY_RING';
   const ringFileVariable = options.ringFileVariable ?? 'SIGNING_KEY_RING_FILE';
-  const inline = options.env[ringVariable];
-  if (inline !== undefined && inline.trim() !== '') {
-    return keyRingFromJson(inline, { ...options, origin: ringVariable });
-  }
-  const file = options.env[ringFileVariable];
-  if (file !== undefined && file.trim() !== '') {
-    const text = readText(options, file, `the key ring file ${JSON.stringify(file)} (${ringFileVariable})`);
-    return keyRingFromJson(text, { ...options, origin: file, baseDir: dirname(resolve(file)) });
-  }
+  const source = readRingSource(options, ringVariable, ringFileVariable, 'key ring');
+  if (source) return keyRingFromJson(source.json, { ...options, ...source });
   throw new KeyRingConfigError(
     `no key ring configured: set ${ringVariable} (JSON) or ${ringFileVariable} (path of a JSON file)`,
   );
+}
+
+/**
+ * A ring's JSON, inline in `variable` or in the file `fileVariable` names (inline first), with
+ * where it came from for error messages and, for a file, its folder to resolve key files against;
+ * undefined when neither is set. Shared by the signing ring and the platform ring.
+ */
+export function readRingSource(
+  sources: KeyRingSources,
+  variable: string,
+  fileVariable: string,
+  what: string,
+): { json: string; origin: string; baseDir?: string } | undefined {
+  const inline = sources.env[variable];
+  if (inline !== undefined && inline.trim() !== '') return { json: inline, origin: variable };
+  const file = sources.env[fileVariable];
+  if (file === undefined || file.trim() === '') return undefined;
+  const json = readText(sources, file, `the ${what} file ${JSON.stringify(file)} (${fileVariable})`);
+  return { json, origin: file, baseDir: dirname(resolve(file)) };
+}
+
+/** The objects of a ring's `keys` array, each with the path that names it in error messages. */
+export function readRingEntries(json: string, origin: string): { at: string; raw: Record<string, unknown> }[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    // The parser's message quotes the input; a mistakenly pasted key must not reach a log that way.
+    throw new KeyRingConfigError(`${origin} is not valid JSON`);
+  }
+  const keys = isObject(parsed) ? parsed['keys'] : undefined;
+  if (!Array.isArray(keys)) throw new KeyRingConfigError(`${origin}: expected an object with a "keys" array`);
+  return keys.map((raw: unknown, index) => {
+    const at = `${origin}: keys[${index}]`;
+    if (!isObject(raw)) throw new KeyRingConfigError(`${at} is not an object`);
+    return { at, raw };
+  });
+}
+
+/**
+ * An entry's key material from exactly one of a variable (`env` names it) or a file (`file`,
+ * relative to the ring file's folder); `fields` name the two in messages, `what` the file's content.
+ */
+export function readKeyMaterial(
+  options: KeyRingSources & { readonly baseDir?: string },
+  entry: { env: unknown; file: unknown },
+  at: string,
+  fields: { env: string; file: string; what: string },
+): { text: string; source: string } {
+  const hasFile = typeof entry.file === 'string' && entry.file !== '';
+  const hasEnv = typeof entry.env === 'string' && entry.env !== '';
+  if (hasFile === hasEnv) throw new KeyRingConfigError(`${at} needs exactly one of ${fields.file} and ${fields.env}`);
+  if (hasEnv) {
+    const variable = entry.env as string;
+    const text = options.env[variable];
+    if (text === undefined || text.trim() === '')
+      throw new KeyRingConfigError(`${at}: the variable ${variable} is not set`);
+    return { text, source: `variable ${variable}` };
+  }
+  const file = entry.file as string;
+  const path = options.baseDir !== undefined && !isAbsolute(file) ? resolve(options.baseDir, file) : file;
+  return {
+    text: readText(options, path, `${at}: the ${fields.what} file ${JSON.stringify(path)}`),
+    source: `file ${JSON.stringify(path)}`,
+  };
 }
 
 /** Builds a ring from its JSON text. `origin` names the variable or file in error messages. */
@@ -71,30 +129,16 @@ export function keyRingFromJson(
   json: string,
   options: KeyRingSources & { readonly origin: string; readonly baseDir?: string },
 ): KeyRing {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    // The parser's message quotes the input; a mistakenly pasted PEM must not reach a log that way.
-    throw new KeyRingConfigError(`${options.origin} is not valid JSON`);
-  }
-  const entries = readEntries(parsed, options.origin);
+  const entries = readEntries(json, options.origin);
   return new KeyRing(entries.map((entry, index) => signingKeyFromEntry(entry, index, options)));
 }
 
-function readEntries(parsed: unknown, origin: string): KeyRingEntryConfig[] {
-  const keys = isObject(parsed) ? parsed['keys'] : undefined;
-  if (!Array.isArray(keys)) throw new KeyRingConfigError(`${origin}: expected an object with a "keys" array`);
-  return keys.map((raw: unknown, index) => {
-    const at = `${origin}: keys[${index}]`;
-    if (!isObject(raw)) throw new KeyRingConfigError(`${at} is not an object`);
+function readEntries(json: string, origin: string): KeyRingEntryConfig[] {
+  return readRingEntries(json, origin).map(({ at, raw }) => {
     for (const field of ['selector', 'domain', 'validFrom', 'validUntil'] as const) {
       if (typeof raw[field] !== 'string' || raw[field] === '')
         throw new KeyRingConfigError(`${at}.${field} must be a non-empty string`);
     }
-    const hasFile = typeof raw['privateKeyFile'] === 'string' && raw['privateKeyFile'] !== '';
-    const hasEnv = typeof raw['privateKeyEnv'] === 'string' && raw['privateKeyEnv'] !== '';
-    if (hasFile === hasEnv) throw new KeyRingConfigError(`${at} needs exactly one of privateKeyFile and privateKeyEnv`);
     return raw as unknown as KeyRingEntryConfig;
   });
 }
@@ -107,7 +151,11 @@ function signingKeyFromEntry(
   const at = `${options.origin}: keys[${index}] (selector ${JSON.stringify(entry.selector)})`;
   const validFrom = readTime(entry.validFrom, `${at}.validFrom`);
   const validUntil = readTime(entry.validUntil, `${at}.validUntil`);
-  const { pem, source } = readPem(entry, options, at);
+  const { text: pem, source } = readKeyMaterial(options, { env: entry.privateKeyEnv, file: entry.privateKeyFile }, at, {
+    env: 'privateKeyEnv',
+    file: 'privateKeyFile',
+    what: 'private key',
+  });
   const privateKey = parsePrivateKey(pem, `${at}: the private key in ${source}`);
   try {
     return new SigningKey({ selector: entry.selector, domain: entry.domain, validFrom, validUntil, privateKey });
@@ -115,26 +163,6 @@ function signingKeyFromEntry(
     if (error instanceof KeyRingConfigError) throw new KeyRingConfigError(`${at}: ${error.message}`);
     throw error;
   }
-}
-
-function readPem(
-  entry: KeyRingEntryConfig,
-  options: KeyRingSources & { readonly baseDir?: string },
-  at: string,
-): { pem: string; source: string } {
-  if (entry.privateKeyEnv !== undefined) {
-    const pem = options.env[entry.privateKeyEnv];
-    if (pem === undefined || pem.trim() === '')
-      throw new KeyRingConfigError(`${at}: the variable ${entry.privateKeyEnv} is not set`);
-    return { pem, source: `variable ${entry.privateKeyEnv}` };
-  }
-  const file = entry.privateKeyFile;
-  if (file === undefined) throw new KeyRingConfigError(`${at} needs privateKeyFile or privateKeyEnv`);
-  const path = options.baseDir !== undefined && !isAbsolute(file) ? resolve(options.baseDir, file) : file;
-  return {
-    pem: readText(options, path, `${at}: the private key file ${JSON.stringify(path)}`),
-    source: `file ${JSON.stringify(path)}`,
-  };
 }
 
 function parsePrivateKey(pem: string, what: string): KeyObject {
