@@ -37,6 +37,20 @@ describe('PlatformKeyRing', () => {
     expect(() => ring.open({ ...sealed, ciphertext: altered.subarray(0, 8) }, 'cb_1/key_1')).toThrow(/truncated/);
   });
 
+  it('once it opened a secret, still refuses it under another context or altered, and hands out copies', () => {
+    const ring = new PlatformKeyRing([older]);
+    const sealed = ring.seal(secret, 'cb_1/key_1');
+    const first = ring.open(sealed, 'cb_1/key_1');
+    first.fill(0); // a caller scribbling on its copy changes nothing for the next
+    expect(ring.open(sealed, 'cb_1/key_1')).toEqual(secret);
+    expect(() => ring.open(sealed, 'cb_2/key_1')).toThrow(/does not authenticate/);
+    const altered = Buffer.from(sealed.ciphertext);
+    altered[altered.byteLength - 1]! ^= 1;
+    expect(() => ring.open({ ...sealed, ciphertext: altered }, 'cb_1/key_1')).toThrow(SealedSecretError);
+    expect(() => ring.open({ ...sealed, nonce: randomBytes(12) }, 'cb_1/key_1')).toThrow(SealedSecretError);
+    expect(inspect(ring)).not.toContain(secret.toString('base64'));
+  });
+
   it('refuses bad keys with a clear message and never shows key material', () => {
     expect(() => new PlatformKeyRing([])).toThrow(KeyRingConfigError);
     expect(() => new PlatformKeyRing([{ ...older, key: randomBytes(16) }])).toThrow(/16 bytes, AES-256 needs 32/);

@@ -21,6 +21,12 @@ export interface Sealed {
 
 const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const TAG_BYTES = 16;
+/** Secrets opened lately, kept so that a callback's every delivery does not pay for an AES-GCM decryption. */
+const OPENED_KEPT = 4096;
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
 
 /**
  * The platform's keys that encrypt per-callback secrets at rest (AES-256-GCM). Rotation: add a
@@ -31,6 +37,8 @@ export class PlatformKeyRing {
   readonly ids: readonly string[];
   readonly #keys: ReadonlyMap<string, Buffer>;
   readonly #newest: string;
+  /** Opened secrets by everything that went into opening them (oldest first): what opened once opens the same again. */
+  readonly #opened = new Map<string, Buffer>();
 
   constructor(keys: readonly PlatformKeyInit[]) {
     if (keys.length === 0) throw new KeyRingConfigError('the platform key ring has no keys');
@@ -66,8 +74,23 @@ export class PlatformKeyRing {
     return { platformKeyId: this.#newest, nonce, ciphertext };
   }
 
-  /** Decrypts with whichever key sealed it; throws SealedSecretError when that key is gone or the data was altered. */
+  /**
+   * Decrypts with whichever key sealed it; throws SealedSecretError when that key is gone or the
+   * data was altered. The last OPENED_KEPT secrets opened are remembered (in this private field
+   * only), keyed by the key id, context, nonce and ciphertext, so a callback's next delivery
+   * reuses its secret instead of decrypting it again.
+   */
   open(sealed: Sealed, context: string): Buffer {
+    const memo = `${sealed.platformKeyId}\n${context}\n${base64(sealed.nonce)}\n${base64(sealed.ciphertext)}`;
+    const known = this.#opened.get(memo);
+    if (known) return Buffer.from(known);
+    const secret = this.#decrypt(sealed, context);
+    if (this.#opened.size >= OPENED_KEPT) this.#opened.delete(this.#opened.keys().next().value as string);
+    this.#opened.set(memo, Buffer.from(secret));
+    return secret;
+  }
+
+  #decrypt(sealed: Sealed, context: string): Buffer {
     const key = this.#keys.get(sealed.platformKeyId);
     if (!key) throw new SealedSecretError(`platform key ${JSON.stringify(sealed.platformKeyId)} is not in the ring`);
     if (sealed.ciphertext.byteLength < TAG_BYTES) throw new SealedSecretError('the sealed secret is truncated');
