@@ -11,6 +11,9 @@
  * `rsa_cpu`: CPU per delivery of the dispatcher (this process) against its floor in the same
  * round (bench/floor.ts): bare client code consuming the same jobs, signing with the same RSA key,
  * POSTing once, publishing a result acknowledged by the stream and acking; `ratio` floor/actual.
+ * `hmac_cpu`: the same for the HMAC-signed deliveries against a floor signing Standard Webhooks
+ * v1; the HMAC line's `floor_ratio` is that floor's own rate against the raw POST rate, the most
+ * any dispatcher built on JetStream could reach of it here.
  *
  * A warm-up round (untimed) comes first, for the dispatcher and for the raw POST loop alike:
  * a fresh process spends its first second compiling, which is not a rate of either; without it
@@ -26,7 +29,7 @@
  * later ones queued behind it, published before the others (which of the last two goes first
  * alternates). The lines give the median round:
  * ordered against unordered, and the other profiles next to the stuck one against ordered alone.
- * BENCH_ONLY=ordering runs just these.
+ * BENCH_ONLY=ordering runs just these; BENCH_ONLY=deliveries all but these.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,7 +43,7 @@ import { Ordering, SignatureScheme } from '@callbacks/proto/callbacks/v1/callbac
 import { loadPlatformKeyRing } from '@callbacks/signature';
 import { countMessages, rawPostRate, rawSignRate, sampleEvent, startCpuProfile } from '@callbacks/testing';
 import { job, publishJob, queueJob, startInProcessDispatcher, startWorld, target, type World } from '../test/harness';
-import { runRsaFloor } from './floor';
+import { type FloorSigning, runFloor } from './floor';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
   const world = await startWorld();
   try {
     if (ONLY !== 'ordering') await deliveries(world, receiver, hangingReceiver);
-    await ordering(world, receiver);
+    if (ONLY !== 'deliveries') await ordering(world, receiver);
   } finally {
     receiver.stop();
     hangingReceiver.stop();
@@ -128,8 +131,8 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       return { rate, stats, cpuMsPerDelivery: +((cpu.user + cpu.system) / 1000 / count).toFixed(3) };
     };
 
-    /** The RSA floor on `count` jobs like the healthy ones: CPU ms per delivery of this process. */
-    const rsaFloor = async (label: string, count: number) => {
+    /** The floor (bench/floor.ts) on `count` jobs like the healthy ones: its rate and CPU ms per delivery of this process. */
+    const floorRun = async (label: string, count: number, signing: FloorSigning) => {
       progress(`${label}: publishing ${count} jobs for the floor...`);
       let firstSeq = 0;
       for (let i = 0; i < count; i += 500) {
@@ -147,10 +150,10 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       }
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
-      await runRsaFloor(world.nc, {
+      await runFloor(world.nc, {
         url: postUrl,
         body,
-        privateKeyPem: world.env.TEST_SIGNING_KEY!,
+        signing,
         concurrency: CONCURRENCY,
         firstSeq,
         count,
@@ -164,6 +167,8 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
     };
 
     const body = renderBody(1, buildPayload('dl_bench', sampleEvent())).body;
+    const rsaSigning: FloorSigning = { kind: 'rsa', privateKeyPem: world.env.TEST_SIGNING_KEY! };
+    const hmacSigning: FloorSigning = { kind: 'hmac', secret: randomBytes(32) };
     const postUrl = `http://127.0.0.1:${receiver.port}/ok`;
     if (WARMUP > 0) {
       await run('warm-up (untimed)', WARMUP);
@@ -187,11 +192,12 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
         withHanging = await nextToHanging();
         alone = await healthyAlone();
       }
-      const floor = await rsaFloor(`round ${round}: the RSA floor`, DELIVERIES);
+      const floor = await floorRun(`round ${round}: the RSA floor`, DELIVERIES, rsaSigning);
       const signAfter = rawSignRate(1.5);
       // Its limit is measured around it, in the same round: the raw POST rate swings with the load beside the bench.
       const postBefore = await rawPostRate(postUrl, DELIVERIES, CONCURRENCY, body);
       const hmacSigned = await run(`round ${round}: HMAC-signed (Standard Webhooks v1)`, DELIVERIES, 0, false, hmac);
+      const hmacFloor = await floorRun(`round ${round}: the HMAC floor`, DELIVERIES, hmacSigning);
       const postAfter = await rawPostRate(postUrl, DELIVERIES, CONCURRENCY, body);
       const hmacPostLimit = (postBefore + postAfter) / 2;
       progress(
@@ -208,6 +214,7 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
         hmac: hmacSigned,
         hmacPostLimit,
         hmacRatio: hmacSigned.rate / hmacPostLimit,
+        hmacFloor,
       });
     }
     const bySigning = median(rounds, (r) => r.signRatio);
@@ -250,6 +257,20 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       rounds: rounds.map((r) => +r.hmacRatio.toFixed(3)),
       limit_kind: `raw undici POST, concurrency ${CONCURRENCY}, just before and after, in the same round`,
       cpu_ms_per_delivery: byHmac.hmac.cpuMsPerDelivery,
+      // What the target can be at most: even bare code does not come near raw POSTs once every
+      // delivery is also consumed, signed, reported and acknowledged through JetStream.
+      floor_ratio: +(byHmac.hmacFloor.rate / byHmac.hmacPostLimit).toFixed(3),
+    });
+    const byHmacFloor = median(rounds, (r) => r.hmacFloor.cpuMsPerDelivery / r.hmac.cpuMsPerDelivery);
+    line({
+      case: 'hmac_cpu',
+      value: +(byHmacFloor.hmac.cpuMsPerDelivery * 1000).toFixed(1),
+      unit: 'µs/delivery',
+      limit: +(byHmacFloor.hmacFloor.cpuMsPerDelivery * 1000).toFixed(1),
+      ratio: +(byHmacFloor.hmacFloor.cpuMsPerDelivery / byHmacFloor.hmac.cpuMsPerDelivery).toFixed(3),
+      rounds: rounds.map((r) => +(r.hmacFloor.cpuMsPerDelivery / r.hmac.cpuMsPerDelivery).toFixed(3)),
+      floor_rate: Math.round(byHmacFloor.hmacFloor.rate),
+      limit_kind: 'CPU of bare code: consume, HMAC sign, one raw POST, result published and acknowledged, ack',
     });
     const byHanging = median(rounds, (r) => r.hangingRatio);
     line({
