@@ -1,3 +1,6 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdFor } from '@callbacks/domain';
@@ -156,6 +159,9 @@ describe('cluster', () => {
       if (seen.has(deliveryId)) duplicates.push(deliveryId);
       seen.add(deliveryId);
     }
+    // Every duplicate with its idempotency key, in a file: a bad run can have hundreds.
+    const duplicatesFile = join(tmpdir(), `callbacks-cluster-duplicates-${process.pid}.txt`);
+    await writeFile(duplicatesFile, duplicates.map((key) => `${key}\n`).join(''));
     const mislabelled = receiver.arrivals.filter(
       (a) => (JSON.parse(a.body.toString('utf8')) as { id: string }).id !== a.deliveryId,
     ).length;
@@ -167,6 +173,7 @@ describe('cluster', () => {
       lost: lost.length,
       duplicates: duplicates.length,
       duplicate_keys: duplicates.slice(0, 20),
+      every_duplicate_key_in: duplicatesFile,
       duplicates_with_another_id: mislabelled,
       longest_pause_ms: Object.fromEntries(Object.entries(pauses).map(([k, v]) => [k, Math.round(v)])),
       all_arrived: arrived,
