@@ -157,6 +157,8 @@ describe('TestCallback', () => {
       'idempotency-key': payload.id,
     });
     expect(headers['signature']).toContain('keyId="test-2026._domainkey.callbacks.example.com",algorithm="rsa-sha256"');
+    // The original product's name for the algorithm, lower case: its PHP library refuses `SHA-256=`.
+    expect(headers['digest']).toMatch(/^sha-256=[A-Za-z0-9+/]{43}=$/);
     const verified = await verifier.verify({
       method: 'POST',
       path: '/hooks/profile?source=crm',
@@ -219,6 +221,7 @@ describe('TestCallback', () => {
     const [request] = received;
     expect(request!.body.toString('utf8')).toBe(response.body);
     for (const [name, value] of Object.entries(headersOf(response))) expect(request!.headers[name]).toBe(value);
+    expect(request!.headers['digest']).toMatch(/^sha-256=/);
     expect(
       await verifier.verify({ method: 'POST', path: request!.path, headers: request!.headers, body: request!.body }),
     ).toMatchObject({ ok: true });

@@ -241,6 +241,11 @@ describe("receivers built on the original product's PHP library", () => {
       'Invalid hashing algorithm',
     ],
     [
+      'a signature whose header list leaves out x-nonce',
+      (d) => ({ headers: withHeader(d, 'Signature', header(d, 'Signature')!.replace(' x-nonce', '')) }),
+      'Invalid signature: the X-nonce header is not included in the signature',
+    ],
+    [
       'a keyId of another domain',
       (d) => ({ headers: withKeyId(d, 'system._domainkey.example.com') }),
       'call is not signed by copernica.com (but by someone else)',

@@ -1,7 +1,8 @@
 <?php
 /**
  * What a receiver built on the original product's PHP verification library
- * (CopernicaMarketingSoftware/http-signatures-php, `Copernica\CopernicaRequest`) checks, step by step,
+ * (CopernicaMarketingSoftware/http-signatures-php, `Copernica\CopernicaRequest` as of its commit 5d9dc5a, the
+ * one that requires `x-nonce`; an earlier one asked for a header named `nonce`) checks, step by step,
  * with its messages, re-implemented here from its documented behaviour (not copied) so that CI can hold
  * our deliveries to it. The parsing is deliberately as literal as that library's:
  *
@@ -94,7 +95,7 @@ function verify_copernica_request(
             throw new Exception("Invalid signature: the $label header is not included in the signature");
         }
     }
-    if (!in_array('x-nonce', $signed, true)) throw new Exception('Invalid signature: nonce header is not included in the signature');
+    if (!in_array('x-nonce', $signed, true)) throw new Exception('Invalid signature: the X-nonce header is not included in the signature');
     if (!in_array('x-copernica-id', $signed, true) || $headers['x-copernica-id'] !== $copernicaId) {
         throw new Exception('invalid signature: the x-copernica-id header is not included in the signature or has an invalid value');
     }
