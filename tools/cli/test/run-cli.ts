@@ -6,8 +6,10 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CLI = join(ROOT, 'tools/cli/src/cli.ts');
 // By URL, so that a test may run the CLI in any folder (tsx is found from the repository).
 const TSX = import.meta.resolve('tsx');
-/** What `npm run build` makes of the CLI: one file that plain `node` runs. */
+/** What `npm run build` makes of the CLI: one file that plain `node` runs, with nothing beside it. */
 export const BUNDLE = join(ROOT, 'dist/tools/cli/main.mjs');
+/** The package's `bin` (what `npx callbacks` runs): a launcher of the bundle. */
+export const LAUNCHER = join(ROOT, 'node_modules/.bin/callbacks');
 
 export interface CliRun {
   code: number | null;
@@ -17,13 +19,14 @@ export interface CliRun {
 
 /**
  * Runs the CLI as a process, as a person or a script would: `node --import tsx cli.ts …` (or
- * `node main.mjs …`, the bundle, with `bundled`), with only the environment given (so nothing leaks in from the test runner's), optional stdin.
+ * `node <script> …` with `script`, the bundle or the launcher), with only the environment given
+ * (so nothing leaks in from the test runner's), optional stdin.
  */
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; stdin?: string; cwd?: string; bundled?: boolean } = {},
+  options: { env?: Record<string, string>; stdin?: string; cwd?: string; script?: string } = {},
 ): Promise<CliRun> {
-  const program = options.bundled ? [BUNDLE] : ['--import', TSX, CLI];
+  const program = options.script ? [options.script] : ['--import', TSX, CLI];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...program, ...args], {
       cwd: options.cwd ?? ROOT,

@@ -18,7 +18,7 @@ export interface World {
   /** Runs the CLI as a process with `env` (and `options.env` on top). */
   cli(
     args: readonly string[],
-    options?: { stdin?: string; cwd?: string; env?: Record<string, string>; bundled?: boolean },
+    options?: { stdin?: string; cwd?: string; env?: Record<string, string>; script?: string },
   ): Promise<CliRun>;
   close(): Promise<void>;
 }

@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binaryPath, ensureInstalled } from '@callbacks/infra';
+import { loadPlatformKeyRing } from '@callbacks/signature';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -18,10 +21,16 @@ interface ComposeService {
   ports?: { target: number; published: string }[];
   healthcheck?: { test: string[] };
   volumes?: { source: string; target: string }[];
+  secrets?: { source: string; target: string }[];
+}
+
+interface ComposeProject {
+  services: Record<string, ComposeService>;
+  secrets?: Record<string, { file?: string; environment?: string; content?: string }>;
 }
 
 /** `docker compose config` on the repository's file: no Docker engine needed (Compose v2, built from its module). */
-async function composeConfig(env: Record<string, string>): Promise<{ services: Record<string, ComposeService> }> {
+async function composeConfig(env: Record<string, string>): Promise<ComposeProject> {
   const { stdout } = await run(
     binaryPath('dockerCompose'),
     ['--file', join(ROOT, 'docker-compose.yml'), 'config', '--format', 'json'],
@@ -31,7 +40,7 @@ async function composeConfig(env: Record<string, string>): Promise<{ services: R
       maxBuffer: 16 << 20,
     },
   );
-  return JSON.parse(stdout) as { services: Record<string, ComposeService> };
+  return JSON.parse(stdout) as ComposeProject;
 }
 
 const SECRETS = {
@@ -179,6 +188,58 @@ describe('docker-compose.yml', () => {
     const configImage = (await imageStages(services['config-service']!)).text;
     expect(configImage).toMatch(/^ENV CONFIG_GRPC_ADDR=0\.0\.0\.0:50051$/m);
     expect(configImage).toMatch(/^ENV CONFIG_HTTP_ADDR=0\.0\.0\.0:8080$/m);
+  });
+
+  it('gives the platform key ring to the config service and the dispatchers only, as files, never inline', async () => {
+    const project = await composeConfig(SECRETS);
+    // The services that seal (the config service) and open (the dispatcher) per-callback secrets.
+    const holders = ['config-service', 'dispatcher'];
+    for (const [name, service] of Object.entries(project.services)) {
+      const variables = Object.keys(service.environment ?? {}).filter((key) => key.startsWith('SECRET_KEY'));
+      const secrets = (service.secrets ?? []).map((s) => `${s.source}:${s.target}`).sort();
+      if (holders.includes(name)) {
+        expect(variables, name).toEqual(['SECRET_KEY_RING_FILE']);
+        expect(service.environment!.SECRET_KEY_RING_FILE, name).toBe('/run/secrets/platform-key-ring');
+        expect(secrets, name).toEqual([
+          'platform-key-ring:/run/secrets/platform-key-ring',
+          'platform-key:/run/secrets/platform-key',
+        ]);
+      } else {
+        expect(variables, name).toEqual([]);
+        expect(secrets, name).toEqual([]);
+      }
+      // The key is a compose secret, in no folder a service mounts (the receiver mounts .compose/keys).
+      for (const volume of service.volumes ?? [])
+        expect(join(ROOT, '.compose/platform-key').startsWith(`${volume.source}/`), `${name} ${volume.source}`).toBe(
+          false,
+        );
+    }
+    // From files: the ring (committed, no key material) and the demo key (made with openssl, kept out of git).
+    expect(project.secrets).toEqual({
+      'platform-key-ring': expect.objectContaining({ file: join(ROOT, 'deploy/compose/platform-key-ring.json') }),
+      'platform-key': expect.objectContaining({ file: join(ROOT, '.compose/platform-key') }),
+    });
+    const compose = await readFile(join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(compose).toContain('openssl rand -base64 32 > .compose/platform-key');
+    expect(await readFile(join(ROOT, '.gitignore'), 'utf8')).toMatch(/^\.compose\/$/m);
+
+    // The ring as the services load it, each file read where compose mounts it (a fresh key for
+    // .compose/platform-key, which only exists where someone ran the openssl line).
+    const mounted = new Map(
+      project.services['dispatcher']!.secrets!.map((s) => [s.target, project.secrets![s.source]!.file!]),
+    );
+    const key = randomBytes(32).toString('base64');
+    const ring = loadPlatformKeyRing({
+      env: { SECRET_KEY_RING_FILE: project.services['dispatcher']!.environment!.SECRET_KEY_RING_FILE! },
+      readFile: (path) => {
+        const file = mounted.get(path);
+        if (!file) throw Object.assign(new Error(`${path} is not mounted`), { code: 'ENOENT' });
+        return file.endsWith('/.compose/platform-key') ? key : readFileSync(file, 'utf8');
+      },
+    });
+    expect(ring?.current).toBe('pk-compose');
+    const sealed = ring!.seal(Buffer.from('whsec_demo'), 'cb_1');
+    expect(ring!.open(sealed, 'cb_1').toString()).toBe('whsec_demo');
   });
 
   it('refuses to start without the tokens, and says which variable to set', async () => {

@@ -30,7 +30,7 @@ interface Container {
   readinessProbe?: Probe;
   startupProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 interface Manifest {
   apiVersion: string;
@@ -66,6 +66,14 @@ const container = (manifests: Manifest[], service: string) =>
   deployment(manifests, service).spec.template!.spec.containers[0]!;
 const envOf = (manifests: Manifest[], service: string) =>
   new Map(container(manifests, service).env.map((e) => [e.name, e]));
+/** The Secret whose files are mounted read-only where `path` is in the service's container, if any. */
+const secretAt = (manifests: Manifest[], service: string, path: string) => {
+  const mount = container(manifests, service).volumeMounts?.find(
+    (m) => m.readOnly === true && path.startsWith(`${m.mountPath}/`),
+  );
+  const volume = deployment(manifests, service).spec.template!.spec.volumes?.find((v) => v.name === mount?.name);
+  return volume?.secret?.secretName;
+};
 
 /**
  * The Kubernetes chart (deploy/helm/callbacks) as CI sees it: `helm lint --strict` and `helm
@@ -150,6 +158,54 @@ describe('Helm chart', () => {
     );
   });
 
+  it.each(['default', 'production'] as const)(
+    'mounts the platform key ring from its Secret on the config service and the dispatcher only (%s values)',
+    (name) => {
+      const manifests = rendered[name];
+      for (const service of ['config-service', 'dispatcher']) {
+        expect(envOf(manifests, service).get('SECRET_KEY_RING_FILE'), service).toEqual({
+          name: 'SECRET_KEY_RING_FILE',
+          value: '/etc/callbacks/platform-keys/ring.json',
+        });
+        expect(secretAt(manifests, service, '/etc/callbacks/platform-keys/ring.json'), service).toBe(
+          'callbacks-platform-keys',
+        );
+      }
+      // The matcher passes sealed secrets on without opening them: no ring, no mount.
+      expect([...envOf(manifests, 'matcher').keys()].filter((n) => n.startsWith('SECRET_KEY'))).toEqual([]);
+      expect(deployment(manifests, 'matcher').spec.template!.spec.volumes).toBeUndefined();
+      for (const service of SERVICES) expect(envOf(manifests, service).has('SECRET_KEY_RING'), service).toBe(false);
+    },
+  );
+
+  it('takes the platform key ring Secret by name, apart from the signing keys, or none when the name is empty', async () => {
+    const renamed = await render(
+      VALUES.default,
+      '--set',
+      'secrets.platformKeys.name=pk,secrets.platformKeys.ringFile=platform.json,configService.mountSigningKeys=false',
+    );
+    expect(envOf(renamed, 'config-service').get('SECRET_KEY_RING_FILE')?.value).toBe(
+      '/etc/callbacks/platform-keys/platform.json',
+    );
+    expect(secretAt(renamed, 'config-service', '/etc/callbacks/platform-keys/platform.json')).toBe('pk');
+    expect(envOf(renamed, 'config-service').has('SIGNING_KEY_RING_FILE')).toBe(false);
+    expect(deployment(renamed, 'config-service').spec.template!.spec.volumes?.map((v) => v.name)).toEqual([
+      'platform-keys',
+    ]);
+    expect(secretAt(renamed, 'dispatcher', '/etc/callbacks/platform-keys/platform.json')).toBe('pk');
+
+    const none = await render(VALUES.default, '--set', 'secrets.platformKeys.name=');
+    for (const service of SERVICES) {
+      expect(envOf(none, service).has('SECRET_KEY_RING_FILE'), service).toBe(false);
+      expect(
+        deployment(none, service).spec.template!.spec.volumes?.filter((v) => v.name === 'platform-keys') ?? [],
+        service,
+      ).toEqual([]);
+    }
+    // The signing keys stay where they were.
+    expect(secretAt(none, 'dispatcher', '/etc/callbacks/signing-keys/ring.json')).toBe('callbacks-signing-keys');
+  });
+
   it.each([
     ['default', '1'],
     ['production', '3'],
@@ -180,7 +236,10 @@ describe('Helm chart', () => {
     expect(manifests.filter((m) => m.kind === 'Secret' || m.kind === 'ConfigMap')).toEqual([]);
     for (const service of SERVICES) {
       for (const variable of container(manifests, service).env) {
-        if (/TOKEN|PASSWORD|SECRET|PRIVATE|MONGO_URL|KEY_RING$/.test(variable.name)) {
+        if (/_FILE$/.test(variable.name) && /SECRET|PRIVATE|KEY_RING/.test(variable.name)) {
+          // A file of secrets: it must be on a read-only mount of a Secret.
+          expect(secretAt(manifests, service, variable.value ?? ''), `${service} ${variable.name}`).toBeDefined();
+        } else if (/TOKEN|PASSWORD|SECRET|PRIVATE|MONGO_URL|KEY_RING$/.test(variable.name)) {
           expect(variable.valueFrom?.secretKeyRef, `${service} ${variable.name}`).toBeDefined();
           expect(variable.value, `${service} ${variable.name}`).toBeUndefined();
         }

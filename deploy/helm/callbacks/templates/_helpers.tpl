@@ -65,6 +65,31 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
   value: {{ printf "/etc/callbacks/signing-keys/%s" .Values.secrets.signingKeys.ringFile | quote }}
 {{- end -}}
 
+{{/* The platform key ring (per-callback secrets), from its Secret, as files; nothing when secrets.platformKeys.name is empty. */}}
+{{- define "callbacks.platformKeysVolume" -}}
+{{- with .Values.secrets.platformKeys.name }}
+- name: platform-keys
+  secret:
+    secretName: {{ . }}
+    defaultMode: 0400
+{{- end }}
+{{- end -}}
+
+{{- define "callbacks.platformKeysMount" -}}
+{{- if .Values.secrets.platformKeys.name }}
+- name: platform-keys
+  mountPath: /etc/callbacks/platform-keys
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "callbacks.platformKeysEnv" -}}
+{{- if .Values.secrets.platformKeys.name }}
+- name: SECRET_KEY_RING_FILE
+  value: {{ printf "/etc/callbacks/platform-keys/%s" (required "secrets.platformKeys.ringFile is required" .Values.secrets.platformKeys.ringFile) | quote }}
+{{- end }}
+{{- end -}}
+
 {{/*
 A service's Deployment. Arguments: root, service (its name), env (YAML list), ports (YAML list,
 besides metrics), volumes and mounts (YAML lists, may be empty).
