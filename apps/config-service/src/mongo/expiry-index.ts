@@ -1,4 +1,5 @@
-import { type Collection, type Document, MongoServerError } from 'mongodb';
+import { type Collection, type Db, type Document, MongoServerError } from 'mongodb';
+import { createMissingIndexes } from './missing-indexes';
 
 /** How expired documents leave a collection. */
 export type ExpiryMode = 'ttl-index' | 'clean-up-only';
@@ -8,11 +9,11 @@ const NOT_IMPLEMENTED = 238;
 /**
  * A TTL index on `expireAt` (each document says when it expires: retention changes then apply to
  * what is recorded from then on, and the index never needs changing). FerretDB 1.x refuses TTL
- * indexes ("Index option "expireAfterSeconds" is not implemented yet", code 238); there the same
- * index is created without the option, for the periodic clean-up's deletes, which then do all
- * the work (on MongoDB they merely find nothing left to do).
+ * indexes ("Index option "expireAfterSeconds" is not implemented yet", code 238); there the
+ * periodic clean-up's deletes do all the work (on MongoDB they merely find nothing left to do),
+ * helped by the same index without the option where the server uses one (createMissingIndexes).
  */
-export async function ensureExpiryIndex<T extends Document>(collection: Collection<T>): Promise<ExpiryMode> {
+export async function ensureExpiryIndex<T extends Document>(db: Db, collection: Collection<T>): Promise<ExpiryMode> {
   try {
     await collection.createIndex({ expireAt: 1 }, { name: 'expire_at', expireAfterSeconds: 0 });
     return 'ttl-index';
@@ -23,7 +24,7 @@ export async function ensureExpiryIndex<T extends Document>(collection: Collecti
       /expireAfterSeconds/.test(error.message)
     ))
       throw error;
-    await collection.createIndex({ expireAt: 1 }, { name: 'expire_at' });
+    await createMissingIndexes(db, collection, [{ key: { expireAt: 1 }, name: 'expire_at' }]);
     return 'clean-up-only';
   }
 }

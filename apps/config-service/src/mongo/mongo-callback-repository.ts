@@ -9,14 +9,14 @@ import { createMissingIndexes } from './missing-indexes';
 export class MongoCallbackRepository implements CallbackRepository {
   private readonly collection: Collection<CallbackDocument>;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.collection = db.collection<CallbackDocument>('callbacks');
   }
 
   /** The indexes that lists and matcher look-ups need; idempotent. */
   async ensureIndexes(): Promise<void> {
     await guarded('creating indexes', () =>
-      createMissingIndexes(this.collection, [
+      createMissingIndexes(this.db, this.collection, [
         { key: { accountId: 1, _id: 1 }, name: 'account_id' },
         { key: { accountId: 1, databaseId: 1, collectionId: 1, _id: 1 }, name: 'account_scope_id' },
         { key: { accountId: 1, state: 1, _id: 1 }, name: 'account_state_id' },

@@ -41,7 +41,7 @@ export class MongoDeliveryLog implements DeliveryLog {
   private readonly attemptDocs: Collection<AttemptDocument>;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly retentionMs: number,
   ) {
     this.deliveries = db.collection<DeliveryDocument>('deliveries');
@@ -51,7 +51,7 @@ export class MongoDeliveryLog implements DeliveryLog {
   /** The indexes lists, replays and expiry need; idempotent. */
   async ensureIndexes(): Promise<ExpiryMode> {
     return guarded('creating delivery indexes', async () => {
-      await createMissingIndexes(this.deliveries, [
+      await createMissingIndexes(this.db, this.deliveries, [
         { key: { accountId: 1, createTime: -1, _id: -1 }, name: 'account_time' },
         { key: { accountId: 1, state: 1, createTime: -1, _id: -1 }, name: 'account_state_time' },
         {
@@ -59,8 +59,13 @@ export class MongoDeliveryLog implements DeliveryLog {
           name: 'account_callback_state_time',
         },
       ]);
-      await createMissingIndexes(this.attemptDocs, [{ key: { deliveryId: 1, number: 1 }, name: 'delivery_number' }]);
-      const modes = [await ensureExpiryIndex(this.deliveries), await ensureExpiryIndex(this.attemptDocs)];
+      await createMissingIndexes(this.db, this.attemptDocs, [
+        { key: { deliveryId: 1, number: 1 }, name: 'delivery_number' },
+      ]);
+      const modes = [
+        await ensureExpiryIndex(this.db, this.deliveries),
+        await ensureExpiryIndex(this.db, this.attemptDocs),
+      ];
       return modes.includes('clean-up-only') ? 'clean-up-only' : 'ttl-index';
     });
   }

@@ -42,7 +42,7 @@ export class MongoDeliveryStats implements DeliveryStatsStore {
   private readonly docs: Collection<StatsDocument>;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly retentionMs: number,
   ) {
     this.docs = db.collection<StatsDocument>('delivery_stats');
@@ -50,7 +50,7 @@ export class MongoDeliveryStats implements DeliveryStatsStore {
 
   async ensureIndexes(): Promise<ExpiryMode> {
     return guarded('creating statistics indexes', async () => {
-      return ensureExpiryIndex(this.docs);
+      return ensureExpiryIndex(this.db, this.docs);
     });
   }
 

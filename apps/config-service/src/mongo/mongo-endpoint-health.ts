@@ -21,14 +21,14 @@ export class MongoEndpointHealth implements EndpointHealthStore {
   private readonly collection: Collection<EndpointHealthDocument>;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly retentionMs: number,
   ) {
     this.collection = db.collection<EndpointHealthDocument>('endpoint_health');
   }
 
   async ensureIndexes(): Promise<ExpiryMode> {
-    return guarded('creating endpoint health indexes', () => ensureExpiryIndex(this.collection));
+    return guarded('creating endpoint health indexes', () => ensureExpiryIndex(this.db, this.collection));
   }
 
   /*
