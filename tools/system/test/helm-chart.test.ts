@@ -315,4 +315,39 @@ describe('Helm chart', () => {
     }
     expect(deployment(rendered.default, 'dispatcher').spec.replicas).toBe(1);
   });
+
+  it('scales the matcher and dispatcher by an HPA on CPU when KEDA is off and autoscaling on', async () => {
+    const manifests = await render(
+      VALUES.default,
+      ...['matcher', 'dispatcher'].flatMap((service) => [
+        '--set',
+        `${service}.autoscaling.enabled=true`,
+        '--set',
+        `${service}.keda.enabled=false`,
+      ]),
+    );
+    expect(manifests.filter((m) => m.kind === 'ScaledObject')).toEqual([]);
+    const hpa = new Map(
+      manifests
+        .filter((m) => m.kind === 'HorizontalPodAutoscaler')
+        .map((m) => [
+          m.metadata.name,
+          m.spec as { scaleTargetRef: { kind: string; name: string }; maxReplicas: number },
+        ]),
+    );
+    expect([...hpa.keys()].sort()).toEqual(['callbacks-dispatcher', 'callbacks-matcher']);
+    for (const service of ['matcher', 'dispatcher']) {
+      expect(hpa.get(`callbacks-${service}`)).toMatchObject({
+        scaleTargetRef: { kind: 'Deployment', name: `callbacks-${service}` },
+        minReplicas: 1,
+        maxReplicas: 8,
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+        ],
+      });
+      // The HPA owns the replica count: the Deployment leaves it alone.
+      expect(deployment(manifests, service).spec.replicas).toBeUndefined();
+    }
+    expect(deployment(manifests, 'config-service').spec.replicas).toBeDefined();
+  });
 });
