@@ -90,24 +90,31 @@ try {
 
 /**
  * `buf breaking` (the FILE rules of proto/buf.yaml) against proto/ as the previous commit had it:
- * on main that is what was released before this change. Without a previous commit (the first
- * one, or a shallow clone of depth 1) there is nothing to compare with, and it says so.
+ * on main that is what was released before this change. A first commit has nothing to compare
+ * with, and it says so. A shallow clone (depth 1) has lost the previous commit: locally that is
+ * said and skipped, but under CI=true it fails, since a check that quietly does not run would let
+ * a breaking change land (.ci/run works on a full clone; `git fetch --unshallow` mends one).
  */
 function breakingAgainstPreviousCommit() {
+  const git = (args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
   let previous;
   try {
-    previous = execFileSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD~1^{commit}'], {
-      cwd: root,
-      encoding: 'utf8',
-    }).trim();
+    previous = git(['rev-parse', '--verify', '--quiet', 'HEAD~1^{commit}']);
   } catch {
-    console.log('buf breaking: skipped, there is no previous commit to compare with');
+    if (git(['rev-parse', '--is-shallow-repository']) !== 'true') {
+      console.log('buf breaking: skipped, HEAD is the first commit and there is nothing to compare with');
+    } else if (process.env.CI === 'true') {
+      console.error(
+        'buf breaking: HEAD~1 is missing from this shallow clone, so breaking changes cannot be checked; ' +
+          'CI needs the history (git fetch --unshallow, or clone without --depth)',
+      );
+      process.exitCode = 1;
+    } else {
+      console.log('buf breaking: skipped, this shallow clone has no HEAD~1 (git fetch --unshallow to check)');
+    }
     return;
   }
-  const gitDir = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
-    cwd: root,
-    encoding: 'utf8',
-  }).trim();
+  const gitDir = git(['rev-parse', '--path-format=absolute', '--git-common-dir']);
   try {
     run(['breaking', 'proto', '--against', `${gitDir}#ref=${previous},subdir=proto`]);
   } catch {
