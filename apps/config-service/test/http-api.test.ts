@@ -21,7 +21,7 @@ import { OpenApiDocument } from './openapi';
  * checked against the generated OpenAPI document.
  */
 
-const openapi = new OpenApiDocument();
+const openapi = await OpenApiDocument.load();
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 /** A signing key, so that TestCallback answers with a signed request. */
 const KEYS = {
