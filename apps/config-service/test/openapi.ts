@@ -52,6 +52,13 @@ export class OpenApiDocument {
     return this.api.matchOperation({ method, path, headers: {} });
   }
 
+  /** Every operation of the document, by operationId. */
+  operationIds(): string[] {
+    return this.api
+      .getOperations()
+      .map((operation) => operation.operationId ?? `${operation.method} ${operation.path}`);
+  }
+
   /** Errors of `body` against the response schema of (method, path, status); [] when valid. */
   check(method: string, path: string, status: number, body: unknown): string[] {
     const operation = this.operation(method, path);
