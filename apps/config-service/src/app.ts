@@ -23,6 +23,7 @@ import {
   traceMongoCommands,
 } from '@callbacks/telemetry';
 import { callbackApi, type CallbackUseCases } from './api/callback-api';
+import { RequestRateLimit } from './api/request-rate-limit';
 import { TokenAuthenticator } from './auth/tokens';
 import { CallbackSecrets } from './callbacks/callback-secrets';
 import { CreateCallback } from './callbacks/create-callback';
@@ -155,7 +156,12 @@ export async function startConfigService(
     }),
   };
   const authenticator = new TokenAuthenticator(settings.tokens);
-  const implementation = callbackService({ useCases, authenticator, log });
+  // One API for both transports, so a caller's request rate is counted once, however it calls.
+  const api = callbackApi(
+    useCases,
+    new RequestRateLimit({ perSecond: settings.apiRateLimit, burst: settings.apiRateBurst }),
+  );
+  const implementation = callbackService({ api, authenticator, log });
   const health = new EndpointHealth({
     store: healthStore,
     repository,
@@ -201,7 +207,7 @@ export async function startConfigService(
   );
   const httpApi = await startHttpApi({
     address: settings.httpAddr,
-    api: callbackApi(useCases),
+    api,
     authenticator,
     log,
     telemetry,

@@ -45,6 +45,10 @@ const spec = {
       return parseTokens(raw);
     },
   }),
+  /** Requests per second each token may make to the API, gRPC and HTTP together, per instance; 0: no limit. */
+  apiRateLimit: integer('CONFIG_API_RATE_LIMIT', { default: 200, min: 0, max: 1_000_000 }),
+  /** Requests a token that has been quiet may make at once, above that rate. */
+  apiRateBurst: integer('CONFIG_API_RATE_BURST', { default: 400, min: 1, max: 10_000_000 }),
   /** Allow plain http:// callback URLs (tests, local demos); https only otherwise. */
   allowHttpUrls: boolean('CONFIG_ALLOW_HTTP_URLS', { default: false }),
   maxConcurrencyLimit: integer('CONFIG_MAX_CONCURRENCY_LIMIT', {

@@ -8,3 +8,18 @@ import { DomainError } from '@callbacks/domain';
 export class FailedPreconditionError extends DomainError {
   override readonly name = 'FailedPreconditionError';
 }
+
+/**
+ * The caller made more requests than its token may (CONFIG_API_RATE_LIMIT): gRPC
+ * RESOURCE_EXHAUSTED with a google.rpc.RetryInfo, HTTP 429 with Retry-After.
+ */
+export class RequestRateExceededError extends DomainError {
+  override readonly name = 'RequestRateExceededError';
+
+  constructor(
+    caller: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`too many requests for token ${JSON.stringify(caller)}; retry in ${Math.ceil(retryAfterMs / 1000)}s`);
+  }
+}

@@ -1,18 +1,27 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { toBinary } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import {
+  CreateCallbackResponse,
+  DeleteCallbackResponse,
   GetCallbackResponse,
   GetDeliveryResponse,
+  GetDeliveryStatsResponse,
   ListCallbacksResponse,
   ListDeliveriesResponse,
+  ReplayDeliveriesResponse,
+  RevealCallbackSecretResponse,
+  type RevealedSecret,
+  RotateCallbackSecretResponse,
+  StatsInterval,
   TestCallbackResponse,
+  UpdateCallbackResponse,
 } from '@callbacks/proto/callbacks/v1/callback_service';
 import { messageDesc, readJson } from '@callbacks/proto/proto-json';
 import { sampleEvent } from '@callbacks/testing';
 import { A, attemptResult, type DeliveryWorld, startDeliveryWorld } from './delivery-world';
-import { call, TOKENS } from './harness';
+import { call, callFails, TOKENS } from './harness';
 import { OpenApiDocument } from './openapi';
 
 /**
@@ -21,7 +30,7 @@ import { OpenApiDocument } from './openapi';
  * checked against the generated OpenAPI document.
  */
 
-const openapi = new OpenApiDocument();
+const openapi = await OpenApiDocument.load();
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 /** A signing key, so that TestCallback answers with a signed request. */
 const KEYS = {
@@ -82,9 +91,14 @@ async function http(method: string, path: string, options: Options = {}): Promis
   return { status: response.status, headers: response.headers, json };
 }
 
+/** The document's operations answered with 200 so far, to show that every route is called. */
+const answered = new Set<string>();
+
 async function ok(method: string, path: string, options: Options = {}): Promise<Answer> {
   const answer = await http(method, path, options);
   expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+  const operationId = openapi.operation(method, path.split('?')[0] ?? path)?.operationId;
+  if (operationId !== undefined) answered.add(operationId);
   return answer;
 }
 
@@ -128,10 +142,18 @@ async function deadDelivery(callback: CallbackJson): Promise<string> {
   return result.deliveryId;
 }
 
+/** Statistics are kept per whole minute: the last ten minutes and the next one. */
+function statsWindow(): { startTime: Date; endTime: Date; query: string } {
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  const startTime = new Date(minute - 10 * 60_000);
+  const endTime = new Date(minute + 2 * 60_000);
+  return { startTime, endTime, query: `startTime=${startTime.toISOString()}&endTime=${endTime.toISOString()}` };
+}
+
 describe('every route, through a plain HTTP client', () => {
   it('creates, reads, lists, updates, tests and deletes a callback; lists, reads and replays its deliveries', async () => {
     const created = await ok('POST', '/v1/callbacks', {
-      body: newCallback({ description: 'city changes' }),
+      body: newCallback({ description: 'city changes', signatureScheme: 'SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1' }),
       headers: { 'content-type': 'application/json; charset=utf-8' },
     });
     const callback = created.json['callback'] as CallbackJson;
@@ -140,7 +162,10 @@ describe('every route, through a plain HTTP client', () => {
       state: 'CALLBACK_STATE_ACTIVE',
       revision: '1',
       description: 'city changes',
+      signatureScheme: 'SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1',
     });
+    const firstSecret = (created.json['secret'] as { secret: string }).secret;
+    expect(firstSecret).toMatch(/^whsec_/);
     expect(callback.id).toMatch(/^cb_[0-9A-Z]{26}$/);
     expect(created.headers.get('etag')).toBe('"1"');
 
@@ -206,9 +231,40 @@ describe('every route, through a plain HTTP client', () => {
     expect(replayId).toMatch(/^dl_/);
     expect(replayId).not.toBe(deliveryId);
 
-    const deleted = await ok('DELETE', `/v1/callbacks/${callback.id}`, { headers: { 'if-match': '"2"' } });
+    const window = statsWindow();
+    const stats = await ok('GET', `/v1/callbacks/${callback.id}/stats?${window.query}&interval=STATS_INTERVAL_MINUTE`);
+    expect(stats.json).toMatchObject({
+      startTime: window.startTime.toISOString().replace('.000Z', 'Z'),
+      interval: 'STATS_INTERVAL_MINUTE',
+      totals: { succeeded: '0', retrying: '0', dead: '1' },
+      failureRate: 1,
+    });
+    expect(stats.json['buckets']).toHaveLength(12);
+    const accountStats = await ok('GET', `/v1/deliveries:stats?accountId=acct-a&${window.query}`);
+    expect(Number((accountStats.json['totals'] as Record<string, string>)['dead'])).toBeGreaterThanOrEqual(1);
+
+    const rotated = await ok('POST', `/v1/callbacks/${callback.id}:rotateSecret`, {
+      body: { overlap: '3600s' },
+      headers: { 'if-match': '"2"' },
+    });
+    expect(rotated.json['callback']).toMatchObject({ id: callback.id, revision: '3' });
+    expect(rotated.headers.get('etag')).toBe('"3"');
+    const rotatedSecret = (rotated.json['secret'] as { secret: string }).secret;
+    expect(rotatedSecret).toMatch(/^whsec_/);
+    expect(rotatedSecret).not.toBe(firstSecret);
+    const revealed = await ok('POST', `/v1/callbacks/${callback.id}:revealSecret`, { body: {} });
+    expect(revealed.json['signatureScheme']).toBe('SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1');
+    // The new secret first, then the previous one, still signing for the hour of overlap.
+    expect((revealed.json['secrets'] as { secret: string }[]).map((s) => s.secret)).toEqual([
+      rotatedSecret,
+      firstSecret,
+    ]);
+
+    const deleted = await ok('DELETE', `/v1/callbacks/${callback.id}`, { headers: { 'if-match': '"3"' } });
     expect(deleted.json).toEqual({});
     expect((await http('GET', `/v1/callbacks/${callback.id}`)).status).toBe(404);
+
+    expect(openapi.operationIds().filter((id) => !answered.has(id))).toEqual([]);
   });
 });
 
@@ -321,7 +377,157 @@ describe('the same data as gRPC', () => {
     expect(payload(httpTest.body)).toEqual(payload(grpcTest.body));
     expect(httpTest.headers.map((h) => h.name)).toEqual(grpcTest.headers.map((h) => h.name));
   });
+  it('answers the same creates, updates, secrets, replays, statistics and deletes', async () => {
+    const grpc = w.h.client;
+    // The same callback, created once each way.
+    const input = newCallback({ description: 'twins', signatureScheme: 'SIGNATURE_SCHEME_STANDARD_WEBHOOKS_V1' });
+    const grpcCreated = await call(
+      grpc.createCallback.bind(grpc),
+      { callback: fromHttp(Callback, 'callbacks.v1.Callback', input) },
+      A,
+    );
+    const httpCreated = fromHttp(
+      CreateCallbackResponse,
+      'callbacks.v1.CreateCallbackResponse',
+      (await ok('POST', '/v1/callbacks', { body: input })).json,
+    );
+    expect(sameFields(httpCreated.callback)).toEqual(sameFields(grpcCreated.callback));
+    expect(secretShape(httpCreated.secret)).toEqual(secretShape(grpcCreated.secret));
+    const [byGrpc, byHttp] = [grpcCreated.callback!, httpCreated.callback!];
+
+    // The same update of each.
+    const change = { url: 'https://hooks.example.com/twins', description: 'twins, updated' };
+    const grpcUpdated = await call(
+      grpc.updateCallback.bind(grpc),
+      {
+        callback: fromHttp(Callback, 'callbacks.v1.Callback', { id: byGrpc.id, ...change }),
+        updateMask: ['url', 'description'],
+        expectedRevision: 1,
+      },
+      A,
+    );
+    const httpUpdated = fromHttp(
+      UpdateCallbackResponse,
+      'callbacks.v1.UpdateCallbackResponse',
+      (await ok('PATCH', `/v1/callbacks/${byHttp.id}?updateMask=url,description&expectedRevision=1`, { body: change }))
+        .json,
+    );
+    expect(sameFields(httpUpdated.callback)).toEqual(sameFields(grpcUpdated.callback));
+    expect(httpUpdated.secret).toEqual(grpcUpdated.secret); // none: the scheme did not change
+
+    // The same rotation of each; then one callback's secrets revealed both ways are the same secrets.
+    const grpcRotated = await call(
+      grpc.rotateCallbackSecret.bind(grpc),
+      { id: byGrpc.id, overlap: { seconds: 600, nanos: 0 }, expectedRevision: 2 },
+      A,
+    );
+    const httpRotated = fromHttp(
+      RotateCallbackSecretResponse,
+      'callbacks.v1.RotateCallbackSecretResponse',
+      (
+        await ok('POST', `/v1/callbacks/${byHttp.id}:rotateSecret`, {
+          body: { overlap: '600s', expectedRevision: '2' },
+        })
+      ).json,
+    );
+    expect(sameFields(httpRotated.callback)).toEqual(sameFields(grpcRotated.callback));
+    expect(secretShape(httpRotated.secret)).toEqual(secretShape(grpcRotated.secret));
+    const grpcRevealed = await call(grpc.revealCallbackSecret.bind(grpc), { id: byHttp.id }, A);
+    const httpRevealed = fromHttp(
+      RevealCallbackSecretResponse,
+      'callbacks.v1.RevealCallbackSecretResponse',
+      (await ok('POST', `/v1/callbacks/${byHttp.id}:revealSecret`, { body: {} })).json,
+    );
+    expect(httpRevealed).toEqual(grpcRevealed);
+    expect(grpcRevealed.secrets.map((s) => s.secret)).toEqual([httpRotated.secret!.secret, httpCreated.secret!.secret]);
+
+    // A replay with the same request id is the same replay: the same new delivery ids either way.
+    const deliveryId = await deadDelivery(byHttp as unknown as CallbackJson);
+    const replay = { deliveryIds: [deliveryId], requestId: 'same-both-ways' };
+    const grpcReplayed = await call(
+      grpc.replayDeliveries.bind(grpc),
+      { ...replay, callbackId: '', states: [], startTime: undefined, endTime: undefined },
+      A,
+    );
+    const httpReplayed = fromHttp(
+      ReplayDeliveriesResponse,
+      'callbacks.v1.ReplayDeliveriesResponse',
+      (await ok('POST', '/v1/deliveries:replay', { body: replay })).json,
+    );
+    expect(httpReplayed).toEqual(grpcReplayed);
+    expect(grpcReplayed.deliveryIds).toHaveLength(1);
+
+    // The same statistics, of the callback and of the account.
+    const window = statsWindow();
+    for (const [callbackId, path] of [
+      [byHttp.id, `/v1/callbacks/${byHttp.id}/stats?${window.query}`],
+      ['', `/v1/deliveries:stats?accountId=acct-a&${window.query}`],
+    ] as const) {
+      const grpcStats = await call(
+        grpc.getDeliveryStats.bind(grpc),
+        {
+          callbackId,
+          accountId: callbackId ? '' : 'acct-a',
+          startTime: window.startTime,
+          endTime: window.endTime,
+          interval: StatsInterval.UNSPECIFIED,
+        },
+        A,
+      );
+      const httpStats = fromHttp(
+        GetDeliveryStatsResponse,
+        'callbacks.v1.GetDeliveryStatsResponse',
+        (await ok('GET', path)).json,
+      );
+      expect(httpStats).toEqual(grpcStats);
+      expect(grpcStats.totals?.dead).toBeGreaterThanOrEqual(1);
+    }
+
+    // Deleted both ways; then not found both ways, with the same code and message.
+    const grpcDeleted = await call(grpc.deleteCallback.bind(grpc), { id: byGrpc.id, expectedRevision: 3 }, A);
+    const httpDeleted = fromHttp(
+      DeleteCallbackResponse,
+      'callbacks.v1.DeleteCallbackResponse',
+      (await ok('DELETE', `/v1/callbacks/${byHttp.id}?expectedRevision=3`)).json,
+    );
+    expect(httpDeleted).toEqual(grpcDeleted);
+    const grpcGone = await callFails(grpc.getCallback.bind(grpc), { id: byHttp.id }, A);
+    const httpGone = await http('GET', `/v1/callbacks/${byHttp.id}`);
+    expect(httpGone.status).toBe(404);
+    expect(httpGone.json).toEqual({ code: grpcGone.code, message: grpcGone.details, details: [] });
+  });
 });
+
+/** What two callbacks made from the same input share: all but their ids, times and secrets' key ids. */
+function sameFields(callback: Callback | undefined): unknown {
+  expect(callback).toBeDefined();
+  const { id, createTime, updateTime, stateChangeTime, secretRotateTime, secrets, ...rest } = callback!;
+  return {
+    ...rest,
+    id: id.slice(0, 3),
+    times: [createTime, updateTime, stateChangeTime, secretRotateTime].map((t) => t !== undefined),
+    secrets: secrets.map((s) => ({
+      ...s,
+      keyId: s.keyId !== '',
+      createTime: true,
+      expireTime: s.expireTime !== undefined,
+    })),
+  };
+}
+
+/** A secret is made afresh each time: its kind and which fields it has are what can be the same. */
+function secretShape(secret: RevealedSecret | undefined): unknown {
+  expect(secret).toBeDefined();
+  return {
+    prefix: secret!.secret.split('_')[0],
+    length: secret!.secret.length,
+    keyId: secret!.keyId !== '',
+    publicKey: secret!.publicKey,
+    publicKeyPem: secret!.publicKeyPem,
+    createTime: secret!.createTime !== undefined,
+    expireTime: secret!.expireTime !== undefined,
+  };
+}
 
 /** An HTTP answer read by the proto3 JSON spec (not ts-proto's lenient fromJSON) into the gRPC client's types. */
 function fromHttp<T>(type: { decode(bytes: Uint8Array): T }, typeName: string, json: unknown): T {

@@ -1,68 +1,73 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
+import { type Document, OpenAPIBackend, type Operation } from 'openapi-backend';
 import { parse } from 'yaml';
 
 /**
- * The generated OpenAPI document (libs/proto/src/gen/openapi.yaml) as a response validator:
- * each answer is checked against the schema the document gives its operation and status (or
- * `default`, the google.rpc.Status of errors). Objects are closed (`additionalProperties: false`
- * where the document leaves it open), so a field the document does not know fails too.
+ * The generated OpenAPI document (libs/proto/src/gen/openapi.yaml) as a response validator, by
+ * openapi-backend: it matches a request to the document's operation and checks the answer
+ * against the schema of that status (or `default`, the google.rpc.Status of errors). Pinned at
+ * 5.20.1, the last release whose dependencies all run on Node 20 (5.21 on takes
+ * json-schema-ref-parser 16, which wants Node 22).
+ *
+ * What stays ours: objects are closed (`additionalProperties: false` where the document leaves it
+ * open), so a field the document does not know fails too; an answer the document has no schema
+ * for fails rather than passing unchecked, as openapi-backend would let it; and an answer to a
+ * request the document has no operation for (an unknown route, a wrong method) is still checked
+ * as a google.rpc.Status.
  */
-interface Operation {
-  responses: Record<string, { content?: { 'application/json'?: { schema: { $ref: string } } } }>;
-}
-interface Document {
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown> };
-}
-
 export class OpenApiDocument {
-  readonly document: Document;
-  private readonly ajv: Ajv;
-  private readonly compiled = new Map<string, ValidateFunction>();
-  private readonly paths: { template: string; pattern: RegExp }[];
+  private constructor(
+    private readonly api: OpenAPIBackend,
+    private readonly status: (body: unknown) => string[],
+  ) {}
 
-  constructor(file = new URL('../../../libs/proto/src/gen/openapi.yaml', import.meta.url)) {
-    this.document = parse(readFileSync(file, 'utf8')) as Document;
-    this.ajv = new Ajv({ allErrors: true, strict: false });
-    addFormats.default(this.ajv);
-    // protoc-gen-openapi's own formats: the type says all there is to check.
-    for (const format of ['enum', 'field-mask', 'int32', 'int64', 'double', 'float', 'bytes'])
-      this.ajv.addFormat(format, true);
-    const schemas = structuredClone(this.document.components.schemas);
-    for (const schema of Object.values(schemas)) close(schema);
-    this.ajv.addSchema({ $id: 'openapi.json', components: { schemas } });
-    this.paths = Object.keys(this.document.paths).map((template) => ({
-      template,
-      pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/:]+')}$`),
-    }));
+  static async load(file = new URL('../../../libs/proto/src/gen/openapi.yaml', import.meta.url)) {
+    const definition = parse(readFileSync(file, 'utf8')) as Document;
+    close(definition);
+    let ajv: Ajv | undefined;
+    const api = new OpenAPIBackend({
+      definition,
+      strict: true,
+      customizeAjv: (instance) => {
+        addFormats.default(instance);
+        // protoc-gen-openapi's own formats: the type says all there is to check.
+        for (const format of ['enum', 'field-mask', 'bytes']) instance.addFormat(format, true);
+        ajv = instance;
+        return instance;
+      },
+    });
+    await api.init();
+    const status = api.definition.components?.schemas?.['Status'];
+    if (!ajv || !status) throw new Error('the OpenAPI document has no google.rpc.Status schema');
+    const validateStatus = ajv.compile(status);
+    return new OpenApiDocument(api, (body) =>
+      validateStatus(body) ? [] : (validateStatus.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`),
+    );
   }
 
   /** The document's operation for a request (`GET /v1/callbacks/cb_1` → `/v1/callbacks/{id}`'s get). */
   operation(method: string, path: string): Operation | undefined {
-    const verb = method.toLowerCase();
-    return this.paths
-      .filter((p) => p.pattern.test(path))
-      .map((p) => this.document.paths[p.template]?.[verb])
-      .find((op) => op !== undefined);
+    return this.api.matchOperation({ method, path, headers: {} });
+  }
+
+  /** Every operation of the document, by operationId. */
+  operationIds(): string[] {
+    return this.api
+      .getOperations()
+      .map((operation) => operation.operationId ?? `${operation.method} ${operation.path}`);
   }
 
   /** Errors of `body` against the response schema of (method, path, status); [] when valid. */
   check(method: string, path: string, status: number, body: unknown): string[] {
     const operation = this.operation(method, path);
-    // No operation (an unknown route, a method the path does not have): still a google.rpc.Status.
-    const ref = operation
-      ? (operation.responses[String(status)] ?? operation.responses['default'])?.content?.['application/json']?.schema
-          .$ref
-      : '#/components/schemas/Status';
-    if (ref === undefined) return [`the document has no response ${status} for ${method} ${path}`];
-    let validate = this.compiled.get(ref);
-    if (!validate) {
-      validate = this.ajv.compile({ $ref: `openapi.json${ref}` });
-      this.compiled.set(ref, validate);
-    }
-    return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+    if (!operation) return this.status(body);
+    const response = operation.responses?.[String(status)] ?? operation.responses?.['default'];
+    if (!response || !('content' in response) || !response.content?.['application/json']?.schema)
+      return [`the document has no response ${status} for ${method} ${path}`];
+    const result = this.api.validateResponse(body, operation, status);
+    return (result.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
   }
 }
 

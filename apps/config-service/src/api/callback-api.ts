@@ -13,6 +13,7 @@ import type { GetDelivery } from '../deliveries/get-delivery';
 import type { GetDeliveryStats } from '../deliveries/get-delivery-stats';
 import type { ListDeliveries } from '../deliveries/list-deliveries';
 import type { ReplayDeliveries } from '../deliveries/replay-deliveries';
+import type { RequestRateLimit } from './request-rate-limit';
 
 export interface CallbackUseCases {
   create: CreateCallback;
@@ -45,10 +46,11 @@ export type CallbackApi = {
 
 /**
  * callbacks.v1.CallbackService's requests to use-cases and results back, for every transport
- * (gRPC, HTTP/JSON): the one place a method's request meets its use-case.
+ * (gRPC, HTTP/JSON): the one place a method's request meets its use-case, and where each call
+ * is counted against its caller's request rate, whichever transport it came by.
  */
-export function callbackApi(useCases: CallbackUseCases): CallbackApi {
-  return {
+export function callbackApi(useCases: CallbackUseCases, rateLimit: RequestRateLimit): CallbackApi {
+  return limited(rateLimit, {
     createCallback: (principal, request) => useCases.create.execute(principal, request.callback),
     getCallback: async (principal, request) => ({ callback: await useCases.get.execute(principal, request.id) }),
     listCallbacks: (principal, request) => useCases.list.execute(principal, request),
@@ -68,5 +70,18 @@ export function callbackApi(useCases: CallbackUseCases): CallbackApi {
       deliveryIds: await useCases.replay.execute(principal, request),
     }),
     getDeliveryStats: (principal, request) => useCases.stats.execute(principal, request),
-  };
+  });
+}
+
+function limited(rateLimit: RequestRateLimit, api: CallbackApi): CallbackApi {
+  const methods = Object.entries(api) as [keyof CallbackApi, ApiMethod<unknown, unknown>][];
+  return Object.fromEntries(
+    methods.map(([name, method]) => [
+      name,
+      async (principal: Principal, request: unknown) => {
+        rateLimit.take(principal);
+        return method(principal, request);
+      },
+    ]),
+  ) as CallbackApi;
 }

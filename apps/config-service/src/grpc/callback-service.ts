@@ -2,7 +2,7 @@ import { type handleUnaryCall, type sendUnaryData, type ServerUnaryCall, status 
 import { InvalidArgumentError } from '@callbacks/domain';
 import type { Logger } from '@callbacks/logger';
 import type { CallbackServiceServer } from '@callbacks/proto/callbacks/v1/callback_service';
-import { callbackApi, type CallbackUseCases } from '../api/callback-api';
+import type { CallbackApi } from '../api/callback-api';
 import type { Principal, TokenAuthenticator } from '../auth/tokens';
 import { authenticate } from './auth';
 import { MalformedRequest } from './request-decoding';
@@ -13,11 +13,11 @@ import { toGrpcError } from './status';
  * Authentication, refusing undecodable requests and error mapping happen once, in `unary`.
  */
 export function callbackService(deps: {
-  useCases: CallbackUseCases;
+  api: CallbackApi;
   authenticator: TokenAuthenticator;
   log: Logger;
 }): CallbackServiceServer {
-  const { useCases, authenticator, log } = deps;
+  const { api, authenticator, log } = deps;
 
   function unary<Req, Res>(
     method: string,
@@ -50,7 +50,6 @@ export function callbackService(deps: {
     };
   }
 
-  const api = callbackApi(useCases);
   return {
     createCallback: unary('CreateCallback', api.createCallback),
     getCallback: unary('GetCallback', api.getCallback),

@@ -14,9 +14,10 @@ import {
   BadRequest,
   type BadRequest_FieldViolation as FieldViolation,
   ErrorInfo,
+  RetryInfo,
 } from '@callbacks/proto/google/rpc/error_details';
 import { Status } from '@callbacks/proto/google/rpc/status';
-import { FailedPreconditionError } from '../errors';
+import { FailedPreconditionError, RequestRateExceededError } from '../errors';
 
 /** The error a handler gives gRPC: a status code, a message and, where useful, rich details. */
 export type GrpcError = Partial<ServiceError> & { code: status; details: string };
@@ -72,6 +73,17 @@ export function toGrpcError(error: unknown): { grpc: GrpcError; expected: boolea
     return {
       grpc: withDetails(status.ABORTED, error.message, [
         { typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo', value: Buffer.from(info) },
+      ]),
+      expected: true,
+    };
+  }
+  if (error instanceof RequestRateExceededError) {
+    // Whole seconds, as HTTP's Retry-After has them: a client that waits this long gets through.
+    const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    const info = RetryInfo.encode({ retryDelay: { seconds, nanos: 0 } }).finish();
+    return {
+      grpc: withDetails(status.RESOURCE_EXHAUSTED, error.message, [
+        { typeUrl: 'type.googleapis.com/google.rpc.RetryInfo', value: Buffer.from(info) },
       ]),
       expected: true,
     };

@@ -7,7 +7,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from '@callbacks/domain';
-import { FailedPreconditionError } from '../errors';
+import { FailedPreconditionError, RequestRateExceededError } from '../errors';
 import { toHttpError } from './errors';
 
 describe('toHttpError', () => {
@@ -22,6 +22,7 @@ describe('toHttpError', () => {
     [new NotFoundError('callback', 'cb_1'), 404, 5],
     [new RevisionConflictError('callback', 'cb_1', 2, 3), 409, 10],
     [new FailedPreconditionError('the callback is not ACTIVE'), 400, 9],
+    [new RequestRateExceededError('crm', 1_500), 429, 8],
     [new UnavailableError('the database does not answer'), 503, 14],
   ])('answers %s with HTTP %i and the gRPC code %i', (error, httpStatus, code) => {
     const answer = toHttpError(error, false);
@@ -61,6 +62,17 @@ describe('toHttpError', () => {
         },
       ],
     });
+  });
+
+  it('is 429 with Retry-After in whole seconds and the google.rpc.RetryInfo gRPC sends', () => {
+    const answer = toHttpError(new RequestRateExceededError('crm', 1_500), false);
+    expect(answer).toMatchObject({ httpStatus: 429, code: 'RESOURCE_EXHAUSTED', retryAfterSeconds: 2 });
+    expect(answer.body).toMatchObject({
+      code: 8,
+      details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }],
+    });
+    expect(toHttpError(new RequestRateExceededError('crm', 3), false).retryAfterSeconds).toBe(1);
+    expect(toHttpError(new NotFoundError('callback', 'cb_1'), false).retryAfterSeconds).toBeUndefined();
   });
 
   it('tells nothing of an unexpected error', () => {

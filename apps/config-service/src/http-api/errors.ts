@@ -1,13 +1,16 @@
 import { fromBinary, type JsonValue } from '@bufbuild/protobuf';
 import { status } from '@grpc/grpc-js';
+import { RetryInfo } from '@callbacks/proto/google/rpc/error_details';
+import { Status } from '@callbacks/proto/google/rpc/status';
 import { messageDesc, writeJson } from '@callbacks/proto/proto-json';
 import { toGrpcError } from '../grpc/status';
 
 /**
  * Errors over HTTP are what gRPC sends in its status, as JSON: a `google.rpc.Status` with the
  * same code, message and details (BadRequest field violations, ErrorInfo with the current
- * revision), under the HTTP status google/rpc/code.proto gives the code. The mapping of domain
- * errors stays in grpc/status.ts; this only changes the envelope.
+ * revision, RetryInfo), under the HTTP status google/rpc/code.proto gives the code. The mapping of
+ * domain errors stays in grpc/status.ts; this only changes the envelope (a RetryInfo is also
+ * HTTP's Retry-After).
  */
 
 /** google/rpc/code.proto's HTTP mapping. */
@@ -38,6 +41,8 @@ export interface HttpError {
   code: string;
   /** A domain error the caller can act on (logged at info), rather than a fault of ours. */
   expected: boolean;
+  /** From a google.rpc.RetryInfo: the Retry-After header, in seconds. */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -51,7 +56,16 @@ export function toHttpError(error: unknown, conditional: boolean): HttpError {
     ? writeJson(messageDesc('google.rpc.Status'), fromBinary(messageDesc('google.rpc.Status'), details))
     : statusJson(grpc.code, grpc.details);
   const httpStatus = grpc.code === status.ABORTED && conditional ? 412 : (HTTP_STATUS[grpc.code] ?? 500);
-  return { httpStatus, body, code: status[grpc.code], expected };
+  const retryAfterSeconds = Buffer.isBuffer(details) ? retryDelaySeconds(details) : undefined;
+  return { httpStatus, body, code: status[grpc.code], expected, ...(retryAfterSeconds && { retryAfterSeconds }) };
+}
+
+function retryDelaySeconds(statusBytes: Buffer): number | undefined {
+  const retry = Status.decode(statusBytes).details.find(
+    (d) => d.typeUrl === 'type.googleapis.com/google.rpc.RetryInfo',
+  );
+  const delay = retry && RetryInfo.decode(retry.value).retryDelay;
+  return delay && Math.max(1, Math.ceil(delay.seconds + delay.nanos / 1e9));
 }
 
 /** A google.rpc.Status without details, for what HTTP itself refuses (no route, a wrong method, a body too large). */

@@ -182,6 +182,7 @@ export async function startHttpApi(options: {
         log.info({ ...fields, error: (failure.body as { message?: string }).message }, 'http request failed');
       else log.error({ ...fields, err: error }, 'http request failed unexpectedly');
       if (failure.httpStatus === 401) void reply.header('www-authenticate', 'Bearer');
+      if (failure.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
       return send(reply, failure.httpStatus, failure.body);
     }
   }

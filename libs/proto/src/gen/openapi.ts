@@ -43,7 +43,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["CallbackService_ListDeliveries"];
+        get: operations["CallbackService_ListDeliveries_2"];
         put?: never;
         post?: never;
         delete?: never;
@@ -63,7 +63,7 @@ export interface paths {
          * @description Attempts by outcome over time, the failure rate and latency percentiles, of one callback or
          *      of an account: counted as results are recorded, so it costs the same however large the log.
          */
-        get: operations["CallbackService_GetDeliveryStats"];
+        get: operations["CallbackService_GetDeliveryStats_2"];
         put?: never;
         post?: never;
         delete?: never;
@@ -175,7 +175,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["CallbackService_ListDeliveries_2"];
+        get: operations["CallbackService_ListDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -231,7 +231,7 @@ export interface paths {
          * @description Attempts by outcome over time, the failure rate and latency percentiles, of one callback or
          *      of an account: counted as results are recorded, so it costs the same however large the log.
          */
-        get: operations["CallbackService_GetDeliveryStats_2"];
+        get: operations["CallbackService_GetDeliveryStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -935,7 +935,7 @@ export interface operations {
             };
         };
     };
-    CallbackService_ListDeliveries: {
+    CallbackService_ListDeliveries_2: {
         parameters: {
             query?: {
                 /** @description UNSPECIFIED: any state. */
@@ -975,7 +975,7 @@ export interface operations {
             };
         };
     };
-    CallbackService_GetDeliveryStats: {
+    CallbackService_GetDeliveryStats_2: {
         parameters: {
             query?: {
                 /** @description ...or every attempt of this account (empty with no callback: the caller's only account). */
@@ -1219,7 +1219,7 @@ export interface operations {
             };
         };
     };
-    CallbackService_ListDeliveries_2: {
+    CallbackService_ListDeliveries: {
         parameters: {
             query?: {
                 callbackId?: string;
@@ -1322,7 +1322,7 @@ export interface operations {
             };
         };
     };
-    CallbackService_GetDeliveryStats_2: {
+    CallbackService_GetDeliveryStats: {
         parameters: {
             query?: {
                 /** @description One callback's attempts... */
