@@ -24,7 +24,7 @@ export interface ServiceTelemetry {
  * The main of every service: read and validate settings (a bad environment prints one line per
  * problem and exits 2), create the logger and the telemetry (whose trace ids every log line
  * carries), start, and on SIGTERM/SIGINT stop gracefully (exit 0, or 1 when stopping fails), the
- * telemetry last so the final spans are exported. A failure to start exits 1 with the reason,
+ * telemetry last so the final spans are exported; a signal before it is up exits 0 at once. A failure to start exits 1 with the reason,
  * and so does a service that fails later (`Stoppable.failed`), after stopping.
  */
 export function runService<S extends { logLevel: LogLevel }, T extends ServiceTelemetry>(
@@ -54,9 +54,11 @@ export function runService<S extends { logLevel: LogLevel }, T extends ServiceTe
   logFields = telemetry.logFields;
   const exit = (code: number) => void telemetry.shutdown().then(() => process.exit(code));
 
-  // Signals are handled from the first moment: one that arrives while the service is starting
-  // stops it as soon as it is up.
+  // Signals are handled from the first moment. One that arrives while the service is still
+  // starting (which may wait without end, e.g. for a bucket another service creates) exits at
+  // once: nothing has been handed to it yet that another instance would not get again.
   let signalled: string | undefined;
+  let starting = true;
   let running: Stoppable | undefined;
   const stop = () => {
     if (!running || !signalled) return;
@@ -74,6 +76,11 @@ export function runService<S extends { logLevel: LogLevel }, T extends ServiceTe
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       signalled ??= signal;
+      if (starting) {
+        log.info({ signal }, 'stopped while still starting');
+        exit(0);
+        return;
+      }
       stop();
     });
   }
@@ -91,6 +98,7 @@ export function runService<S extends { logLevel: LogLevel }, T extends ServiceTe
 
   start(settings, log, telemetry).then(
     (service) => {
+      starting = false;
       running = service;
       void service.failed?.then(fail, fail);
       stop();

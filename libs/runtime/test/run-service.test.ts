@@ -44,6 +44,15 @@ describe('runService', () => {
     for (const line of lines) expect(line.fixture_field).toBe('from the telemetry');
   });
 
+  it('exits 0 on SIGTERM while it is still starting, however long the start would wait', async () => {
+    const { code, stdout } = await runFixture({ FIXTURE_PORT: '80', FIXTURE_NEVER_UP: 'yes' }, (text, child) => {
+      if (text.includes('never comes') && !text.includes('while still starting')) child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('"msg":"stopped while still starting"');
+    expect(stdout).not.toContain('"msg":"started"');
+  });
+
   it('stops and exits 1, saying why, when the service fails on its own', async () => {
     const { code, stdout } = await runFixture({ FIXTURE_PORT: '80', FIXTURE_FAIL: 'yes' });
     expect(code).toBe(1);
