@@ -7,6 +7,7 @@ import { CallbackIndex } from './callbacks/callback-index';
 import type { MatcherSettings } from './config';
 import { ackFloorReader, EventConsumer, MATCHER_CONSUMER } from './events/event-consumer';
 import { EventHandler, type HandlerStats } from './events/event-handler';
+import { HeldEvents } from './events/held-events';
 import { registerMatcherMetrics } from './metrics';
 import { OrderedLines } from './ordering/ordered-lines';
 
@@ -49,7 +50,9 @@ export async function startMatcher(
         ),
   );
   const follower = new BucketFollower(index, log);
-  const lines = new OrderedLines(ackFloorReader(nc), log);
+  const held = new HeldEvents(nc, instance, log);
+  const lines = new OrderedLines(ackFloorReader(nc), log, (seq, hashes) => held.announce(seq, hashes));
+  held.listen((seq, hashes) => lines.heldElsewhere(seq, hashes));
   const handler = new EventHandler(nc, index, lines, log, instance, tracing, { ackWaitMs: settings.ackWaitMs });
   registerMatcherMetrics(telemetry, handler.stats, index, follower, lines);
   // Served before the callbacks are loaded, which waits for the config service's bucket as long as it takes.
@@ -74,6 +77,7 @@ export async function startMatcher(
       await consumer.stop();
       follower.stop();
       handler.close();
+      held.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));
       await metrics.stop();
       log.info(handler.stats, 'matcher stopped');

@@ -12,7 +12,8 @@ export const MATCHER_CONSUMER = 'matcher';
  * and not yet acknowledged).
  */
 export function ackFloorReader(nc: NatsConnection): () => Promise<number> {
-  const manager = jetstreamManager(nc);
+  // Without the account check, making the manager asks the server nothing, so it cannot fail.
+  const manager = jetstreamManager(nc, { checkAPI: false });
   return async () => {
     const info = await (await manager).consumers.info(STREAMS.events.name, MATCHER_CONSUMER);
     return info.ack_floor.stream_seq;
@@ -30,7 +31,7 @@ export class EventConsumer {
   private readonly inFlight = new Set<Promise<void>>();
   /** Events holding a slot. */
   private busy = 0;
-  private slotFreed: (() => void) | undefined;
+  private slotWaiters: (() => void)[] = [];
   private readonly consuming = new ConsumeLoop(MATCHER_CONSUMER);
   /** Resolves if consuming, once started, ends without `stop` (see ConsumeLoop). */
   readonly failed = this.consuming.failed;
@@ -78,7 +79,7 @@ export class EventConsumer {
   }
 
   private async slotBelow(limit: number): Promise<void> {
-    while (this.busy >= limit) await new Promise<void>((resolve) => (this.slotFreed = resolve));
+    while (this.busy >= limit) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
   }
 
   private handleInBackground(msg: JsMsg): void {
@@ -88,9 +89,7 @@ export class EventConsumer {
       if (!holding) return;
       holding = false;
       this.busy--;
-      const freed = this.slotFreed;
-      this.slotFreed = undefined;
-      freed?.();
+      for (const resolve of this.slotWaiters.splice(0)) resolve();
     };
     const task = this.handler
       .handle(msg, release)

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@callbacks/logger';
-import { type OrderedJob, OrderedJobsAbandoned, OrderedLines } from './ordered-lines';
+import { lineHash, type OrderedJob, OrderedJobsAbandoned, OrderedLines } from './ordered-lines';
 
 const log = createLogger({ service: 'ordered-lines-test', level: 'silent' });
 
@@ -9,10 +9,12 @@ const log = createLogger({ service: 'ordered-lines-test', level: 'silent' });
 function controlled() {
   const pending: { line: string; seq: number; settle: (ok: boolean) => void }[] = [];
   const stored: Record<string, number[]> = {};
+  let started: (() => void) | undefined;
   const job = (line: string, seq: number): OrderedJob => ({
     line,
     publish: () =>
-      new Promise((resolve, reject) =>
+      new Promise((resolve, reject) => {
+        started?.();
         pending.push({
           line,
           seq,
@@ -21,13 +23,33 @@ function controlled() {
             (stored[line] ??= []).push(seq);
             resolve(undefined);
           },
-        }),
-      ),
+        });
+      }),
   });
-  return { pending, stored, job };
+  /** Resolves when the next publish starts. */
+  const nextPublish = () => new Promise<void>((resolve) => (started = resolve));
+  return { pending, stored, job, nextPublish };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** An ack floor the test sets, and its reads by OrderedLines to await. */
+function testFloor() {
+  let value = 0;
+  let waiters: { left: number; resolve: () => void }[] = [];
+  return {
+    read: async () => {
+      for (const waiter of waiters) if (--waiter.left === 0) waiter.resolve();
+      waiters = waiters.filter((waiter) => waiter.left > 0);
+      return value;
+    },
+    set(floor: number) {
+      value = floor;
+    },
+    /** Resolves on the second read from now: by then one read of the current floor has been acted on. */
+    acted: () => new Promise<void>((resolve) => waiters.push({ left: 2, resolve })),
+  };
+}
 
 describe('OrderedLines', () => {
   it('publishes a line one job at a time, in event order, and other lines meanwhile', async () => {
@@ -50,41 +72,65 @@ describe('OrderedLines', () => {
   });
 
   it('holds a job until the ack floor says every earlier event held elsewhere is done', async () => {
-    const { pending, stored, job } = controlled();
-    let floor = 0;
-    const lines = new OrderedLines(async () => floor, log);
+    const { pending, stored, job, nextPublish } = controlled();
+    const floor = testFloor();
+    const lines = new OrderedLines(floor.read, log);
     // Events 1 and 2 are another instance's; this one took 3.
     const third = lines.submit(3, [job('a', 3)]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await floor.acted();
     expect(pending).toEqual([]);
-    floor = 1;
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    floor.set(1);
+    await floor.acted();
     expect(pending).toEqual([]);
-    floor = 2;
-    await expect.poll(() => pending.length).toBe(1);
+    floor.set(2);
+    await nextPublish();
+    expect(pending.length).toBe(1);
     pending[0]!.settle(true);
     await third;
     expect(stored).toEqual({ a: [3] });
   });
 
+  it("waits for another instance's earlier events only when they have a job for the same line", async () => {
+    const { pending, stored, job, nextPublish } = controlled();
+    const floor = testFloor();
+    const lines = new OrderedLines(floor.read, log);
+    const third = lines.submit(3, [job('a', 3)]);
+    const fourth = lines.submit(4, [job('b', 4)]);
+    lines.heldElsewhere(1, []); // another instance's, no ordered job
+    lines.heldElsewhere(2, [lineHash('a')]); // another instance's, with a job for line a
+    await tick();
+    expect(pending.map((p) => `${p.line}${p.seq}`)).toEqual(['b4']);
+    pending.splice(0)[0]!.settle(true);
+    await fourth;
+    await floor.acted();
+    expect(pending).toEqual([]);
+    floor.set(2); // its job for line a is stored
+    await nextPublish();
+    expect(pending.length).toBe(1);
+    pending.splice(0)[0]!.settle(true);
+    await third;
+    expect(stored).toEqual({ a: [3], b: [4] });
+  });
+
   it('puts a failed event back in its place: later jobs of its line wait until it is stored', async () => {
     const { pending, stored, job } = controlled();
-    let floor = 0;
-    const lines = new OrderedLines(async () => floor, log);
+    const floor = testFloor();
+    const lines = new OrderedLines(floor.read, log);
     const first = lines.submit(1, [job('a', 1)]);
     const second = lines.submit(2, [job('a', 2)]);
     await tick();
     pending.splice(0)[0]!.settle(false);
     await expect(first).rejects.toThrow('publish failed');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await floor.acted();
     expect(pending).toEqual([]); // 2 waits for 1, which is no longer in hand
     const again = lines.submit(1, [job('a', 1)]); // redelivered
     await tick();
     expect(pending.map((p) => p.seq)).toEqual([1]);
     pending.splice(0)[0]!.settle(true);
     await again;
-    floor = 1;
-    await expect.poll(() => pending.length).toBe(1);
+    await tick();
+    // 1 is this instance's again, and stored: 2 goes on without waiting for the floor.
+    expect(pending.map((p) => p.seq)).toEqual([2]);
     pending.splice(0)[0]!.settle(true);
     await second;
     expect(stored).toEqual({ a: [1, 2] });
@@ -115,12 +161,18 @@ describe('OrderedLines', () => {
           const pick = (n: number) => (picks.next().value as number) % n;
           const stored: Record<string, number[]> = {};
           const acked = new Set<number>();
+          let floorRead: (() => void) | undefined;
           const floor = async () => {
+            floorRead?.();
             let f = 0;
             while (acked.has(f + 1)) f++;
             return f;
           };
-          const instances = [new OrderedLines(floor, log), new OrderedLines(floor, log)];
+          // Each instance tells the other what it holds; notices arrive late, or never.
+          const notices: { to: number; seq: number; lines: readonly number[] }[] = [];
+          const instances = [0, 1].map(
+            (i) => new OrderedLines(floor, log, (seq, lines) => notices.push({ to: 1 - i, seq, lines })),
+          );
           const inFlight: { line: string; seq: number; settle: (ok: boolean) => void }[] = [];
           const publish = (line: string, seq: number) =>
             new Promise<void>((resolve, reject) =>
@@ -152,12 +204,28 @@ describe('OrderedLines', () => {
               const actions = [
                 ...(fresh.length > 0 ? [() => deliver(fresh.shift()!)] : []),
                 ...(redelivered.length > 0 ? [() => deliver(redelivered.splice(pick(redelivered.length), 1)[0]!)] : []),
+                ...(notices.length > 0
+                  ? [
+                      () => {
+                        const notice = notices.splice(pick(notices.length), 1)[0]!;
+                        if (pick(8) !== 0) instances[notice.to]!.heldElsewhere(notice.seq, notice.lines);
+                      },
+                    ]
+                  : []),
                 ...(inFlight.length > 0
                   ? [() => inFlight.splice(pick(inFlight.length), 1)[0]!.settle(pick(8) !== 0)]
                   : []),
               ];
-              if (actions.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
-              else actions[pick(actions.length)]!();
+              if (actions.length === 0) {
+                // Nothing to do but wait for an instance to read the floor again (or fail: stuck).
+                let stuck: NodeJS.Timeout | undefined;
+                await Promise.race([
+                  new Promise<void>((resolve) => (floorRead = resolve)),
+                  new Promise((_, reject) => {
+                    stuck = setTimeout(() => reject(new Error(`stuck: acked ${acked.size}`)), 10_000);
+                  }),
+                ]).finally(() => clearTimeout(stuck));
+              } else actions[pick(actions.length)]!();
               await tick();
             }
           } finally {

@@ -14,6 +14,12 @@ export interface OrderedJob {
  */
 export type ReadAckFloor = () => Promise<number>;
 
+/**
+ * Tells the other instances that this one holds event `seq`, whose ordered jobs join the lines
+ * hashed `lines` (lineHash); at most once (a lost notice only makes their jobs wait longer).
+ */
+export type AnnounceHeld = (seq: number, lines: readonly number[]) => void;
+
 /** The jobs of an event were given back before they were stored (the matcher is stopping). */
 export class OrderedJobsAbandoned extends Error {
   override readonly name = 'OrderedJobsAbandoned';
@@ -23,6 +29,8 @@ export class OrderedJobsAbandoned extends Error {
 const FLOOR_READ_INTERVAL_MS = 5;
 /** Jobs blocked this long are worth a warning: another instance may have died holding events. */
 const LONG_WAIT_MS = 5_000;
+/** How long after its last ordered job an instance still tells the others which events it holds. */
+const ANNOUNCE_FOR_MS = 10 * 60_000;
 
 interface HeldEvent {
   seq: number;
@@ -40,12 +48,23 @@ interface Waiter {
 }
 
 interface Line {
+  hash: number;
   /** Jobs waiting, by event sequence; the first is the only one that may be publishing. */
   queue: Waiter[];
   publishing: boolean;
 }
 
+/** This instance's event, all of whose ordered jobs are stored. */
 const DONE = 'done';
+/** Another instance's event, whose ordered jobs join the lines listed in `elsewhere`. */
+const ELSEWHERE = 'elsewhere';
+
+/** FNV-1a: a line's key in 32 bits for the notices between instances (a collision only makes a job wait). */
+export function lineHash(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
 
 /**
  * Puts ordered callbacks' jobs into their lines in event order, whichever matcher instance
@@ -58,8 +77,11 @@ const DONE = 'done';
  *   its jobs are stored, and terminates only events that have none), or
  * - in this instance's hands, with no job for the line still to store before `s`.
  *
- * Events in another instance's hands are known only through the ack floor, read while jobs wait
- * for them. A job waits for earlier events only, never for later ones, so the lowest unfinished
+ * - in another instance's hands with no job for the line: each instance tells the others which
+ *   events it takes and the lines of their ordered jobs as soon as it has matched them.
+ *
+ * Other events (one another instance holds with a job for the line, or one not heard of) wait
+ * for the ack floor, read while jobs wait. A job waits for earlier events only, never for later ones, so the lowest unfinished
  * event can always go on and nothing deadlocks; if the instance holding it dies, the wait ends
  * when the event is redelivered (the consumer's ack wait). Waiting jobs hold no handler slot, so
  * the events they wait for are taken in meanwhile.
@@ -69,8 +91,13 @@ export class OrderedLines {
   private floor = 0;
   /** Every event in (floor, reach] is in `held`. */
   private reach = 0;
-  /** Events above the floor that this instance took while jobs wait: done, or with jobs to store. */
-  private readonly held = new Map<number, HeldEvent | typeof DONE>();
+  /** Events above the floor known while jobs wait: this instance's (done, or with jobs to store) or another's. */
+  private readonly held = new Map<number, HeldEvent | typeof DONE | typeof ELSEWHERE>();
+  /** Other instances' events above the floor with a job for a line, by line hash. */
+  private readonly elsewhere = new Map<number, number[]>();
+  /** First jobs of lines that wait for another instance's earlier job of the same line (some may be stale). */
+  private readonly behindElsewhere = new Set<Waiter>();
+  private lastJobsAt = Number.NEGATIVE_INFINITY;
   private readonly lines = new Map<string, Line>();
   /** First jobs of lines that wait for events this instance does not hold (some may be stale). */
   private readonly blocked = new Set<Waiter>();
@@ -85,6 +112,8 @@ export class OrderedLines {
   constructor(
     private readonly readAckFloor: ReadAckFloor,
     private readonly log: Logger,
+    private readonly announce: AnnounceHeld = () => undefined,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Jobs waiting to be stored (a gauge). */
@@ -99,6 +128,13 @@ export class OrderedLines {
    * before it is acknowledged; one taken but not submitted yet only makes later jobs wait longer.
    */
   submit(seq: number, jobs: readonly OrderedJob[]): Promise<void> {
+    if (jobs.length > 0) this.lastJobsAt = this.now();
+    // Only while ordered callbacks are about: otherwise nobody waits, and nothing is sent.
+    if (this.now() - this.lastJobsAt < ANNOUNCE_FOR_MS)
+      this.announce(
+        seq,
+        jobs.map((job) => lineHash(job.line)),
+      );
     if (jobs.length === 0) {
       // With nothing waiting, nobody needs to know about this event.
       if (this.waitingJobs > 0 && seq > this.floor && !this.held.has(seq)) {
@@ -124,6 +160,19 @@ export class OrderedLines {
     });
   }
 
+  /** Another instance holds event `seq`, whose ordered jobs join the lines hashed `lines`. */
+  heldElsewhere(seq: number, lines: readonly number[]): void {
+    // With nothing waiting, nobody needs to know; an event this instance holds is known better.
+    if (this.waitingJobs === 0 || seq <= this.floor || this.held.has(seq)) return;
+    this.held.set(seq, ELSEWHERE);
+    for (const hash of lines) {
+      const seqs = this.elsewhere.get(hash);
+      if (seqs) seqs.push(seq);
+      else this.elsewhere.set(hash, [seq]);
+    }
+    this.moveOn();
+  }
+
   /**
    * Gives back every event whose jobs have not started publishing (they reject with
    * OrderedJobsAbandoned), for a matcher that stops: what they wait for may never come to a
@@ -142,7 +191,7 @@ export class OrderedLines {
   private lineOf(key: string): Line {
     let line = this.lines.get(key);
     if (!line) {
-      line = { queue: [], publishing: false };
+      line = { hash: lineHash(key), queue: [], publishing: false };
       this.lines.set(key, line);
     }
     return line;
@@ -155,6 +204,11 @@ export class OrderedLines {
     if (head.event.seq - 1 > this.reach) {
       this.blocked.add(head);
       this.lowestBlocked = Math.min(this.lowestBlocked, head.event.seq);
+      void this.readFloor();
+      return;
+    }
+    if (this.elsewhere.get(line.hash)?.some((seq) => seq > this.floor && seq < head.event.seq)) {
+      this.behindElsewhere.add(head);
       void this.readFloor();
       return;
     }
@@ -216,6 +270,7 @@ export class OrderedLines {
 
   /** Raises the floor and the reach as far as what is known allows, and starts the heads this frees. */
   private moveOn(floor = this.floor): void {
+    const before = this.floor;
     if (floor > this.floor) {
       for (const seq of this.held.keys()) if (seq <= floor) this.held.delete(seq);
       this.floor = floor;
@@ -224,9 +279,22 @@ export class OrderedLines {
     if (this.reach < this.floor) this.reach = this.floor;
     while (this.held.has(this.reach + 1)) this.reach++;
     if (this.waitingJobs === 0) {
-      // Nothing waits: what this instance holds matters to no one until a job comes again.
+      // Nothing waits: what is held here or elsewhere matters to no one until a job comes again.
       this.held.clear();
+      this.elsewhere.clear();
       this.reach = this.floor;
+    }
+    if (this.floor > before) {
+      for (const [hash, seqs] of this.elsewhere) {
+        const above = seqs.filter((seq) => seq > this.floor);
+        if (above.length === 0) this.elsewhere.delete(hash);
+        else if (above.length < seqs.length) this.elsewhere.set(hash, above);
+      }
+      for (const waiter of [...this.behindElsewhere]) {
+        this.behindElsewhere.delete(waiter);
+        const line = this.lineHeadedBy(waiter);
+        if (line) this.startHead(line);
+      }
     }
     if (this.lowestBlocked - 1 <= this.reach) this.unblock();
   }
@@ -254,7 +322,8 @@ export class OrderedLines {
   private isBlocked(): boolean {
     for (const waiter of this.blocked) if (!this.lineHeadedBy(waiter)) this.blocked.delete(waiter);
     if (this.blocked.size === 0) this.lowestBlocked = Infinity;
-    return this.blocked.size > 0;
+    for (const waiter of this.behindElsewhere) if (!this.lineHeadedBy(waiter)) this.behindElsewhere.delete(waiter);
+    return this.blocked.size > 0 || this.behindElsewhere.size > 0;
   }
 
   /** Reads the ack floor again and again while jobs wait for events other instances hold. */
@@ -275,7 +344,7 @@ export class OrderedLines {
         if (!this.isBlocked()) break;
         if (this.blockedSince !== undefined && started - this.blockedSince >= LONG_WAIT_MS) {
           this.log.warn(
-            { waiting: this.waitingJobs, ack_floor: this.floor, first_waiting: this.lowestBlocked },
+            { waiting: this.waitingJobs, ack_floor: this.floor, reach: this.reach },
             'ordered jobs wait for events another matcher holds (if it died, they come back after MATCHER_ACK_WAIT)',
           );
           this.blockedSince = Date.now();
