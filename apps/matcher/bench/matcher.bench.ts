@@ -9,7 +9,10 @@
  *    with BENCH_CALLBACKS callbacks over BENCH_DATABASES databases, ten candidates per event.
  * 2. `fanout`: one database of BENCH_FANOUT callbacks that all match: jobs per second of the
  *    matcher and of the floor publishing the same jobs.
- * 3. `scale_*`: for each of BENCH_SIZES (callbacks/databases), the matcher as its own process:
+ * 3. `ordered`: BENCH_ORDERED_EVENTS events over 1,000 profiles, one callback matching all, with
+ *    one and two matchers: events per second (publish to the last one acknowledged) when the
+ *    callback's ordering is per profile, against the same with no ordering (`limit`).
+ * 4. `scale_*`: for each of BENCH_SIZES (callbacks/databases), the matcher as its own process:
  *    start-up until it consumes, resident memory per callback (a rule of five conditions each),
  *    and CPU per event, first for events of databases no event has touched (`cold`: the
  *    database's callbacks are decoded then) and again for the same databases (`warm`).
@@ -38,7 +41,7 @@ import {
   SUBJECTS,
 } from '@callbacks/messaging';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { type Callback, Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { countMessages, residentBytes, ServiceProcess, waitForConsumerIdle } from '@callbacks/testing';
 import { CallbackIndex } from '../src/callbacks/callback-index';
 import { loadMatcherSettings } from '../src/config';
@@ -58,6 +61,8 @@ const SIZES = (process.env.BENCH_SIZES ?? '10000/1000,100000/10000,1000000/10000
   .filter(Boolean)
   .map((size) => size.split('/').map(Number) as [number, number]);
 const CURVE_EVENTS = Number(process.env.BENCH_CURVE_EVENTS ?? 10_000);
+const ORDERED_EVENTS = Number(process.env.BENCH_ORDERED_EVENTS ?? 10_000);
+const ORDERED_PROFILES = 1_000;
 /** Targets of issue 22: start-up by size, memory per callback, CPU per event from smallest to largest. */
 const STARTUP_TARGET_MS: Record<number, number> = { 10_000: 2_000, 100_000: 10_000, 1_000_000: 60_000 };
 const MEMORY_TARGET = 2_048;
@@ -96,6 +101,40 @@ async function resetStreams(nc: NatsConnection): Promise<void> {
   await jsm.consumers.delete(STREAMS.events.name, MATCHER_CONSUMER).catch(() => false);
   await jsm.streams.purge(STREAMS.events.name);
   await jsm.streams.purge(STREAMS.deliveries.name);
+  // The ordered jobs' streams exist once a matcher has run.
+  await jsm.streams.purge(STREAMS.ordered.name).catch(() => false);
+  await jsm.streams.purge(STREAMS.turns.name).catch(() => false);
+}
+
+/**
+ * Events per second through `matchers` matcher processes, all events matching one callback with
+ * `ordering`, spread over ORDERED_PROFILES profiles: from the first publish until the consumer
+ * has none left, after an untimed warm-up.
+ */
+async function orderedRun(nc: NatsConnection, natsUrl: string, ordering: Ordering, matchers: number): Promise<number> {
+  await fillBucket(nc, 1, () => ({ ...benchCallback(0, 1, undefined), ordering }));
+  await resetStreams(nc);
+  const processes = Array.from({ length: matchers }, () => matcherProcess(natsUrl));
+  await Promise.all(processes.map((p) => p.start(600_000)));
+  const events = (count: number) =>
+    Array.from({ length: count }, (_, n) => ({ ...benchEvent(n, 0), profileId: `p${n % ORDERED_PROFILES}` }));
+  try {
+    await publishEvents(nc, events(1_000));
+    await waitForConsumerIdle(nc, STREAMS.events.name, MATCHER_CONSUMER, 600_000);
+    const started = performance.now();
+    await publishEvents(nc, events(ORDERED_EVENTS));
+    await waitForConsumerIdle(nc, STREAMS.events.name, MATCHER_CONSUMER, 600_000);
+    const seconds = (performance.now() - started) / 1000;
+    const [stream, subjects] =
+      ordering === Ordering.PER_PROFILE
+        ? [STREAMS.ordered.name, SUBJECTS.allOrderedJobs]
+        : [STREAMS.deliveries.name, SUBJECTS.allDeliveryJobs];
+    const jobs = await countMessages(nc, stream, subjects);
+    if (jobs !== 1_000 + ORDERED_EVENTS) throw new Error(`${jobs} jobs for ${1_000 + ORDERED_EVENTS} events`);
+    return ORDERED_EVENTS / seconds;
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+  }
 }
 
 /** Publishes the events, 500 awaiting the stream at a time; the map is by stream sequence. */
@@ -148,7 +187,10 @@ function matcherProcess(natsUrl: string): ServiceProcess {
     'matcher',
     { NATS_URL: natsUrl, LOG_LEVEL: 'info' },
     /matcher consuming events/,
-    undefined,
+    // A matcher that fails says why here, rather than leaving the bench waiting for it.
+    (output) => {
+      if (/"level":"(error|fatal)"/.test(output)) progress(`matcher: ${output}`);
+    },
     {
       bundle: true,
     },
@@ -336,7 +378,25 @@ async function main(): Promise<void> {
       jobs: wide.jobs,
     });
 
-    // 3. Scale curves.
+    // 3. Per-profile ordering, one and two matchers.
+    for (const matchers of ORDERED_EVENTS > 0 ? [1, 2] : []) {
+      progress(`ordered: ${ORDERED_EVENTS} events, ${matchers} matcher(s), unordered then ordered...`);
+      const unordered = await orderedRun(nc, nats.url, Ordering.NONE, matchers);
+      const ordered = await orderedRun(nc, nats.url, Ordering.PER_PROFILE, matchers);
+      line({
+        case: 'ordered',
+        value: Math.round(ordered),
+        unit: 'events/s',
+        limit: Math.round(unordered),
+        ratio: +(ordered / unordered).toFixed(3),
+        matchers,
+        events: ORDERED_EVENTS,
+        profiles: ORDERED_PROFILES,
+        note: 'one callback matching every event, per-profile ordering against none (limit), publish to the last acknowledgement',
+      });
+    }
+
+    // 4. Scale curves.
     const baseline = await baselineRss(nc, nats.url);
     line({
       case: 'scale_baseline',

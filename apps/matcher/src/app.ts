@@ -5,9 +5,11 @@ import { disabledTelemetry, NatsTracing, serveMetrics, type Telemetry } from '@c
 import { BucketFollower } from './callbacks/bucket-follower';
 import { CallbackIndex } from './callbacks/callback-index';
 import type { MatcherSettings } from './config';
-import { EventConsumer, MATCHER_CONSUMER } from './events/event-consumer';
+import { ackFloorReader, EventConsumer, MATCHER_CONSUMER } from './events/event-consumer';
 import { EventHandler, type HandlerStats } from './events/event-handler';
+import { HeldEvents } from './events/held-events';
 import { registerMatcherMetrics } from './metrics';
+import { OrderedLines } from './ordering/ordered-lines';
 
 export interface RunningMatcher {
   index: CallbackIndex;
@@ -48,8 +50,11 @@ export async function startMatcher(
         ),
   );
   const follower = new BucketFollower(index, log);
-  const handler = new EventHandler(nc, index, log, instance, tracing);
-  registerMatcherMetrics(telemetry, handler.stats, index, follower);
+  const held = new HeldEvents(nc, instance, log);
+  const lines = new OrderedLines(ackFloorReader(nc), log, (seq, hashes) => held.announce(seq, hashes));
+  held.listen((seq, hashes) => lines.heldElsewhere(seq, hashes));
+  const handler = new EventHandler(nc, index, lines, log, instance, tracing, { ackWaitMs: settings.ackWaitMs });
+  registerMatcherMetrics(telemetry, handler.stats, index, follower, lines);
   // Served before the callbacks are loaded, which waits for the config service's bucket as long as it takes.
   const metrics = await serveMetrics(telemetry, {
     address: settings.metricsAddr,
@@ -72,6 +77,7 @@ export async function startMatcher(
       await consumer.stop();
       follower.stop();
       handler.close();
+      held.close();
       await nc.drain().catch((error: unknown) => log.warn({ err: error }, 'NATS drain failed'));
       await metrics.stop();
       log.info(handler.stats, 'matcher stopped');

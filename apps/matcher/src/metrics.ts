@@ -2,6 +2,7 @@ import { countFrom, gaugeFrom, type Telemetry } from '@callbacks/telemetry';
 import type { BucketFollower } from './callbacks/bucket-follower';
 import type { CallbackIndex } from './callbacks/callback-index';
 import type { HandlerStats } from './events/event-handler';
+import type { OrderedLines } from './ordering/ordered-lines';
 
 /** The matcher's metrics, read at scrape time from what it counts anyway: nothing is added per event. */
 export function registerMatcherMetrics(
@@ -9,6 +10,7 @@ export function registerMatcherMetrics(
   stats: HandlerStats,
   index: CallbackIndex,
   follower: BucketFollower,
+  lines: OrderedLines,
 ): void {
   const registry = telemetry.metrics;
   countFrom(
@@ -45,6 +47,13 @@ export function registerMatcherMetrics(
     'Delivery jobs emitted, one per matched callback.',
     [],
     () => stats.jobs,
+  );
+  gaugeFrom(
+    registry,
+    'callbacks_matcher_ordered_jobs_waiting',
+    "Ordered callbacks' jobs waiting for earlier events to be matched before they join their line.",
+    [],
+    () => lines.waiting,
   );
   gaugeFrom(registry, 'callbacks_matcher_callbacks', "Callbacks in this matcher's index.", [], () => index.size);
   gaugeFrom(

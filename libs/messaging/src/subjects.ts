@@ -36,6 +36,12 @@ export const SUBJECTS = {
   turn: (p: OrderedPartition) => `callbacks.turns.v1.${p.accountId}.${p.callbackId}.${p.kind}.${p.entityId}`,
   allTurns: 'callbacks.turns.v1.>',
 
+  /**
+   * Matcher instances telling each other which events they hold and the ordered lines of their
+   * jobs (core NATS, no stream: see apps/matcher/src/events/held-events.ts).
+   */
+  heldEvents: 'callbacks.matching.v1.held',
+
   /** Attempt results, for the delivery log: `callbacks.results.v1.<account>.<callback>`. */
   attemptResult: (accountId: string, callbackId: string) => `callbacks.results.v1.${accountId}.${callbackId}`,
   allAttemptResults: 'callbacks.results.v1.>',

@@ -298,17 +298,25 @@ describe('Helm chart', () => {
         ]),
     );
     expect([...scaled.keys()].sort()).toEqual(['callbacks-dispatcher', 'callbacks-matcher']);
-    for (const [service, stream] of [
-      ['matcher', STREAMS.events.name],
-      ['dispatcher', STREAMS.deliveries.name],
+    // The dispatcher also scales on ordered lines waiting for a turn's holder.
+    for (const [service, consumers] of [
+      ['matcher', [[STREAMS.events.name, 'matcher']]],
+      [
+        'dispatcher',
+        [
+          [STREAMS.deliveries.name, 'dispatcher'],
+          [STREAMS.turns.name, 'dispatcher-ordered'],
+        ],
+      ],
     ] as const) {
       const spec = scaled.get(`callbacks-${service}`)!;
       expect(spec.scaleTargetRef.name).toBe(`callbacks-${service}`);
-      expect(spec.triggers.find((t) => t.type === 'nats-jetstream')?.metadata).toMatchObject({
-        stream,
-        consumer: service,
-        natsServerMonitoringEndpoint: 'nats.nats.svc:8222',
-      });
+      const watched = spec.triggers.filter((t) => t.type === 'nats-jetstream').map((t) => t.metadata);
+      expect(watched.map((m) => [m.stream, m.consumer])).toEqual(consumers);
+      for (const metadata of watched) {
+        expect(metadata.natsServerMonitoringEndpoint).toBe('nats.nats.svc:8222');
+        expect(Number(metadata.lagThreshold)).toBeGreaterThan(0);
+      }
       expect(spec.triggers.map((t) => t.type)).toContain('cpu');
       // KEDA owns the replica count: the Deployment leaves it alone.
       expect(deployment(production, service).spec.replicas).toBeUndefined();

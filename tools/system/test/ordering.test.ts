@@ -8,12 +8,18 @@ import { System } from '../src/system';
 
 const PROFILES = 1_000;
 const EVENTS_PER_PROFILE = 20;
+/** Profiles published together: their updates lie a few events apart in the events stream. */
+const GROUP = 10;
+/** The group after which a matcher is killed, while events keep coming. */
+const MATCHER_KILLED_AFTER = 30;
 
 /**
  * Per-profile ordering as a receiver sees it (SPEC §8a): one ordered callback, 1,000 profiles ×
- * 20 updates, two dispatchers, one killed with SIGKILL mid-burst. Every profile's deliveries must
- * arrive in publish order — a repeat of the delivery just sent is allowed (at least once), an
- * older one after a newer one is not — and none may be lost.
+ * 20 updates, two matchers and two dispatchers, one of each killed with SIGKILL mid-burst. The
+ * updates of ten profiles at a time go out in one burst, so one profile's updates lie a few
+ * events apart and the two matchers match neighbours of one profile at the same moment. Every
+ * profile's deliveries must arrive in publish order — a repeat of the delivery just sent is
+ * allowed (at least once), an older one after a newer one is not — and none may be lost.
  */
 describe('per-profile ordering', () => {
   let system: System;
@@ -23,8 +29,11 @@ describe('per-profile ordering', () => {
   beforeAll(async () => {
     receiver = await CountingReceiver.start();
     system = await System.start({
+      matchers: 2,
       dispatchers: 2,
       env: {
+        // The dead matcher's events go to the other one after this.
+        MATCHER_ACK_WAIT: '5s',
         DISPATCHER_ENDPOINT_CONCURRENCY: '50',
         DISPATCHER_MAX_TIMEOUT: '2s',
         // The dead dispatcher's turns go to the other one after this.
@@ -49,23 +58,32 @@ describe('per-profile ordering', () => {
     await receiver?.close();
   });
 
-  it('keeps every profile in publish order across two dispatchers and a SIGKILL, losing nothing', async () => {
+  it('keeps every profile in publish order across two matchers, two dispatchers and SIGKILLs, losing nothing', async () => {
     const published: ProfileEvent[] = [];
-    // Round by round: a profile's n-th update is stored before its (n+1)-th is published.
+    /** Each profile's updates as the events stream stored them: n → stream sequence. */
+    const stored = new Map<string, number[]>();
+    // A group's updates are published in one burst, in order over one connection: the stream
+    // stores a profile's n-th update before its (n+1)-th (checked below).
     const publishing = (async () => {
-      for (let n = 0; n < EVENTS_PER_PROFILE; n++) {
-        const round = Array.from({ length: PROFILES }, (_, p) =>
+      for (let group = 0; group < PROFILES / GROUP; group++) {
+        if (group === MATCHER_KILLED_AFTER) await system.matchers[0]!.kill();
+        const burst = Array.from({ length: EVENTS_PER_PROFILE * GROUP }, (_, i) =>
           sampleEvent({
             databaseId: 'ordered',
-            profileId: `p${p}`,
+            profileId: `p${group * GROUP + (i % GROUP)}`,
             action: Action.UPDATE,
             origin: Origin.PUBLISHER,
-            fields: { n: String(n) },
-            previousFields: { n: String(n - 1) },
+            fields: { n: String(Math.floor(i / GROUP)) },
+            previousFields: { n: String(Math.floor(i / GROUP) - 1) },
           }),
         );
-        await Promise.all(round.map((event) => system.publisher.publish(event)));
-        published.push(...round);
+        const acks = await Promise.all(burst.map((event) => system.publisher.publish(event)));
+        burst.forEach((event, i) => {
+          const line = stored.get(event.profileId) ?? [];
+          line.push(acks[i]!.seq);
+          stored.set(event.profileId, line);
+        });
+        published.push(...burst);
       }
     })();
 
@@ -74,6 +92,11 @@ describe('per-profile ordering', () => {
     await system.dispatchers[0]!.kill();
     const atKill = receiver.distinct.size;
     await publishing;
+    for (const [profile, sequences] of stored)
+      expect(
+        sequences.every((seq, n) => n === 0 || seq > sequences[n - 1]!),
+        `${profile} stored in order`,
+      ).toBe(true);
     const arrived = await receiver.waitForDistinct(total, 300_000);
 
     // Each profile's arrivals, in the order they came: sequence and the update's number.

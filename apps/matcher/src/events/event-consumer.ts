@@ -1,4 +1,4 @@
-import { type ConsumerMessages, jetstream, type JsMsg } from '@nats-io/jetstream';
+import { type ConsumerMessages, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@callbacks/logger';
 import { ConsumeLoop, PULL_EXPIRES_MS, STREAMS } from '@callbacks/messaging';
@@ -7,12 +7,31 @@ import type { EventHandler } from './event-handler';
 export const MATCHER_CONSUMER = 'matcher';
 
 /**
+ * Reads the shared consumer's ack floor: every event up to it is acknowledged or terminated, by
+ * whichever instance handled it (the server's floor sits just below the lowest event delivered
+ * and not yet acknowledged).
+ */
+export function ackFloorReader(nc: NatsConnection): () => Promise<number> {
+  // Without the account check, making the manager asks the server nothing, so it cannot fail.
+  const manager = jetstreamManager(nc, { checkAPI: false });
+  return async () => {
+    const info = await (await manager).consumers.info(STREAMS.events.name, MATCHER_CONSUMER);
+    return info.ack_floor.stream_seq;
+  };
+}
+
+/**
  * Pulls events from the shared durable consumer and handles up to `concurrency` at once. Every
- * matcher instance runs one; JetStream spreads the events over them.
+ * matcher instance runs one; JetStream spreads the events over them. An event whose ordered jobs
+ * wait for earlier events gives its slot up meanwhile (see EventHandler.handle).
  */
 export class EventConsumer {
   private messages: ConsumerMessages | undefined;
+  /** Every event in hand, until acknowledged or handed back. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Events holding a slot. */
+  private busy = 0;
+  private slotWaiters: (() => void)[] = [];
   private readonly consuming = new ConsumeLoop(MATCHER_CONSUMER);
   /** Resolves if consuming, once started, ends without `stop` (see ConsumeLoop). */
   readonly failed = this.consuming.failed;
@@ -51,25 +70,48 @@ export class EventConsumer {
     for await (const msg of messages) {
       if (batch.length === 0) setImmediate(flush);
       batch.push(msg);
-      if (this.inFlight.size + batch.length >= this.concurrency) {
+      if (this.busy + batch.length >= this.concurrency) {
         await new Promise<void>((resolve) => setImmediate(resolve)); // after `flush`, scheduled before
-        while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+        await this.slotBelow(this.concurrency);
       }
     }
     flush();
   }
 
+  private async slotBelow(limit: number): Promise<void> {
+    while (this.busy >= limit) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+  }
+
   private handleInBackground(msg: JsMsg): void {
-    const task = this.handler.handle(msg).catch((error: unknown) => {
-      this.log.error({ err: error, seq: msg.seq }, 'event handler failed unexpectedly; the event will be redelivered');
-    });
+    this.busy++;
+    let holding = true;
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      this.busy--;
+      for (const resolve of this.slotWaiters.splice(0)) resolve();
+    };
+    const task = this.handler
+      .handle(msg, release)
+      .catch((error: unknown) => {
+        this.log.error(
+          { err: error, seq: msg.seq },
+          'event handler failed unexpectedly; the event will be redelivered',
+        );
+      })
+      .finally(release);
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
   }
 
-  /** Stops pulling, then waits for the events in hand to finish (graceful shutdown). */
+  /**
+   * Stops pulling, waits for the events in slots, hands back those whose ordered jobs still wait,
+   * and waits for the rest to finish (graceful shutdown).
+   */
   async stop(): Promise<void> {
     await this.consuming.stop(() => this.messages?.close());
+    await this.slotBelow(1);
+    this.handler.giveBackWaiting();
     await Promise.all(this.inFlight);
   }
 }

@@ -18,6 +18,7 @@ import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { CallbackIndex } from '../callbacks/callback-index';
 import { type EncodedJob, EventJobs } from '../matching/delivery-job';
+import { type OrderedJob, OrderedJobsAbandoned, type OrderedLines } from '../ordering/ordered-lines';
 import { decodeEvent } from './decode-event';
 import { MATCHER_CONSUMER } from './event-consumer';
 
@@ -35,27 +36,50 @@ export interface HandlerStats {
  * Handles one message of the events stream: decode, validate, match, publish one job per
  * matched callback, and only then acknowledge. A bad event goes to the dead-letter stream with
  * its reason and is terminated (never redelivered); a failure to publish jobs naks the event so
- * it is retried, and the deterministic job ids make the retry emit no duplicates. Each event is a
+ * it is retried, and the deterministic job ids make the retry emit no duplicates. Jobs of ordered
+ * callbacks join their lines through OrderedLines, in event order across instances. Each event is a
  * `process` span continuing the publisher's trace; each job carries the trace on.
  */
 export class EventHandler {
   private readonly publisher: AckedPublisher;
   readonly stats: HandlerStats = { consumed: 0, matched: 0, jobs: 0, deadLettered: 0, failed: 0 };
+  /** Events whose ordered jobs wait for earlier events: kept from redelivery while they wait. */
+  private readonly waitingInLine = new Set<JsMsg>();
+  private readonly keepAlive: NodeJS.Timeout;
 
   constructor(
     nc: NatsConnection,
     private readonly index: CallbackIndex,
+    private readonly lines: OrderedLines,
     private readonly log: Logger,
     private readonly instance: string,
     private readonly tracing: NatsTracing,
+    options: { ackWaitMs: number },
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.publisher = new AckedPublisher(nc);
+    this.keepAlive = setInterval(
+      () => {
+        for (const msg of this.waitingInLine) msg.working();
+      },
+      Math.max(500, Math.floor(options.ackWaitMs / 3)),
+    );
   }
 
   private acks: JsMsg[] = [];
 
+  /**
+   * Hands back the events whose ordered jobs still wait (for a stopping matcher: what they wait
+   * for may be in the hands of another stopping instance); they are redelivered at once.
+   */
+  giveBackWaiting(): void {
+    const waiting = this.waitingInLine.size;
+    this.lines.abandon();
+    if (waiting > 0) this.log.info({ events: waiting }, 'handed back events whose ordered jobs were waiting');
+  }
+
   close(): void {
+    clearInterval(this.keepAlive);
     this.flushAcks();
     this.publisher.close();
   }
@@ -75,14 +99,24 @@ export class EventHandler {
     for (const msg of due) msg.ack();
   }
 
-  handle(msg: JsMsg): Promise<void> {
-    return this.tracing.process(msg, SUBJECT_TEMPLATES.event, MATCHER_CONSUMER, (trace) => this.match(msg, trace));
+  /**
+   * Handles one event; resolves when it is done with (acknowledged or handed back). `release`
+   * is called once the event needs no handler slot any more: when only its ordered jobs are left,
+   * waiting for earlier events (see OrderedLines), or when it is done.
+   */
+  handle(msg: JsMsg, release: () => void = () => undefined): Promise<void> {
+    return this.tracing.process(msg, SUBJECT_TEMPLATES.event, MATCHER_CONSUMER, (trace) =>
+      this.match(msg, trace, release),
+    );
   }
 
-  private async match(msg: JsMsg, trace: MessageTrace): Promise<void> {
+  private async match(msg: JsMsg, trace: MessageTrace, release: () => void): Promise<void> {
     this.stats.consumed++;
     const decoded = decodeEvent(msg.subject, msg.headers?.get(HEADERS.contentType) || undefined, msg.data);
-    if (!decoded.ok) return this.deadLetter(msg, decoded.reason, trace);
+    if (!decoded.ok) {
+      void this.lines.submit(msg.seq, []);
+      return this.deadLetter(msg, decoded.reason, trace);
+    }
 
     const { event } = decoded;
     try {
@@ -92,6 +126,8 @@ export class EventHandler {
         this.index.candidates(event.accountId, event.databaseId, event.collectionId),
       );
       trace.annotate({ 'callbacks.event.id': event.eventId, 'callbacks.event.matched_callbacks': matched.length });
+      const unordered: Promise<unknown>[] = [];
+      const ordered: OrderedJob[] = [];
       if (matched.length > 0) {
         this.stats.matched++;
         const jobs = new EventJobs(
@@ -100,15 +136,33 @@ export class EventHandler {
           this.clock(),
           msg.seq,
         );
-        await Promise.all(
-          matched.map(({ callback, skipped }) =>
-            this.publishJob(callback, jobs.job(callback, skipped), partitionOf(callback, event), trace),
-          ),
-        );
-        this.stats.jobs += matched.length;
+        for (const { callback, skipped } of matched) {
+          const job = jobs.job(callback, skipped);
+          const partition = partitionOf(callback, event);
+          if (partition)
+            ordered.push({
+              line: SUBJECTS.orderedJob(partition),
+              publish: () => this.publishJob(callback, job, partition, trace),
+            });
+          else unordered.push(this.publishJob(callback, job, undefined, trace));
+        }
       }
+      const stored = Promise.all([...unordered, this.lines.submit(msg.seq, ordered)]);
+      if (ordered.length > 0) {
+        // A slot is for this instance's own publishes; waiting for earlier events holds none, or
+        // the events it waits for (maybe taken by this instance next) could never get one.
+        await Promise.race([Promise.allSettled(unordered), stored]);
+        this.waitingInLine.add(msg);
+        release();
+      }
+      await stored;
+      this.stats.jobs += matched.length;
       this.ack(msg);
     } catch (error) {
+      if (error instanceof OrderedJobsAbandoned) {
+        msg.nak();
+        return;
+      }
       this.stats.failed++;
       trace.end(error);
       this.log.warn(
@@ -116,6 +170,8 @@ export class EventHandler {
         'could not emit delivery jobs; the event will be retried',
       );
       msg.nak(Math.min(30_000, 1_000 * msg.info.deliveryCount));
+    } finally {
+      this.waitingInLine.delete(msg);
     }
   }
 
