@@ -30,8 +30,13 @@ export async function startHarness(options: {
   env?: Record<string, string>;
   /** Receives the service's log lines (JSON), for tests of what it logs; default: silent. */
   logLines?: string[];
+  /**
+   * Another instance's database, for a second service on the same NATS: one CALLBACKS bucket
+   * mirrors one database, and a service reconciling it against another would delete what it lacks.
+   */
+  database?: string;
 }): Promise<Harness> {
-  const database = `cfg_${randomBytes(6).toString('hex')}`;
+  const database = options.database ?? `cfg_${randomBytes(6).toString('hex')}`;
   const settings = loadConfigServiceSettings({
     CONFIG_GRPC_ADDR: '127.0.0.1:0',
     CONFIG_HTTP_ADDR: '127.0.0.1:0',

@@ -30,7 +30,13 @@ beforeAll(async () => {
   h = await startHarness({ mongoUrl: inject('mongoUrl'), natsUrl: nats.url, logLines });
   await h.service.ready;
   // A service without a platform key ring: only the original product's scheme.
-  bare = await startHarness({ mongoUrl: inject('mongoUrl'), natsUrl: nats.url, env: { SECRET_KEY_RING: '' } });
+  // It shares the first one's database, as instances of one deployment do the bucket's.
+  bare = await startHarness({
+    mongoUrl: inject('mongoUrl'),
+    natsUrl: nats.url,
+    database: h.database,
+    env: { SECRET_KEY_RING: '' },
+  });
   mongo = new MongoClient(inject('mongoUrl'));
 });
 afterAll(async () => {

@@ -263,7 +263,11 @@ describe('TestCallback', () => {
   });
 
   it('without a signing key, says what to configure (and the service runs without one)', async () => {
-    const keyless = await startHarness({ mongoUrl: inject('mongoUrl'), natsUrl: inject('natsUrl') });
+    const keyless = await startHarness({
+      mongoUrl: inject('mongoUrl'),
+      natsUrl: inject('natsUrl'),
+      database: h.database,
+    });
     try {
       const refused = await testFails({ target: { $case: 'callback', value: sampleCallback() } }, A, keyless);
       expect(refused.code).toBe(status.FAILED_PRECONDITION);
