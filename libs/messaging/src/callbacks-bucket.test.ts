@@ -49,7 +49,9 @@ describe('the callbacks bucket', () => {
     const kv = await openCallbacksBucket(nc);
     const entries: BucketEntry[] = [];
     const created = sampleCallback({ id: 'cb_first', revision: 1 });
-    const wanted = entryWhere(entries, (e) => e.op === 'delete' && e.id === 'cb_first');
+    // Each change is awaited before the next: the bucket keeps one value per key, so a put
+    // replaced before the watch read it would rightly never be handed over.
+    let wanted = entryWhere(entries, () => false);
     const watch = await CallbackBucketWatch.start(kv, (entry) => {
       entries.push(entry);
       wanted.check();
@@ -57,8 +59,15 @@ describe('the callbacks bucket', () => {
     await watch.ready;
     expect(entries).toEqual([]);
 
+    const revisionSeen = (revision: number) =>
+      entryWhere(entries, (e) => e.op === 'put' && e.id === 'cb_first' && e.callback.revision === revision);
+    wanted = revisionSeen(1);
     await kv.put(callbackKey(created), encode(created));
+    await wanted.seen;
+    wanted = revisionSeen(2);
     await kv.put(callbackKey(created), encode({ ...created, revision: 2 }));
+    await wanted.seen;
+    wanted = entryWhere(entries, (e) => e.op === 'delete' && e.id === 'cb_first');
     await kv.delete(callbackKey(created));
     await wanted.seen;
     watch.stop();
