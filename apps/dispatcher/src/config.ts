@@ -57,7 +57,7 @@ const spec = {
   queueLimit: integer('DISPATCHER_ENDPOINT_QUEUE', { default: 5_000, min: 1, max: 100_000 }),
   maxQueueWaitMs: duration('DISPATCHER_ENDPOINT_QUEUE_WAIT', { default: 30_000, min: 10 }),
   stallMs: duration('DISPATCHER_ENDPOINT_STALL', { default: 2_000, min: 10 }),
-  deferDelayMs: duration('DISPATCHER_DEFER_DELAY', { default: 5_000, min: 100 }),
+  deferDelayMs: duration('DISPATCHER_DEFER_DELAY', { default: 2_000, min: 100 }),
   deferRate: integer('DISPATCHER_DEFER_RATE', { default: 500, min: 1, max: 100_000 }),
   breakerThreshold: integer('DISPATCHER_BREAKER_FAILURES', { default: 5, min: 1, max: 1_000 }),
   breakerCooldownMs: duration('DISPATCHER_BREAKER_COOLDOWN', { default: 30_000, min: 100 }),
