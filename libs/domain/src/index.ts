@@ -6,3 +6,4 @@ export * from './times';
 export * from './callback-target';
 export * from './durations';
 export * from './delivery-policy';
+export * from './token-bucket';

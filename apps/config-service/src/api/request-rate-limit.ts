@@ -1,3 +1,4 @@
+import { TokenBucket } from '@callbacks/domain';
 import type { Principal } from '../auth/tokens';
 import { RequestRateExceededError } from '../errors';
 
@@ -14,7 +15,7 @@ export interface RequestRateSettings {
  * configured tokens, so the map stays as small as CONFIG_TOKENS.
  */
 export class RequestRateLimit {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
     private readonly settings: RequestRateSettings,
@@ -25,14 +26,12 @@ export class RequestRateLimit {
   take(principal: Principal): void {
     const { perSecond, burst } = this.settings;
     if (perSecond === 0) return;
-    const now = this.now();
-    const bucket = this.buckets.get(principal.name) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
-    bucket.at = now;
-    this.buckets.set(principal.name, bucket);
-    if (bucket.tokens < 1) {
-      throw new RequestRateExceededError(principal.name, ((1 - bucket.tokens) / perSecond) * 1000);
+    let bucket = this.buckets.get(principal.name);
+    if (!bucket) {
+      bucket = new TokenBucket(perSecond, this.now, burst);
+      this.buckets.set(principal.name, bucket);
     }
-    bucket.tokens -= 1;
+    const waitMs = bucket.take();
+    if (waitMs > 0) throw new RequestRateExceededError(principal.name, waitMs);
   }
 }

@@ -1,4 +1,4 @@
-import { requestedDelivery } from '@callbacks/domain';
+import { requestedDelivery, TokenBucket } from '@callbacks/domain';
 import type { Logger } from '@callbacks/logger';
 import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { MessageTrace } from '@callbacks/telemetry';
@@ -8,7 +8,6 @@ import { Deferrals, type DeferReason } from './deferrals';
 import { GoneCallbacks } from './gone-callbacks';
 import type { ReadyJob } from './job';
 import type { RetryPolicy } from './retry-policy';
-import { TokenBucket } from './token-bucket';
 
 /** The transport's handle on a job message (JetStream in production). */
 export interface HeldMessage {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '@callbacks/config';
+import { TokenBucket } from '@callbacks/domain';
 import { CircuitBreaker } from './circuit-breaker';
 import { DEFAULT_RETRY_SCHEDULE, RetryPolicy } from './retry-policy';
-import { TokenBucket } from './token-bucket';
 
 describe('RetryPolicy', () => {
   const schedule = DEFAULT_RETRY_SCHEDULE.split(',').map(parseDuration);
