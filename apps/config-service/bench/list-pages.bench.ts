@@ -99,7 +99,7 @@ async function main(): Promise<void> {
           },
         });
       }
-      await log.record(records);
+      await log.record(records, []);
       if ((from + FILL_BATCH) % 20_000 === 0) progress(`${from + FILL_BATCH} deliveries stored`);
     }
     line({

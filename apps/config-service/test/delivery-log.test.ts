@@ -96,6 +96,44 @@ describe('delivery log', () => {
     expect(delivery.lastAttempt).toEqual(delivery.attempts[2]);
   });
 
+  it('keeps a delivery that ended with its first result in one document, and records that attempt once', async () => {
+    const callback = await w.createCallback();
+    const [once, retried] = [sampleEvent(), sampleEvent()];
+    const startedAt = new Date(Date.now() - MINUTE);
+    const succeeded = attemptResult(callback, once, { ...SUCCESS, startedAt });
+    const failedFirst = attemptResult(callback, retried, {
+      outcome: Outcome.RETRYING,
+      startedAt,
+      nextAttemptAt: new Date(),
+    });
+    const before = w.h.service.deliveryLog.recorded;
+    await w.publishResult(succeeded);
+    await w.publishResult(failedFirst);
+    await w.recorded();
+    // The same results again, past JetStream's duplicate window, and the retried delivery's end.
+    await w.publishResult(succeeded, 'again-past-the-duplicate-window');
+    await w.publishResult(failedFirst, 'again-past-the-duplicate-window-too');
+    await w.publishResult(attemptResult(callback, retried, { ...SUCCESS, attempt: 2, matchedAt: startedAt }));
+    await w.recorded();
+
+    expect(w.h.service.deliveryLog.recorded - before).toBe(5);
+    expect((await w.getDelivery(succeeded.deliveryId)).attempts).toEqual([
+      expect.objectContaining({ number: 1, startTime: startedAt, statusCode: 200, responseExcerpt: 'ok' }),
+    ]);
+    expect((await w.getDelivery(failedFirst.deliveryId)).attempts.map((a) => [a.number, a.statusCode])).toEqual([
+      [1, 503],
+      [2, 200],
+    ]);
+    const mongo = new MongoClient(inject('mongoUrl'));
+    try {
+      const attempts = mongo.db(w.h.database).collection('delivery_attempts');
+      expect(await attempts.countDocuments({ deliveryId: succeeded.deliveryId })).toBe(0);
+      expect(await attempts.countDocuments({ deliveryId: failedFirst.deliveryId })).toBe(2);
+    } finally {
+      await mongo.close();
+    }
+  });
+
   it('keeps the state of the latest attempt when results arrive out of order', async () => {
     const callback = await w.createCallback();
     const event = sampleEvent();
@@ -268,7 +306,12 @@ describe('delivery log', () => {
 
   it('deletes deliveries and their attempts once the retention has passed since they were created', async () => {
     const callback = await w.createCallback();
-    const expired = attemptResult(callback, sampleEvent(), { matchedAt: new Date(Date.now() - 31 * 24 * 60 * MINUTE) });
+    // Pending, so its attempt has a document of its own (an attempt that ends a delivery at once has none).
+    const expired = attemptResult(callback, sampleEvent(), {
+      matchedAt: new Date(Date.now() - 31 * 24 * 60 * MINUTE),
+      outcome: Outcome.RETRYING,
+      nextAttemptAt: new Date(),
+    });
     const kept = attemptResult(callback, sampleEvent(), { matchedAt: new Date(Date.now() - 29 * 24 * 60 * MINUTE) });
     await w.publishResult(expired);
     await w.publishResult(kept);

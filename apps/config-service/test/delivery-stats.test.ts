@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { type AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { GetDeliveryStatsRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import { sampleEvent } from '@callbacks/testing';
 import { BufferedDeliveryStats } from '../src/deliveries/buffered-stats';
@@ -44,6 +44,7 @@ describe('delivery statistics', () => {
     const start = new Date(Date.now() - 2 * HOUR);
     const at = (minutes: number) => new Date(start.getTime() + minutes * MINUTE);
     const published: Promise<void>[] = [];
+    const succeededAtOnce: AttemptResult[] = [];
     // 60 deliveries over two hours to `one`: every third fails once, then succeeds; every tenth dies at its second.
     for (let i = 0; i < 60; i++) {
       const event = sampleEvent();
@@ -55,6 +56,7 @@ describe('delivery statistics', () => {
         matchedAt: at(2 * i),
       });
       published.push(w.publishResult(first));
+      if (!retried) succeededAtOnce.push(first);
       if (retried) {
         const secondAttempt = attemptResult(one, event, {
           ...(dies ? {} : SUCCESS),
@@ -71,6 +73,9 @@ describe('delivery statistics', () => {
       published.push(w.publishResult(attemptResult(callback, sampleEvent(), { ...SUCCESS, startedAt: at(30) })));
     }
     await Promise.all(published);
+    await w.recorded();
+    // Successes at once, recorded already, again past the duplicate window: still one attempt each.
+    await Promise.all(succeededAtOnce.map((result) => w.publishResult(result, `again-${result.deliveryId}`)));
     await w.recorded();
     // What the other instance counted reaches the database at its next flush, at the latest when it stops.
     await second?.close();

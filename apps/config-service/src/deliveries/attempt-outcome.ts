@@ -16,6 +16,11 @@ export function stateAfter(outcome: Outcome): DeliveryState | undefined {
   return STATE_AFTER[outcome];
 }
 
+/** Whether no attempt follows one with this outcome: it ends its delivery. */
+export function endsDelivery(outcome: Outcome): boolean {
+  return outcome === Outcome.SUCCEEDED || outcome === Outcome.DEAD || outcome === Outcome.GONE;
+}
+
 /** Within one attempt: a skip stands before a retry, a retry before an end. */
 const RANK: Partial<Record<Outcome, number>> = {
   [Outcome.SKIPPED]: 1,

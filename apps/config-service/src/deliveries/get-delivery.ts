@@ -11,6 +11,6 @@ export class GetDelivery {
   async execute(principal: Principal, id: string): Promise<Delivery> {
     const stored = await this.deps.log.get(requireDeliveryId(id), scopeOf(principal));
     if (!stored) throw deliveryNotFound(id);
-    return { ...stored.delivery, attempts: await this.deps.log.attempts(id) };
+    return { ...stored.delivery, attempts: await this.deps.log.attempts(stored.delivery) };
   }
 }

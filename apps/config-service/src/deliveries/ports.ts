@@ -79,16 +79,16 @@ export interface DeliveryLog {
   open(origins: readonly DeliveryOrigin[]): Promise<void>;
   /**
    * Records each delivery (at most once in the list) where its progress puts it: created so if it
-   * is new, otherwise advanced unless a result that stands later is recorded already.
+   * is new, otherwise advanced unless a result that stands later is recorded already. Records
+   * the attempts too, each once however often its result arrives; returns those recorded now
+   * (not before).
    */
-  record(deliveries: readonly DeliveryRecord[]): Promise<void>;
-  /** Records attempts, each once however often its result arrives; returns those recorded now (not before). */
-  recordAttempts(attempts: readonly RecordedAttempt[]): Promise<RecordedAttempt[]>;
+  record(deliveries: readonly DeliveryRecord[], attempts: readonly RecordedAttempt[]): Promise<RecordedAttempt[]>;
   get(id: string, scope: AccountScope): Promise<StoredDelivery | undefined>;
   /** The deliveries found, in the order of `ids`. */
   getMany(ids: readonly string[], scope: AccountScope): Promise<StoredDelivery[]>;
-  /** Every attempt of a delivery, oldest first. */
-  attempts(deliveryId: string): Promise<Attempt[]>;
+  /** Every attempt of a delivery (as `get` returned it), oldest first. */
+  attempts(delivery: Delivery): Promise<Attempt[]>;
   /** Newest first, starting after `after`. */
   list(filter: DeliveryFilter, after: DeliveryCursor | undefined, limit: number): Promise<Delivery[]>;
   /** The deliveries found of `ids` (in any order), without their events. */

@@ -12,14 +12,11 @@ const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
 
 /** Keeps what a batch writes, as the Mongo log would be asked to write it. */
-class WrittenLog implements Pick<DeliveryLog, 'record' | 'recordAttempts'> {
+class WrittenLog implements Pick<DeliveryLog, 'record'> {
   readonly deliveries: DeliveryRecord[][] = [];
   readonly attempts: RecordedAttempt[][] = [];
-  record(deliveries: readonly DeliveryRecord[]) {
+  record(deliveries: readonly DeliveryRecord[], attempts: readonly RecordedAttempt[]) {
     this.deliveries.push([...deliveries]);
-    return Promise.resolve();
-  }
-  recordAttempts(attempts: readonly RecordedAttempt[]) {
     this.attempts.push([...attempts]);
     return Promise.resolve([...attempts]);
   }

@@ -58,9 +58,8 @@ export class RecordAttemptResult {
       });
     }
     // Counted once: only the attempts this batch recorded, not those a redelivery repeats.
-    const recorded = await this.deps.log.recordAttempts(attempts);
+    const recorded = await this.deps.log.record([...latest.values()], attempts);
     await this.deps.stats.add(tallyAttempts(recorded));
-    await this.deps.log.record([...latest.values()]);
     await this.deps.health.observe(results);
   }
 }

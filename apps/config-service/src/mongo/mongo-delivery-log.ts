@@ -7,6 +7,7 @@ import {
   deliveryStateToJSON,
 } from '@callbacks/proto/callbacks/v1/delivery';
 import type { AccountScope } from '../callbacks/ports';
+import { endsDelivery } from '../deliveries/attempt-outcome';
 import type {
   DeliveryCursor,
   DeliveryFilter,
@@ -33,8 +34,9 @@ import { createMissingIndexes } from './missing-indexes';
 
 /**
  * The delivery log in two collections: `deliveries` (one document per delivery, its latest
- * state) and `delivery_attempts` (one per attempt). Both expire `retentionMs` after the
- * delivery was created.
+ * state and last attempt) and `delivery_attempts` (one per attempt, but for the attempt that
+ * ended a delivery with its first result, which the delivery holds). Both expire `retentionMs`
+ * after the delivery was created.
  */
 export class MongoDeliveryLog implements DeliveryLog {
   private readonly deliveries: Collection<DeliveryDocument>;
@@ -75,13 +77,33 @@ export class MongoDeliveryLog implements DeliveryLog {
     await guarded('recording deliveries', () => insertManyUnlessPresent(this.deliveries, docs));
   }
 
-  async record(deliveries: readonly DeliveryRecord[]): Promise<void> {
-    await guarded('recording deliveries', async () => {
+  async record(
+    deliveries: readonly DeliveryRecord[],
+    attempts: readonly RecordedAttempt[],
+  ): Promise<RecordedAttempt[]> {
+    return guarded('recording deliveries', async () => {
       // A delivery's first result (for most deliveries the only one) inserts it as it stands.
       const present = await insertManyUnlessPresent(
         this.deliveries,
         deliveries.map(({ origin, progress }) => this.documentOf(origin, progress)),
       );
+      const presentIds = new Set(present.flatMap((index) => deliveries[index]?.origin.id ?? []));
+      // An attempt that ends a delivery created by its result needs no document of its own: the
+      // delivery holds it as its last attempt for good (most deliveries: one document, not two).
+      // Held by a delivery that was present already, it was recorded before.
+      const held = await this.lastAttempts(deliveries, presentIds, attempts);
+      const recorded: RecordedAttempt[] = [];
+      const documented: RecordedAttempt[] = [];
+      const counted = new Set<string>();
+      for (const a of attempts) {
+        const holds = held.get(a.deliveryId);
+        if (!holds || !endsDelivery(a.outcome) || !sameAttempt(holds, a.attempt)) documented.push(a);
+        else if (!presentIds.has(a.deliveryId) && !counted.has(a.deliveryId)) {
+          counted.add(a.deliveryId);
+          recorded.push(a);
+        }
+      }
+      recorded.push(...(await this.insertAttempts(documented)));
       // The others (a retried delivery's later results) advance it, in one command, unless a result
       // that stands later is there already; each update finds its delivery by `_id` (see errors.ts).
       const updates = present.flatMap((index) => {
@@ -98,10 +120,36 @@ export class MongoDeliveryLog implements DeliveryLog {
         ];
       });
       if (updates.length > 0) await this.deliveries.bulkWrite(updates, { ordered: false });
+      return recorded;
     });
   }
 
-  async recordAttempts(attempts: readonly RecordedAttempt[]): Promise<RecordedAttempt[]> {
+  /**
+   * The last attempt each delivery ending with one of `attempts` holds: as written now for the
+   * deliveries created now, as stored for those that were present (read back; few are).
+   */
+  private async lastAttempts(
+    deliveries: readonly DeliveryRecord[],
+    presentIds: ReadonlySet<string>,
+    attempts: readonly RecordedAttempt[],
+  ): Promise<Map<string, Attempt>> {
+    const held = new Map<string, Attempt>();
+    for (const { origin, progress } of deliveries) {
+      if (progress.lastAttempt && !presentIds.has(origin.id)) held.set(origin.id, progress.lastAttempt);
+    }
+    const asked = new Set(
+      attempts.filter((a) => endsDelivery(a.outcome) && presentIds.has(a.deliveryId)).map((a) => a.deliveryId),
+    );
+    if (asked.size === 0) return held;
+    const stored = await this.deliveries
+      .find({ _id: { $in: [...asked] } }, { projection: { _id: 1, lastAttempt: 1 } })
+      .toArray();
+    for (const doc of stored) if (doc.lastAttempt) held.set(doc._id, fromAttemptFields(doc.lastAttempt));
+    return held;
+  }
+
+  /** Inserts the attempts' documents; returns the attempts inserted now (not before). */
+  private async insertAttempts(attempts: readonly RecordedAttempt[]): Promise<RecordedAttempt[]> {
     const docs = attempts.map((a): AttemptDocument => ({
       _id: `${a.deliveryId}.${a.attempt.number}.${outcomeToJSON(a.outcome)}`,
       deliveryId: a.deliveryId,
@@ -111,7 +159,7 @@ export class MongoDeliveryLog implements DeliveryLog {
       ...toAttemptFields(a.attempt),
       expireAt: this.expiry(a.deliveryCreateTime),
     }));
-    const present = new Set(await guarded('recording attempts', () => insertManyUnlessPresent(this.attemptDocs, docs)));
+    const present = new Set(await insertManyUnlessPresent(this.attemptDocs, docs));
     return attempts.filter((_, index) => !present.has(index));
   }
 
@@ -131,11 +179,18 @@ export class MongoDeliveryLog implements DeliveryLog {
     });
   }
 
-  async attempts(deliveryId: string): Promise<Attempt[]> {
+  async attempts(delivery: Delivery): Promise<Attempt[]> {
     const docs = await guarded('reading attempts', () =>
-      this.attemptDocs.find({ deliveryId }).sort({ number: 1, startTime: 1 }).toArray(),
+      this.attemptDocs.find({ deliveryId: delivery.id }).sort({ number: 1, startTime: 1 }).toArray(),
     );
-    return docs.map(fromAttemptFields);
+    const attempts = docs.map(fromAttemptFields);
+    // The attempt that ended the delivery with its first result has no document (see record).
+    const last = delivery.lastAttempt;
+    if (last && !attempts.some((a) => sameAttempt(a, last))) {
+      attempts.push(last);
+      attempts.sort((a, b) => a.number - b.number);
+    }
+    return attempts;
   }
 
   async list(filter: DeliveryFilter, after: DeliveryCursor | undefined, limit: number): Promise<Delivery[]> {
@@ -199,6 +254,11 @@ export class MongoDeliveryLog implements DeliveryLog {
   private expiry(createTime: Date): Date {
     return new Date(createTime.getTime() + this.retentionMs);
   }
+}
+
+/** The same attempt, as its result and as stored: its number and when it started. */
+function sameAttempt(a: Attempt, b: Attempt): boolean {
+  return a.number === b.number && a.startTime?.getTime() === b.startTime?.getTime();
 }
 
 /** Where a delivery stands before any result. */
