@@ -41,6 +41,7 @@ import { BufferedDeliveryStats } from './deliveries/buffered-stats';
 import { EndpointHealth } from './deliveries/endpoint-health';
 import { GetDelivery } from './deliveries/get-delivery';
 import { GetDeliveryStats } from './deliveries/get-delivery-stats';
+import { HeldSuccesses } from './deliveries/held-successes';
 import { ListDeliveries } from './deliveries/list-deliveries';
 import { RecordAttemptResult } from './deliveries/record-attempt-result';
 import { ReplayDeliveries } from './deliveries/replay-deliveries';
@@ -83,6 +84,8 @@ const CONNECT_TIMEOUT_MS = 5_000;
 const RESPONSE_EXCERPT_BYTES = 1_024;
 /** How often statistics counted in memory are written (what a crash can lose of them). */
 const STATS_FLUSH_MS = 10_000;
+/** A callback's successes are written about once per this much attempt time (HeldSuccesses). */
+const SUCCESS_HOLD_MS = 1_000;
 
 /** Wires the config service from validated settings and starts it. */
 export async function startConfigService(
@@ -107,6 +110,10 @@ export async function startConfigService(
     log.warn({ err: error }, 'could not record delivery statistics; the next flush tries again'),
   );
   stats.start(STATS_FLUSH_MS);
+  const successes = new HeldSuccesses(healthStore, SUCCESS_HOLD_MS, (error) =>
+    log.warn({ err: error }, 'could not record endpoint successes; the next flush tries again'),
+  );
+  successes.start();
   const nc = await connectNats({ servers: settings.natsServers, name: 'config-service' });
   const publisher = new AckedPublisher(nc);
   const http = new DeliveryHttpClient({
@@ -134,7 +141,7 @@ export async function startConfigService(
   const useCases: CallbackUseCases = {
     create: new CreateCallback(deps),
     get: new GetCallback(deps),
-    list: new ListCallbacks({ ...deps, health: healthStore }),
+    list: new ListCallbacks({ ...deps, health: successes }),
     update,
     delete: new DeleteCallback(deps),
     test: new TestCallback({
@@ -163,7 +170,7 @@ export async function startConfigService(
   );
   const implementation = callbackService({ api, authenticator, log });
   const health = new EndpointHealth({
-    store: healthStore,
+    store: successes,
     repository,
     update,
     failingPeriodMs: settings.failingPeriodMs,
@@ -290,6 +297,7 @@ export async function startConfigService(
       await ready;
       await consumer.stop();
       await stats.stop();
+      await successes.stop();
       await cleanup.stop();
       await reconciler.stop();
       publisher.close();
