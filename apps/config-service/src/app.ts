@@ -181,7 +181,7 @@ export async function startConfigService(
     nc,
     new RecordAttemptResult({ log: deliveryLog, health, stats, clock }),
     log,
-    settings.deliveryLogBatch,
+    { batchSize: settings.deliveryLogBatch, gatherMs: settings.deliveryLogGatherMs },
     tracing,
   );
   const reconciler = new BucketReconciler(new ReconcileBucket({ repository, bucket }), log);

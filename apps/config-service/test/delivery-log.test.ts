@@ -1,13 +1,15 @@
 import { status } from '@grpc/grpc-js';
+import { jetstream } from '@nats-io/jetstream';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SUBJECTS } from '@callbacks/messaging';
+import { STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { ListDeliveriesRequest } from '@callbacks/proto/callbacks/v1/callback_service';
 import { type Delivery, DeliveryState } from '@callbacks/proto/callbacks/v1/delivery';
 import { sampleEvent } from '@callbacks/testing';
 import { usesSecondaryIndexes } from '../src/mongo/missing-indexes';
 import { MongoDeliveryLog } from '../src/mongo/mongo-delivery-log';
+import { DELIVERY_LOG_CONSUMER } from '../src/nats/attempt-result-consumer';
 import { A, attemptResult, B, type DeliveryWorld, startDeliveryWorld, SUCCESS } from './delivery-world';
 import { auth, call, callFails, TOKENS, violatedFields } from './harness';
 
@@ -131,6 +133,38 @@ describe('delivery log', () => {
       expect(await attempts.countDocuments({ deliveryId: failedFirst.deliveryId })).toBe(2);
     } finally {
       await mongo.close();
+    }
+  });
+
+  it('writes a full batch at once, and at stop the results still gathering for one', async () => {
+    // A minute to gather a batch of three: waiting for it would time the test out.
+    const v = await startDeliveryWorld(inject('mongoUrl'), {
+      CONFIG_DELIVERY_LOG_BATCH: '3',
+      CONFIG_DELIVERY_LOG_GATHER: '60s',
+    });
+    const mongo = new MongoClient(inject('mongoUrl'));
+    try {
+      const callback = await v.createCallback();
+      const full = [sampleEvent(), sampleEvent(), sampleEvent()].map((e) => attemptResult(callback, e, SUCCESS));
+      for (const result of full) await v.publishResult(result);
+      await v.recorded();
+      for (const result of full) expect((await v.getDelivery(result.deliveryId)).state).toBe(DeliveryState.SUCCEEDED);
+
+      const gathering = attemptResult(callback, sampleEvent(), SUCCESS);
+      await v.publishResult(gathering);
+      const jsm = await jetstream(v.nc).jetstreamManager();
+      while ((await jsm.consumers.info(STREAMS.results.name, DELIVERY_LOG_CONSUMER)).num_ack_pending === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await v.h.close();
+      const stored = await mongo
+        .db(v.h.database)
+        .collection('deliveries')
+        .findOne({ _id: gathering.deliveryId as never });
+      expect(stored).toMatchObject({ state: 'DELIVERY_STATE_SUCCEEDED' });
+    } finally {
+      await mongo.close();
+      await v.close();
     }
   });
 

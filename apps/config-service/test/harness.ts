@@ -65,15 +65,20 @@ export async function startHarness(options: {
   const service = await startConfigService(settings, log);
   const address = `127.0.0.1:${service.port}`;
   const client = callbackClient(address);
+  let closed: Promise<void> | undefined;
   return {
     service,
     client,
     address,
     httpUrl: service.httpUrl,
     database,
-    async close() {
-      client.close();
-      await service.stop();
+    /** Stops the service; once, however often it is called. */
+    close() {
+      closed ??= (async () => {
+        client.close();
+        await service.stop();
+      })();
+      return closed;
     },
   };
 }
