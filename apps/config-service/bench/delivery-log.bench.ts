@@ -21,6 +21,7 @@ import type { CallbackRepository } from '../src/callbacks/ports';
 import type { UpdateCallback } from '../src/callbacks/update-callback';
 import { BufferedDeliveryStats } from '../src/deliveries/buffered-stats';
 import { EndpointHealth } from '../src/deliveries/endpoint-health';
+import { HeldSuccesses } from '../src/deliveries/held-successes';
 import { RecordAttemptResult } from '../src/deliveries/record-attempt-result';
 import { MongoDeliveryLog } from '../src/mongo/mongo-delivery-log';
 import { MongoDeliveryStats } from '../src/mongo/mongo-delivery-stats';
@@ -112,8 +113,12 @@ async function main(): Promise<void> {
       throw error;
     });
     const never = new Proxy({}, { get: () => () => Promise.reject(new Error('the bench never disables a callback')) });
+    // As the service runs it: a callback's successes written about once a second.
+    const successes = new HeldSuccesses(store, 1_000, (error) => {
+      throw error;
+    });
     const health = new EndpointHealth({
-      store,
+      store: successes,
       repository: never as CallbackRepository,
       update: never as UpdateCallback,
       failingPeriodMs: 365 * DAY,
@@ -131,6 +136,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       for (let i = 0; i < results.length; i += BATCH) await recorder.execute(results.slice(i, i + BATCH));
       await stats.flush();
+      await successes.flush();
       const rate = results.length / ((performance.now() - started) / 1000);
       logSize += ROUND;
       ratios.push(rate / floor);
