@@ -2,23 +2,31 @@ import { type Collection, type Db, type Document, type IndexDescription, MongoSe
 
 const NAMESPACE_NOT_FOUND = 26;
 
-const answers = new WeakMap<Db, Promise<boolean>>();
-
 /**
- * Whether the server uses secondary indexes for queries at all. FerretDB 1.x (SQLite) does not: it
- * pushes only `_id` look-ups down to SQLite and reads the whole table for any other filter or sort
- * (its `explain` says `filterPushdown: false`). There a secondary index serves no query and only
- * slows every write (the delivery log's three made recording results 1.3–1.5 × slower,
- * `npm run bench:delivery-log`), so such a server gets none; MongoDB gets every one. Asked once per
- * database handle.
+ * How the server's queries use secondary indexes. `none`: FerretDB 1.x as released (SQLite) pushes
+ * only `_id` look-ups down and reads the whole table for any other filter or sort (its `explain`
+ * says `filterPushdown: false`); there a secondary index serves no query and only slows every
+ * write, so such a server gets none. `pushdown`: the FerretDB that tools/infra builds pushes
+ * top-level filters and sorts down to SQLite indexes (tools/infra/patches/README.md) and says so
+ * in `buildInfo.ferretdbFeatures.indexPushdown`; it gets the indexes that keep list pages in index
+ * order. `all`: MongoDB, which gets every index.
  */
-export function usesSecondaryIndexes(db: Db): Promise<boolean> {
+export type IndexUse = 'all' | 'pushdown' | 'none';
+
+const answers = new WeakMap<Db, Promise<IndexUse>>();
+
+/** The server's IndexUse, asked once per database handle. */
+export function indexUse(db: Db): Promise<IndexUse> {
   let answer = answers.get(db);
   if (!answer) {
     answer = db
       .admin()
       .command({ buildInfo: 1 })
-      .then((info) => !/^v?1\./.test(String(info.ferretdbVersion ?? '')))
+      .then((info): IndexUse => {
+        if (!/^v?1\./.test(String(info.ferretdbVersion ?? ''))) return 'all';
+        const features = info.ferretdbFeatures as { indexPushdown?: unknown } | undefined;
+        return features?.indexPushdown === true ? 'pushdown' : 'none';
+      })
       .catch((error: unknown) => {
         answers.delete(db); // asked again next time
         throw error;
@@ -28,9 +36,23 @@ export function usesSecondaryIndexes(db: Db): Promise<boolean> {
   return answer;
 }
 
+/** Whether the server uses secondary indexes for queries at all (IndexUse). */
+export async function usesSecondaryIndexes(db: Db): Promise<boolean> {
+  return (await indexUse(db)) !== 'none';
+}
+
+/**
+ * An index to create. `mongoOnly`: one that FerretDB's pushdown cannot use (a multikey array) or
+ * that only narrows a page further than an index in the page's order does (by state): on the
+ * embedded FerretDB each index costs every write more than MongoDB's does (five on the delivery
+ * log, against three, made recording results about a third slower, `npm run bench:delivery-log`),
+ * so there it is left out and the narrowing is done by SQLite on the rows the ordered index gives.
+ */
+export type IndexSpec = IndexDescription & { name: string; mongoOnly?: boolean };
+
 /**
  * Creates the indexes the collection does not have yet (by name), where the server uses them
- * (`usesSecondaryIndexes`). On MongoDB, creating an existing index again is a no-op, so this is
+ * (`indexUse`). On MongoDB, creating an existing index again is a no-op, so this is
  * the same; FerretDB 1.24 instead closes the connection when `createIndexes` names a compound
  * index that already exists, so a restarted service could never get past its start-up.
  * Idempotent either way.
@@ -38,9 +60,11 @@ export function usesSecondaryIndexes(db: Db): Promise<boolean> {
 export async function createMissingIndexes<T extends Document>(
   db: Db,
   collection: Collection<T>,
-  indexes: (IndexDescription & { name: string })[],
+  specs: IndexSpec[],
 ): Promise<void> {
-  if (!(await usesSecondaryIndexes(db))) return;
+  const use = await indexUse(db);
+  if (use === 'none') return;
+  const indexes = specs.flatMap(({ mongoOnly, ...index }) => (mongoOnly && use !== 'all' ? [] : [index]));
   const existing = await collection
     .listIndexes()
     .toArray()

@@ -20,7 +20,7 @@ export class MongoCallbackRepository implements CallbackRepository {
         { key: { accountId: 1, _id: 1 }, name: 'account_id' },
         { key: { accountId: 1, databaseId: 1, collectionId: 1, _id: 1 }, name: 'account_scope_id' },
         { key: { accountId: 1, state: 1, _id: 1 }, name: 'account_state_id' },
-        { key: { labels: 1 }, name: 'labels' },
+        { key: { labels: 1 }, name: 'labels', mongoOnly: true },
       ]),
     );
   }
@@ -40,7 +40,9 @@ export class MongoCallbackRepository implements CallbackRepository {
     if (filter.collectionId !== undefined) query.collectionId = filter.collectionId;
     if (filter.state !== undefined) query.state = callbackStateToJSON(filter.state);
     if (filter.labels) query.labels = { $all: labelPairs(filter.labels) };
-    if (afterId !== undefined) query._id = { $gt: afterId };
+    // Every id is a string: saying so (`$type`, or `$gt` a string) lets FerretDB stream the page
+    // in the index's order instead of sorting the account's callbacks (patches/README.md).
+    query._id = afterId === undefined ? { $type: 'string' } : { $gt: afterId };
     const docs = await guarded('listing callbacks', () =>
       this.collection.find(query).sort({ _id: 1 }).limit(limit).toArray(),
     );

@@ -55,10 +55,12 @@ export class MongoDeliveryLog implements DeliveryLog {
     return guarded('creating delivery indexes', async () => {
       await createMissingIndexes(this.db, this.deliveries, [
         { key: { accountId: 1, createTime: -1, _id: -1 }, name: 'account_time' },
-        { key: { accountId: 1, state: 1, createTime: -1, _id: -1 }, name: 'account_state_time' },
+        { key: { accountId: 1, callbackId: 1, createTime: -1, _id: -1 }, name: 'account_callback_time' },
+        { key: { accountId: 1, state: 1, createTime: -1, _id: -1 }, name: 'account_state_time', mongoOnly: true },
         {
           key: { accountId: 1, callbackId: 1, state: 1, createTime: -1, _id: -1 },
           name: 'account_callback_state_time',
+          mongoOnly: true,
         },
       ]);
       await createMissingIndexes(this.db, this.attemptDocs, [
@@ -196,6 +198,8 @@ export class MongoDeliveryLog implements DeliveryLog {
   async list(filter: DeliveryFilter, after: DeliveryCursor | undefined, limit: number): Promise<Delivery[]> {
     const query = queryOf(filter);
     if (after) {
+      // The `$lte` says the same as the `$or` in a form an index range can answer.
+      query.createTime = { ...query.createTime, $lte: after.createTime };
       query.$or = [{ createTime: { $lt: after.createTime } }, { createTime: after.createTime, _id: { $lt: after.id } }];
     }
     const docs = await guarded('listing deliveries', () =>
@@ -285,15 +289,20 @@ function scopeFilter(scope: AccountScope): Filter<DeliveryDocument> {
   return scope === '*' ? {} : { accountId: { $in: [...scope] } };
 }
 
-function queryOf(filter: DeliveryFilter): Filter<DeliveryDocument> {
-  const query: Filter<DeliveryDocument> = { ...scopeFilter(filter.scope) };
+/**
+ * The filter of lists sorted by `createTime` and `_id`. It states their types (every createTime is
+ * a date, every id a string), which changes nothing on MongoDB and lets FerretDB stream a page in
+ * an index's order instead of sorting every matched delivery (patches/README.md).
+ */
+function queryOf(filter: DeliveryFilter): Filter<DeliveryDocument> & { createTime: Record<string, unknown> } {
+  const query: Filter<DeliveryDocument> & { createTime: Record<string, unknown> } = {
+    ...scopeFilter(filter.scope),
+    createTime: { $type: 'date' },
+    _id: { $type: 'string' },
+  };
   if (filter.callbackId !== undefined) query.callbackId = filter.callbackId;
   if (filter.states) query.state = { $in: filter.states.map(deliveryStateToJSON) };
-  if (filter.from || filter.until) {
-    query.createTime = {
-      ...(filter.from ? { $gte: filter.from } : {}),
-      ...(filter.until ? { $lt: filter.until } : {}),
-    };
-  }
+  if (filter.from) query.createTime.$gte = filter.from;
+  if (filter.until) query.createTime.$lt = filter.until;
   return query;
 }
