@@ -64,7 +64,7 @@ beforeAll(async () => {
   await repository.ensureIndexes();
   await log.ensureIndexes();
   await db.collection('callbacks').insertMany(callbacks.map((c) => toDocument(c)) as never[]);
-  await log.record(deliveries.map(recordOf));
+  await log.record(deliveries.map(recordOf), []);
   client.on('commandStarted', (event: CommandStartedEvent) => {
     if (event.commandName === 'find' && event.databaseName === db.databaseName) finds.push(event.command);
   });
