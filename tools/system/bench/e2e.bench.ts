@@ -9,8 +9,12 @@
  * Then the same burst as the max phase to a receiver that answers in 500 ms for its first 2 s:
  * its drain time against the max phase's. A phase that does not deliver everything says so
  * (`all_delivered: false`, a FAILED line) and the bench exits 1.
+ * The services run from their bundles, built first, as the images run them (BENCH_BUNDLES=0: from
+ * the sources through tsx).
  */
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { deliveryIdFor } from '@callbacks/domain';
 import { SUBJECTS } from '@callbacks/messaging';
 import { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
@@ -35,6 +39,8 @@ const MAX_EVENTS = Number(process.env.BENCH_MAX_EVENTS ?? 5_000);
 const SLOW_LATENCY_MS = 500;
 const SLOW_FOR_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 120_000;
+/** The services run from their bundles, as the images run them (BENCH_BUNDLES=0: the sources through tsx). */
+const BUNDLES = process.env.BENCH_BUNDLES !== '0';
 const progress = (line: string) => console.error(`bench:e2e: ${line}`);
 const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'e2e', ...fields }));
 
@@ -55,7 +61,14 @@ async function main(): Promise<void> {
     failures.push(problem);
     progress(`FAILED: ${problem}`);
   };
+  if (BUNDLES) {
+    progress("building the services' bundles...");
+    for (const app of ['config-service', 'matcher', 'dispatcher']) {
+      execFileSync(process.execPath, [fileURLToPath(new URL('../../build/bundle.mjs', import.meta.url)), app]);
+    }
+  }
   const system = await System.start({
+    bundles: BUNDLES,
     log: progress,
     env: {
       DISPATCHER_ENDPOINT_CONCURRENCY: '32',

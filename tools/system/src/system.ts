@@ -46,6 +46,8 @@ export interface SystemOptions {
    * `openssl` command) that the matchers, dispatchers and `client` trust.
    */
   tls?: boolean;
+  /** Run the built bundles (`npm run build`) as the images do, rather than the sources through tsx. */
+  bundles?: boolean;
   /** Progress while starting. */
   log?: (line: string) => void;
   /** Every line a service writes, as it comes. */
@@ -138,6 +140,7 @@ export class System {
         { ...common, ...env },
         ready,
         options.onServiceOutput && ((line) => options.onServiceOutput?.(app, line)),
+        { bundle: options.bundles ?? false },
       );
     // The first config service on the addresses above; any others on free ports of their own.
     const extraAddresses = await Promise.all(
