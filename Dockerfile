@@ -25,7 +25,8 @@ WORKDIR /app
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/apps/${APP} ./
 USER node
-ENTRYPOINT ["node", "--enable-source-maps", "main.mjs"]
+# The flags are tools/testing's SERVICE_NODE_FLAGS (the benchmarks run the bundles with them too).
+ENTRYPOINT ["node", "--enable-source-maps", "--max-semi-space-size=32", "main.mjs"]
 
 # The demo receiver: verifies every webhook's signature and prints it.
 FROM runtime AS receiver

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binaryPath, ensureInstalled } from '@callbacks/infra';
 import { loadPlatformKeyRing } from '@callbacks/signature';
+import { SERVICE_NODE_FLAGS } from '@callbacks/testing';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -149,6 +150,11 @@ describe('docker-compose.yml', () => {
       expect(image.text, `${name}: runs as a non-root user`).toMatch(/^USER node$/m);
       expect(image.text, `${name}: carries its own bundle`).toContain('COPY --from=build /src/dist/apps/${APP} ./');
       expect(image.dockerfile, `${name}: production dependencies only`).toContain('npm ci --omit=dev');
+      // The benchmarks run the bundles as the image does.
+      if (name !== 'receiver')
+        expect(image.text, `${name}: node's flags`).toContain(
+          `ENTRYPOINT ${JSON.stringify(['node', ...SERVICE_NODE_FLAGS, 'main.mjs']).replaceAll(',', ', ')}`,
+        );
     }
     // The receiver is no service: no probes of a service's, which it does not serve.
     expect((await imageStages(services.receiver!)).text).not.toContain('HEALTHCHECK');

@@ -5,6 +5,15 @@ import { bindToThisProcess } from '@callbacks/infra';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
+/**
+ * The node flags a service's image runs its bundle with (the Dockerfile's ENTRYPOINT; a compose
+ * test keeps the two the same). A young generation of 32 MiB rather than 16: each delivery makes
+ * short-lived objects (job, request, headers, result), and with the default the dispatcher spent
+ * about a tenth of its CPU collecting them (bench:e2e max phase, dispatcher 0.62 / 0.58 ms per
+ * delivery against 0.70 / 0.66, alternating runs).
+ */
+export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=32'] as const;
+
 /** One of the apps, running as its own process as in production. */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -37,7 +46,7 @@ export class ServiceProcess {
 
   async start(timeoutMs = 60_000): Promise<void> {
     const args = this.options.bundle
-      ? ['--enable-source-maps', join(ROOT, 'dist', 'apps', this.app, 'main.mjs')]
+      ? [...SERVICE_NODE_FLAGS, join(ROOT, 'dist', 'apps', this.app, 'main.mjs')]
       : ['--import', 'tsx', join(ROOT, 'apps', this.app, 'src/main.ts')];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
