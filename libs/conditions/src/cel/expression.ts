@@ -40,6 +40,30 @@ const VARIABLES = { derived: 'cel variables' };
  * and plans it for evaluation. Returns `undefined` when there were problems.
  */
 export function compileExpression(source: string, violations: Violations): CompiledExpression | undefined {
+  let compiled = planned.get(source);
+  if (compiled !== undefined) {
+    planned.delete(source); // to the end: used most recently
+  } else {
+    compiled = compileUncached(source, violations);
+    if (compiled === undefined) return undefined;
+    if (planned.size >= CACHE_SIZE) {
+      const oldest = planned.keys().next();
+      if (!oldest.done) planned.delete(oldest.value);
+    }
+  }
+  planned.set(source, compiled);
+  return compiled;
+}
+
+/**
+ * Planned expressions, the CACHE_SIZE used most recently, by their source: callbacks repeat
+ * expressions, planning one costs hundreds of microseconds, and a matcher holds one per callback.
+ * Sharing one is safe: evaluating it keeps no state of its own (the cost meter is per evaluation).
+ */
+const planned = new Map<string, CompiledExpression>();
+const CACHE_SIZE = 1_024;
+
+function compileUncached(source: string, violations: Violations): CompiledExpression | undefined {
   if (utf8Length(source) > CONDITION_LIMITS.maxExpressionBytes) {
     violations.add('EXPRESSION_TOO_LONG', `the expression is longer than ${CONDITION_LIMITS.maxExpressionBytes} bytes`);
     return undefined;
