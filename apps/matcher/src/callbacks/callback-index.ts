@@ -20,8 +20,12 @@ export interface IndexedCallback extends JobCallback {
 /** A callback ready for matching, as the index hands it out. */
 export type Candidate = MatchableCallback<IndexedCallback, ConditionTest>;
 
-/** A callback as the index holds it: encoded as the bucket gave it, until an event needs it. */
-type Held = Uint8Array | Candidate;
+/**
+ * A callback as the index holds it: encoded as the bucket gave it (its bytes as a Latin-1 string,
+ * one character a byte), until an event needs it. A string lives in the JavaScript heap, where the
+ * memory it leaves once decoded is reused for what decoding makes, and takes less than a Buffer.
+ */
+type Held = string | Candidate;
 
 /** One database's callbacks (a bucket key's `<account>.<database>` part names it). */
 interface Database {
@@ -70,19 +74,24 @@ export class CallbackIndex {
     if (!database?.callbacks.has(id)) return undefined;
     database.scopes ??= this.ready(database);
     const held = database.callbacks.get(id);
-    return held instanceof Uint8Array ? undefined : held;
+    return typeof held === 'string' ? undefined : held;
   }
 
   /** Applies a created or updated callback as the bucket stores it (key and encoded value). */
   putEncoded(key: string, value: Uint8Array): void {
     const { accountId, databaseId, id } = parseCallbackKey(key);
-    this.hold(accountId, databaseId, id, value);
+    this.hold(
+      accountId,
+      databaseId,
+      id,
+      Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1'),
+    );
   }
 
   /** Applies a created or updated callback already decoded. */
   put(callback: Callback): void {
     const database = this.hold(callback.accountId, callback.databaseId, callback.id, undefined);
-    database.callbacks.set(callback.id, this.compile(callback, database, callback.collectionId));
+    database.callbacks.set(callback.id, this.compile(callback, database, callback.collectionId, callback.id));
   }
 
   /** Applies a deletion of a bucket key (nothing happens for a callback it does not hold). */
@@ -117,12 +126,12 @@ export class CallbackIndex {
     const collections = new Map<string, string>([['', '']]);
     for (const [id, held] of database.callbacks) {
       let callback: Candidate;
-      if (held instanceof Uint8Array) {
+      if (typeof held === 'string') {
         try {
-          const decoded = Callback.decode(held);
+          const decoded = Callback.decode(latin1Bytes(held));
           let collectionId = collections.get(decoded.collectionId);
           if (collectionId === undefined) collections.set(decoded.collectionId, (collectionId = decoded.collectionId));
-          callback = this.compile(decoded, database, collectionId);
+          callback = this.compile(decoded, database, collectionId, id);
         } catch (error) {
           // Version skew: an entry that does not decode must not keep firing an older version.
           database.callbacks.delete(id);
@@ -142,12 +151,12 @@ export class CallbackIndex {
   }
 
   /**
-   * The callback as the index keeps it; `database` and `collectionId` give the scope's strings,
-   * one per database and collection rather than one per callback.
+   * The callback as the index keeps it; `database`, `collectionId` and `id` (its key's) give the
+   * strings it shares with the index rather than holding its own.
    */
-  private compile(callback: Callback, database: Database, collectionId: string): Candidate {
+  private compile(callback: Callback, database: Database, collectionId: string, id: string): Candidate {
     const kept: IndexedCallback = {
-      id: callback.id,
+      id: callback.id === id ? id : callback.id,
       // The key's, unless the value disagrees with its key: then it must not match the key's scope.
       accountId: callback.accountId === database.accountId ? database.accountId : callback.accountId,
       databaseId: callback.databaseId === database.databaseId ? database.databaseId : callback.databaseId,
@@ -176,6 +185,16 @@ export class CallbackIndex {
 const NONE: readonly Candidate[] = [];
 
 const MATCHES_NOTHING: ConditionTest = { matches: () => false };
+
+/**
+ * A held callback's bytes again, in a buffer of their own: from Node's shared pool they would keep
+ * its slabs, and with them the much smaller job target fields made beside them, from being freed.
+ */
+function latin1Bytes(held: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(held.length);
+  bytes.write(held, 'latin1');
+  return bytes;
+}
 
 function databaseKey(accountId: string, databaseId: string): string {
   return `${accountId}.${databaseId}`;
