@@ -9,6 +9,7 @@ import {
   type Predicate,
   textNormalizer,
 } from './predicate';
+import { RecentlyUsed } from './recently-used';
 import { cachedPattern } from './regexp';
 import { isEmailAddress, parseNumber, quote } from './text';
 
@@ -62,13 +63,12 @@ const COMPARISON_NAMES =
   'EQUALS, NOT_EQUALS, CONTAINS, NOT_CONTAINS, LESS, MORE, IS_EMAIL, REGEXP, IS_NUMERIC, STARTS_WITH, ENDS_WITH, EMPTY, NOT_EMPTY or IN';
 
 /**
- * Compiled field conditions, the CACHE_SIZE used most recently, by the condition's JSON: callbacks
- * repeat conditions (`email` is not empty, `city` equals a value), and a matcher holds one
- * compiled condition per callback. Sharing one is safe: a test is pure, and a condition compiles
- * the same every time (an invalid one is never cached).
+ * Compiled field conditions used most recently, by the condition's JSON (up to 256 Ki characters
+ * of it): callbacks repeat conditions (`email` is not empty, `city` equals a value), and a matcher
+ * holds one compiled condition per callback. Sharing one is safe: a test is pure, and a condition
+ * compiles the same every time (an invalid one is never kept).
  */
-const compiled = new Map<string, CompiledRuleCondition>();
-const CACHE_SIZE = 4_096;
+const compiled = new RecentlyUsed<CompiledRuleCondition>(1 << 18);
 
 /** Compiles a field condition; `violations` is scoped to the condition (`...conditions[1].field`). */
 export function compileFieldCondition(
@@ -76,18 +76,10 @@ export function compileFieldCondition(
   violations: Violations,
 ): CompiledRuleCondition | undefined {
   const key = JSON.stringify(condition);
-  let result = compiled.get(key);
-  if (result !== undefined) {
-    compiled.delete(key); // to the end: used most recently
-  } else {
-    result = compileUncached(condition, violations);
-    if (result === undefined) return undefined;
-    if (compiled.size >= CACHE_SIZE) {
-      const oldest = compiled.keys().next();
-      if (!oldest.done) compiled.delete(oldest.value);
-    }
-  }
-  compiled.set(key, result);
+  const known = compiled.get(key);
+  if (known !== undefined) return known;
+  const result = compileUncached(condition, violations);
+  if (result !== undefined) compiled.set(key, result);
   return result;
 }
 

@@ -238,10 +238,10 @@ describe('expression: planned once per source', () => {
       expect(compile('profile.fields.city').violations[0]?.reason).toBe('EXPRESSION_NOT_BOOL');
   });
 
-  it('plans an expression again, alike, once many others have pushed it out', () => {
+  it('plans an expression again, alike, once 256 Ki characters of others have pushed it out', () => {
     const source = 'profile.fields.name.startsWith("pi")';
     const first = compile(source).compiled;
-    for (let i = 0; i < 1_100; i++) compile(`profile.fields.name == "${i}"`);
+    for (let i = 0; i < 70; i++) compile(`profile.fields.name == "${String(i).padEnd(4_000, 'x')}"`);
     const again = compile(source).compiled;
     expect(again).not.toBe(first);
     const input = toEvaluationInput(event({ fields: { name: 'piet' } }));

@@ -2,6 +2,7 @@ import { type CelInput, type CelResult, isCelError, parse, plan } from '@bufbuil
 import type { Violations } from '@callbacks/domain';
 import type { EvaluationInput } from '../evaluation-input';
 import { CONDITION_LIMITS } from '../limits';
+import { RecentlyUsed } from '../recently-used';
 import { utf8Length } from '../text';
 import { checkExpression } from './checker';
 import { meter } from './cost';
@@ -40,28 +41,19 @@ const VARIABLES = { derived: 'cel variables' };
  * and plans it for evaluation. Returns `undefined` when there were problems.
  */
 export function compileExpression(source: string, violations: Violations): CompiledExpression | undefined {
-  let compiled = planned.get(source);
-  if (compiled !== undefined) {
-    planned.delete(source); // to the end: used most recently
-  } else {
-    compiled = compileUncached(source, violations);
-    if (compiled === undefined) return undefined;
-    if (planned.size >= CACHE_SIZE) {
-      const oldest = planned.keys().next();
-      if (!oldest.done) planned.delete(oldest.value);
-    }
-  }
-  planned.set(source, compiled);
+  const known = planned.get(source);
+  if (known !== undefined) return known;
+  const compiled = compileUncached(source, violations);
+  if (compiled !== undefined) planned.set(source, compiled);
   return compiled;
 }
 
 /**
- * Planned expressions, the CACHE_SIZE used most recently, by their source: callbacks repeat
+ * Plans used most recently, by their source (up to 256 Ki characters of it): callbacks repeat
  * expressions, planning one costs hundreds of microseconds, and a matcher holds one per callback.
  * Sharing one is safe: evaluating it keeps no state of its own (the cost meter is per evaluation).
  */
-const planned = new Map<string, CompiledExpression>();
-const CACHE_SIZE = 1_024;
+const planned = new RecentlyUsed<CompiledExpression>(1 << 18);
 
 function compileUncached(source: string, violations: Violations): CompiledExpression | undefined {
   if (utf8Length(source) > CONDITION_LIMITS.maxExpressionBytes) {
