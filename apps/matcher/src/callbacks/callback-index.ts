@@ -22,8 +22,8 @@ export type Candidate = MatchableCallback<IndexedCallback, ConditionTest>;
 
 /**
  * A callback as the index holds it: encoded as the bucket gave it (its bytes as a Latin-1 string,
- * one character a byte), until an event needs it. A string lives in the JavaScript heap, where the
- * memory it leaves once decoded is reused for what decoding makes, and takes less than a Buffer.
+ * one character a byte), until an event needs it. A string costs its bytes and a small header; a
+ * Buffer, an object and a share of a pool slab beside them.
  */
 type Held = string | Candidate;
 

@@ -48,10 +48,10 @@ export interface JobCallback {
 
 /**
  * The first-attempt jobs of one event. They differ only in the delivery id, the callback and
- * `skipped`, so each is assembled from fields encoded once — the event with the attempt and
- * the match time once per event, a callback's target once per revision (JobCallback) — in the order and with
- * the bytes DeliveryJob.encode gives the whole job. Encoding every job whole, the event again
- * each time, took about four times as long.
+ * `skipped`, so each is assembled from fields encoded once — the event with the attempt and the
+ * match time once per event, a callback's target once per revision (JobCallback) — in the order
+ * and with the bytes DeliveryJob.encode gives the whole job. Encoding every job whole, the event
+ * again each time, took about four times as long.
  */
 export class EventJobs {
   private readonly eventFields: Buffer;
