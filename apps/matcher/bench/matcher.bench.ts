@@ -20,7 +20,8 @@
  * Callbacks are written to the CALLBACKS bucket directly, in the config service's format
  * (`encodeCallbackEntry`), rather than through its API: a million through the API would take hours
  * here.
- * NODE_OPTIONS=--cpu-prof profiles the matcher processes (and this one).
+ * To profile the matcher processes, preload a script with NODE_OPTIONS=--require that starts
+ * node:inspector's profiler (Node 20 refuses --cpu-prof in NODE_OPTIONS).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,15 @@
 import type { Violations } from '@callbacks/domain';
 import { FieldComparison, type FieldCondition } from '@callbacks/proto/callbacks/v1/condition';
 import { CONDITION_LIMITS } from './limits';
-import { checkFieldName, type CompiledRuleCondition, fieldReader, type Predicate, textNormalizer } from './predicate';
+import {
+  checkFieldName,
+  type CompiledRuleCondition,
+  type FieldReader,
+  fieldReader,
+  type Predicate,
+  textNormalizer,
+} from './predicate';
+import { RecentlyUsed } from './recently-used';
 import { cachedPattern } from './regexp';
 import { isEmailAddress, parseNumber, quote } from './text';
 
@@ -54,11 +62,28 @@ const PHRASES: ReadonlyMap<FieldComparison, string> = new Map([
 const COMPARISON_NAMES =
   'EQUALS, NOT_EQUALS, CONTAINS, NOT_CONTAINS, LESS, MORE, IS_EMAIL, REGEXP, IS_NUMERIC, STARTS_WITH, ENDS_WITH, EMPTY, NOT_EMPTY or IN';
 
+/**
+ * Compiled field conditions used most recently, by the condition's JSON (up to 256 Ki characters
+ * of it): callbacks repeat conditions (`email` is not empty, `city` equals a value), and a matcher
+ * holds one compiled condition per callback. Sharing one is safe: a test is pure, and a condition
+ * compiles the same every time (an invalid one is never kept).
+ */
+const compiled = new RecentlyUsed<CompiledRuleCondition>(1 << 18);
+
 /** Compiles a field condition; `violations` is scoped to the condition (`...conditions[1].field`). */
 export function compileFieldCondition(
   condition: FieldCondition,
   violations: Violations,
 ): CompiledRuleCondition | undefined {
+  const key = JSON.stringify(condition);
+  const known = compiled.get(key);
+  if (known !== undefined) return known;
+  const result = compileUncached(condition, violations);
+  if (result !== undefined) compiled.set(key, result);
+  return result;
+}
+
+function compileUncached(condition: FieldCondition, violations: Violations): CompiledRuleCondition | undefined {
   const fieldIsValid = checkFieldName(condition.field, violations, 'field');
   if (!PHRASES.has(condition.comparison)) {
     violations.add('UNKNOWN_COMPARISON', `choose a comparison: ${COMPARISON_NAMES}`, 'comparison');
@@ -107,28 +132,69 @@ function compileComparison(condition: FieldCondition, violations: Violations): P
   const field = condition.field;
   const numeric = condition.numeric ? NUMERIC.get(condition.comparison) : undefined;
   if (numeric !== undefined) {
-    if (operand.kind === 'field') return (input) => numeric(input.number(field), input.number(operand.name));
+    if (operand.kind === 'field') return compareNumberFields(numeric, field, operand.name);
     const number = parseNumber(operand.value);
     if (Number.isNaN(number)) {
       violations.add('NOT_A_NUMBER', `${quote(operand.value)} is not a number, and the comparison is numeric`, 'value');
       return undefined;
     }
-    return (input) => numeric(input.number(field), number);
+    return compareNumber(numeric, field, number);
   }
   const compare = TEXT.get(condition.comparison);
   // Every comparison that reaches here has a text form; anything else is a bug in this module.
   if (compare === undefined) throw new Error(`no text comparison for ${condition.comparison}`);
   const read = fieldReader(condition.caseSensitive);
-  if (operand.kind === 'field') return (input) => compare(read(input, field), read(input, operand.name));
+  if (operand.kind === 'field') return compareTextFields(compare, read, field, operand.name);
   const value = textNormalizer(condition.caseSensitive)(operand.value);
   // The most common condition of all gets a closure of its own (see the benchmark).
   if (condition.comparison === FieldComparison.EQUALS) {
-    return condition.caseSensitive
-      ? (input) => input.field(field) === value
-      : (input) => input.foldedField(field) === value;
+    return condition.caseSensitive ? equalsText(field, value) : equalsFoldedText(field, value);
   }
-  return (input) => compare(read(input, field), value);
+  return compareText(compare, read, field, value);
 }
+
+// Each test is made by a function of its own, whose closure holds only what the test reads: a
+// closure keeps its maker's whole context, and a matcher holds a compiled condition per callback.
+
+const compareNumberFields =
+  (numeric: Compare<number>, field: string, other: string): Predicate =>
+  (input) =>
+    numeric(input.number(field), input.number(other));
+
+const compareNumber =
+  (numeric: Compare<number>, field: string, number: number): Predicate =>
+  (input) =>
+    numeric(input.number(field), number);
+
+const compareTextFields =
+  (compare: Compare<string>, read: FieldReader, field: string, other: string): Predicate =>
+  (input) =>
+    compare(read(input, field), read(input, other));
+
+const compareText =
+  (compare: Compare<string>, read: FieldReader, field: string, value: string): Predicate =>
+  (input) =>
+    compare(read(input, field), value);
+
+const equalsText =
+  (field: string, value: string): Predicate =>
+  (input) =>
+    input.field(field) === value;
+
+const equalsFoldedText =
+  (field: string, value: string): Predicate =>
+  (input) =>
+    input.foldedField(field) === value;
+
+const inNumbers =
+  (numbers: ReadonlySet<number>, field: string): Predicate =>
+  (input) =>
+    numbers.has(input.number(field));
+
+const inTexts =
+  (texts: ReadonlySet<string>, read: FieldReader, field: string): Predicate =>
+  (input) =>
+    texts.has(read(input, field));
 
 function compileIn(condition: FieldCondition, violations: Violations): Predicate | undefined {
   const { field, values } = condition;
@@ -154,11 +220,13 @@ function compileIn(condition: FieldCondition, violations: Violations): Predicate
       }
     });
     if (!allNumbers) return undefined;
-    return (input) => numbers.has(input.number(field));
+    return inNumbers(numbers, field);
   }
-  const candidates = new Set(values.map(textNormalizer(condition.caseSensitive)));
-  const read = fieldReader(condition.caseSensitive);
-  return (input) => candidates.has(read(input, field));
+  return inTexts(
+    new Set(values.map(textNormalizer(condition.caseSensitive))),
+    fieldReader(condition.caseSensitive),
+    field,
+  );
 }
 
 function compileRegexp(condition: FieldCondition, violations: Violations): Predicate | undefined {

@@ -1,7 +1,7 @@
 import type { EvaluationInput } from '@callbacks/conditions';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { CallbackState } from '@callbacks/proto/callbacks/v1/callback';
-import { bit, type MatchableCallback } from './matchable-callback';
+import { bit, type ConditionTest, type MatchableCallback, type RuleFields } from './matchable-callback';
 
 /**
  * What an event means for one callback:
@@ -24,24 +24,27 @@ export interface Check {
   holds(callback: MatchableCallback, event: ProfileEvent, input: EvaluationInput): boolean;
 }
 
+/** Any matchable callback, whatever it keeps of the callback. */
+type Candidate = MatchableCallback<RuleFields, ConditionTest>;
+
 /** Same account and database, and the same collection ('' for a database's profiles). */
-export const inScope = ({ callback }: MatchableCallback, event: ProfileEvent): boolean =>
+export const inScope = ({ callback }: Candidate, event: ProfileEvent): boolean =>
   callback.accountId === event.accountId &&
   callback.databaseId === event.databaseId &&
   callback.collectionId === event.collectionId;
 
-export const isActive = ({ callback }: MatchableCallback): boolean => callback.state === CallbackState.ACTIVE;
+export const isActive = ({ callback }: Candidate): boolean => callback.state === CallbackState.ACTIVE;
 
 /** The event's action is one of the callback's actions; none means every action. */
-export const actionAllowed = ({ actions }: MatchableCallback, event: ProfileEvent): boolean =>
+export const actionAllowed = ({ actions }: Candidate, event: ProfileEvent): boolean =>
   actions === 0 || (actions & bit(event.action)) !== 0;
 
 /** The event's origin is one of the callback's triggers; none means every origin. */
-export const triggerAllowed = ({ triggers }: MatchableCallback, event: ProfileEvent): boolean =>
+export const triggerAllowed = ({ triggers }: Candidate, event: ProfileEvent): boolean =>
   triggers === 0 || (triggers & bit(event.origin)) !== 0;
 
 /** The condition holds; none means always. */
-export const conditionHolds = ({ condition }: MatchableCallback, input: EvaluationInput): boolean =>
+export const conditionHolds = ({ condition }: Candidate, input: EvaluationInput): boolean =>
   condition === undefined || condition.matches(input);
 
 /**

@@ -1,8 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { toEvaluationInput } from '@callbacks/conditions';
+import { matchEvent } from '@callbacks/matching';
 import { callbackKey, encodeCallbackEntry } from '@callbacks/messaging';
-import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
+import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { type Callback, CallbackState, Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
+import { encodeTargetField } from '../matching/delivery-job';
 import { CallbackIndex, type InvalidCallback } from './callback-index';
 
 // A condition whose compiling throws stands for a bug in the conditions library (or its CEL or
@@ -88,5 +91,47 @@ describe('CallbackIndex', () => {
     expect(index.candidates('acct-a', 'db-1', '')[0]).toBe(before);
     expect(index.get({ accountId: 'acct-a', databaseId: 'db-1', id: 'cb_members' })?.callback.revision).toBe(2);
     expect(index.get({ accountId: 'acct-a', databaseId: 'db-1', id: 'cb_broken' })).toBeUndefined();
+  });
+
+  it('keeps of a decoded callback what matching and its jobs read, and matches as the whole callback would', () => {
+    const index = new CallbackIndex();
+    const full: Callback = {
+      ...callback('cb_kept', 7, 'event.origin != "REST"'),
+      collectionId: 'members',
+      state: CallbackState.DISABLED,
+      ordering: Ordering.PER_PROFILE,
+      actions: [Action.UPDATE],
+      triggers: [Origin.PUBLISHER],
+    };
+    const { key, value } = encodeCallbackEntry(full);
+    index.putEncoded(key, value);
+    const [kept] = index.candidates('acct-a', 'db-1', 'members');
+    expect(kept?.callback).toEqual({
+      id: 'cb_kept',
+      accountId: 'acct-a',
+      databaseId: 'db-1',
+      collectionId: 'members',
+      state: CallbackState.DISABLED,
+      ordering: Ordering.PER_PROFILE,
+      revision: 7,
+      targetField: encodeTargetField(full),
+    });
+    const event = (origin: Origin) =>
+      sampleEvent({ collectionId: 'members', subprofileId: 's-1', action: Action.UPDATE, origin });
+    for (const [origin, matches] of [
+      [Origin.PUBLISHER, [{ callback: kept!.callback, skipped: true }]],
+      [Origin.REST, []],
+    ] as const) {
+      const e = event(origin);
+      expect(matchEvent(e, toEvaluationInput(e), index.candidates('acct-a', 'db-1', 'members'))).toEqual(matches);
+    }
+  });
+
+  it('does not match an entry whose value is of another scope than its key says (version skew)', () => {
+    const index = new CallbackIndex();
+    const { value } = encodeCallbackEntry({ ...callback('cb_elsewhere'), databaseId: 'db-2' });
+    index.putEncoded('acct-a.db-1.cb_elsewhere', value);
+    const event = sampleEvent();
+    expect(matchEvent(event, toEvaluationInput(event), index.candidates('acct-a', 'db-1', ''))).toEqual([]);
   });
 });

@@ -14,9 +14,8 @@ import {
   SUBJECTS,
 } from '@callbacks/messaging';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
-import type { Callback } from '@callbacks/proto/callbacks/v1/callback';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
-import type { CallbackIndex } from '../callbacks/callback-index';
+import type { CallbackIndex, IndexedCallback } from '../callbacks/callback-index';
 import { type EncodedJob, EventJobs } from '../matching/delivery-job';
 import { type OrderedJob, OrderedJobsAbandoned, type OrderedLines } from '../ordering/ordered-lines';
 import { decodeEvent } from './decode-event';
@@ -176,7 +175,7 @@ export class EventHandler {
   }
 
   private publishJob(
-    callback: Callback,
+    callback: IndexedCallback,
     job: EncodedJob,
     partition: OrderedPartition | undefined,
     trace: MessageTrace,

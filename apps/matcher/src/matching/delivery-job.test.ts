@@ -5,7 +5,7 @@ import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { Format, Ordering } from '@callbacks/proto/callbacks/v1/callback';
 import { sampleCallback, sampleEvent } from '@callbacks/testing';
-import { EventJobs } from './delivery-job';
+import { encodeTargetField, EventJobs } from './delivery-job';
 
 describe('EventJobs', () => {
   const event = sampleEvent({
@@ -32,6 +32,8 @@ describe('EventJobs', () => {
     { ...sampleCallback({ ordering: Ordering.PER_PROFILE }), id: 'cb_4', revision: 2 },
   ];
   const sequence = 1_234_567;
+  /** A callback as the matcher's index holds it. */
+  const held = (callback: (typeof callbacks)[number]) => ({ ...callback, targetField: encodeTargetField(callback) });
 
   const expected = (callback: (typeof callbacks)[number], skipped: boolean): DeliveryJob => ({
     deliveryId: deliveryIdFor(event.eventId, callback.id),
@@ -48,7 +50,7 @@ describe('EventJobs', () => {
     const jobs = new EventJobs(event, ProfileEvent.encode(event).finish(), matchedAt, sequence);
     for (const callback of callbacks) {
       for (const skipped of [false, true]) {
-        const job = jobs.job(callback, skipped);
+        const job = jobs.job(held(callback), skipped);
         expect(job.deliveryId).toBe(deliveryIdFor(event.eventId, callback.id));
         expect(Buffer.from(job.data).equals(DeliveryJob.encode(expected(callback, skipped)).finish())).toBe(true);
         expect(DeliveryJob.decode(job.data)).toEqual(expected(callback, skipped));
@@ -59,16 +61,25 @@ describe('EventJobs', () => {
   it('gives the sequence to ordered callbacks only: unordered jobs keep their bytes', () => {
     const withSequence = new EventJobs(event, ProfileEvent.encode(event).finish(), matchedAt, sequence);
     const without = new EventJobs(event, ProfileEvent.encode(event).finish(), matchedAt);
-    expect(Buffer.from(withSequence.job(callbacks[0]!, false).data)).toEqual(
-      Buffer.from(without.job(callbacks[0]!, false).data),
+    expect(Buffer.from(withSequence.job(held(callbacks[0]!), false).data)).toEqual(
+      Buffer.from(without.job(held(callbacks[0]!), false).data),
     );
-    expect(DeliveryJob.decode(withSequence.job(callbacks[3]!, false).data).sequence).toBe(sequence);
+    expect(DeliveryJob.decode(withSequence.job(held(callbacks[3]!), false).data).sequence).toBe(sequence);
   });
 
   it('carries the event as it arrived: unknown fields reach the dispatcher, which decodes the same event', () => {
     const unknownField = Uint8Array.from([0xfa, 0x06, 2, 0x68, 0x69]); // field 111, length-delimited: "hi"
     const arrived = Buffer.concat([ProfileEvent.encode(event).finish(), unknownField]);
-    const job = new EventJobs(event, arrived, matchedAt, sequence).job(callbacks[0]!, false);
+    const job = new EventJobs(event, arrived, matchedAt, sequence).job(held(callbacks[0]!), false);
     expect(DeliveryJob.decode(job.data)).toEqual(expected(callbacks[0]!, false));
+  });
+
+  it('gives each event the time it was matched at, also when events of one millisecond share it', () => {
+    const bytes = ProfileEvent.encode(event).finish();
+    const times = [matchedAt, matchedAt, new Date(matchedAt.getTime() + 1), matchedAt, new Date(0)];
+    for (const time of times) {
+      const job = new EventJobs(event, bytes, time).job(held(callbacks[0]!), false);
+      expect(DeliveryJob.decode(job.data).matchedAt).toEqual(time);
+    }
   });
 });

@@ -28,29 +28,35 @@ function fields(job: Partial<DeliveryJob>): Uint8Array {
   return DeliveryJob.encode({ ...NO_FIELDS, ...job }).finish();
 }
 
-/** A callback's target field, encoded once per callback revision (a new revision is a new object). */
-const targetFields = new WeakMap<Callback, Uint8Array>();
+/**
+ * A callback's `callback` field of a DeliveryJob (its CallbackTarget), encoded once per revision
+ * by its holder, as a Latin-1 string (a character a byte): the matcher holds one per callback, and
+ * a small Buffer costs twice its bytes again in objects and pool slabs.
+ */
+export function encodeTargetField(callback: Callback): string {
+  const bytes = fields({ callback: callbackTarget(callback) });
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
 
-function targetField(callback: Callback): Uint8Array {
-  let encoded = targetFields.get(callback);
-  if (encoded === undefined) {
-    encoded = fields({ callback: callbackTarget(callback) });
-    targetFields.set(callback, encoded);
-  }
-  return encoded;
+/** What a job needs of its callback. */
+export interface JobCallback {
+  readonly id: string;
+  readonly ordering: Ordering;
+  /** encodeTargetField(callback) */
+  readonly targetField: string;
 }
 
 /**
  * The first-attempt jobs of one event. They differ only in the delivery id, the callback and
- * `skipped`, so each is assembled from fields encoded once — the event with the attempt and
- * the match time once per event, a callback's target once per revision — in the order and with
- * the bytes DeliveryJob.encode gives the whole job. Encoding every job whole, the event again
- * each time, took about four times as long.
+ * `skipped`, so each is assembled from fields encoded once — the event with the attempt and the
+ * match time once per event, a callback's target once per revision (JobCallback) — in the order
+ * and with the bytes DeliveryJob.encode gives the whole job. Encoding every job whole, the event
+ * again each time, took about four times as long.
  */
 export class EventJobs {
   private readonly eventFields: Buffer;
-  /** `sequence`, encoded: for ordered callbacks only, so unordered jobs keep their bytes. */
-  private readonly sequenceField: Uint8Array;
+  /** `sequence`, encoded when an ordered callback's job needs it: unordered jobs keep their bytes. */
+  private sequenceField: Uint8Array | undefined;
 
   /**
    * `eventBytes`: the event, protobuf-encoded (the bytes it arrived in, when it came so).
@@ -62,10 +68,9 @@ export class EventJobs {
     private readonly event: ProfileEvent,
     eventBytes: Uint8Array,
     matchedAt: Date,
-    sequence = 0,
+    private readonly sequence = 0,
   ) {
-    this.sequenceField = sequence > 0 ? fields({ sequence }) : new Uint8Array(0);
-    const attemptAndTime = fields({ attempt: 1, matchedAt });
+    const attemptAndTime = attemptAndTimeFields(matchedAt);
     const eventField = 1 + varintLength(eventBytes.length) + eventBytes.length;
     this.eventFields = Buffer.allocUnsafe(eventField + attemptAndTime.length);
     this.eventFields[0] = EVENT_FIELD_TAG;
@@ -73,12 +78,17 @@ export class EventJobs {
     this.eventFields.set(attemptAndTime, eventField);
   }
 
+  private sequenceFieldOnce(): Uint8Array {
+    this.sequenceField ??= this.sequence > 0 ? fields({ sequence: this.sequence }) : new Uint8Array(0);
+    return this.sequenceField;
+  }
+
   /** The job for a matched callback; `skipped` when the callback is disabled (SPEC §7.5). */
-  job(callback: Callback, skipped: boolean): EncodedJob {
+  job(callback: JobCallback, skipped: boolean): EncodedJob {
     const deliveryId = deliveryIdFor(this.event.eventId, callback.id);
     const idLength = Buffer.byteLength(deliveryId);
-    const target = targetField(callback);
-    const sequence = callback.ordering === Ordering.PER_PROFILE ? this.sequenceField : undefined;
+    const target = callback.targetField;
+    const sequence = callback.ordering === Ordering.PER_PROFILE ? this.sequenceFieldOnce() : undefined;
     const size =
       1 +
       varintLength(idLength) +
@@ -92,8 +102,7 @@ export class EventJobs {
     data[0] = DELIVERY_ID_TAG;
     let at = writeVarint(data, 1, idLength);
     at += data.write(deliveryId, at, 'utf8');
-    data.set(target, at);
-    at += target.length;
+    at += data.write(target, at, 'latin1');
     data.set(this.eventFields, at);
     at += this.eventFields.length;
     if (skipped) {
@@ -103,6 +112,15 @@ export class EventJobs {
     if (sequence) data.set(sequence, at);
     return { deliveryId, data };
   }
+}
+
+/** The attempt and the match time, encoded; the events of one millisecond (often a batch) share them. */
+let lastMatchedAt: { time: number; fields: Uint8Array } | undefined;
+
+function attemptAndTimeFields(matchedAt: Date): Uint8Array {
+  const time = matchedAt.getTime();
+  if (lastMatchedAt?.time !== time) lastMatchedAt = { time, fields: fields({ attempt: 1, matchedAt }) };
+  return lastMatchedAt.fields;
 }
 
 function varintLength(value: number): number {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { Violations } from '@callbacks/domain';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { compileCondition } from '../compile-condition';
 import { toEvaluationInput } from '../evaluation-input';
 import { condition, event, interests, Origin } from '../test-fixtures';
+import { compileExpression } from './expression';
 
 function violationsOf(expression: string): { reason: string; description: string }[] {
   const result = compileCondition(condition([], expression));
@@ -217,5 +219,32 @@ describe('expression: cost is bounded', () => {
     const input = toEvaluationInput(event({ interests: manyInterests(300) }));
     expect(expensive.condition.matches(input)).toBe(false);
     expect(cheap.condition.matches(input)).toBe(true);
+  });
+});
+
+describe('expression: planned once per source', () => {
+  const compile = (source: string) => {
+    const violations = Violations.root();
+    return { compiled: compileExpression(source, violations), violations: violations.all };
+  };
+
+  it('shares the plan of an expression among callbacks, and reports an invalid one every time', () => {
+    const source = 'profile.fields.city == "Utrecht" && event.origin != "REST"';
+    const first = compile(source).compiled;
+    expect(compile(source).compiled).toBe(first);
+    const input = toEvaluationInput(event({ fields: { city: 'Utrecht' }, origin: Origin.PUBLISHER }));
+    expect(first?.evaluate(input).value).toBe(true);
+    for (let i = 0; i < 2; i++)
+      expect(compile('profile.fields.city').violations[0]?.reason).toBe('EXPRESSION_NOT_BOOL');
+  });
+
+  it('plans an expression again, alike, once 256 Ki characters of others have pushed it out', () => {
+    const source = 'profile.fields.name.startsWith("pi")';
+    const first = compile(source).compiled;
+    for (let i = 0; i < 70; i++) compile(`profile.fields.name == "${String(i).padEnd(4_000, 'x')}"`);
+    const again = compile(source).compiled;
+    expect(again).not.toBe(first);
+    const input = toEvaluationInput(event({ fields: { name: 'piet' } }));
+    expect([again?.evaluate(input).value, again?.source]).toEqual([true, source]);
   });
 });

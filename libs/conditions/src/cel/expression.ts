@@ -2,6 +2,7 @@ import { type CelInput, type CelResult, isCelError, parse, plan } from '@bufbuil
 import type { Violations } from '@callbacks/domain';
 import type { EvaluationInput } from '../evaluation-input';
 import { CONDITION_LIMITS } from '../limits';
+import { RecentlyUsed } from '../recently-used';
 import { utf8Length } from '../text';
 import { checkExpression } from './checker';
 import { meter } from './cost';
@@ -40,6 +41,21 @@ const VARIABLES = { derived: 'cel variables' };
  * and plans it for evaluation. Returns `undefined` when there were problems.
  */
 export function compileExpression(source: string, violations: Violations): CompiledExpression | undefined {
+  const known = planned.get(source);
+  if (known !== undefined) return known;
+  const compiled = compileUncached(source, violations);
+  if (compiled !== undefined) planned.set(source, compiled);
+  return compiled;
+}
+
+/**
+ * Plans used most recently, by their source (up to 256 Ki characters of it): callbacks repeat
+ * expressions, planning one costs hundreds of microseconds, and a matcher holds one per callback.
+ * Sharing one is safe: evaluating it keeps no state of its own (the cost meter is per evaluation).
+ */
+const planned = new RecentlyUsed<CompiledExpression>(1 << 18);
+
+function compileUncached(source: string, violations: Violations): CompiledExpression | undefined {
   if (utf8Length(source) > CONDITION_LIMITS.maxExpressionBytes) {
     violations.add('EXPRESSION_TOO_LONG', `the expression is longer than ${CONDITION_LIMITS.maxExpressionBytes} bytes`);
     return undefined;
