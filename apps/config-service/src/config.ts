@@ -75,7 +75,7 @@ const spec = {
   /** Attempt results recorded at once by one instance. */
   deliveryLogBatch: integer('CONFIG_DELIVERY_LOG_BATCH', { default: 200, min: 1, max: 1_000 }),
   /** How long a batch that is not full may wait for more results (each write has a fixed cost). */
-  deliveryLogGatherMs: duration('CONFIG_DELIVERY_LOG_GATHER', { default: 25, min: 0, max: 60_000 }),
+  deliveryLogGatherMs: duration('CONFIG_DELIVERY_LOG_GATHER', { default: 100, min: 0, max: 60_000 }),
   /** CIDRs a test send may reach although they are not public (internal receivers, tests). */
   allowCidrs: list('CONFIG_ALLOW_CIDRS', (s) => s, {
     default: [],
