@@ -91,7 +91,10 @@ export async function startMongo(options: { dataDir?: string } = {}): Promise<Se
       binaryPath('ferretdb'),
       [
         '--handler=sqlite',
-        `--sqlite-url=file:${dir}/`,
+        // SQLite's page cache defaults to 2 MiB a connection: once the delivery log's indexes
+        // outgrow it, every insert reads index pages back (recording results fell by ≈28 % from
+        // 10,000 to 100,000 deliveries). Up to 64 MiB keeps them cached; it is used as pages are read.
+        `--sqlite-url=file:${dir}/?_pragma=cache_size(-65536)`,
         `--state-dir=${dir}`,
         `--listen-addr=127.0.0.1:${port}`,
         '--debug-addr=-',
