@@ -52,6 +52,18 @@ describe('AckedPublisher', () => {
     await expect(pending).rejects.toThrow(/closed before the stream acknowledged/);
   });
 
+  it('fails what is in flight once its connection closes, long before the timeout', async () => {
+    const own = await connectNats({ servers: [nats.url], name: 'closing' });
+    const publisher = new AckedPublisher(own, { timeoutMs: 600_000 });
+    // A listener that never answers: no stream acknowledges, and no "no responders" either.
+    const silent = nc.subscribe('silent.subject');
+    await nc.flush();
+    const pending = publisher.publish('silent.subject', 'x');
+    await own.close();
+    await expect(pending).rejects.toThrow(/closed before the stream acknowledged/);
+    silent.unsubscribe();
+  });
+
   describe('coalescing', () => {
     it('sends the publishes of one turn together, stored in the order they were made', async () => {
       const publisher = new AckedPublisher(nc, { coalesce: true });

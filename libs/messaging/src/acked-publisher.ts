@@ -165,6 +165,8 @@ export class AckedPublisher {
   }
 
   private expire(): void {
+    // A closed connection acknowledges nothing more: stop sweeping, and holding on to it.
+    if (this.nc.isClosed()) return this.close();
     const cutoff = Date.now() - this.timeoutMs;
     for (const [token, p] of this.pending) {
       if (p.at > cutoff) break; // insertion order is time order

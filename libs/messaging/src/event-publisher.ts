@@ -1,7 +1,7 @@
-import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { actionName, InvalidArgumentError, isSubprofileEvent, validateProfileEvent } from '@callbacks/domain';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { AckedPublisher, type StoredAck } from './acked-publisher';
 import { CONTENT_TYPES, HEADERS, SUBJECT_TEMPLATES, SUBJECTS } from './subjects';
 
 /**
@@ -21,16 +21,16 @@ export interface PublishTracing {
  * the content type, and waits for the stream's acknowledgement.
  */
 export class ProfileEventPublisher {
-  private readonly js: JetStreamClient;
+  private readonly publisher: AckedPublisher;
 
   constructor(
     nc: NatsConnection,
     private readonly options: { tracing?: PublishTracing; format?: 'protobuf' | 'json' } = {},
   ) {
-    this.js = jetstream(nc);
+    this.publisher = ackedPublisherOf(nc);
   }
 
-  async publish(event: ProfileEvent): Promise<PubAck> {
+  async publish(event: ProfileEvent): Promise<StoredAck> {
     const violations = validateProfileEvent(event);
     const action = actionName(event.action);
     if (violations.length > 0 || !action) throw new InvalidArgumentError(violations);
@@ -44,10 +44,26 @@ export class ProfileEventPublisher {
     const h = natsHeaders();
     h.set(HEADERS.contentType, json ? CONTENT_TYPES.json : CONTENT_TYPES.protobuf);
     const body = json ? JSON.stringify(ProfileEvent.toJSON(event)) : ProfileEvent.encode(event).finish();
-    const send = () => this.js.publish(subject, body, { msgID: event.eventId, headers: h });
+    const send = () => this.publisher.publish(subject, body, { msgId: event.eventId, headers: h });
     const { tracing } = this.options;
     return tracing
       ? tracing.publish({ subject, template: SUBJECT_TEMPLATES.event, headers: h, msgId: event.eventId }, send)
       : send();
   }
+}
+
+/**
+ * One acknowledged publisher per connection, shared by the event publishers made on it: one reply
+ * subscription, living as long as the connection. (nats.js's own JetStream publish builds two
+ * Error objects and a timer per event.) Waits as long as nats.js did for an acknowledgement.
+ */
+const PUBLISHERS = new WeakMap<NatsConnection, AckedPublisher>();
+
+function ackedPublisherOf(nc: NatsConnection): AckedPublisher {
+  let publisher = PUBLISHERS.get(nc);
+  if (!publisher) {
+    publisher = new AckedPublisher(nc, { timeoutMs: 5_000 });
+    PUBLISHERS.set(nc, publisher);
+  }
+  return publisher;
 }

@@ -1,5 +1,4 @@
-import type { PubAck } from '@nats-io/jetstream';
-import { ProfileEventPublisher, STREAMS, SUBJECTS } from '@callbacks/messaging';
+import { ProfileEventPublisher, type StoredAck, STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { defineCommand, positionals } from '../../command';
 import { CliError, UsageError } from '../../errors';
 import { EXIT } from '../../exit-codes';
@@ -52,7 +51,7 @@ Examples:
 
     const publisher = new ProfileEventPublisher(await ctx.nats());
     const progress = ctx.progress();
-    const acks: { eventId: string; ack: PubAck }[] = [];
+    const acks: { eventId: string; ack: StoredAck }[] = [];
     for (const event of events) {
       try {
         acks.push({ eventId: event.eventId, ack: await publisher.publish(event) });
