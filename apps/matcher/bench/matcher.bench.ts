@@ -23,8 +23,6 @@
  * To profile the matcher processes, preload a script with NODE_OPTIONS=--require that starts
  * node:inspector's profiler (Node 20 refuses --cpu-prof in NODE_OPTIONS).
  */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { toEvaluationInput } from '@callbacks/conditions';
@@ -43,7 +41,7 @@ import {
 } from '@callbacks/messaging';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { type Callback, Ordering } from '@callbacks/proto/callbacks/v1/callback';
-import { countMessages, residentBytes, ServiceProcess, waitForConsumerIdle } from '@callbacks/testing';
+import { buildBundle, countMessages, residentBytes, ServiceProcess, waitForConsumerIdle } from '@callbacks/testing';
 import { CallbackIndex } from '../src/callbacks/callback-index';
 import { loadMatcherSettings } from '../src/config';
 import { MATCHER_CONSUMER } from '../src/events/event-consumer';
@@ -314,10 +312,7 @@ async function baselineRss(nc: NatsConnection, natsUrl: string): Promise<{ rss: 
 
 async function main(): Promise<void> {
   progress('building the matcher bundle...');
-  execFileSync(process.execPath, [
-    fileURLToPath(new URL('../../../tools/build/bundle.mjs', import.meta.url)),
-    'matcher',
-  ]);
+  buildBundle('matcher');
   progress('starting nats-server...');
   const nats = await startNats();
   const nc = await connectNats({ servers: [nats.url], name: 'bench' });

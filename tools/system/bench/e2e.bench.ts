@@ -12,14 +12,13 @@
  * The services run from their bundles, built first, as the images run them (BENCH_BUNDLES=0: from
  * the sources through tsx).
  */
-import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { deliveryIdFor } from '@callbacks/domain';
 import { SUBJECTS } from '@callbacks/messaging';
 import { AttemptResult } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { Action, Origin } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import {
+  buildBundle,
   processCpuSeconds,
   rawPostRate,
   rawSignRate,
@@ -63,9 +62,7 @@ async function main(): Promise<void> {
   };
   if (BUNDLES) {
     progress("building the services' bundles...");
-    for (const app of ['config-service', 'matcher', 'dispatcher']) {
-      execFileSync(process.execPath, [fileURLToPath(new URL('../../build/bundle.mjs', import.meta.url)), app]);
-    }
+    for (const app of ['config-service', 'matcher', 'dispatcher']) buildBundle(app);
   }
   const system = await System.start({
     bundles: BUNDLES,

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bindToThisProcess } from '@callbacks/infra';
@@ -13,6 +13,11 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
  * delivery against 0.70 / 0.66, alternating runs).
  */
 export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=32'] as const;
+
+/** Builds an app's bundle (dist/apps/<app>/main.mjs, what its image runs) for `bundle: true` below. */
+export function buildBundle(app: string): void {
+  execFileSync(process.execPath, [join(ROOT, 'tools/build/bundle.mjs'), app]);
+}
 
 /** One of the apps, running as its own process as in production. */
 export class ServiceProcess {

@@ -37,11 +37,10 @@ export interface BatchOptions {
  * Records attempt results into the delivery log in batches: whatever has arrived when the
  * previous batch is written, up to `batchSize`, is written next, in a few database commands
  * (RecordAttemptResult), and each result is acknowledged only once its batch is recorded. A
- * batch that is not full waits up to `gatherMs` for more: each write costs the database a fixed
- * overhead (≈0.5 ms of FerretDB's CPU for an insert), so ten results a batch cost it half as
- * much again as a hundred (bench:e2e, max phase). A
- * result that cannot be recorded is terminated (never redelivered forever); a batch whose
- * recording fails is redelivered with a growing delay.
+ * batch that is not full waits up to `gatherMs` for more, as each write costs the database a
+ * fixed overhead besides its documents (README, "Cost per result"). A result that cannot be
+ * recorded is terminated (never redelivered forever); a batch whose recording fails is
+ * redelivered with a growing delay.
  *
  * One batch at a time per instance: MongoDB applies each conditional update atomically, and so
  * does FerretDB as tools/infra builds it, but a stock FerretDB 1.x does not (concurrent "set
@@ -64,7 +63,6 @@ export class AttemptResultConsumer {
   private gathered: (() => void) | undefined;
   private writing: Promise<void> | undefined;
   private stopping = false;
-  private readonly batchSize: number;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -72,14 +70,12 @@ export class AttemptResultConsumer {
     private readonly log: Logger,
     private readonly batching: BatchOptions,
     private readonly tracing: NatsTracing,
-  ) {
-    this.batchSize = batching.batchSize;
-  }
+  ) {}
 
   async start(): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(STREAMS.results.name, DELIVERY_LOG_CONSUMER);
     this.messages = await consumer.consume({
-      max_messages: Math.max(2 * this.batchSize, 16),
+      max_messages: Math.max(2 * this.batching.batchSize, 16),
       abort_on_missing_resource: true,
       expires: PULL_EXPIRES_MS,
     });
@@ -92,7 +88,7 @@ export class AttemptResultConsumer {
       if (this.pending.length === 0) continue;
       this.writing ??= this.write();
       // A full batch waiting: pull no further until it is being written.
-      if (this.pending.length >= this.batchSize) await this.writing;
+      if (this.pending.length >= this.batching.batchSize) await this.writing;
     }
   }
 
@@ -102,7 +98,7 @@ export class AttemptResultConsumer {
     if (decoded.ok) {
       if (this.pending.length === 0) this.pendingSince = performance.now();
       this.pending.push({ msg, result: decoded.result, trace });
-      if (this.pending.length >= this.batchSize) this.gathered?.();
+      if (this.pending.length >= this.batching.batchSize) this.gathered?.();
       return;
     }
     this.stats.dropped++;
@@ -117,7 +113,7 @@ export class AttemptResultConsumer {
       await nextTurn();
       while (this.pending.length > 0) {
         await this.gather();
-        await this.record(this.pending.splice(0, this.batchSize));
+        await this.record(this.pending.splice(0, this.batching.batchSize));
       }
     } finally {
       this.writing = undefined;
@@ -127,7 +123,7 @@ export class AttemptResultConsumer {
   /** Waits until a batch is full or its first result has waited `gatherMs`, or consuming stops. */
   private async gather(): Promise<void> {
     const wait = this.pendingSince + this.batching.gatherMs - performance.now();
-    if (this.pending.length >= this.batchSize || wait <= 0 || this.stopping) return;
+    if (this.pending.length >= this.batching.batchSize || wait <= 0 || this.stopping) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.gathered?.(), wait);
       this.gathered = () => {
