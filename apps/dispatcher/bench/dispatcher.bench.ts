@@ -14,6 +14,13 @@
  * `hmac_cpu`: the same for the HMAC-signed deliveries against a floor signing Standard Webhooks
  * v1; the HMAC line's `floor_ratio` is that floor's own rate against the raw POST rate, the most
  * any dispatcher built on JetStream could reach of it here.
+ * `hmac_steps_cpu`: where the dispatcher's CPU above that floor goes. The dispatcher's own steps
+ * (bench/steps.ts: decode, render, sign, the delivery HTTP client, the result) run in the floor's
+ * loop on the same jobs, against the same floor; `dispatcher_us` beside it is the dispatcher's
+ * CPU in that round (the rest is its queues, limits and breaker), and `alone_us` each step timed
+ * alone in a hot loop. Every measured phase starts from a collected heap (collectGarbage).
+ * BENCH_PROFILE with BENCH_PROFILE_CASE (rsa, hmac, rsa-floor, hmac-floor, hmac-steps) profiles
+ * the first round of that phase.
  *
  * A warm-up round (untimed) comes first, for the dispatcher and for the raw POST loop alike:
  * a fresh process spends its first second compiling, which is not a rate of either; without it
@@ -38,12 +45,21 @@ import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { buildPayload, renderBody, secretContext } from '@callbacks/delivery';
 import { STREAMS, SUBJECTS } from '@callbacks/messaging';
-import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { type CallbackTarget, DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import { Ordering, SignatureScheme } from '@callbacks/proto/callbacks/v1/callback';
 import { loadPlatformKeyRing } from '@callbacks/signature';
-import { countMessages, rawPostRate, rawSignRate, sampleEvent, startCpuProfile } from '@callbacks/testing';
+import {
+  collectGarbage,
+  countMessages,
+  rawPostRate,
+  rawSignRate,
+  sampleEvent,
+  startCpuProfile,
+} from '@callbacks/testing';
+import { loadDispatcherSettings } from '../src/config';
 import { job, publishJob, queueJob, startInProcessDispatcher, startWorld, target, type World } from '../test/harness';
 import { type FloorSigning, runFloor } from './floor';
+import { runSteps, timeSteps } from './steps';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
@@ -52,6 +68,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 500);
 const STUCK = Number(process.env.BENCH_STUCK ?? 10_000);
 const ONLY = process.env.BENCH_ONLY;
+/** Which phase's first round BENCH_PROFILE profiles (see above). */
+const PROFILED = process.env.BENCH_PROFILE_CASE ?? 'rsa';
 const progress = (line: string) => console.error(`bench:dispatcher: ${line}`);
 const line = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'dispatcher', ...fields }));
 
@@ -112,9 +130,10 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       }
       progress(`${label}: delivering...`);
       const dispatcher = await startInProcessDispatcher(world, {
-        DISPATCHER_MAX_HELD: '20000',
+        DISPATCHER_MAX_HELD: process.env.BENCH_MAX_HELD ?? '20000',
         DISPATCHER_MAX_ENDPOINT_CONCURRENCY: String(CONCURRENCY),
       });
+      collectGarbage();
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const profile = profiled ? await startCpuProfile(progress) : undefined;
@@ -131,14 +150,23 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       return { rate, stats, cpuMsPerDelivery: +((cpu.user + cpu.system) / 1000 / count).toFixed(3) };
     };
 
-    /** The floor (bench/floor.ts) on `count` jobs like the healthy ones: its rate and CPU ms per delivery of this process. */
-    const floorRun = async (label: string, count: number, signing: FloorSigning) => {
-      progress(`${label}: publishing ${count} jobs for the floor...`);
+    /**
+     * Bare loop code on `count` jobs to `to` (the floor, bench/floor.ts, or the dispatcher's own
+     * steps, bench/steps.ts), outside the dispatcher: its rate and CPU ms per delivery of this process.
+     */
+    const bareRun = async (
+      label: string,
+      count: number,
+      to: CallbackTarget,
+      consume: (jobs: { firstSeq: number; count: number }) => Promise<void>,
+      profiled = false,
+    ) => {
+      progress(`${label}: publishing ${count} jobs...`);
       let firstSeq = 0;
       for (let i = 0; i < count; i += 500) {
         const acks = await Promise.all(
           Array.from({ length: Math.min(500, count - i) }, () => {
-            const j = job(healthy);
+            const j = job(to);
             return world.publisher.publish(
               SUBJECTS.deliveryJob(j.callback.accountId, j.callback.id),
               DeliveryJob.encode(j).finish(),
@@ -148,23 +176,38 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
         );
         firstSeq ||= Math.min(...acks.map((a) => a.seq));
       }
+      collectGarbage();
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
-      await runFloor(world.nc, {
-        url: postUrl,
-        body,
-        signing,
-        concurrency: CONCURRENCY,
-        firstSeq,
-        count,
-      });
+      const profile = profiled ? await startCpuProfile(progress) : undefined;
+      await consume({ firstSeq, count });
       const cpu = process.cpuUsage(cpuBefore);
+      await profile?.();
       // The dispatcher's own consumer must not deliver these later.
       await (await jetstreamManager(world.nc)).streams.purge(STREAMS.deliveries.name);
       const rate = count / ((performance.now() - started) / 1000);
       progress(`${label}: ${Math.round(rate)} deliveries/s`);
       return { rate, cpuMsPerDelivery: +((cpu.user + cpu.system) / 1000 / count).toFixed(3) };
     };
+    const floorRun = (label: string, count: number, signing: FloorSigning, profiled = false) =>
+      bareRun(
+        label,
+        count,
+        healthy,
+        (jobs) => runFloor(world.nc, { url: postUrl, body, signing, concurrency: CONCURRENCY, ...jobs }),
+        profiled,
+      );
+    const settings = loadDispatcherSettings(world.env);
+    // Each step alone, in a hot loop on jobs like the HMAC ones, before anything else runs here.
+    const stepsAlone = timeSteps(hmac, settings);
+    const stepsRun = (label: string, count: number, profiled = false) =>
+      bareRun(
+        label,
+        count,
+        hmac,
+        (jobs) => runSteps(world.nc, settings, { concurrency: CONCURRENCY, ...jobs }),
+        profiled,
+      );
 
     const body = renderBody(1, buildPayload('dl_bench', sampleEvent())).body;
     const rsaSigning: FloorSigning = { kind: 'rsa', privateKeyPem: world.env.TEST_SIGNING_KEY! };
@@ -180,7 +223,8 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
     for (let round = 1; round <= ROUNDS; round++) {
       progress(`round ${round} of ${ROUNDS}: the raw signing rate...`);
       const signBefore = rawSignRate(1.5);
-      const healthyAlone = () => run(`round ${round}: one healthy endpoint`, DELIVERIES, 0, round === 1);
+      const healthyAlone = () =>
+        run(`round ${round}: one healthy endpoint`, DELIVERIES, 0, round === 1 && PROFILED === 'rsa');
       // Interleaved, so that a dispatcher taking jobs in order meets the hanging endpoint's all along.
       const nextToHanging = () => run(`round ${round}: next to a hanging endpoint`, DELIVERIES, 10);
       // Which goes first alternates, so that neither phase always runs the warmer.
@@ -192,12 +236,33 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
         withHanging = await nextToHanging();
         alone = await healthyAlone();
       }
-      const floor = await floorRun(`round ${round}: the RSA floor`, DELIVERIES, rsaSigning);
+      const floor = await floorRun(
+        `round ${round}: the RSA floor`,
+        DELIVERIES,
+        rsaSigning,
+        round === 1 && PROFILED === 'rsa-floor',
+      );
       const signAfter = rawSignRate(1.5);
       // Its limit is measured around it, in the same round: the raw POST rate swings with the load beside the bench.
       const postBefore = await rawPostRate(postUrl, DELIVERIES, CONCURRENCY, body);
-      const hmacSigned = await run(`round ${round}: HMAC-signed (Standard Webhooks v1)`, DELIVERIES, 0, false, hmac);
-      const hmacFloor = await floorRun(`round ${round}: the HMAC floor`, DELIVERIES, hmacSigning);
+      const hmacSigned = await run(
+        `round ${round}: HMAC-signed (Standard Webhooks v1)`,
+        DELIVERIES,
+        0,
+        round === 1 && PROFILED === 'hmac',
+        hmac,
+      );
+      const hmacFloor = await floorRun(
+        `round ${round}: the HMAC floor`,
+        DELIVERIES,
+        hmacSigning,
+        round === 1 && PROFILED === 'hmac-floor',
+      );
+      const hmacSteps = await stepsRun(
+        `round ${round}: the dispatcher's steps alone, HMAC`,
+        DELIVERIES,
+        round === 1 && PROFILED === 'hmac-steps',
+      );
       const postAfter = await rawPostRate(postUrl, DELIVERIES, CONCURRENCY, body);
       const hmacPostLimit = (postBefore + postAfter) / 2;
       progress(
@@ -215,6 +280,7 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
         hmacPostLimit,
         hmacRatio: hmacSigned.rate / hmacPostLimit,
         hmacFloor,
+        hmacSteps,
       });
     }
     const bySigning = median(rounds, (r) => r.signRatio);
@@ -271,6 +337,20 @@ async function deliveries(world: World, receiver: { port: number }, hangingRecei
       rounds: rounds.map((r) => +(r.hmacFloor.cpuMsPerDelivery / r.hmac.cpuMsPerDelivery).toFixed(3)),
       floor_rate: Math.round(byHmacFloor.hmacFloor.rate),
       limit_kind: 'CPU of bare code: consume, HMAC sign, one raw POST, result published and acknowledged, ack',
+    });
+    const bySteps = median(rounds, (r) => r.hmacFloor.cpuMsPerDelivery / r.hmacSteps.cpuMsPerDelivery);
+    line({
+      case: 'hmac_steps_cpu',
+      value: +(bySteps.hmacSteps.cpuMsPerDelivery * 1000).toFixed(1),
+      unit: 'µs/delivery',
+      limit: +(bySteps.hmacFloor.cpuMsPerDelivery * 1000).toFixed(1),
+      ratio: +(bySteps.hmacFloor.cpuMsPerDelivery / bySteps.hmacSteps.cpuMsPerDelivery).toFixed(3),
+      rounds: rounds.map((r) => +(r.hmacFloor.cpuMsPerDelivery / r.hmacSteps.cpuMsPerDelivery).toFixed(3)),
+      // What the dispatcher spends besides its steps, in the same round: queues, limits, breaker, upkeep.
+      dispatcher_us: +(bySteps.hmac.cpuMsPerDelivery * 1000).toFixed(1),
+      alone_us: stepsAlone,
+      limit_kind:
+        "the HMAC floor's CPU; value: the dispatcher's steps (decode, render, sign, HTTP client, result) in the floor's loop",
     });
     const byHanging = median(rounds, (r) => r.hangingRatio);
     line({

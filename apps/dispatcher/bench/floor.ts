@@ -19,17 +19,6 @@ export async function runFloor(
   nc: NatsConnection,
   options: { url: string; body: Buffer; signing: FloorSigning; concurrency: number; firstSeq: number; count: number },
 ): Promise<void> {
-  const name = `${options.signing.kind}-floor`;
-  const jsm = await jetstreamManager(nc);
-  await jsm.consumers.add(STREAMS.deliveries.name, {
-    durable_name: name,
-    ack_policy: AckPolicy.Explicit,
-    filter_subject: SUBJECTS.allDeliveryJobs,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: options.firstSeq,
-    max_ack_pending: 10_000,
-  });
-  const consumer = await jetstream(nc).consumers.get(STREAMS.deliveries.name, name);
   const signing = options.signing;
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const { origin, host, pathname } = new URL(options.url);
@@ -53,18 +42,46 @@ export async function runFloor(
     signing.kind === 'hmac'
       ? hmacHeaders(signing.secret, options.body)
       : rsaHeaders(createPrivateKey(signing.privateKeyPem), pathname, host, options.body);
-  const deliver = async (msg: JsMsg) => {
-    const res = await agent.request({
-      origin,
-      path: pathname,
-      method: 'POST',
-      body: options.body,
-      headers: { 'content-type': 'application/json', ...signatureHeaders(msg) },
+  try {
+    await consumeJobs(nc, `${signing.kind}-floor`, options, async (msg) => {
+      const res = await agent.request({
+        origin,
+        path: pathname,
+        method: 'POST',
+        body: options.body,
+        headers: { 'content-type': 'application/json', ...signatureHeaders(msg) },
+      });
+      await res.body.dump();
+      await publisher.publish(SUBJECTS.attemptResult('acct-a', 'cb_floor'), result, { msgId: `floor-${msg.seq}` });
+      msg.ack();
     });
-    await res.body.dump();
-    await publisher.publish(SUBJECTS.attemptResult('acct-a', 'cb_floor'), result, { msgId: `floor-${msg.seq}` });
-    msg.ack();
-  };
+  } finally {
+    publisher.close();
+    await agent.close();
+  }
+}
+
+/**
+ * Hands `count` jobs from stream sequence `firstSeq` on to `deliver`, `concurrency` at a time,
+ * through a durable consumer of their own (`name`, deleted afterwards): the loop of the floor,
+ * nothing more.
+ */
+export async function consumeJobs(
+  nc: NatsConnection,
+  name: string,
+  options: { concurrency: number; firstSeq: number; count: number },
+  deliver: (msg: JsMsg) => Promise<void>,
+): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(STREAMS.deliveries.name, {
+    durable_name: name,
+    ack_policy: AckPolicy.Explicit,
+    filter_subject: SUBJECTS.allDeliveryJobs,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: options.firstSeq,
+    max_ack_pending: 10_000,
+  });
+  const consumer = await jetstream(nc).consumers.get(STREAMS.deliveries.name, name);
   const inFlight = new Set<Promise<void>>();
   let left = options.count;
   const messages = await consumer.consume({ max_messages: options.concurrency * 2 });
@@ -78,8 +95,6 @@ export async function runFloor(
   await Promise.all(inFlight);
   await messages.close();
   await nc.flush(); // the last acknowledgements
-  publisher.close();
-  await agent.close();
   await jsm.consumers.delete(STREAMS.deliveries.name, name);
 }
 

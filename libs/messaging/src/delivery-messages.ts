@@ -2,6 +2,7 @@ import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { AttemptResult, DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { Ordering } from '@callbacks/proto/callbacks/v1/callback';
+import { encodeMessage } from '@callbacks/proto/encode';
 import { type AckedPublisher, PublishError } from './acked-publisher';
 import type { PublishTracing } from './event-publisher';
 import { CONTENT_TYPES, HEADERS, type OrderedPartition, SUBJECT_TEMPLATES, SUBJECTS } from './subjects';
@@ -167,7 +168,7 @@ export async function scheduleDeliveryJob(
 ): Promise<void> {
   const target = job.callback;
   if (!target) throw new Error(`delivery job ${job.deliveryId} has no callback`);
-  const data = DeliveryJob.encode({ ...job, attempt }).finish();
+  const data = encodeMessage(DeliveryJob, { ...job, attempt });
   const subject = SUBJECTS.deliveryJob(target.accountId, target.id);
   const h = protobufHeaders();
   if (at.getTime() - now <= IMMEDIATE_MS) {
@@ -197,7 +198,7 @@ export function publishAttemptResult(
   const msgId = `${result.deliveryId}.${result.attempt}.${result.outcome}`;
   const h = protobufHeaders();
   return tracing.publish({ subject, template: SUBJECT_TEMPLATES.attemptResult, headers: h, msgId }, () =>
-    publisher.publish(subject, AttemptResult.encode(result).finish(), { msgId, headers: h }),
+    publisher.publish(subject, encodeMessage(AttemptResult, result), { msgId, headers: h }),
   );
 }
 

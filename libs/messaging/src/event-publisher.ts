@@ -1,6 +1,7 @@
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { actionName, InvalidArgumentError, isSubprofileEvent, validateProfileEvent } from '@callbacks/domain';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { encodeMessage } from '@callbacks/proto/encode';
 import { AckedPublisher, type StoredAck } from './acked-publisher';
 import { CONTENT_TYPES, HEADERS, SUBJECT_TEMPLATES, SUBJECTS } from './subjects';
 
@@ -43,7 +44,7 @@ export class ProfileEventPublisher {
     const json = this.options.format === 'json';
     const h = natsHeaders();
     h.set(HEADERS.contentType, json ? CONTENT_TYPES.json : CONTENT_TYPES.protobuf);
-    const body = json ? JSON.stringify(ProfileEvent.toJSON(event)) : ProfileEvent.encode(event).finish();
+    const body = json ? JSON.stringify(ProfileEvent.toJSON(event)) : encodeMessage(ProfileEvent, event);
     const send = () => this.publisher.publish(subject, body, { msgId: event.eventId, headers: h });
     const { tracing } = this.options;
     return tracing

@@ -3,6 +3,7 @@ import { Binary } from 'mongodb';
 import { durationFromMs, msFromDuration } from '@callbacks/domain';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { type Attempt, type Delivery, deliveryStateFromJSON } from '@callbacks/proto/callbacks/v1/delivery';
+import { encodeMessage } from '@callbacks/proto/encode';
 import type { StoredDelivery } from '../deliveries/ports';
 
 /** One attempt as stored, in a delivery (`lastAttempt`) and in the attempts collection. */
@@ -102,7 +103,7 @@ export function deliveryOf(d: Omit<DeliveryDocument, 'event'>): Delivery {
 
 /** The event as a delivery stores it. */
 export function storedEvent(event: ProfileEvent | undefined): Binary | null {
-  return event ? new Binary(ProfileEvent.encode(event).finish()) : null;
+  return event ? new Binary(encodeMessage(ProfileEvent, event)) : null;
 }
 
 function eventOf(stored: Binary | Record<string, unknown>): ProfileEvent {

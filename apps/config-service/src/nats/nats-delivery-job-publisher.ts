@@ -1,6 +1,7 @@
 import { UnavailableError } from '@callbacks/domain';
 import { type AckedPublisher, publishDeliveryJob, PublishError, STREAMS } from '@callbacks/messaging';
 import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { encodeMessage } from '@callbacks/proto/encode';
 import type { NatsTracing } from '@callbacks/telemetry';
 import type { DeliveryJobPublisher } from '../deliveries/ports';
 
@@ -23,7 +24,7 @@ export class NatsDeliveryJobPublisher implements DeliveryJobPublisher {
         deliveryId: job.deliveryId,
         accountId: target.accountId,
         callbackId: target.id,
-        data: DeliveryJob.encode(job).finish(),
+        data: encodeMessage(DeliveryJob, job),
       });
     } catch (error) {
       // The matchers and dispatchers own the deliveries stream; without it nothing can be queued.

@@ -453,23 +453,26 @@ export class Deliverer {
     const { job, trace } = work;
     try {
       if (outcome.verdict === 'succeeded') {
-        await this.deps.report(this.result(job, Outcome.SUCCEEDED, outcome), trace);
+        await this.deps.report(attemptResult(job, this.now(), Outcome.SUCCEEDED, outcome), trace);
         this.stats.succeeded++;
       } else if (outcome.verdict === 'gone') {
         // The GONE result is what disables the callback (the config service decides); meanwhile
         // this dispatcher stops sending to it.
         this.gone.remember(job.callback.id, job.callback.revision, this.now());
-        await this.deps.report(this.result(job, Outcome.GONE, outcome), trace);
+        await this.deps.report(attemptResult(job, this.now(), Outcome.GONE, outcome), trace);
         this.stats.gone++;
       } else {
         const delay = this.settings.retry.delayAfter(job.attempt, outcome.retryAfterMs);
         if (delay === undefined) {
-          await this.deps.report(this.result(job, Outcome.DEAD, outcome), trace);
+          await this.deps.report(attemptResult(job, this.now(), Outcome.DEAD, outcome), trace);
           this.stats.dead++;
         } else {
           const at = new Date(this.now() + delay);
           await this.schedule(work, job.attempt + 1, at);
-          await this.deps.report({ ...this.result(job, Outcome.RETRYING, outcome), nextAttemptAt: at }, trace);
+          await this.deps.report(
+            { ...attemptResult(job, this.now(), Outcome.RETRYING, outcome), nextAttemptAt: at },
+            trace,
+          );
           this.stats.retrying++;
         }
       }
@@ -490,7 +493,7 @@ export class Deliverer {
     try {
       await this.deps.report(
         {
-          ...this.result(work.job, outcome, undefined),
+          ...attemptResult(work.job, this.now(), outcome, undefined),
           errorClass,
           errorMessage: message,
         },
@@ -585,27 +588,36 @@ export class Deliverer {
   private schedule(work: Work, attempt: number, at: Date): Promise<void> {
     return work.reschedule ? work.reschedule(attempt, at) : this.deps.schedule(work.job, attempt, at, work.trace);
   }
+}
 
-  private result(job: ReadyJob, outcome: Outcome, attempt: AttemptOutcome | undefined): AttemptResult {
-    const ms = attempt?.durationMs ?? 0;
-    return {
-      deliveryId: job.deliveryId,
-      accountId: job.callback.accountId,
-      callbackId: job.callback.id,
-      eventId: job.event.eventId,
-      attempt: job.attempt,
-      outcome,
-      startedAt: attempt?.startedAt ?? new Date(this.now()),
-      duration: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
-      statusCode: attempt?.statusCode ?? 0,
-      errorClass: attempt?.errorClass ?? '',
-      errorMessage: attempt?.errorMessage ?? '',
-      responseExcerpt: attempt?.excerpt ?? '',
-      nextAttemptAt: undefined,
-      replayOf: job.replayOf,
-      matchedAt: job.matchedAt,
-      callbackRevision: job.callback.revision,
-      event: job.event,
-    };
-  }
+/**
+ * The delivery log's record of one attempt (or of a job not sent, without `attempt`): the job's
+ * ids and event, the outcome, and what the receiver answered.
+ */
+export function attemptResult(
+  job: ReadyJob,
+  now: number,
+  outcome: Outcome,
+  attempt: AttemptOutcome | undefined,
+): AttemptResult {
+  const ms = attempt?.durationMs ?? 0;
+  return {
+    deliveryId: job.deliveryId,
+    accountId: job.callback.accountId,
+    callbackId: job.callback.id,
+    eventId: job.event.eventId,
+    attempt: job.attempt,
+    outcome,
+    startedAt: attempt?.startedAt ?? new Date(now),
+    duration: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
+    statusCode: attempt?.statusCode ?? 0,
+    errorClass: attempt?.errorClass ?? '',
+    errorMessage: attempt?.errorMessage ?? '',
+    responseExcerpt: attempt?.excerpt ?? '',
+    nextAttemptAt: undefined,
+    replayOf: job.replayOf,
+    matchedAt: job.matchedAt,
+    callbackRevision: job.callback.revision,
+    event: job.event,
+  };
 }

@@ -14,6 +14,7 @@ import {
   SUBJECTS,
 } from '@callbacks/messaging';
 import { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
+import { encodeMessage } from '@callbacks/proto/encode';
 import type { MessageTrace, NatsTracing } from '@callbacks/telemetry';
 import type { CallbackIndex, IndexedCallback } from '../callbacks/callback-index';
 import { type EncodedJob, EventJobs } from '../matching/delivery-job';
@@ -131,7 +132,7 @@ export class EventHandler {
         this.stats.matched++;
         const jobs = new EventJobs(
           event,
-          decoded.protobuf ?? ProfileEvent.encode(event).finish(),
+          decoded.protobuf ?? encodeMessage(ProfileEvent, event),
           this.clock(),
           msg.seq,
         );

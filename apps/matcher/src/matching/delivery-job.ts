@@ -2,6 +2,7 @@ import { callbackTarget, deliveryIdFor } from '@callbacks/domain';
 import { DeliveryJob } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
 import type { ProfileEvent } from '@callbacks/proto/callbacks/events/v1/profile_event';
 import { type Callback, Ordering } from '@callbacks/proto/callbacks/v1/callback';
+import { encodeMessage } from '@callbacks/proto/encode';
 
 /** One first-attempt job, encoded. */
 export interface EncodedJob {
@@ -25,7 +26,7 @@ const SKIPPED = fields({ skipped: true });
 
 /** Just these fields of a DeliveryJob, encoded; a message is the concatenation of its fields. */
 function fields(job: Partial<DeliveryJob>): Uint8Array {
-  return DeliveryJob.encode({ ...NO_FIELDS, ...job }).finish();
+  return encodeMessage(DeliveryJob, { ...NO_FIELDS, ...job });
 }
 
 /**
