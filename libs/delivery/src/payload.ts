@@ -64,21 +64,25 @@ export function buildPayload(deliveryId: string, event: ProfileEvent, sequence =
     }
   }
   const subprofile = event.subprofileId !== '';
-  return {
-    id: deliveryId,
-    ...(sequence > 0 ? { sequence } : {}),
-    type,
-    origin: Origin[event.origin]?.toLowerCase() ?? 'unknown',
-    timestamp: formatTimestamp(event.occurredAt),
-    time: event.occurredAt ? Math.floor(event.occurredAt.getTime() / 1000) : 0,
-    database: event.databaseId,
-    profile: event.profileId,
-    ...(subprofile ? { collection: event.collectionId, subprofile: event.subprofileId } : {}),
-    created: formatTimestamp(event.createdAt),
-    modified: formatTimestamp(event.modifiedAt),
-    fields: { ...event.fields },
-    ...(subprofile ? {} : { interests: event.interests.map(interestName) }),
-    parameters,
-    previous,
-  };
+  // Built in the order the formats list the items, optional ones only when present (spreading
+  // optional parts into one literal cost more than the rest of the payload).
+  const payload = { id: deliveryId } as Payload;
+  if (sequence > 0) payload.sequence = sequence;
+  payload.type = type;
+  payload.origin = Origin[event.origin]?.toLowerCase() ?? 'unknown';
+  payload.timestamp = formatTimestamp(event.occurredAt);
+  payload.time = event.occurredAt ? Math.floor(event.occurredAt.getTime() / 1000) : 0;
+  payload.database = event.databaseId;
+  payload.profile = event.profileId;
+  if (subprofile) {
+    payload.collection = event.collectionId;
+    payload.subprofile = event.subprofileId;
+  }
+  payload.created = formatTimestamp(event.createdAt);
+  payload.modified = formatTimestamp(event.modifiedAt);
+  payload.fields = { ...event.fields };
+  if (!subprofile) payload.interests = event.interests.map(interestName);
+  payload.parameters = parameters;
+  payload.previous = previous;
+  return payload;
 }

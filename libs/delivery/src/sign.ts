@@ -57,32 +57,27 @@ export function signDelivery(
   const seconds = Math.floor(request.now / 1000);
   // The headers the original scheme signs are sent unsigned by the others, so receivers see the
   // same request (and the account) whatever the scheme.
-  const common = {
+  const headers: Record<string, string> = {
     Host: request.url.host,
     'Content-Type': request.contentType,
     'Content-Length': String(request.body.byteLength),
     'X-Copernica-ID': accountHeaderValue(target.accountId),
   };
-  if (scheme === SignatureScheme.RFC9421) {
-    return {
-      ...common,
-      ...signRfc9421(
-        { url: request.url, contentType: request.contentType, body: request.body, created: seconds },
-        secrets.map((s) => ({ keyId: s.keyId, privateKey: ed25519PrivateKey(s.secret) })),
-      ),
-    };
-  }
-  return {
-    ...common,
-    ...signStandardWebhooks(
-      { id: request.deliveryId, timestamp: seconds, body: request.body },
-      secrets.map((s) =>
-        kind === 'hmac'
-          ? { kind: 'hmac' as const, secret: s.secret }
-          : { kind: 'ed25519' as const, privateKey: ed25519PrivateKey(s.secret) },
-      ),
-    ),
-  };
+  const signed =
+    scheme === SignatureScheme.RFC9421
+      ? signRfc9421(
+          { url: request.url, contentType: request.contentType, body: request.body, created: seconds },
+          secrets.map((s) => ({ keyId: s.keyId, privateKey: ed25519PrivateKey(s.secret) })),
+        )
+      : signStandardWebhooks(
+          { id: request.deliveryId, timestamp: seconds, body: request.body },
+          secrets.map((s) =>
+            kind === 'hmac'
+              ? { kind: 'hmac' as const, secret: s.secret }
+              : { kind: 'ed25519' as const, privateKey: ed25519PrivateKey(s.secret) },
+          ),
+        );
+  return Object.assign(headers, signed);
 }
 
 function openSecrets(

@@ -33,7 +33,6 @@ export interface AttemptDeps {
 /** Renders, signs and sends one attempt of a delivery job. Never throws. */
 export async function performAttempt(job: ReadyJob, timeoutMs: number, deps: AttemptDeps): Promise<AttemptOutcome> {
   const startedAt = new Date();
-  const base = { startedAt, statusCode: 0, excerpt: '', retryAfterMs: undefined, durationMs: 0 };
   let request: DeliveryRequest;
   try {
     request = prepareDeliveryRequest(job, {
@@ -44,56 +43,49 @@ export async function performAttempt(job: ReadyJob, timeoutMs: number, deps: Att
   } catch (error) {
     // Our side failed (no valid signing key, a secret that does not open, an unusable URL):
     // retried like any failure, and never blamed on the endpoint.
-    return {
-      ...base,
-      verdict: 'failed',
-      errorClass: 'signing',
-      errorMessage: (error as Error).message,
-      unhealthy: false,
-    };
+    return failed(startedAt, 0, 'signing', (error as Error).message, false);
   }
 
   // The span starts once the request is signed: it times the request, as HTTP spans do.
   // `traceparent` is not a signed header, so adding it now leaves the signature valid.
   const span = deps.traceRequest?.(request.url);
   if (span) Object.assign(request.headers, span.headers);
-  const sent = await deps.http.send({ ...request, timeoutMs });
+  const sent = await deps.http.send({ url: request.url, headers: request.headers, body: request.body, timeoutMs });
   span?.end(sent.kind === 'error' ? { errorType: sent.errorClass } : { statusCode: sent.statusCode });
-  if (sent.kind === 'error') {
-    return {
-      ...base,
-      verdict: 'failed',
-      durationMs: sent.durationMs,
-      errorClass: sent.errorClass,
-      errorMessage: sent.message,
-      unhealthy: sent.errorClass !== 'blocked_address',
-    };
-  }
+  if (sent.kind === 'error')
+    return failed(startedAt, sent.durationMs, sent.errorClass, sent.message, sent.errorClass !== 'blocked_address');
   const status = sent.statusCode;
-  const common = {
-    ...base,
+  const succeeded = status >= 200 && status < 300;
+  return {
+    verdict: succeeded ? 'succeeded' : status === 410 ? 'gone' : 'failed',
+    startedAt,
     durationMs: sent.durationMs,
     statusCode: status,
-    excerpt: sent.excerpt,
-    retryAfterMs: sent.retryAfterMs,
-  };
-  if (status >= 200 && status < 300)
-    return { ...common, verdict: 'succeeded', errorClass: '', errorMessage: '', unhealthy: false };
-  if (status === 410)
-    return {
-      ...common,
-      verdict: 'gone',
-      errorClass: 'http_status',
-      errorMessage: describeStatus(status),
-      unhealthy: false,
-    };
-  return {
-    ...common,
-    verdict: 'failed',
-    errorClass: 'http_status',
+    errorClass: succeeded ? '' : 'http_status',
     errorMessage: describeStatus(status),
-    // Only 429/503 carry a Retry-After worth honouring.
+    excerpt: sent.excerpt,
+    // Only 429/503 carry a Retry-After worth honouring (a 2xx or 410 has no retry to delay).
     retryAfterMs: status === 429 || status === 503 ? sent.retryAfterMs : undefined,
     unhealthy: status >= 500 || status === 429 || status === 408,
+  };
+}
+
+function failed(
+  startedAt: Date,
+  durationMs: number,
+  errorClass: AttemptOutcome['errorClass'],
+  errorMessage: string,
+  unhealthy: boolean,
+): AttemptOutcome {
+  return {
+    verdict: 'failed',
+    startedAt,
+    durationMs,
+    statusCode: 0,
+    errorClass,
+    errorMessage,
+    excerpt: '',
+    retryAfterMs: undefined,
+    unhealthy,
   };
 }
