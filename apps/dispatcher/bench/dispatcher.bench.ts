@@ -1,12 +1,13 @@
 /**
- * npm run bench:dispatcher — signed deliveries per second to a local receiver, against two
- * limits measured in the same run: (a) the raw RSA-SHA256 signing rate of the same key size on
- * the same amount of data, measured just before and just after the deliveries (their mean, so
- * that load beside the bench drifting during the run moves limit and figure alike), (b) the raw
- * undici POST rate to the same receiver with the same concurrency. Then the same deliveries with
- * one endpoint (another origin) hanging next to them, its jobs among theirs, and the same
- * deliveries signed with a per-callback HMAC secret (Standard Webhooks v1) against the raw POST
- * rate (issue 20: at least half of it). Prints JSON lines.
+ * npm run bench:dispatcher — BENCH_DELIVERIES (20,000) signed deliveries per phase to a local
+ * receiver, their rate against two limits measured in the same run: (a) the raw RSA-SHA256
+ * signing rate of the same key size on the same amount of data, measured just before and just
+ * after the deliveries (their mean, so that load beside the bench drifting during the run moves
+ * limit and figure alike), (b) the raw undici POST rate to the same receiver with the same
+ * concurrency. Then the same deliveries with one endpoint (another origin) hanging next to them,
+ * its jobs among theirs, and the same deliveries signed with a per-callback HMAC secret
+ * (Standard Webhooks v1) against the raw POST rate (issue 20: at least half of it). Prints JSON
+ * lines.
  *
  * `rsa_cpu`: CPU per delivery of the dispatcher (this process) against its floor in the same
  * round (bench/floor.ts): bare client code consuming the same jobs, signing with the same RSA key,
@@ -30,8 +31,8 @@
  * lines give the median round, with every round's ratio beside it (single runs of one phase
  * each swung ±15 % on a shared machine).
  *
- * Per-profile ordering (issue 23), BENCH_ROUNDS rounds of three phases of the same deliveries of
- * one callback over BENCH_PROFILES profiles: unordered, ordered, and ordered while one more
+ * Per-profile ordering (issue 23), BENCH_ROUNDS rounds of three phases of BENCH_ORDERED_DELIVERIES
+ * (5,000) deliveries of one callback over BENCH_PROFILES profiles: unordered, ordered, and ordered while one more
  * profile's first delivery keeps failing (500, retried every second) with BENCH_STUCK (10,000)
  * later ones queued behind it, published before the others (which of the last two goes first
  * alternates). The lines give the median round:
@@ -54,7 +55,11 @@ import { job, publishJob, queueJob, startInProcessDispatcher, startWorld, target
 import { type FloorSigning, runFloor } from './floor';
 import { runSteps, timeSteps } from './steps';
 
-const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5_000);
+// Per phase. At 5,000 a phase's fixed costs (a dispatcher's first requests, connections opening)
+// weighed about 20 µs a delivery and single rounds swung 0.77–1.11 against their floor; at 20,000
+// the rounds of one run agree within a few hundredths.
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 20_000);
+const ORDERED_DELIVERIES = Number(process.env.BENCH_ORDERED_DELIVERIES ?? 5_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -378,12 +383,14 @@ async function ordering(world: World, receiver: { port: number }): Promise<void>
       for (let i = 0; i < jobs.length; i += 500)
         await Promise.all(jobs.slice(i, i + 500).map((j) => queueJob(world, j)));
     };
-    progress(`${label}: publishing ${DELIVERIES} jobs${stuck ? ` after ${stuck + 1} for the stuck profile` : ''}...`);
+    progress(
+      `${label}: publishing ${ORDERED_DELIVERIES} jobs${stuck ? ` after ${stuck + 1} for the stuck profile` : ''}...`,
+    );
     if (stuck) {
       await queueJob(world, jobFor('stuck'));
       await publish(Array.from({ length: stuck }, () => jobFor('stuck')));
     }
-    await publish(Array.from({ length: DELIVERIES }, (_, i) => jobFor(`p${i % PROFILES}`)));
+    await publish(Array.from({ length: ORDERED_DELIVERIES }, (_, i) => jobFor(`p${i % PROFILES}`)));
     const before = await succeeded();
     progress(`${label}: delivering...`);
     const dispatcher = await startInProcessDispatcher(world, {
@@ -393,8 +400,8 @@ async function ordering(world: World, receiver: { port: number }): Promise<void>
       DISPATCHER_RETRY_SCHEDULE: Array.from({ length: 600 }, () => '1s').join(','),
     });
     const started = performance.now();
-    while ((await succeeded()) - before < DELIVERIES) await new Promise((resolve) => setTimeout(resolve, 20));
-    const rate = DELIVERIES / ((performance.now() - started) / 1000);
+    while ((await succeeded()) - before < ORDERED_DELIVERIES) await new Promise((resolve) => setTimeout(resolve, 20));
+    const rate = ORDERED_DELIVERIES / ((performance.now() - started) / 1000);
     const stats = { ...dispatcher.deliverer.stats };
     progress(`${label}: ${Math.round(rate)} deliveries/s ${JSON.stringify(stats)}`);
     await dispatcher.stop();
