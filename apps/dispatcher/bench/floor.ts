@@ -1,8 +1,9 @@
 import { createHmac, createPrivateKey, type KeyObject, randomBytes, sign } from 'node:crypto';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import { Agent } from 'undici';
 import { AckedPublisher, type NatsConnection, STREAMS, SUBJECTS } from '@callbacks/messaging';
 import { AttemptResult, Outcome } from '@callbacks/proto/callbacks/delivery/v1/delivery_job';
+import { consumeConcurrently } from '@callbacks/testing';
 
 /** How the floor signs: the original scheme's RSA key, or a Standard Webhooks v1 HMAC secret. */
 export type FloorSigning = { kind: 'rsa'; privateKeyPem: string } | { kind: 'hmac'; secret: Buffer };
@@ -61,41 +62,16 @@ export async function runFloor(
   }
 }
 
-/**
- * Hands `count` jobs from stream sequence `firstSeq` on to `deliver`, `concurrency` at a time,
- * through a durable consumer of their own (`name`, deleted afterwards): the loop of the floor,
- * nothing more.
- */
-export async function consumeJobs(
+/** Hands `count` delivery jobs from stream sequence `firstSeq` on to `deliver`, `concurrency` at a time. */
+export function consumeJobs(
   nc: NatsConnection,
   name: string,
   options: { concurrency: number; firstSeq: number; count: number },
   deliver: (msg: JsMsg) => Promise<void>,
 ): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  await jsm.consumers.add(STREAMS.deliveries.name, {
-    durable_name: name,
-    ack_policy: AckPolicy.Explicit,
-    filter_subject: SUBJECTS.allDeliveryJobs,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: options.firstSeq,
-    max_ack_pending: 10_000,
-  });
-  const consumer = await jetstream(nc).consumers.get(STREAMS.deliveries.name, name);
-  const inFlight = new Set<Promise<void>>();
-  let left = options.count;
-  const messages = await consumer.consume({ max_messages: options.concurrency * 2 });
-  for await (const msg of messages) {
-    const task = deliver(msg);
-    inFlight.add(task);
-    void task.finally(() => inFlight.delete(task));
-    if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
-    if (--left === 0) break;
-  }
-  await Promise.all(inFlight);
-  await messages.close();
-  await nc.flush(); // the last acknowledgements
-  await jsm.consumers.delete(STREAMS.deliveries.name, name);
+  const { concurrency, firstSeq, count } = options;
+  const jobs = { stream: STREAMS.deliveries.name, filter: SUBJECTS.allDeliveryJobs, name };
+  return consumeConcurrently(nc, { ...jobs, concurrency, firstSeq, count }, deliver);
 }
 
 /** Standard Webhooks v1: an HMAC-SHA256 of `id.timestamp.body` under the secret. */

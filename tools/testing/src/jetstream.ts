@@ -1,4 +1,4 @@
-import { DeliverPolicy, jetstream, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /**
@@ -65,4 +65,42 @@ export async function waitForConsumerIdle(
       throw new Error(`consumer ${stream}/${consumer} not idle after ${timeoutMs} ms (${last})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * The loop of a benchmark's floor: hands `count` messages of `stream` matching `filter`, from
+ * sequence `firstSeq` on, to `handle`, `concurrency` at a time, through a durable consumer of
+ * their own (`name`, deleted afterwards); resolves once every handled message's work is done and
+ * the last acknowledgements are sent. Nothing more, so that a service can be compared with it.
+ */
+export async function consumeConcurrently(
+  nc: NatsConnection,
+  options: { stream: string; filter: string; name: string; firstSeq: number; count: number; concurrency: number },
+  handle: (msg: JsMsg) => Promise<void>,
+): Promise<void> {
+  const { stream, name, concurrency } = options;
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(stream, {
+    durable_name: name,
+    ack_policy: AckPolicy.Explicit,
+    filter_subject: options.filter,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: options.firstSeq,
+    max_ack_pending: 10_000,
+  });
+  const consumer = await jetstream(nc).consumers.get(stream, name);
+  const inFlight = new Set<Promise<void>>();
+  let left = options.count;
+  const messages = await consumer.consume({ max_messages: Math.max(concurrency * 2, 16) });
+  for await (const msg of messages) {
+    const task = handle(msg);
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (--left === 0) break;
+  }
+  await Promise.all(inFlight);
+  await messages.close();
+  await nc.flush(); // the last acknowledgements
+  await jsm.consumers.delete(stream, name);
 }

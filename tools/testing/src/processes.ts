@@ -10,7 +10,8 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
  * test keeps the two the same). A young generation of 32 MiB rather than 16: each delivery makes
  * short-lived objects (job, request, headers, result), and with the default the dispatcher spent
  * about a tenth of its CPU collecting them (bench:e2e max phase, dispatcher 0.62 / 0.58 ms per
- * delivery against 0.70 / 0.66, alternating runs).
+ * delivery against 0.70 / 0.66, alternating runs). A flag only one service needs is set by that
+ * service at start-up, so that the image stays one for all: the matcher's heap growth (its main.ts).
  */
 export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=32'] as const;
 

@@ -469,10 +469,9 @@ export class Deliverer {
         } else {
           const at = new Date(this.now() + delay);
           await this.schedule(work, job.attempt + 1, at);
-          await this.deps.report(
-            { ...attemptResult(job, this.now(), Outcome.RETRYING, outcome), nextAttemptAt: at },
-            trace,
-          );
+          const result = attemptResult(job, this.now(), Outcome.RETRYING, outcome);
+          result.nextAttemptAt = at;
+          await this.deps.report(result, trace);
           this.stats.retrying++;
         }
       }
